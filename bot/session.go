@@ -1,0 +1,65 @@
+package bot
+
+import "time"
+
+// Hello opens or resumes a conversation (the protocol's hello frame).
+type Hello struct {
+	Resume  string // resume token; "" for a new conversation
+	LastSeq int64  // replay messages after this seq
+	Locale  string // BCP 47; anything but Spanish falls back to English
+	Start   string // optional flow to start straight away
+	Source  string // client IP, for audit and throttling
+}
+
+// Welcome answers Hello.
+type Welcome struct {
+	ConversationID string
+	Resume         string // the token for this tab to keep
+	Seq            int64  // highest seq so far
+	Status         Status
+}
+
+// Say is the patient's turn.
+type Say struct {
+	ID     string // client-made unique id, for dedup
+	Text   string
+	Reply  string // the value of a quick reply
+	Source string
+}
+
+// Event is something a client attached to a conversation must be told.
+// Exactly one field is set.
+type Event struct {
+	Ack     *Ack
+	Message *Message
+	Status  *StatusChange
+	Typing  *Typing
+}
+
+// Ack confirms that a say was stored durably as message Seq.
+type Ack struct {
+	ID  string
+	Seq int64
+}
+
+// StatusChange tells a client the conversation's status changed.
+type StatusChange struct {
+	Status     Status
+	Position   int           // place in the queue, 1 = next; 0 if not queued
+	Wait       time.Duration // estimated wait; 0 if unknown
+	Agent      string        // the agent's display name
+	Resolution Resolution
+}
+
+// Typing is a typing indicator.
+type Typing struct {
+	From From
+	On   bool
+}
+
+// Client is one connection attached to a conversation. Deliver must not
+// block: it returns false when the client cannot keep up, and the engine
+// then detaches it (a slow consumer is dropped, not waited on).
+type Client interface {
+	Deliver(Event) bool
+}

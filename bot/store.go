@@ -1,0 +1,117 @@
+package bot
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps conversations and their transcripts durably. Implementations
+// live in storage/ and pass the conformance suite in storage/storetest.
+type Store interface {
+	// CreateConversation stores a new conversation with c.ID already set.
+	CreateConversation(ctx context.Context, c *Conversation) error
+	// Conversation returns a conversation by ID, or an ENOTFOUND error.
+	Conversation(ctx context.Context, id string) (*Conversation, error)
+	// ConversationByResume finds a conversation by its resume token's hash,
+	// or returns ENOTFOUND.
+	ConversationByResume(ctx context.Context, resumeHash []byte) (*Conversation, error)
+	// Messages returns a conversation's messages with seq > afterSeq, in order.
+	Messages(ctx context.Context, conversationID string, afterSeq int64) ([]Message, error)
+	// MessageByClientID returns the patient message stored for a say id, or
+	// ENOTFOUND.
+	MessageByClientID(ctx context.Context, conversationID, clientID string) (*Message, error)
+	// Commit applies a turn atomically and durably: when it returns nil, the
+	// turn survives a crash. It assigns seqs to t.Messages in order, after
+	// the conversation's stored LastSeq, and updates t.Conversation.LastSeq.
+	// Many conversations' commits may share one fsync (group commit).
+	Commit(ctx context.Context, t *Turn) error
+	// AppendAudit appends events outside a turn (sign-ins, CLI actions).
+	AppendAudit(ctx context.Context, events ...AuditEvent) error
+}
+
+// Turn is everything one step of a conversation changes, committed as one.
+type Turn struct {
+	Conversation *Conversation // the new state; replaces the stored one
+	Messages     []Message     // appended; Seq is assigned by Commit
+	Audit        []AuditEvent
+	Deliveries   []Delivery // codes and notices for the outbox
+	Codes        []Code     // issued codes; each voids the earlier active one of the same conversation and purpose
+	Handoff      *Handoff   // put the conversation in a queue
+}
+
+// AuditEvent is one row of the append-only, hash-chained audit log.
+// It never holds a secret or demographics.
+type AuditEvent struct {
+	Seq     int64     // assigned by the store
+	Type    string    // e.g. "verify.attempt", "code.issued", "password.reset"
+	At      time.Time // UTC
+	Node    string    // which server wrote it
+	Source  string    // client IP or connection
+	Actor   string    // "conversation:<id>", "agent:<id>", "admin:<id>", "system"
+	Subject string    // the patient record's ID, when there is one
+	Outcome string    // "ok", "failed", "locked", …
+	Detail  string    // short, PHI-free
+	Hash    []byte    // SHA-256 over the previous row's hash and this row; set by the store
+}
+
+// Delivery is a message for the outbox: a code or a notice to a contact on
+// file. Text carries no PHI.
+type Delivery struct {
+	ID      string
+	Channel string // "email" or "sms"
+	To      string
+	Subject string // email subject
+	Text    string
+	// Key makes a delivery idempotent: a second one with the same key is
+	// dropped. Conversation ID plus step.
+	Key string
+}
+
+// Code is an issued one-time code, stored only as a salted hash.
+type Code struct {
+	ID             string
+	ConversationID string
+	Purpose        string // "verify"
+	Subject        string // the record it was issued for
+	Channel        string
+	Salt           []byte
+	Hash           []byte
+	ExpiresAt      time.Time
+	Tries          int       // wrong submissions so far
+	UsedAt         time.Time // zero until consumed
+	CreatedAt      time.Time
+}
+
+// Handoff puts a conversation in a human queue.
+type Handoff struct {
+	ConversationID string
+	Queue          string
+	Reason         string
+	Step           string // flow/state where the bot gave up
+	At             time.Time
+}
+
+// CodeStore keeps one-time codes.
+type CodeStore interface {
+	// ActiveCode returns the newest unused, unvoided code of a conversation
+	// and purpose (expired or not), or ENOTFOUND.
+	ActiveCode(ctx context.Context, conversationID, purpose string) (*Code, error)
+	// AddCodeTry counts a wrong submission and returns the new count.
+	AddCodeTry(ctx context.Context, codeID string) (int, error)
+	// ConsumeCode marks a code used. Exactly one of concurrent callers
+	// succeeds; the others get ECONFLICT.
+	ConsumeCode(ctx context.Context, codeID string, at time.Time) error
+}
+
+// AttemptStore counts events for throttling and lockout: failed
+// verifications per record, per conversation and per IP, and code sends per
+// record.
+type AttemptStore interface {
+	AddAttempt(ctx context.Context, kind, key string, at time.Time) error
+	// CountAttempts counts a key's attempts at or after since.
+	CountAttempts(ctx context.Context, kind, key string, since time.Time) (int, error)
+	// LastAttempt returns the time of the newest attempt, zero if none.
+	LastAttempt(ctx context.Context, kind, key string) (time.Time, error)
+	// ClearAttempts forgets a key's attempts (after a success).
+	ClearAttempts(ctx context.Context, kind, key string) error
+}
