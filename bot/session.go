@@ -17,6 +17,9 @@ type Welcome struct {
 	Resume         string // the token for this tab to keep
 	Seq            int64  // highest seq so far
 	Status         Status
+	// Expired is true when Hello carried a resume token that is unknown or
+	// expired, so a new conversation was started instead.
+	Expired bool
 }
 
 // Say is the patient's turn.

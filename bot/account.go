@@ -1,0 +1,147 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+)
+
+// accountStatus branches on the verified record's portal account.
+func (t *turn) accountStatus() (string, error) {
+	record, err := t.requireVerified()
+	if err != nil {
+		return "", err
+	}
+	acc, err := t.e.dir.Account(t.ctx, record)
+	if err != nil {
+		return "", fmt.Errorf("account status: %w", err)
+	}
+	return string(acc.Status), nil
+}
+
+// checkUsername checks a username the patient chose before activation.
+func (t *turn) checkUsername(username string) (string, error) {
+	record, err := t.requireVerified()
+	if err != nil {
+		return "", err
+	}
+	err = t.e.dir.CheckUsername(t.ctx, record, username)
+	return t.rejection(err, "check username")
+}
+
+// rejection turns a Directory's EINVALID into the rejected outcome with the
+// reason worded for the patient.
+func (t *turn) rejection(err error, what string) (string, error) {
+	switch {
+	case err == nil:
+		delete(t.conv.Slots, "reason")
+		return outcomeOK, nil
+	case ErrorCode(err) == EINVALID:
+		reason := ErrorMessage(err)
+		msg := text(reason, t.conv.Locale)
+		if msg == "" {
+			msg = text("invalid", t.conv.Locale)
+		}
+		msg = strings.ReplaceAll(msg, "{min}", fmt.Sprint(t.e.cfg.PasswordMinLength))
+		t.conv.Slots["reason"] = msg
+		t.audit(strings.ReplaceAll(what, " ", "_")+".rejected", "rejected", reason)
+		return outcomeRejected, nil
+	}
+	return "", fmt.Errorf("%s: %w", what, err)
+}
+
+// activate sets the username and password of a verified pending account.
+func (t *turn) activate(username, password string) (string, error) {
+	record, err := t.requireVerified()
+	if err != nil {
+		return "", err
+	}
+	err = t.e.dir.Activate(t.ctx, record, username, password, t.key)
+	if ErrorCode(err) == ELOCKED {
+		return t.unavailable()
+	}
+	outcome, err := t.rejection(err, "activate")
+	if err != nil || outcome != outcomeOK {
+		return outcome, err
+	}
+	t.audit("account.activated", "ok", "")
+	subject, body := activatedNotice(t.conv.Locale, t.e.cfg.PortalName)
+	return outcomeOK, t.deliverToContacts(record, "activated", subject, body)
+}
+
+// resetPassword sets a verified account's new password.
+func (t *turn) resetPassword(password string) (string, error) {
+	record, err := t.requireVerified()
+	if err != nil {
+		return "", err
+	}
+	err = t.e.dir.ResetPassword(t.ctx, record, password, t.key)
+	if ErrorCode(err) == ELOCKED {
+		return t.unavailable()
+	}
+	outcome, err := t.rejection(err, "reset password")
+	if err != nil || outcome != outcomeOK {
+		return outcome, err
+	}
+	t.audit("password.reset", "ok", "")
+	subject, body := passwordChangedNotice(t.conv.Locale, t.e.cfg.PortalName)
+	return outcomeOK, t.deliverToContacts(record, "password_changed", subject, body)
+}
+
+// unavailable answers an account that cannot be changed online (disabled):
+// the patient is told so plainly in the rejection reason.
+func (t *turn) unavailable() (string, error) {
+	t.conv.Slots["reason"] = text("account_unavailable", t.conv.Locale)
+	t.conv.Slots[slotHandoffWhy] = "account_disabled"
+	t.audit("account.change", "refused", "disabled")
+	return outcomeRejected, nil
+}
+
+// sendUsername sends the username to the contact the code went to.
+func (t *turn) sendUsername() (string, error) {
+	record, err := t.requireVerified()
+	if err != nil {
+		return "", err
+	}
+	acc, err := t.e.dir.Account(t.ctx, record)
+	if err != nil {
+		return "", fmt.Errorf("account: %w", err)
+	}
+	subject, body := usernameNotice(t.conv.Locale, t.e.cfg.PortalName, acc.Username)
+	channel := strings.TrimPrefix(t.conv.VerifiedBy, "otp_")
+	if channel != "email" && channel != "sms" {
+		t.audit("username.sent", "ok", "contacts")
+		return outcomeSent, t.deliverToContacts(record, "username", subject, body)
+	}
+	to, err := t.contact(record, channel)
+	if err != nil {
+		return "", err
+	}
+	t.deliver(channel, to, subject, body, "username")
+	t.audit("username.sent", "ok", channel)
+	return outcomeSent, nil
+}
+
+// MaskEmail shows just enough of an address to recognise it:
+// jane.doe@example.org → j•••@example.org.
+func MaskEmail(email string) string {
+	at := strings.LastIndexByte(email, '@')
+	if at < 1 {
+		return ""
+	}
+	r := []rune(email[:at])
+	return string(r[0]) + "•••" + email[at:]
+}
+
+// MaskPhone shows the last four digits: +13125550123 → (•••) •••-0123.
+func MaskPhone(phone string) string {
+	var digits []byte
+	for i := 0; i < len(phone); i++ {
+		if phone[i] >= '0' && phone[i] <= '9' {
+			digits = append(digits, phone[i])
+		}
+	}
+	if len(digits) < 4 {
+		return ""
+	}
+	return "(•••) •••-" + string(digits[len(digits)-4:])
+}

@@ -1,0 +1,74 @@
+package bot
+
+import "time"
+
+// Limits are the security limits of verification, with SECURITY.md's
+// defaults from DefaultLimits.
+type Limits struct {
+	CodeDigits           int           // one-time code length
+	CodeTTL              time.Duration // one-time code lifetime
+	CodeMaxTries         int           // wrong codes before "failed"
+	CodesPerConversation int           // codes one conversation may ask for
+	CodeSendWindow       time.Duration // window for CodeSendsPerWindow
+	CodeSendsPerWindow   int           // codes sent to one record per window
+	CodeSendsPerDay      int           // codes sent to one record per day
+	ActivationMaxTries   int           // wrong activation codes before "failed"
+	FailureWindow        time.Duration // window for failure counts
+	FailuresBeforePause  int           // a record's failures before it pauses
+	PauseBase            time.Duration // first pause
+	PauseMax             time.Duration // longest pause
+	HardLockAfter        int           // failures in a row before staff must unlock
+	ConversationFailures int           // failed verifications per conversation
+	IPFailures           int           // failed verifications per IP per window
+	VerifiedIdle         time.Duration // a verified identity expires after this idle time
+	ConversationIdle     time.Duration // idle conversations close as abandoned
+	ResumeGrace          time.Duration // a closed conversation can still be resumed (to read it) this long
+}
+
+// DefaultLimits returns the limits SECURITY.md sets.
+func DefaultLimits() Limits {
+	return Limits{
+		CodeDigits:           6,
+		CodeTTL:              10 * time.Minute,
+		CodeMaxTries:         5,
+		CodesPerConversation: 3,
+		CodeSendWindow:       15 * time.Minute,
+		CodeSendsPerWindow:   3,
+		CodeSendsPerDay:      10,
+		ActivationMaxTries:   3,
+		FailureWindow:        15 * time.Minute,
+		FailuresBeforePause:  5,
+		PauseBase:            time.Minute,
+		PauseMax:             time.Hour,
+		HardLockAfter:        100,
+		ConversationFailures: 10,
+		IPFailures:           50,
+		VerifiedIdle:         15 * time.Minute,
+		ConversationIdle:     30 * time.Minute,
+		ResumeGrace:          30 * time.Minute,
+	}
+}
+
+// Config is the engine's configuration.
+type Config struct {
+	Node              string // this server's name, for audit rows
+	PortalName        string // how notices name the portal
+	DefaultQueue      string // where "talk to a person" goes
+	GreetingFlow      string // the flow a new conversation starts in
+	PasswordMinLength int    // for wording rejections; the Directory enforces it
+	SweepInterval     time.Duration
+	Limits            Limits
+}
+
+// DefaultConfig returns a working configuration.
+func DefaultConfig() Config {
+	return Config{
+		Node:              "portico",
+		PortalName:        "Portico",
+		DefaultQueue:      "portal-support",
+		GreetingFlow:      "greeting",
+		PasswordMinLength: 15,
+		SweepInterval:     time.Minute,
+		Limits:            DefaultLimits(),
+	}
+}

@@ -1,0 +1,269 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/looplab/fsm"
+
+	"github.com/portico-chat/portico/flows"
+)
+
+// maxStepsPerTurn bounds how many states one turn may pass through, so a
+// flow that loops without asking anything fails loudly instead of spinning.
+const maxStepsPerTurn = 64
+
+// Internal slots hold what the engine must remember between turns but the
+// flow must not see or branch on. They start with an underscore; agents and
+// templates never see them.
+const (
+	slotRecord     = "_record"      // the record the demographics found, "" if none
+	slotChannel    = "_channel"     // where the last code went
+	slotCodesSent  = "_codes_sent"  // codes this conversation asked for
+	slotCodeWrong  = "_code_wrong"  // wrong codes in a row
+	slotActWrong   = "_act_wrong"   // wrong activation codes in a row
+	slotFailures   = "_failures"    // failed verifications in this conversation
+	slotHandoffWhy = "_handoff_why" // what the agent should know, e.g. "record_paused"
+)
+
+// turn computes one step of a conversation: it works on a copy of the
+// conversation and collects everything to commit as one Turn.
+type turn struct {
+	e       *Engine
+	ctx     context.Context
+	conv    *Conversation
+	out     Turn
+	secrets map[string]string // sensitive answers, alive for this turn only
+	source  string            // client IP
+	now     time.Time
+	key     string // idempotency key of this step
+	// prevUpdate is when the conversation last changed before this turn.
+	prevUpdate time.Time
+}
+
+func (e *Engine) newTurn(ctx context.Context, c *Conversation, source string) *turn {
+	cp := *c
+	cp.Slots = make(map[string]string, len(c.Slots))
+	for k, v := range c.Slots {
+		cp.Slots[k] = v
+	}
+	cp.Stack = append([]Frame(nil), c.Stack...)
+	now := e.clock.Now()
+	t := &turn{e: e, ctx: ctx, conv: &cp, secrets: map[string]string{}, source: source, now: now,
+		key: c.ID + ":" + strconv.FormatInt(c.Step, 10), prevUpdate: c.UpdatedAt}
+	cp.Step++
+	cp.UpdatedAt = now
+	t.out.Conversation = &cp
+	return t
+}
+
+// flow returns the flow the conversation is in, at its version.
+func (t *turn) flow() (*flows.Flow, error) {
+	return t.e.flows.Version(t.ctx, t.conv.Flow, t.conv.FlowVersion)
+}
+
+// message appends a message from the bot or the system.
+func (t *turn) message(from From, text string, replies []Reply, input *Input) {
+	t.out.Messages = append(t.out.Messages, Message{
+		ConversationID: t.conv.ID, From: from, Text: text, At: t.now, Replies: replies, Input: input,
+	})
+}
+
+func (t *turn) audit(typ, outcome, detail string) {
+	t.out.Audit = append(t.out.Audit, AuditEvent{
+		Type: typ, At: t.now, Node: t.e.cfg.Node, Source: t.source,
+		Actor: "conversation:" + t.conv.ID, Subject: t.subject(), Outcome: outcome, Detail: detail,
+	})
+}
+
+// subject is the record the conversation is about: the verified one, or the
+// one the demographics found (for audit only).
+func (t *turn) subject() string {
+	if t.conv.Subject != "" {
+		return t.conv.Subject
+	}
+	return t.conv.Slots[slotRecord]
+}
+
+// startFlow begins a flow at its start state, keeping nothing of the
+// previous one but the locale.
+func (t *turn) startFlow(name string) error {
+	f, ok := t.e.flows.Current(name)
+	if !ok {
+		return fmt.Errorf("start flow %q: no such flow", name)
+	}
+	t.conv.Flow, t.conv.FlowVersion, t.conv.Stack = f.Name, f.Version, nil
+	t.conv.Tries, t.conv.Misses = 0, 0
+	t.audit("flow.start", "ok", f.Name)
+	return t.loop(f, f.Start)
+}
+
+// advance leaves the current state with an outcome and runs until the
+// dialog waits for the patient or ends.
+func (t *turn) advance(outcome string) error {
+	f, err := t.flow()
+	if err != nil {
+		return err
+	}
+	next, err := t.transition(f, t.conv.State, outcome)
+	if err != nil {
+		return err
+	}
+	return t.loop(f, next)
+}
+
+// loop enters state and keeps going through states that need no answer.
+func (t *turn) loop(f *flows.Flow, state string) error {
+	for range maxStepsPerTurn {
+		outcome, wait, err := t.enter(f, state)
+		if err != nil || wait {
+			return err
+		}
+		// A return or call may have switched flows.
+		if f, err = t.flow(); err != nil {
+			return err
+		}
+		if state, err = t.transition(f, t.conv.State, outcome); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("flow %s: more than %d steps without waiting for the patient", f.Name, maxStepsPerTurn)
+}
+
+// transition runs the compiled machine from state on outcome. A transition
+// to the same state is how a flow asks again (looplab/fsm reports it as
+// NoTransitionError).
+func (t *turn) transition(f *flows.Flow, state, outcome string) (string, error) {
+	m := f.Machine(state)
+	err := m.Event(context.WithoutCancel(t.ctx), outcome)
+	var same fsm.NoTransitionError
+	switch {
+	case errors.As(err, &same):
+		return state, nil
+	case err != nil:
+		return "", fmt.Errorf("flow %s state %s outcome %s: %w", f.Name, state, outcome, err)
+	}
+	return m.Current(), nil
+}
+
+// enter runs one state. It returns the outcome to leave it with, or wait
+// when the dialog now waits for the patient (or has ended).
+func (t *turn) enter(f *flows.Flow, name string) (outcome string, wait bool, err error) {
+	st, ok := f.States[name]
+	if !ok {
+		return "", false, fmt.Errorf("flow %s: no state %s", f.Name, name)
+	}
+	t.conv.State = name
+	loc := t.conv.Locale
+	switch st.Kind {
+	case flows.KindAsk:
+		t.conv.Tries = 0
+		t.ask(f, st, t.fill(st.Say.In(loc)))
+		return "", true, nil
+	default:
+		if len(st.Say) > 0 {
+			t.message(FromBot, t.fill(st.Say.In(loc)), nil, nil)
+		}
+	}
+	switch st.Kind {
+	case flows.KindSay:
+		return flows.OutcomeOK, false, nil
+	case flows.KindAction:
+		outcome, err := t.act(st)
+		return outcome, false, err
+	case flows.KindCall:
+		callee, ok := t.e.flows.Current(st.Call)
+		if !ok {
+			return "", false, fmt.Errorf("flow %s state %s: no flow %s to call", f.Name, name, st.Call)
+		}
+		t.conv.Stack = append(t.conv.Stack, Frame{Flow: f.Name, Version: f.Version, State: name})
+		t.conv.Flow, t.conv.FlowVersion = callee.Name, callee.Version
+		return t.enterNested(callee, callee.Start)
+	case flows.KindGoto:
+		target, ok := t.e.flows.Current(st.Goto)
+		if !ok {
+			return "", false, fmt.Errorf("flow %s state %s: no flow %s", f.Name, name, st.Goto)
+		}
+		t.conv.Flow, t.conv.FlowVersion, t.conv.Stack = target.Name, target.Version, nil
+		t.audit("flow.start", "ok", target.Name)
+		return t.enterNested(target, target.Start)
+	case flows.KindReturn:
+		if len(t.conv.Stack) == 0 {
+			return "", false, fmt.Errorf("flow %s state %s: return with no caller", f.Name, name)
+		}
+		top := t.conv.Stack[len(t.conv.Stack)-1]
+		t.conv.Stack = t.conv.Stack[:len(t.conv.Stack)-1]
+		t.conv.Flow, t.conv.FlowVersion, t.conv.State = top.Flow, top.Version, top.State
+		return st.Return, false, nil
+	case flows.KindHandoff:
+		t.handoff(st.Queue, st.Reason, f.Name+"."+name, false, len(st.Say) == 0)
+		return "", true, nil
+	case flows.KindEnd:
+		t.end(Resolution(st.End))
+		return "", true, nil
+	}
+	return "", false, fmt.Errorf("flow %s state %s: unknown kind %q", f.Name, name, st.Kind)
+}
+
+// enterNested enters the first state of a flow just switched to; the loop
+// goes on from there with the outcome it returns.
+func (t *turn) enterNested(f *flows.Flow, start string) (string, bool, error) {
+	return t.enter(f, start)
+}
+
+// ask sends a question with the input hint for its slot.
+func (t *turn) ask(f *flows.Flow, st *flows.State, text string) {
+	slot := f.Slots[st.Ask]
+	in := &Input{Slot: st.Ask, Kind: "text"}
+	if slot != nil {
+		in.Kind, in.Autocomplete = slot.InputKind(), slot.Autocomplete
+		in.Hint = slot.Hint.In(t.conv.Locale)
+	}
+	var replies []Reply
+	for _, r := range st.Replies {
+		replies = append(replies, Reply{Label: r.Label.In(t.conv.Locale), Value: r.Value})
+	}
+	t.message(FromBot, text, replies, in)
+}
+
+// fill replaces {slot} placeholders with the conversation's visible slots.
+// The validator has made sure no secret slot is named.
+func (t *turn) fill(s string) string {
+	if !strings.Contains(s, "{") {
+		return s
+	}
+	for k, v := range t.conv.Slots {
+		if !strings.HasPrefix(k, "_") {
+			s = strings.ReplaceAll(s, "{"+k+"}", v)
+		}
+	}
+	return s
+}
+
+// handoff puts the conversation in a human queue. byPatient is true when
+// the patient asked for a person; announce adds the engine's own "I'm
+// connecting you" (a flow's handoff state usually says it in its words).
+func (t *turn) handoff(queue, reason, step string, byPatient, announce bool) {
+	if queue == "" {
+		queue = t.e.cfg.DefaultQueue
+	}
+	if why := t.conv.Slots[slotHandoffWhy]; why != "" && why != reason && !byPatient {
+		reason = reason + ":" + why
+	}
+	t.conv.Status, t.conv.Queue, t.conv.Reason = StatusQueued, queue, reason
+	t.out.Handoff = &Handoff{ConversationID: t.conv.ID, Queue: queue, Reason: reason, Step: step, At: t.now}
+	if announce {
+		t.message(FromSystem, text("handoff", t.conv.Locale), nil, nil)
+	}
+	t.audit("handoff", "queued", queue+" "+reason)
+}
+
+// end closes the conversation with a resolution.
+func (t *turn) end(r Resolution) {
+	t.conv.Status, t.conv.Resolution = StatusClosed, r
+	t.audit("conversation.closed", string(r), t.conv.Flow+"."+t.conv.State)
+}

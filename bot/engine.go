@@ -1,0 +1,173 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/rs/zerolog"
+)
+
+// Engine runs conversations: it opens and resumes them, takes the patient's
+// turns through the flows, commits every turn durably and only then tells
+// the attached clients.
+//
+// Each conversation has one lock, held for a whole turn, so only one
+// goroutine drives a conversation's state machine at a time.
+type Engine struct {
+	cfg      Config
+	store    Store
+	codes    CodeStore
+	attempts AttemptStore
+	dir      Directory
+	flows    *Flows
+	clock    Clock
+	log      zerolog.Logger
+	kick     func() // wakes the delivery sender after a turn queued deliveries
+
+	mu   sync.Mutex
+	live map[string]*live
+}
+
+// Deps are what the engine needs from the outside.
+type Deps struct {
+	Store     Store
+	Codes     CodeStore
+	Attempts  AttemptStore
+	Directory Directory
+	Flows     *Flows
+	Clock     Clock  // nil means the system clock
+	Kick      func() // nil means nobody to wake
+}
+
+// live is a conversation with clients attached or a turn in progress.
+type live struct {
+	mu      sync.Mutex // held for a whole turn
+	refs    int        // guarded by Engine.mu
+	conv    *Conversation
+	clients map[Client]struct{}
+}
+
+// NewEngine returns an engine; Run must be called for idle sweeping.
+func NewEngine(cfg Config, d Deps, log zerolog.Logger) *Engine {
+	if d.Clock == nil {
+		d.Clock = SystemClock{}
+	}
+	if d.Kick == nil {
+		d.Kick = func() {}
+	}
+	return &Engine{
+		cfg: cfg, store: d.Store, codes: d.Codes, attempts: d.Attempts, dir: d.Directory,
+		flows: d.Flows, clock: d.Clock, kick: d.Kick, log: log, live: map[string]*live{},
+	}
+}
+
+// acquire returns the live entry of a conversation with a reference taken;
+// release gives it back.
+func (e *Engine) acquire(id string) *live {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	l := e.live[id]
+	if l == nil {
+		l = &live{clients: map[Client]struct{}{}}
+		e.live[id] = l
+	}
+	l.refs++
+	return l
+}
+
+func (e *Engine) release(id string, l *live) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	l.refs--
+	if l.refs == 0 {
+		delete(e.live, id)
+	}
+}
+
+// load fills l.conv from the store if it is not cached. l.mu must be held.
+func (e *Engine) load(ctx context.Context, id string, l *live) error {
+	if l.conv != nil {
+		return nil
+	}
+	c, err := e.store.Conversation(ctx, id)
+	if err != nil {
+		return fmt.Errorf("load conversation: %w", err)
+	}
+	l.conv = c
+	return nil
+}
+
+// broadcast tells every attached client; one that cannot keep up is
+// detached. l.mu must be held.
+func (e *Engine) broadcast(l *live, ev Event) {
+	for c := range l.clients {
+		if !c.Deliver(ev) {
+			delete(l.clients, c)
+			e.releaseClient(l)
+		}
+	}
+}
+
+// releaseClient drops the reference an attached client held.
+func (e *Engine) releaseClient(l *live) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	l.refs--
+	if l.refs == 0 && l.conv != nil {
+		delete(e.live, l.conv.ID)
+	}
+}
+
+// Detach stops telling c about a conversation.
+func (e *Engine) Detach(conversationID string, c Client) {
+	e.mu.Lock()
+	l := e.live[conversationID]
+	e.mu.Unlock()
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	_, ok := l.clients[c]
+	delete(l.clients, c)
+	l.mu.Unlock()
+	if ok {
+		e.release(conversationID, l)
+	}
+}
+
+// commit stores a turn and then tells the clients, in order: the sender's
+// ack (if any), the messages, then a status change. l.mu must be held.
+func (e *Engine) commit(ctx context.Context, l *live, t *turn, sender Client, sayID string) error {
+	before := l.conv
+	if err := e.store.Commit(ctx, &t.out); err != nil {
+		return err
+	}
+	after := t.out.Conversation
+	l.conv = after
+	if sender != nil && sayID != "" && len(t.out.Messages) > 0 {
+		if !sender.Deliver(Event{Ack: &Ack{ID: sayID, Seq: t.out.Messages[0].Seq}}) {
+			if _, ok := l.clients[sender]; ok {
+				delete(l.clients, sender)
+				e.releaseClient(l)
+			}
+		}
+	}
+	for i := range t.out.Messages {
+		e.broadcast(l, Event{Message: &t.out.Messages[i]})
+	}
+	if before == nil || before.Status != after.Status {
+		e.broadcast(l, Event{Status: &StatusChange{Status: after.Status, Resolution: after.Resolution}})
+	}
+	if len(t.out.Deliveries) > 0 {
+		e.kick()
+	}
+	return nil
+}
+
+// Typing forwards the patient's typing indicator to an agent holding the
+// chat. The agent console is not part of the engine yet, so it goes nowhere.
+func (e *Engine) Typing(ctx context.Context, conversationID string, on bool) error { return nil }
+
+// Seen records what the patient has displayed. Nothing uses it yet.
+func (e *Engine) Seen(ctx context.Context, conversationID string, seq int64) error { return nil }

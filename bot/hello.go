@@ -1,0 +1,104 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+)
+
+// Hello opens or resumes a conversation and attaches c to it. Before it
+// returns, c has been given every stored message after h.LastSeq, in order;
+// live events follow.
+func (e *Engine) Hello(ctx context.Context, h Hello, c Client) (Welcome, error) {
+	if h.Resume != "" {
+		conv, err := e.store.ConversationByResume(ctx, HashToken(h.Resume))
+		switch {
+		case err == nil && e.resumable(conv):
+			w, err := e.attach(ctx, conv.ID, h.LastSeq, c)
+			w.Resume = h.Resume
+			return w, err
+		case err != nil && ErrorCode(err) != ENOTFOUND:
+			return Welcome{}, fmt.Errorf("resume: %w", err)
+		}
+	}
+	id, err := e.open(ctx, h)
+	if err != nil {
+		return Welcome{}, err
+	}
+	w, err := e.attach(ctx, id.conversation, 0, c)
+	w.Resume, w.Expired = id.resume, h.Resume != ""
+	return w, err
+}
+
+// resumable reports whether a stored conversation may be re-attached: while
+// it lives, and for a grace period after it closed so the patient can
+// still read how it ended.
+func (e *Engine) resumable(c *Conversation) bool {
+	if c.Status != StatusClosed {
+		return true
+	}
+	return e.clock.Now().Sub(c.UpdatedAt) < e.cfg.Limits.ResumeGrace
+}
+
+type opened struct{ conversation, resume string }
+
+// open creates a conversation and runs its first flow up to the first
+// question.
+func (e *Engine) open(ctx context.Context, h Hello) (opened, error) {
+	token, hash := newResumeToken()
+	now := e.clock.Now()
+	conv := &Conversation{
+		ID: newID(), Status: StatusBot, Locale: NormalizeLocale(h.Locale), Slots: map[string]string{},
+		ResumeHash: hash, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := e.store.CreateConversation(ctx, conv); err != nil {
+		return opened{}, fmt.Errorf("create conversation: %w", err)
+	}
+	start := e.cfg.GreetingFlow
+	if f, ok := e.flows.Current(h.Start); ok && len(f.Triggers) > 0 {
+		start = f.Name // only top-level flows (those with triggers) may be started directly
+	}
+	t := e.newTurn(ctx, conv, h.Source)
+	t.audit("conversation.opened", "ok", conv.Locale)
+	if err := t.startFlow(start); err != nil {
+		return opened{}, fmt.Errorf("start %s: %w", start, err)
+	}
+	if err := e.store.Commit(ctx, &t.out); err != nil {
+		return opened{}, fmt.Errorf("commit first turn: %w", err)
+	}
+	if len(t.out.Deliveries) > 0 {
+		e.kick()
+	}
+	return opened{conversation: conv.ID, resume: token}, nil
+}
+
+// attach replays the messages after lastSeq to c and adds it to the
+// conversation's clients. The conversation lock makes replay and live
+// messages meet without gap or duplicate.
+func (e *Engine) attach(ctx context.Context, id string, lastSeq int64, c Client) (Welcome, error) {
+	l := e.acquire(id)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fail := func(err error) (Welcome, error) {
+		l.mu.Unlock()
+		e.release(id, l)
+		l.mu.Lock() // for the deferred unlock
+		return Welcome{}, err
+	}
+	if err := e.load(ctx, id, l); err != nil {
+		return fail(err)
+	}
+	if lastSeq < 0 || lastSeq > l.conv.LastSeq {
+		lastSeq = 0 // a client that knows more than we do has a stale view; replay it all
+	}
+	msgs, err := e.store.Messages(ctx, id, lastSeq)
+	if err != nil {
+		return fail(fmt.Errorf("replay: %w", err))
+	}
+	for i := range msgs {
+		if !c.Deliver(Event{Message: &msgs[i]}) {
+			return fail(Errorf(EINTERNAL, "client too slow for replay"))
+		}
+	}
+	l.clients[c] = struct{}{}
+	return Welcome{ConversationID: id, Seq: l.conv.LastSeq, Status: l.conv.Status}, nil
+}

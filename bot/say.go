@@ -1,0 +1,140 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/portico-chat/portico/flows"
+)
+
+// Say runs the patient's turn. The say, the bot's answer and every change
+// they cause are committed as one; then c gets the ack and every attached
+// client the messages. A say whose id was seen before is acked again with
+// its original seq and not run twice.
+func (e *Engine) Say(ctx context.Context, conversationID string, c Client, s Say) error {
+	if s.ID == "" {
+		return Errorf(EINVALID, "say needs an id")
+	}
+	if s.Text == "" && s.Reply == "" {
+		return Errorf(EINVALID, "say needs text or reply")
+	}
+	l := e.acquire(conversationID)
+	defer e.release(conversationID, l)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := e.load(ctx, conversationID, l); err != nil {
+		return err
+	}
+	if done, err := e.ackAgain(ctx, l, c, s.ID); done || err != nil {
+		return err
+	}
+	t := e.turnFor(ctx, l.conv, s)
+	err := e.commit(ctx, l, t, c, s.ID)
+	if ErrorCode(err) == ECONFLICT {
+		// Another connection committed the same say first.
+		_, err = e.ackAgain(ctx, l, c, s.ID)
+	}
+	return err
+}
+
+// ackAgain acks a say that is already stored. It reports whether it was.
+func (e *Engine) ackAgain(ctx context.Context, l *live, c Client, id string) (bool, error) {
+	m, err := e.store.MessageByClientID(ctx, l.conv.ID, id)
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("dedup say: %w", err)
+	}
+	if c != nil {
+		c.Deliver(Event{Ack: &Ack{ID: id, Seq: m.Seq}})
+	}
+	return true, nil
+}
+
+// turnFor computes the turn for a say. A failure inside the dialog does not
+// lose the patient's message: the turn is redone as "store the message,
+// apologise and hand off to a person".
+func (e *Engine) turnFor(ctx context.Context, conv *Conversation, s Say) *turn {
+	t := e.newTurn(ctx, conv, s.Source)
+	if err := t.take(s); err != nil {
+		e.log.Error().Err(err).Str("conversation", conv.ID).Str("flow", conv.Flow).Str("state", conv.State).
+			Msg("dialog failed; handing off")
+		t = e.newTurn(ctx, conv, s.Source)
+		t.out.Messages = append(t.out.Messages, patientMessage(conv, s, t.expectsSensitive()))
+		t.message(FromSystem, text("error", conv.Locale), nil, nil)
+		if conv.Status == StatusBot {
+			t.handoff("", "error", conv.Flow+"."+conv.State, false, false)
+		}
+	}
+	return t
+}
+
+// take runs the dialog on the patient's say.
+func (t *turn) take(s Say) error {
+	c := t.conv
+	t.out.Messages = append(t.out.Messages, patientMessage(c, s, t.expectsSensitive()))
+	if c.Subject != "" && t.now.Sub(t.prevUpdate) > t.e.cfg.Limits.VerifiedIdle {
+		t.audit("verify.expired", "expired", "idle")
+		c.Subject, c.VerifiedBy = "", ""
+	}
+	switch c.Status {
+	case StatusQueued, StatusAgent:
+		return nil // a person answers; the message waits in the transcript
+	case StatusClosed:
+		t.message(FromSystem, text("closed", c.Locale), nil, nil)
+		return nil
+	}
+	f, err := t.flow()
+	if err != nil {
+		return err
+	}
+	st := f.States[c.State]
+	switch command(s.Text, s.Reply) {
+	case "agent":
+		if offersReply(st, "agent") {
+			return t.answer(f, st, Say{ID: s.ID, Reply: "agent"}) // the flow's own way to a person
+		}
+		t.handoff("", "patient_request", c.Flow+"."+c.State, true, true)
+		return nil
+	case "restart":
+		t.message(FromSystem, text("restart", c.Locale), nil, nil)
+		c.Slots = map[string]string{}
+		c.Subject, c.VerifiedBy = "", ""
+		return t.startFlow(t.e.cfg.GreetingFlow)
+	}
+	if st == nil || st.Kind != flows.KindAsk {
+		// Not waiting on a question (a flow changed under it): start what
+		// the text asks for, or the greeting.
+		name, ok := t.e.flows.Match(s.Text, c.Locale)
+		if !ok {
+			name = t.e.cfg.GreetingFlow
+		}
+		return t.startFlow(name)
+	}
+	return t.answer(f, st, s)
+}
+
+// expectsSensitive reports whether the conversation waits on a password or
+// code, whose answer must be masked in the transcript.
+func (t *turn) expectsSensitive() bool {
+	f, err := t.flow()
+	if err != nil {
+		return true // unknown question: mask to be safe
+	}
+	st := f.States[t.conv.State]
+	return st != nil && st.Kind == flows.KindAsk && sensitive(f.Slots[st.Ask])
+}
+
+// offersReply reports whether a question offers a quick reply with value.
+func offersReply(st *flows.State, value string) bool {
+	if st == nil || st.Kind != flows.KindAsk {
+		return false
+	}
+	for _, r := range st.Replies {
+		if r.Value == value {
+			return true
+		}
+	}
+	return false
+}

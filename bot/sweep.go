@@ -1,0 +1,87 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// IdleConversations lists conversations to close for inactivity. The
+// engine uses it when the store provides it.
+type IdleConversations interface {
+	OpenConversationsIdleSince(ctx context.Context, t time.Time) ([]string, error)
+}
+
+// Run closes idle conversations until ctx is done.
+func (e *Engine) Run(ctx context.Context) error {
+	lister, ok := e.store.(IdleConversations)
+	if !ok {
+		<-ctx.Done()
+		return nil
+	}
+	tick := time.NewTicker(e.cfg.SweepInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			if _, err := e.Sweep(ctx, lister); err != nil {
+				e.log.Error().Err(err).Msg("sweep idle conversations")
+			}
+		}
+	}
+}
+
+// Sweep closes, as abandoned, the conversations with the bot that have been
+// idle longer than the limit, and returns how many it closed.
+func (e *Engine) Sweep(ctx context.Context, lister IdleConversations) (int, error) {
+	cutoff := e.clock.Now().Add(-e.cfg.Limits.ConversationIdle)
+	ids, err := lister.OpenConversationsIdleSince(ctx, cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("list idle conversations: %w", err)
+	}
+	n := 0
+	for _, id := range ids {
+		closed, err := e.abandon(ctx, id, "abandoned", func(c *Conversation) bool {
+			return c.Status == StatusBot && c.UpdatedAt.Before(cutoff)
+		})
+		if err != nil {
+			return n, err
+		}
+		if closed {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Bye ends the conversation as abandoned, unless it has already ended.
+func (e *Engine) Bye(ctx context.Context, conversationID string) error {
+	_, err := e.abandon(ctx, conversationID, "", func(c *Conversation) bool { return c.Status != StatusClosed })
+	return err
+}
+
+// abandon closes a conversation as abandoned if cond still holds under its
+// lock, saying the system text named by say ("" for none).
+func (e *Engine) abandon(ctx context.Context, id, say string, cond func(*Conversation) bool) (bool, error) {
+	l := e.acquire(id)
+	defer e.release(id, l)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := e.load(ctx, id, l); err != nil {
+		return false, err
+	}
+	if !cond(l.conv) {
+		return false, nil
+	}
+	t := e.newTurn(ctx, l.conv, "")
+	if say != "" {
+		t.message(FromSystem, text(say, l.conv.Locale), nil, nil)
+	}
+	t.end(Abandoned)
+	if err := e.commit(ctx, l, t, nil, ""); err != nil {
+		return false, fmt.Errorf("abandon conversation: %w", err)
+	}
+	return true, nil
+}

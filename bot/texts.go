@@ -1,0 +1,123 @@
+package bot
+
+import "github.com/portico-chat/portico/flows"
+
+// Locales the engine speaks.
+const (
+	English = "en"
+	Spanish = "es"
+)
+
+// NormalizeLocale maps a BCP 47 tag to a locale the flows have.
+func NormalizeLocale(tag string) string {
+	if len(tag) >= 2 && (tag[:2] == "es" || tag[:2] == "ES" || tag[:2] == "Es") {
+		return Spanish
+	}
+	return English
+}
+
+// System texts: what the engine itself says, outside any flow.
+var texts = map[string]flows.Text{
+	"invalid": {
+		English: "Sorry, I didn't understand that. Could you try again?",
+		Spanish: "Perdón, no entendí. ¿Puede intentarlo de nuevo?",
+	},
+	"invalid.date": {
+		English: "That doesn't look like a date. Please type it like 03/14/1980.",
+		Spanish: "Eso no parece una fecha. Escríbala así: 14/03/1980.",
+	},
+	"invalid.zip": {
+		English: "Please type the 5-digit ZIP code, like 60614.",
+		Spanish: "Escriba el código postal de 5 dígitos, por ejemplo 60614.",
+	},
+	"invalid.code": {
+		English: "The code is the {length} digits in the message we sent. Please type just the digits.",
+		Spanish: "El código son los {length} dígitos del mensaje que le enviamos. Escriba solo los números.",
+	},
+	"invalid.email": {
+		English: "That doesn't look like an email address. Please check it and try again.",
+		Spanish: "Eso no parece un correo electrónico. Revíselo e inténtelo de nuevo.",
+	},
+	"invalid.phone": {
+		English: "Please type a 10-digit phone number, like 312-555-0123.",
+		Spanish: "Escriba un número de teléfono de 10 dígitos, por ejemplo 312-555-0123.",
+	},
+	"invalid.name": {
+		English: "Please type the name using letters only.",
+		Spanish: "Escriba el nombre solo con letras.",
+	},
+	"invalid.choice": {
+		English: "Please choose one of the options.",
+		Spanish: "Por favor, elija una de las opciones.",
+	},
+	"handoff": {
+		English: "I'm connecting you with a member of our support team. Please stay on this page.",
+		Spanish: "Le estoy comunicando con una persona de nuestro equipo de ayuda. Por favor, permanezca en esta página.",
+	},
+	"restart": {
+		English: "Okay, let's start over.",
+		Spanish: "De acuerdo, empecemos de nuevo.",
+	},
+	"closed": {
+		English: "This chat has ended. You can start a new chat at any time.",
+		Spanish: "Esta conversación terminó. Puede iniciar una nueva cuando quiera.",
+	},
+	"abandoned": {
+		English: "This chat was closed because it was inactive.",
+		Spanish: "Esta conversación se cerró por inactividad.",
+	},
+	"error": {
+		English: "Sorry, something went wrong on our side. I'm passing you to a person who can help.",
+		Spanish: "Lo sentimos, algo falló de nuestro lado. Le comunico con una persona que puede ayudarle.",
+	},
+	"waiting": {
+		English: "Your message was passed on. A member of our team will answer here.",
+		Spanish: "Su mensaje fue enviado. Una persona de nuestro equipo le responderá aquí.",
+	},
+	"verification_expired": {
+		English: "For your security, we need to check who you are again because the chat was inactive.",
+		Spanish: "Por su seguridad, necesitamos verificar su identidad otra vez porque la conversación estuvo inactiva.",
+	},
+	// Password and username rejections, keyed by the Directory's reasons.
+	PasswordTooShort: {
+		English: "That password is too short. Please use at least {min} characters. A few words together, like \"river lamp orange cloud\", are easy to remember.",
+		Spanish: "Esa contraseña es muy corta. Use al menos {min} caracteres. Unas cuantas palabras juntas, como \"río lámpara naranja nube\", son fáciles de recordar.",
+	},
+	PasswordTooLong: {
+		English: "That password is too long. Please use a shorter one.",
+		Spanish: "Esa contraseña es demasiado larga. Use una más corta.",
+	},
+	PasswordCommon: {
+		English: "That password is too common and easy to guess. Please choose something only you would think of, like a few unrelated words.",
+		Spanish: "Esa contraseña es muy común y fácil de adivinar. Elija algo que solo usted pensaría, como unas cuantas palabras sin relación.",
+	},
+	PasswordHasUsername: {
+		English: "The password can't contain your username. Please choose another one.",
+		Spanish: "La contraseña no puede contener su nombre de usuario. Elija otra.",
+	},
+	PasswordHasName: {
+		English: "The password can't contain your name. Please choose another one.",
+		Spanish: "La contraseña no puede contener su nombre. Elija otra.",
+	},
+	PasswordHasPortalName: {
+		English: "The password can't contain the name of the portal. Please choose another one.",
+		Spanish: "La contraseña no puede contener el nombre del portal. Elija otra.",
+	},
+	UsernameTaken: {
+		English: "That username is already taken. Please try another one.",
+		Spanish: "Ese nombre de usuario ya está en uso. Pruebe con otro.",
+	},
+	UsernameBadFormat: {
+		English: "A username needs 3 to 64 letters or numbers, and may also use . _ - or @.",
+		Spanish: "El nombre de usuario debe tener de 3 a 64 letras o números, y puede usar . _ - o @.",
+	},
+	"account_unavailable": {
+		English: "This account can't be changed online. A person from our team can help.",
+		Spanish: "Esta cuenta no se puede cambiar en línea. Una persona de nuestro equipo puede ayudarle.",
+	},
+}
+
+// text returns a system text in locale.
+func text(key, locale string) string {
+	return texts[key].In(locale)
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/portico-chat/portico"
+	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/connectors/notify"
+	"github.com/portico-chat/portico/connectors/portal"
+	"github.com/portico-chat/portico/connectors/web"
+	"github.com/portico-chat/portico/flows"
+	"github.com/portico-chat/portico/storage/sqlite"
+)
+
+// shutdownTimeout bounds a graceful shutdown: sockets get their 1012 close,
+// in-flight turns finish, queued writes are flushed.
+const shutdownTimeout = 10 * time.Second
+
+// App is the whole server, wired: storage, directory, delivery, engine and
+// web. serve runs it; the end-to-end tests run it in-process.
+type App struct {
+	cfg    *Config
+	log    zerolog.Logger
+	DB     *sqlite.DB
+	Dir    *portal.Local
+	Dev    *notify.DevOutbox // demo mode only
+	Sender *notify.Sender
+	Engine *bot.Engine
+	Web    *web.Server
+}
+
+// openApp opens the database and wires every part.
+func openApp(ctx context.Context, cfg *Config, log zerolog.Logger) (*App, error) {
+	if dir := filepath.Dir(cfg.SQLitePath); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("storage.sqlite.path: %w", err)
+		}
+	}
+	db, err := sqlite.Open(ctx, cfg.SQLitePath, log)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	a := &App{cfg: cfg, log: log, DB: db}
+	if err := a.wire(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) wire(ctx context.Context) error {
+	cfg := a.cfg
+	a.Dir = portal.NewLocal(a.DB, portal.Policy{MinLength: cfg.PasswordMin, PortalName: cfg.PortalName}, nil, a.log)
+	if cfg.Demo {
+		hash, err := portal.HashPassword(portal.DemoPassword)
+		if err != nil {
+			return err
+		}
+		if err := portal.SeedDemo(ctx, a.Dir, a.DB, portico.DemoPatients, hash); err != nil {
+			return err
+		}
+		a.Dev = notify.NewDevOutbox()
+	}
+	fsys := flows.Builtin()
+	if cfg.FlowsDir != "" {
+		fsys = os.DirFS(cfg.FlowsDir)
+	}
+	fl, err := bot.LoadFlows(ctx, a.DB, fsys, "system")
+	if err != nil {
+		return fmt.Errorf("load flows: %w", err)
+	}
+	sc := notify.SenderConfig{Dev: a.Dev}
+	if cfg.SMTP.Addr != "" {
+		sc.Email = notify.NewSMTP(notify.SMTPConfig{
+			Addr: cfg.SMTP.Addr, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password,
+			From: cfg.SMTP.From, StartTLS: cfg.SMTP.StartTLS,
+		})
+	}
+	if cfg.SMS.URL != "" {
+		sc.SMS = notify.NewSMS(notify.SMSConfig{URL: cfg.SMS.URL, Account: cfg.SMS.Account, Token: cfg.SMS.Token, From: cfg.SMS.From})
+	}
+	a.Sender = notify.NewSender(a.DB, sc, a.log.With().Str("component", "notify").Logger())
+
+	ec := bot.DefaultConfig()
+	ec.Node, ec.PortalName, ec.PasswordMinLength = cfg.Node, cfg.PortalName, a.Dir.Policy().MinLength
+	ec.Limits.CodeTTL, ec.Limits.ConversationIdle = cfg.CodeTTL, cfg.IdleTimeout
+	a.Engine = bot.NewEngine(ec, bot.Deps{
+		Store: a.DB, Codes: a.DB, Attempts: a.DB, Directory: a.Dir, Flows: fl, Kick: a.Sender.Kick,
+	}, a.log.With().Str("component", "bot").Logger())
+
+	deps := web.Deps{Ready: func(ctx context.Context) error { return a.DB.Reader().PingContext(ctx) }}
+	if cfg.Demo {
+		deps.SignIn = signIn{a.Dir}
+		deps.Outbox = a.Dev.Handler()
+	}
+	a.Web = web.New(web.Config{
+		Addr: cfg.Addr, AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL, Demo: cfg.Demo,
+		MaxConnsPerIP: cfg.MaxConnsPerIP, TrustedProxies: cfg.TrustedProxies,
+		TLSCertFile: cfg.TLSCert, TLSKeyFile: cfg.TLSKey, Node: cfg.Node,
+	}, a.Engine, deps, a.log.With().Str("component", "web").Logger())
+	return nil
+}
+
+// signIn adapts the directory to the demo portal's sign-in.
+type signIn struct{ l *portal.Local }
+
+func (s signIn) SignIn(ctx context.Context, username, password string) error {
+	_, err := s.l.SignIn(ctx, username, password)
+	return err
+}
+
+// Run serves on l until ctx is done, then shuts down gracefully: sockets
+// close with 1012, background workers stop, the database is flushed and
+// closed.
+func (a *App) Run(ctx context.Context, l net.Listener) error {
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan error, 3)
+	go func() { done <- a.Engine.Run(bg) }()
+	go func() { done <- a.Sender.Run(bg) }()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- a.Web.Serve(l) }()
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if serr := a.Web.Shutdown(sctx); serr != nil && err == nil {
+		err = fmt.Errorf("shutdown: %w", serr)
+	}
+	stop()
+	<-done
+	<-done
+	if cerr := a.DB.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("close database: %w", cerr)
+	}
+	return err
+}
+
+// flowsFS returns the flows the configuration names.
+func flowsFS(dir string) fs.FS {
+	if dir != "" {
+		return os.DirFS(dir)
+	}
+	return flows.Builtin()
+}

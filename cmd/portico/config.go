@@ -1,0 +1,317 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// defaults lists every configuration key with its default. Every key has
+// one so that PORTICO_* environment variables always bind (viper #188).
+var defaults = map[string]any{
+	"http.addr":                  ":8080",
+	"http.public_url":            "",
+	"http.allowed_origins":       []string{},
+	"http.trusted_proxies":       []string{},
+	"http.tls.cert":              "",
+	"http.tls.key":               "",
+	"http.max_conns_per_ip":      100,
+	"storage.driver":             "sqlite",
+	"storage.sqlite.path":        "data/portico.db",
+	"demo":                       false,
+	"node":                       "",
+	"portal.name":                "Portico",
+	"portal.password_min_length": 15,
+	"flows.dir":                  "",
+	"notify.email.smtp.addr":     "",
+	"notify.email.smtp.username": "",
+	"notify.email.smtp.password": "",
+	"notify.email.smtp.starttls": true,
+	"notify.email.from":          "",
+	"notify.sms.url":             "",
+	"notify.sms.account":         "",
+	"notify.sms.token":           "",
+	"notify.sms.from":            "",
+	"retention.transcripts":      "2160h", // 90 days
+	"log.level":                  "info",
+	"log.format":                 "",
+	"security.code_ttl":          "10m",
+	"security.conversation_idle": "30m",
+}
+
+// secretKeys are masked by `config print`.
+var secretKeys = map[string]bool{
+	"notify.email.smtp.password": true,
+	"notify.sms.token":           true,
+}
+
+// Config is the validated configuration.
+type Config struct {
+	Addr           string
+	PublicURL      string
+	AllowedOrigins []string
+	TrustedProxies []string
+	TLSCert        string
+	TLSKey         string
+	MaxConnsPerIP  int
+	Driver         string
+	SQLitePath     string
+	Demo           bool
+	Node           string
+	PortalName     string
+	PasswordMin    int
+	FlowsDir       string
+	SMTP           SMTPSettings
+	SMS            SMSSettings
+	Transcripts    time.Duration
+	LogLevel       string
+	LogFormat      string
+	CodeTTL        time.Duration
+	IdleTimeout    time.Duration
+}
+
+// SMTPSettings configure email delivery; empty Addr means none.
+type SMTPSettings struct {
+	Addr, Username, Password, From string
+	StartTLS                       bool
+}
+
+// SMSSettings configure SMS delivery; empty URL means none.
+type SMSSettings struct {
+	URL, Account, Token, From string
+}
+
+// newViper returns a viper with every default, the PORTICO_ environment and
+// the given flags bound.
+func newViper(flags *pflag.FlagSet) *viper.Viper {
+	v := viper.New()
+	for k, d := range defaults {
+		v.SetDefault(k, d)
+	}
+	v.SetEnvPrefix("PORTICO")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+	if flags != nil {
+		bind := map[string]string{"demo": "demo", "addr": "http.addr", "db": "storage.sqlite.path", "log-level": "log.level"}
+		for flag, key := range bind {
+			if f := flags.Lookup(flag); f != nil {
+				_ = v.BindPFlag(key, f)
+			}
+		}
+	}
+	return v
+}
+
+// loadConfig reads the config file (explicit, or ./portico.yaml if present)
+// and returns the validated configuration. Every problem names its key.
+func loadConfig(v *viper.Viper, file string) (*Config, error) {
+	if file != "" {
+		v.SetConfigFile(file)
+		if err := v.ReadInConfig(); err != nil {
+			return nil, fmt.Errorf("config file %s: %w", file, err)
+		}
+	} else if _, err := os.Stat("portico.yaml"); err == nil {
+		v.SetConfigFile("portico.yaml")
+		if err := v.ReadInConfig(); err != nil {
+			return nil, fmt.Errorf("config file portico.yaml: %w", err)
+		}
+	}
+	p := parser{v: v}
+	c := &Config{
+		Addr:           p.addr("http.addr"),
+		PublicURL:      p.url("http.public_url"),
+		AllowedOrigins: p.list("http.allowed_origins"),
+		TrustedProxies: p.list("http.trusted_proxies"),
+		TLSCert:        p.str("http.tls.cert"),
+		TLSKey:         p.str("http.tls.key"),
+		MaxConnsPerIP:  p.positive("http.max_conns_per_ip"),
+		Driver:         p.oneOf("storage.driver", "sqlite"),
+		SQLitePath:     p.nonEmpty("storage.sqlite.path"),
+		Demo:           p.boolean("demo"),
+		Node:           p.str("node"),
+		PortalName:     p.nonEmpty("portal.name"),
+		PasswordMin:    p.positive("portal.password_min_length"),
+		FlowsDir:       p.str("flows.dir"),
+		SMTP: SMTPSettings{
+			Addr: p.hostPort("notify.email.smtp.addr"), Username: p.str("notify.email.smtp.username"),
+			Password: p.str("notify.email.smtp.password"), StartTLS: p.boolean("notify.email.smtp.starttls"),
+			From: p.str("notify.email.from"),
+		},
+		SMS: SMSSettings{
+			URL: p.url("notify.sms.url"), Account: p.str("notify.sms.account"),
+			Token: p.str("notify.sms.token"), From: p.str("notify.sms.from"),
+		},
+		Transcripts: p.duration("retention.transcripts"),
+		LogLevel:    p.oneOf("log.level", "debug", "info", "warn", "error"),
+		LogFormat:   p.oneOf("log.format", "", "json", "console"),
+		CodeTTL:     p.duration("security.code_ttl"),
+		IdleTimeout: p.duration("security.conversation_idle"),
+	}
+	if c.SMTP.Addr != "" && c.SMTP.From == "" {
+		p.fail("notify.email.from", "is required when notify.email.smtp.addr is set")
+	}
+	if c.SMS.URL != "" && (c.SMS.Account == "" || c.SMS.Token == "" || c.SMS.From == "") {
+		p.fail("notify.sms.url", "needs notify.sms.account, notify.sms.token and notify.sms.from")
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		p.fail("http.tls.cert", "http.tls.cert and http.tls.key go together")
+	}
+	if c.PasswordMin > 0 && c.PasswordMin < 8 {
+		p.fail("portal.password_min_length", "must be at least 8 (NIST SP 800-63B)")
+	}
+	if c.CodeTTL > 10*time.Minute {
+		p.fail("security.code_ttl", "may be at most 10m")
+	}
+	if c.Node == "" {
+		c.Node, _ = os.Hostname()
+	}
+	if c.LogFormat == "" {
+		c.LogFormat = "json"
+		if c.Demo {
+			c.LogFormat = "console"
+		}
+	}
+	if len(p.errs) > 0 {
+		return nil, fmt.Errorf("bad configuration:\n  %s", strings.Join(p.errs, "\n  "))
+	}
+	return c, nil
+}
+
+// parser reads keys strictly: a value that does not parse is an error that
+// names the key, never a silent zero.
+type parser struct {
+	v    *viper.Viper
+	errs []string
+}
+
+func (p *parser) fail(key, format string, args ...any) {
+	p.errs = append(p.errs, key+": "+fmt.Sprintf(format, args...))
+}
+
+func (p *parser) str(key string) string { return strings.TrimSpace(p.v.GetString(key)) }
+
+func (p *parser) nonEmpty(key string) string {
+	s := p.str(key)
+	if s == "" {
+		p.fail(key, "must not be empty")
+	}
+	return s
+}
+
+func (p *parser) boolean(key string) bool {
+	raw := p.v.Get(key)
+	if b, ok := raw.(bool); ok {
+		return b
+	}
+	b, err := strconv.ParseBool(strings.TrimSpace(fmt.Sprint(raw)))
+	if err != nil {
+		p.fail(key, "%q is not true or false", fmt.Sprint(raw))
+	}
+	return b
+}
+
+func (p *parser) positive(key string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(fmt.Sprint(p.v.Get(key))))
+	if err != nil || n <= 0 {
+		p.fail(key, "%q is not a positive whole number", fmt.Sprint(p.v.Get(key)))
+	}
+	return n
+}
+
+func (p *parser) duration(key string) time.Duration {
+	s := p.str(key)
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		p.fail(key, "%q is not a positive duration like 10m or 90h", s)
+	}
+	return d
+}
+
+func (p *parser) oneOf(key string, allowed ...string) string {
+	s := strings.ToLower(p.str(key))
+	for _, a := range allowed {
+		if s == a {
+			return s
+		}
+	}
+	p.fail(key, "%q is not one of %s", s, strings.Join(nonEmptyStrings(allowed), ", "))
+	return s
+}
+
+func (p *parser) addr(key string) string {
+	s := p.str(key)
+	if _, port, err := net.SplitHostPort(s); err != nil || port == "" {
+		p.fail(key, "%q is not an address like :8080 or 127.0.0.1:8080", s)
+	}
+	return s
+}
+
+func (p *parser) hostPort(key string) string {
+	s := p.str(key)
+	if s == "" {
+		return ""
+	}
+	if host, port, err := net.SplitHostPort(s); err != nil || host == "" || port == "" {
+		p.fail(key, "%q is not host:port", s)
+	}
+	return s
+}
+
+func (p *parser) url(key string) string {
+	s := p.str(key)
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		p.fail(key, "%q is not an http(s) URL", s)
+	}
+	return strings.TrimRight(s, "/")
+}
+
+func (p *parser) list(key string) []string {
+	var out []string
+	for _, s := range p.v.GetStringSlice(key) {
+		for _, part := range strings.Split(s, ",") { // env vars come comma-separated
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+func nonEmptyStrings(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// printConfig writes the effective configuration, secrets masked, keys
+// sorted.
+func printConfig(v *viper.Viper, w *strings.Builder) {
+	keys := make([]string, 0, len(defaults))
+	for k := range defaults {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		val := fmt.Sprint(v.Get(k))
+		if secretKeys[k] && val != "" {
+			val = "********"
+		}
+		fmt.Fprintf(w, "%s: %s\n", k, val)
+	}
+}

@@ -1,0 +1,83 @@
+// Command portico is the Portico server and its administration commands.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRoot(os.Stdin, os.Stdout, os.Stderr).ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "portico:", err)
+		os.Exit(1)
+	}
+}
+
+// cli carries what every sub-command shares.
+type cli struct {
+	in       io.Reader
+	out, err io.Writer
+	file     string // --config
+	v        *viper.Viper
+}
+
+// config loads and validates the configuration for a command.
+func (c *cli) config(cmd *cobra.Command) (*Config, error) {
+	c.v = newViper(cmd.Flags())
+	return loadConfig(c.v, c.file)
+}
+
+func newRoot(in io.Reader, out, errw io.Writer) *cobra.Command {
+	c := &cli{in: in, out: out, err: errw}
+	root := &cobra.Command{
+		Use:           "portico",
+		Short:         "Self-service chat for patient portal accounts",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(in)
+	root.SetOut(out)
+	root.SetErr(errw)
+	root.PersistentFlags().StringVar(&c.file, "config", "", "configuration file (default ./portico.yaml if present)")
+	root.AddCommand(
+		c.serveCmd(),
+		c.migrateCmd(),
+		c.configCmd(),
+		c.patientsCmd(),
+		c.flowsCmd(),
+		c.auditCmd(),
+	)
+	return root
+}
+
+func (c *cli) configCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "config", Short: "Inspect the configuration"}
+	print := &cobra.Command{
+		Use:   "print",
+		Short: "Print the effective configuration, secrets masked",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := c.config(cmd); err != nil {
+				return err
+			}
+			var b strings.Builder
+			printConfig(c.v, &b)
+			_, err := io.WriteString(c.out, b.String())
+			return err
+		},
+	}
+	print.Flags().Bool("demo", false, "demo mode")
+	cmd.AddCommand(print)
+	return cmd
+}

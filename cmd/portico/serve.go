@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/portico-chat/portico/connectors/portal"
+)
+
+func (c *cli) serveCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the chat server",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := c.config(cmd)
+			if err != nil {
+				return err
+			}
+			log := newLogger(c.err, cfg)
+			app, err := openApp(cmd.Context(), cfg, log)
+			if err != nil {
+				return err
+			}
+			l, err := net.Listen("tcp", cfg.Addr)
+			if err != nil {
+				app.DB.Close()
+				return fmt.Errorf("http.addr: %w", err)
+			}
+			log.Info().Str("addr", l.Addr().String()).Bool("demo", cfg.Demo).Msg("listening")
+			c.banner(cfg, l.Addr())
+			return app.Run(cmd.Context(), l)
+		},
+	}
+	cmd.Flags().Bool("demo", false, "demo mode: demo patients, dev outbox, demo portal page")
+	cmd.Flags().String("addr", ":8080", "listen address (http.addr)")
+	cmd.Flags().String("db", "data/portico.db", "SQLite database file (storage.sqlite.path)")
+	cmd.Flags().String("log-level", "info", "debug, info, warn or error (log.level)")
+	return cmd
+}
+
+// banner prints where to click.
+func (c *cli) banner(cfg *Config, addr net.Addr) {
+	base := cfg.PublicURL
+	if base == "" {
+		port := addr.(*net.TCPAddr).Port
+		scheme := "http"
+		if cfg.TLSCert != "" {
+			scheme = "https"
+		}
+		base = fmt.Sprintf("%s://localhost:%d", scheme, port)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nPortico is running at %s\n", base)
+	if cfg.Demo {
+		fmt.Fprintf(&b, "  Demo patient portal:  %s/\n", base)
+		fmt.Fprintf(&b, "  Dev outbox (codes):   %s/dev/outbox\n", base)
+		fmt.Fprintf(&b, "  Demo accounts' password: %q; try resetting the password of\n", portal.DemoPassword)
+		fmt.Fprintf(&b, "  Olivia Activeuser, born 05/17/1985, ZIP 02139, username olivia.active\n")
+		fmt.Fprintf(&b, "  (testdata/README.md lists every demo patient).\n")
+	}
+	fmt.Fprintf(&b, "  Health:               %s/healthz\n\n", base)
+	fmt.Fprint(c.out, b.String())
+}
