@@ -16,7 +16,9 @@ type Flow struct {
 	File     string
 	Source   []byte
 
-	events []eventDesc // transitions, compiled once (see machine.go)
+	events  []eventDesc             // transitions, compiled once (see machine.go)
+	namePos Pos                     // where the name is, for set-level problems
+	src     map[string]*stateSource // where each state's parts are
 }
 
 // Text is a localized string: locale ("en", "es") → text. Placeholders
@@ -40,6 +42,7 @@ const (
 	SlotEmail  = "email"
 	SlotPhone  = "phone"
 	SlotCode   = "code"
+	SlotToken  = "token" // alphanumeric code from the clinic, e.g. an activation code
 	SlotSecret = "secret"
 	SlotChoice = "choice"
 )
@@ -57,9 +60,17 @@ type Slot struct {
 // Secret reports whether the slot's values must never be stored or shown.
 func (s *Slot) Secret() bool { return s.Type == SlotSecret }
 
+// Sensitive reports whether the slot's values must never be stored,
+// logged or shown back: secrets, and one-time or activation codes.
+func (s *Slot) Sensitive() bool {
+	return s.Type == SlotSecret || s.Type == SlotCode || s.Type == SlotToken
+}
+
 // InputKind is the protocol's input hint kind for the slot.
 func (s *Slot) InputKind() string {
 	switch s.Type {
+	case SlotToken:
+		return SlotCode
 	case SlotSecret, SlotDate, SlotCode, SlotEmail, SlotChoice:
 		return s.Type
 	case SlotPhone:

@@ -1,0 +1,123 @@
+package portal
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"sync"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Argon2id parameters: OWASP's recommended minimum (m=19 MiB, t=2, p=1).
+const (
+	argonMemoryKiB = 19 * 1024
+	argonTime      = 2
+	argonThreads   = 1
+	argonKeyLen    = 32
+	argonSaltLen   = 16
+
+	// Upper bounds accepted when reading a stored hash, so a corrupt or
+	// hostile row cannot make one check allocate gigabytes or spin for
+	// minutes.
+	argonMaxMemoryKiB = 1024 * 1024
+	argonMaxTime      = 16
+	argonMaxThreads   = 16
+
+	// maxParallelHashes bounds the memory all argon2 calls of the process
+	// may hold at once (each takes argonMemoryKiB).
+	maxParallelHashes = 8
+)
+
+// hashSlots is a process-wide semaphore: argon2's memory is a process-wide
+// resource, and a burst of sign-ins must not exhaust it.
+var hashSlots = make(chan struct{}, maxParallelHashes)
+
+// HashPassword hashes pw with argon2id and a 16-byte random salt, returning
+// a PHC string ($argon2id$v=19$m=19456,t=2,p=1$salt$hash). The password is
+// NFKC-normalised first, so the same password typed on another device
+// (composed or decomposed accents, full-width letters) still matches.
+func HashPassword(pw string) (string, error) {
+	salt := make([]byte, argonSaltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("hash password: read salt: %w", err)
+	}
+	key := argonKey([]byte(norm.NFKC.String(pw)), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, argonMemoryKiB, argonTime, argonThreads,
+		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// CheckPasswordHash reports whether pw matches the PHC string phc made by
+// HashPassword (with these or other argon2id parameters). The comparison is
+// constant time; a malformed phc never matches.
+func CheckPasswordHash(phc, pw string) bool {
+	p, err := parsePHC(phc)
+	if err != nil {
+		return false
+	}
+	key := argonKey([]byte(norm.NFKC.String(pw)), p.salt, p.time, p.memory, p.threads, uint32(len(p.key)))
+	return subtle.ConstantTimeCompare(key, p.key) == 1
+}
+
+func argonKey(pw, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
+	return argon2.IDKey(pw, salt, time, memory, threads, keyLen)
+}
+
+// phc is a parsed argon2id PHC string. Parse errors never quote the input:
+// it may be a secret put in the wrong place.
+type phc struct {
+	memory, time uint32
+	threads      uint8
+	salt, key    []byte
+}
+
+func parsePHC(s string) (phc, error) {
+	var p phc
+	parts := strings.Split(s, "$")
+	// "", "argon2id", "v=19", "m=…,t=…,p=…", salt, key
+	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
+		return p, fmt.Errorf("parse password hash: not an argon2id PHC string")
+	}
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return p, fmt.Errorf("parse password hash: unsupported version")
+	}
+	var threads uint32
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.memory, &p.time, &threads); err != nil {
+		return p, fmt.Errorf("parse password hash: bad parameters")
+	}
+	if p.memory == 0 || p.memory > argonMaxMemoryKiB || p.time == 0 || p.time > argonMaxTime ||
+		threads == 0 || threads > argonMaxThreads {
+		return p, fmt.Errorf("parse password hash: parameters out of range")
+	}
+	p.threads = uint8(threads)
+	var err error
+	b64 := base64.RawStdEncoding
+	if p.salt, err = b64.DecodeString(parts[4]); err != nil || len(p.salt) < 8 {
+		return p, fmt.Errorf("parse password hash: bad salt")
+	}
+	if p.key, err = b64.DecodeString(parts[5]); err != nil || len(p.key) < 16 || len(p.key) > 64 {
+		return p, fmt.Errorf("parse password hash: bad key")
+	}
+	return p, nil
+}
+
+// dummyHash is a valid hash of a random password, checked when there is no
+// real one so that a sign-in costs the same whether or not the account
+// exists or has a password.
+var dummyHash = sync.OnceValue(func() string {
+	pw := make([]byte, 32)
+	_, _ = rand.Read(pw) // rand.Read never fails on supported platforms
+	h, err := HashPassword(string(pw))
+	if err != nil {
+		panic(fmt.Sprintf("portal: dummy password hash: %v", err))
+	}
+	return h
+})

@@ -1,0 +1,151 @@
+package portal
+
+import (
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/trustelem/zxcvbn/frequency"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/portico-chat/portico/bot"
+)
+
+// Password and account policy defaults (NIST SP 800-63B rev 4; SECURITY.md).
+const (
+	// DefaultMinLength is the minimum password length, in code points after
+	// NFKC, for a password-only portal.
+	DefaultMinLength = 15
+	// MinLengthWithSecondFactor is the minimum a portal that enforces a
+	// second factor may configure, and the floor of any configuration.
+	MinLengthWithSecondFactor = 8
+	// DefaultMaxLength is the longest password accepted by default.
+	DefaultMaxLength = 256
+	// MinMaxLength is the least MaxLength may be: at least 64 code points
+	// are always accepted.
+	MinMaxLength = 64
+	// DefaultPortalName is the name a password must not contain.
+	DefaultPortalName = "Portico"
+	// DefaultActivationTTL is how long an imported activation code lives.
+	DefaultActivationTTL = 90 * 24 * time.Hour
+	// minNameLen is the shortest name part a password is checked against:
+	// shorter ones ("Al", "Wu") would forbid too many passwords.
+	minNameLen = 3
+)
+
+// Policy is the local directory's password and account policy. Zero fields
+// take the defaults above.
+type Policy struct {
+	MinLength     int    // code points; 15 by default, 8 when the portal has 2FA
+	MaxLength     int    // code points; 256 by default, never below 64
+	PortalName    string // "Portico" by default
+	ActivationTTL time.Duration
+}
+
+// withDefaults fills zero fields and clamps values outside the bars.
+func (p Policy) withDefaults() Policy {
+	if p.MinLength == 0 {
+		p.MinLength = DefaultMinLength
+	}
+	p.MinLength = max(p.MinLength, MinLengthWithSecondFactor)
+	if p.MaxLength == 0 {
+		p.MaxLength = DefaultMaxLength
+	}
+	p.MaxLength = max(p.MaxLength, MinMaxLength, p.MinLength)
+	if p.PortalName == "" {
+		p.PortalName = DefaultPortalName
+	}
+	if p.ActivationTTL <= 0 {
+		p.ActivationTTL = DefaultActivationTTL
+	}
+	return p
+}
+
+// checkPassword applies the policy to a password for a patient with the
+// given names and username. It returns an EINVALID *bot.Error whose
+// Message is one of the bot.Password* reasons. There are no composition
+// rules, and nothing is ever truncated.
+func (p Policy) checkPassword(password, username, firstName, lastName string) error {
+	pw := norm.NFKC.String(password)
+	n := utf8.RuneCountInString(pw)
+	switch {
+	case n < p.MinLength:
+		return &bot.Error{Code: bot.EINVALID, Message: bot.PasswordTooShort}
+	case n > p.MaxLength:
+		return &bot.Error{Code: bot.EINVALID, Message: bot.PasswordTooLong}
+	case isBlocklisted(pw):
+		return &bot.Error{Code: bot.EINVALID, Message: bot.PasswordCommon}
+	}
+	folded := foldName(pw)
+	if u := foldName(username); len(u) >= minNameLen && strings.Contains(folded, u) {
+		return &bot.Error{Code: bot.EINVALID, Message: bot.PasswordHasUsername}
+	}
+	for _, part := range nameParts(firstName + " " + lastName) {
+		if strings.Contains(folded, part) {
+			return &bot.Error{Code: bot.EINVALID, Message: bot.PasswordHasName}
+		}
+	}
+	if portal := foldName(p.PortalName); portal != "" && strings.Contains(folded, portal) {
+		return &bot.Error{Code: bot.EINVALID, Message: bot.PasswordHasPortalName}
+	}
+	return nil
+}
+
+// nameParts returns the folded parts of a name (split at spaces and
+// hyphens) that are long enough to check a password against, and the whole
+// folded name when it has several parts ("De La Cruz" → "delacruz").
+func nameParts(name string) []string {
+	var parts []string
+	for _, f := range strings.FieldsFunc(name, func(r rune) bool { return r == ' ' || r == '-' }) {
+		if p := foldName(f); utf8.RuneCountInString(p) >= minNameLen {
+			parts = append(parts, p)
+		}
+	}
+	if whole := foldName(name); utf8.RuneCountInString(whole) >= minNameLen && len(parts) != 1 {
+		parts = append(parts, whole)
+	}
+	return parts
+}
+
+// blocklist is the set of common passwords, lower-cased: zxcvbn's list of
+// the 30,000 most frequent ones from leaked password dumps.
+var blocklist = sync.OnceValue(func() map[string]struct{} {
+	words := frequency.FrequencyLists["passwords"]
+	set := make(map[string]struct{}, len(words))
+	for _, w := range words {
+		set[strings.ToLower(w)] = struct{}{}
+	}
+	return set
+})
+
+// isBlocklisted reports whether pw (NFKC-normalised) is a common password,
+// ignoring case.
+func isBlocklisted(pw string) bool {
+	_, ok := blocklist()[strings.ToLower(pw)]
+	return ok
+}
+
+// Username rules.
+const (
+	minUsernameLen = 3
+	maxUsernameLen = 64
+)
+
+// validUsername reports whether u has the allowed form: 3 to 64 ASCII
+// letters, digits and ._-@, starting with a letter or digit. ASCII only,
+// so that look-alike letters from other scripts cannot imitate a username
+// and case-insensitive uniqueness means the same in Go and in SQL.
+func validUsername(u string) bool {
+	if len(u) < minUsernameLen || len(u) > maxUsernameLen {
+		return false
+	}
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if !alnum && (i == 0 || !strings.ContainsRune("._-@", rune(c))) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,101 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/portico-chat/portico/bot"
+)
+
+// maxFormBytes caps the demo sign-in form's body.
+const maxFormBytes = 4 << 10
+
+// Texts of the demo sign-in. One text for every failed sign-in, whatever
+// the cause, so the page never tells whether an account exists.
+const (
+	textSignInFailed   = "That username and password did not match our records. Check them and try again, or use the links below for help."
+	textSignInTrouble  = "Something went wrong on our side. Please try again in a moment."
+	textSignInMissing  = "Enter your username and password."
+	textSignInOff      = "Sign-in is not available in this demo."
+	textCrossSiteRefus = "This form can only be sent from this site."
+)
+
+// handleSignIn checks the demo portal's sign-in form. It answers 303 to
+// the welcome page on success and 401 with the form and one error text on
+// any failure. The form must come from this site (Origin or Referer).
+func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
+	if !s.sameOrigin(r) {
+		http.Error(w, textCrossSiteRefus, http.StatusForbidden)
+		return
+	}
+	if s.deps.SignIn == nil {
+		s.renderPortal(w, http.StatusServiceUnavailable, textSignInOff)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		s.renderPortal(w, http.StatusBadRequest, textSignInMissing)
+		return
+	}
+	user, pass := r.PostForm.Get("username"), r.PostForm.Get("password")
+	if user == "" || pass == "" {
+		s.renderPortal(w, http.StatusUnauthorized, textSignInMissing)
+		return
+	}
+	err := s.deps.SignIn.SignIn(r.Context(), user, pass)
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/demo/welcome", http.StatusSeeOther)
+	case isDomainError(err):
+		s.log.Info().Str("ip", s.ips.of(r)).Msg("demo sign-in failed")
+		s.renderPortal(w, http.StatusUnauthorized, textSignInFailed)
+	default:
+		s.log.Error().Err(err).Msg("demo sign-in")
+		s.renderPortal(w, http.StatusInternalServerError, textSignInTrouble)
+	}
+}
+
+// handleWelcome is where a successful demo sign-in lands. The demo keeps
+// no session, so it shows nothing about the account.
+func (s *Server) handleWelcome(w http.ResponseWriter, _ *http.Request) {
+	if err := s.pages.render(w, http.StatusOK, "welcome.html", page{Title: "Signed in (DEMO)", Demo: true}); err != nil {
+		s.log.Error().Err(err).Msg("render welcome page")
+	}
+}
+
+func (s *Server) renderPortal(w http.ResponseWriter, status int, msg string) {
+	data := page{Title: "Sample Health patient portal (DEMO)", Demo: true, Error: msg}
+	if err := s.pages.render(w, status, "portal.html", data); err != nil {
+		s.log.Error().Err(err).Msg("render portal page")
+	}
+}
+
+// sameOrigin reports whether a state-changing request comes from this
+// site: its Origin, or failing that its Referer, is the server's own
+// origin. A request with neither is refused.
+func (s *Server) sameOrigin(r *http.Request) bool {
+	from := r.Header.Get("Origin")
+	if from == "" {
+		ref, err := url.Parse(r.Header.Get("Referer"))
+		if err != nil || ref.Host == "" {
+			return false
+		}
+		from = ref.Scheme + "://" + ref.Host
+	}
+	o, err := parseOrigin(from)
+	if err != nil {
+		return false
+	}
+	if s.self != "" {
+		return o.String() == s.self
+	}
+	return sameHost(o, r.Host)
+}
+
+// isDomainError reports whether err carries a bot error code other than
+// internal: a refusal to show, not a fault to log.
+func isDomainError(err error) bool {
+	var e *bot.Error
+	return errors.As(err, &e) && e.Code != bot.EINTERNAL
+}

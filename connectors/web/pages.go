@@ -1,0 +1,82 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+)
+
+// The pages and their assets are embedded: the binary serves them as is,
+// and the CSP allows no inline script or style.
+var (
+	//go:embed templates/*.html
+	templateFiles embed.FS
+	//go:embed static
+	staticFiles embed.FS
+)
+
+// staticCache lets browsers keep assets but check back each time.
+const staticCache = "no-cache"
+
+// pages renders the HTML pages.
+type pages struct {
+	t *template.Template
+}
+
+func newPages() *pages {
+	return &pages{t: template.Must(template.ParseFS(templateFiles, "templates/*.html"))}
+}
+
+// page is what every page template gets.
+type page struct {
+	Title string
+	Demo  bool
+	Error string // a failure to show above the sign-in form
+}
+
+// render writes the named page with status. It renders into a buffer first
+// so that a template error becomes a clean 500.
+func (p *pages) render(w http.ResponseWriter, status int, name string, data page) error {
+	var buf bytes.Buffer
+	if err := p.t.ExecuteTemplate(&buf, name, data); err != nil {
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// handleIndex serves /: the demo portal in demo mode, otherwise a page
+// saying the server runs.
+func (s *Server) handleIndex(w http.ResponseWriter, _ *http.Request) {
+	name, data := "running.html", page{Title: "Portico"}
+	if s.cfg.Demo {
+		name, data = "portal.html", page{Title: "Sample Health patient portal (DEMO)", Demo: true}
+	}
+	if err := s.pages.render(w, http.StatusOK, name, data); err != nil {
+		s.log.Error().Err(err).Str("page", name).Msg("render page")
+	}
+}
+
+// staticHandler serves the embedded assets under /static/, without
+// directory listings.
+func staticHandler() http.Handler {
+	sub, err := fs.Sub(staticFiles, "static")
+	if err != nil {
+		panic(err) // the embed pattern guarantees the directory
+	}
+	files := http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", staticCache)
+		files.ServeHTTP(w, r)
+	})
+}

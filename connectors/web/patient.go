@@ -1,0 +1,290 @@
+package web
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/portico-chat/portico/bot"
+)
+
+// Conversations is the dialog engine as the patient socket needs it
+// (bot.Engine implements it).
+type Conversations interface {
+	// Hello opens or resumes a conversation and attaches c to it. Before
+	// returning it delivers to c, in seq order, every stored message after
+	// h.LastSeq (the replay); live events follow. The socket holds those
+	// events back until it has queued the welcome, so welcome comes first.
+	Hello(ctx context.Context, h bot.Hello, c bot.Client) (bot.Welcome, error)
+	// Say runs the patient's turn: delivers Ack to c, then the resulting
+	// messages to every attached client. A say id seen before is acked
+	// again with its original seq, not re-run.
+	Say(ctx context.Context, conversationID string, c bot.Client, s bot.Say) error
+	Typing(ctx context.Context, conversationID string, on bool) error
+	Seen(ctx context.Context, conversationID string, seq int64) error
+	Bye(ctx context.Context, conversationID string) error
+	// Detach stops delivering to c; the socket calls it when it ends.
+	Detach(conversationID string, c bot.Client)
+}
+
+// Subprotocol is the WebSocket subprotocol a client must offer.
+const Subprotocol = "portico.v1"
+
+// maxDroppedFrames is how many rate-limited frames in a row a client may
+// send before it is disconnected as a flood.
+const maxDroppedFrames = 50
+
+// Patient-facing texts of error frames the socket makes itself.
+const (
+	textRateLimited = "You are sending messages too quickly. Please wait a moment and try again."
+	textExpired     = "Your earlier chat has ended, so we started a new one."
+	textInternal    = "Something went wrong on our side. Please try again."
+	textNoHello     = "The first frame must be hello."
+	textHelloTwice  = "This connection has already said hello."
+	textNotText     = "Frames must be JSON text frames."
+)
+
+// handlePatientSocket serves GET /ws. Every refusal happens before the
+// upgrade, as a plain HTTP error.
+func (s *Server) handlePatientSocket(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case s.closing.Load():
+		http.Error(w, "The server is restarting; try again shortly.", http.StatusServiceUnavailable)
+		return
+	case !s.origins.allow(r):
+		s.log.Info().Str("origin", clip(r.Header.Get("Origin"), 100)).Msg("patient socket refused: origin not allowed")
+		http.Error(w, "Origin not allowed.", http.StatusForbidden)
+		return
+	case !websocket.IsWebSocketUpgrade(r):
+		http.Error(w, "This endpoint speaks WebSocket.", http.StatusBadRequest)
+		return
+	case !offers(r, Subprotocol):
+		http.Error(w, "Offer the WebSocket subprotocol "+Subprotocol+".", http.StatusBadRequest)
+		return
+	}
+	ip := s.ips.of(r)
+	if !s.conns.acquire(ip) {
+		s.log.Warn().Str("ip", ip).Msg("patient socket refused: too many connections from one address")
+		w.Header().Set("Retry-After", "30")
+		http.Error(w, "Too many connections.", http.StatusTooManyRequests)
+		return
+	}
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			s.conns.release(ip)
+		}
+	}
+	defer release()
+
+	ws, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	id := newConnID()
+	c := newPatientConn(ws, id, s.log.With().Str("conn", id).Logger(), s.sendBuffer)
+	if !s.register(c) {
+		msg := websocket.FormatCloseMessage(closeServiceReboot, "service restart")
+		_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeWait))
+		ws.Close()
+		return
+	}
+	defer s.unregister(c)
+
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		c.writeLoop()
+	}()
+	conv := s.readLoop(ctx, c, ip)
+	c.stop(closeNormal, "")
+	<-writerDone
+	release() // before Detach, so a closed socket's slot is free once the engine hears of it
+	if conv != "" {
+		s.conv.Detach(conv, c)
+	}
+	c.log.Debug().Str("conversation", conv).Msg("patient socket closed")
+}
+
+// readLoop reads and handles frames until the socket fails or is stopped.
+// It returns the attached conversation's ID, if any. A panic in handling
+// closes this connection only.
+func (s *Server) readLoop(ctx context.Context, c *patientConn, ip string) (conv string) {
+	defer func() {
+		if v := recover(); v != nil {
+			c.log.Error().Str("conversation", conv).Str("panic", fmt.Sprint(v)).
+				Bytes("stack", debug.Stack()).Msg("patient connection panicked")
+			c.stop(closeInternal, "internal error")
+		}
+	}()
+	ws := c.ws
+	ws.SetReadLimit(s.cfg.ReadLimit)
+	ws.SetReadDeadline(time.Now().Add(s.helloWait))
+	ws.SetPongHandler(func(string) error {
+		if conv != "" { // before hello only helloWait counts
+			ws.SetReadDeadline(time.Now().Add(pongWait))
+		}
+		return nil
+	})
+	bucket := newTokenBucket(s.cfg.RateFrames, s.cfg.RateWindow, s.cfg.RateBurst, s.now())
+	dropped := 0
+	for {
+		kind, data, err := ws.ReadMessage()
+		if err != nil {
+			s.readFailed(c, conv, err)
+			return conv
+		}
+		if conv != "" {
+			ws.SetReadDeadline(time.Now().Add(pongWait))
+		}
+		if ok, wait := bucket.take(s.now()); !ok {
+			dropped++
+			if dropped > maxDroppedFrames {
+				c.log.Warn().Str("conversation", conv).Msg("patient socket closed: flooding")
+				c.stop(closePolicy, "too many frames")
+				return conv
+			}
+			if dropped == 1 {
+				f := errorFrame(CodeRateLimited, textRateLimited)
+				f.RetryAfterS = retryAfterSeconds(wait)
+				c.queue(mustJSON(f))
+			}
+			continue
+		}
+		dropped = 0
+		if kind != websocket.TextMessage {
+			c.queue(mustJSON(errorFrame(CodeBadFrame, textNotText)))
+			continue
+		}
+		frame, err := DecodeClientFrame(data)
+		if err != nil {
+			var fe *FrameError
+			if !errors.As(err, &fe) {
+				fe = badFrame("not a valid frame")
+			}
+			c.queue(mustJSON(errorFrame(fe.Code, fe.Message)))
+			continue
+		}
+		if h, ok := frame.(HelloFrame); ok {
+			if conv != "" {
+				c.queue(mustJSON(errorFrame(CodeBadFrame, textHelloTwice)))
+				continue
+			}
+			conv = s.hello(ctx, c, h, ip)
+			if conv != "" {
+				ws.SetReadDeadline(time.Now().Add(pongWait))
+			}
+			continue
+		}
+		if conv == "" {
+			c.queue(mustJSON(errorFrame(CodeBadFrame, textNoHello)))
+			continue
+		}
+		if err := s.dispatch(ctx, c, conv, frame, ip); err != nil {
+			c.queue(mustJSON(s.engineError(c, conv, err)))
+		}
+	}
+}
+
+// hello attaches the connection to a conversation and queues the welcome
+// before the replay. It returns the conversation's ID, or "" on failure.
+func (s *Server) hello(ctx context.Context, c *patientConn, h HelloFrame, ip string) string {
+	w, err := s.conv.Hello(ctx, bot.Hello{
+		Resume: h.Resume, LastSeq: h.LastSeq, Locale: h.Locale, Start: h.Start, Source: ip,
+	}, c)
+	if err != nil {
+		c.dropHeld()
+		c.queue(mustJSON(s.engineError(c, "", err)))
+		if bot.ErrorCode(err) == bot.EINTERNAL {
+			c.stop(closeInternal, "internal error")
+		}
+		return ""
+	}
+	var first [][]byte
+	if w.Expired {
+		// Before welcome: the client drops its dead token and last_seq,
+		// then keeps the new ones from welcome.
+		first = append(first, mustJSON(errorFrame(CodeExpired, textExpired)))
+	}
+	first = append(first, mustJSON(welcomeFrame(w)))
+	c.welcome(first...)
+	c.log.Debug().Str("conversation", w.ConversationID).Bool("resumed", h.Resume != "" && !w.Expired).Msg("patient attached")
+	return w.ConversationID
+}
+
+// dispatch hands a decoded frame to the engine.
+func (s *Server) dispatch(ctx context.Context, c *patientConn, conv string, frame any, ip string) error {
+	switch f := frame.(type) {
+	case SayFrame:
+		return s.conv.Say(ctx, conv, c, bot.Say{ID: f.ID, Text: f.Text, Reply: f.Reply, Source: ip})
+	case TypingFrame:
+		return s.conv.Typing(ctx, conv, f.On)
+	case SeenFrame:
+		return s.conv.Seen(ctx, conv, f.Seq)
+	case ByeFrame:
+		return s.conv.Bye(ctx, conv)
+	default:
+		return fmt.Errorf("dispatch %T: no handler", frame)
+	}
+}
+
+// engineError maps an engine error to its frame at the edge. Internal
+// errors are logged with the ids (never the patient's words) and shown
+// generically.
+func (s *Server) engineError(c *patientConn, conv string, err error) ErrorFrame {
+	msg := bot.ErrorMessage(err)
+	switch bot.ErrorCode(err) {
+	case bot.EINVALID:
+		return errorFrame(CodeInvalid, msg)
+	case bot.ERATELIMITED:
+		return errorFrame(CodeRateLimited, cmp.Or(msg, textRateLimited))
+	case bot.EEXPIRED:
+		return errorFrame(CodeExpired, cmp.Or(msg, textExpired))
+	default:
+		c.log.Error().Err(err).Str("conversation", conv).Msg("engine call failed")
+		return errorFrame(CodeInternal, textInternal)
+	}
+}
+
+// readFailed logs why reading stopped and picks the close code.
+func (s *Server) readFailed(c *patientConn, conv string, err error) {
+	var ne net.Error
+	switch {
+	case errors.Is(err, websocket.ErrReadLimit):
+		c.log.Info().Str("conversation", conv).Msg("patient socket closed: frame too large")
+	case conv == "" && errors.As(err, &ne) && ne.Timeout():
+		c.log.Info().Msg("patient socket closed: no hello in time")
+		c.stop(closePolicy, "no hello")
+	case websocket.IsUnexpectedCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived):
+		c.log.Debug().Err(err).Str("conversation", conv).Msg("patient socket read failed")
+	}
+}
+
+// offers reports whether the handshake offers subprotocol p.
+func offers(r *http.Request, p string) bool {
+	for _, o := range websocket.Subprotocols(r) {
+		if o == p {
+			return true
+		}
+	}
+	return false
+}
+
+// newConnID names a connection in logs.
+func newConnID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

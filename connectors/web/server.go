@@ -1,0 +1,228 @@
+// Package web is Portico's HTTP face: the patient WebSocket endpoint /ws
+// (PROTOCOL.md), health endpoints, and in demo mode a mock patient portal
+// with a chat box. docs/protocol.md describes the protocol as served here.
+package web
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	stdlog "log"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/rs/zerolog"
+)
+
+// HTTP server limits. The patient socket clears the server's deadlines when
+// it takes the connection over and keeps its own (see conn.go).
+const (
+	readHeaderTimeout = 5 * time.Second   // a slowloris client is dropped after this
+	readTimeout       = 15 * time.Second  // whole request, body included
+	writeTimeout      = 30 * time.Second  // whole response
+	idleTimeout       = 120 * time.Second // keep-alive between requests
+	maxHeaderBytes    = 16 << 10
+	handshakeTimeout  = 10 * time.Second // to write the WebSocket handshake response
+	readyTimeout      = 2 * time.Second  // for Deps.Ready
+)
+
+// Server serves Portico over HTTP. Create it with New.
+type Server struct {
+	cfg  Config
+	conv Conversations
+	deps Deps
+	log  zerolog.Logger
+
+	http     *http.Server
+	handler  http.Handler
+	upgrader websocket.Upgrader
+	origins  originPolicy
+	self     string // own origin from PublicURL; "" to go by the request's Host
+	ips      clientIPs
+	conns    *connCounter
+	pages    *pages
+
+	closing atomic.Bool
+	mu      sync.Mutex
+	sockets map[*patientConn]struct{}
+	wg      sync.WaitGroup // one per open patient socket
+
+	// Tunable by tests in this package.
+	now        func() time.Time
+	helloWait  time.Duration
+	sendBuffer int
+}
+
+// New returns a server for the configuration; conv runs the conversations.
+// Malformed configuration entries are left out; see Config.Validate.
+func New(c Config, conv Conversations, deps Deps, log zerolog.Logger) *Server {
+	c = c.withDefaults()
+	s := &Server{
+		cfg:        c,
+		conv:       conv,
+		deps:       deps,
+		log:        log.With().Str("component", "web").Str("node", c.Node).Logger(),
+		origins:    newOriginPolicy(c),
+		ips:        newClientIPs(c.TrustedProxies),
+		conns:      newConnCounter(c.MaxConnsPerIP),
+		pages:      newPages(),
+		sockets:    make(map[*patientConn]struct{}),
+		now:        time.Now,
+		helloWait:  helloWait,
+		sendBuffer: sendBuffer,
+	}
+	if o, err := parseOrigin(c.PublicURL); c.PublicURL != "" && err == nil {
+		s.self = o.String()
+	}
+	if err := c.Validate(); err != nil {
+		s.log.Error().Err(err).Msg("configuration has malformed entries; they are ignored")
+	}
+	s.upgrader = websocket.Upgrader{
+		HandshakeTimeout: handshakeTimeout,
+		Subprotocols:     []string{Subprotocol},
+		CheckOrigin:      s.origins.allow, // already checked; kept as a second lock
+		Error: func(w http.ResponseWriter, _ *http.Request, status int, _ error) {
+			http.Error(w, http.StatusText(status), status)
+		},
+	}
+	s.handler = s.securityHeaders(s.routes())
+	s.http = &http.Server{
+		Addr:              c.Addr,
+		Handler:           s.handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
+		ErrorLog:          stdlog.New(s.log.With().Str("source", "net/http").Logger(), "", 0),
+	}
+	return s
+}
+
+// routes lays out the endpoints. Demo routes exist only in demo mode.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /ws", s.handlePatientSocket)
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.HandleFunc("GET /readyz", s.handleReady)
+	mux.Handle("GET /static/", staticHandler())
+	mux.HandleFunc("GET /{$}", s.handleIndex)
+	if s.cfg.Demo {
+		mux.HandleFunc("POST /demo/signin", s.handleSignIn)
+		mux.HandleFunc("GET /demo/welcome", s.handleWelcome)
+		if s.deps.Outbox != nil {
+			mux.Handle("/dev/outbox", s.deps.Outbox)
+			mux.Handle("/dev/outbox.json", s.deps.Outbox)
+		}
+	}
+	return mux
+}
+
+// Handler returns the server's handler, security headers included.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// ListenAndServe listens on Config.Addr and serves until Shutdown.
+func (s *Server) ListenAndServe() error {
+	l, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	return s.Serve(l)
+}
+
+// Serve serves on l (HTTPS when Config has a certificate and key) until
+// Shutdown, and then returns nil.
+func (s *Server) Serve(l net.Listener) error {
+	s.log.Info().Str("addr", l.Addr().String()).Bool("tls", s.cfg.TLS()).Bool("demo", s.cfg.Demo).Msg("serving")
+	var err error
+	if s.cfg.TLS() {
+		err = s.http.ServeTLS(l, s.cfg.TLSCertFile, s.cfg.TLSKeyFile)
+	} else {
+		err = s.http.Serve(l)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return fmt.Errorf("serve: %w", err)
+}
+
+// Shutdown stops taking patient sockets, closes every open one with code
+// 1012 (service restart) so that clients reconnect elsewhere or later,
+// then shuts the HTTP server down and waits for the sockets' goroutines,
+// all within ctx.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing.Store(true)
+	for c := range s.sockets {
+		c.stop(closeServiceReboot, "service restart")
+	}
+	s.mu.Unlock()
+	err := s.http.Shutdown(ctx)
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = errors.Join(err, fmt.Errorf("wait for patient sockets: %w", ctx.Err()))
+	}
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// register tracks an open socket for Shutdown; false when shutting down.
+func (s *Server) register(c *patientConn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing.Load() {
+		return false
+	}
+	s.sockets[c] = struct{}{}
+	s.wg.Add(1)
+	return true
+}
+
+func (s *Server) unregister(c *patientConn) {
+	s.mu.Lock()
+	delete(s.sockets, c)
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+// handleHealth answers while the process runs.
+func (s *Server) handleHealth(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+// handleReady answers 200 when Deps.Ready does and the server is not
+// shutting down, 503 otherwise; the reason is logged, not shown.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	err := error(nil)
+	switch {
+	case s.closing.Load():
+		err = errors.New("shutting down")
+	case s.deps.Ready != nil:
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		defer cancel()
+		err = s.deps.Ready(ctx)
+	}
+	if err != nil {
+		s.log.Warn().Err(err).Msg("not ready")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "not ready")
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}

@@ -1,0 +1,190 @@
+// Package sqlite is Portico's default store: one SQLite file in WAL mode with
+// synchronous=FULL, written by a single goroutine that group-commits many
+// callers' writes under one fsync, and read through a pool of query-only
+// connections.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/connectors/notify"
+)
+
+const (
+	// busyTimeoutMS is how long a connection waits on another process's
+	// lock before failing with SQLITE_BUSY.
+	busyTimeoutMS = 5000
+	// minReaders is the smallest read pool; it grows to the CPU count.
+	minReaders = 4
+)
+
+var (
+	_ bot.Store        = (*DB)(nil)
+	_ bot.CodeStore    = (*DB)(nil)
+	_ bot.AttemptStore = (*DB)(nil)
+	_ notify.Outbox    = (*DB)(nil)
+)
+
+// ErrClosed is returned by writes after Close.
+var ErrClosed = errors.New("sqlite: database is closed")
+
+// DB is an open Portico database.
+type DB struct {
+	path   string
+	log    zerolog.Logger
+	writer *sql.DB // exactly one connection, used only by the writer goroutine
+	reader *sql.DB // query_only connections
+
+	requests chan *writeRequest // unbuffered: a blocked sender is a queued write
+	quit     chan struct{}      // closed by Close
+	done     chan struct{}      // closed when the writer goroutine exits
+	stats    writeCounters
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens (creating) the database file at path, applies the embedded
+// migrations and starts the writer goroutine. Close releases it all.
+func Open(ctx context.Context, path string, log zerolog.Logger) (*DB, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open database %q: %w", path, err)
+	}
+	db := &DB{
+		path:     abs,
+		log:      log.With().Str("component", "storage").Logger(),
+		requests: make(chan *writeRequest),
+		quit:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+
+	db.writer, err = sql.Open("sqlite", writerDSN(abs))
+	if err != nil {
+		return nil, fmt.Errorf("open database writer: %w", err)
+	}
+	// One connection forever: SQLite allows one writer, and holding the same
+	// connection keeps the WAL and its shared memory open for the readers.
+	db.writer.SetMaxOpenConns(1)
+	db.writer.SetMaxIdleConns(1)
+	db.writer.SetConnMaxLifetime(0)
+	db.writer.SetConnMaxIdleTime(0)
+	if err := connect(ctx, db.writer); err != nil {
+		db.writer.Close()
+		return nil, fmt.Errorf("open database %q: %w", abs, err)
+	}
+	if err := migrate(ctx, db.writer, db.log); err != nil {
+		db.writer.Close()
+		return nil, err
+	}
+
+	// Readers are opened after the writer has put the file in WAL mode and
+	// created the schema, so a read-only connection never has to.
+	db.reader, err = sql.Open("sqlite", readerDSN(abs))
+	if err != nil {
+		db.writer.Close()
+		return nil, fmt.Errorf("open database readers: %w", err)
+	}
+	n := max(minReaders, runtime.NumCPU())
+	db.reader.SetMaxOpenConns(n)
+	db.reader.SetMaxIdleConns(n)
+	if err := connect(ctx, db.reader); err != nil {
+		db.reader.Close()
+		db.writer.Close()
+		return nil, fmt.Errorf("open database readers: %w", err)
+	}
+
+	go db.run()
+	return db, nil
+}
+
+// connect opens a first connection. Switching a new file to WAL needs an
+// exclusive lock, and SQLite reports SQLITE_BUSY at once, without waiting
+// out busy_timeout, when another process is doing the same: so retry busy
+// connects for up to busy_timeout.
+func connect(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(busyTimeoutMS * time.Millisecond)
+	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		err := db.PingContext(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// writerDSN is the read-write connection. The driver runs busy_timeout
+// before every other _pragma (and the rest in lexical order), so the
+// journal_mode change can wait out another process's lock; _txlock makes
+// every transaction BEGIN IMMEDIATE, taking the write lock up front instead
+// of failing on upgrade.
+func writerDSN(path string) string {
+	q := url.Values{}
+	q.Set("_txlock", "immediate")
+	q["_pragma"] = []string{
+		fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS),
+		"journal_mode(WAL)",
+		"synchronous(FULL)",
+		"foreign_keys(ON)",
+	}
+	return fileURI(path, q)
+}
+
+// readerDSN is a read-only connection: mode=ro makes SQLite refuse writes at
+// open, and query_only refuses them per statement as a second guard.
+func readerDSN(path string) string {
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q["_pragma"] = []string{
+		fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS),
+		"synchronous(FULL)",
+		"foreign_keys(ON)",
+		"query_only(1)",
+	}
+	return fileURI(path, q)
+}
+
+func fileURI(path string, q url.Values) string {
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: q.Encode()}
+	return u.String()
+}
+
+// Path is the absolute path of the database file.
+func (db *DB) Path() string { return db.path }
+
+// Reader is the read pool. Its connections are query-only.
+func (db *DB) Reader() *sql.DB { return db.reader }
+
+// Close flushes the writes already queued, stops the writer goroutine and
+// closes every connection. Writes after Close fail with ErrClosed.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		close(db.quit)
+		<-db.done
+		// Readers first, so that the writer's close is the last one and
+		// SQLite checkpoints the WAL into the main file.
+		rerr := db.reader.Close()
+		werr := db.writer.Close()
+		db.closeErr = errors.Join(rerr, werr)
+		if db.closeErr != nil {
+			db.closeErr = fmt.Errorf("close database: %w", db.closeErr)
+		}
+	})
+	return db.closeErr
+}

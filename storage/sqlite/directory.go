@@ -1,0 +1,237 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/connectors/portal"
+)
+
+var _ portal.Records = (*DB)(nil)
+
+const directoryPatientColumns = `record_id, mrn, first_name, last_name, dob, zip, email, phone,
+	username, password_hash, activation_hash, activation_expires, status, failed_sign_ins,
+	session_gen, created_at, updated_at`
+
+// Patient returns a directory record by ID, or ENOTFOUND.
+func (db *DB) Patient(ctx context.Context, recordID string) (portal.Patient, error) {
+	row := db.reader.QueryRowContext(ctx,
+		`SELECT `+directoryPatientColumns+` FROM directory_patients WHERE record_id = ?`, recordID)
+	p, err := scanDirectoryPatient(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return portal.Patient{}, bot.Errorf(bot.ENOTFOUND, "no such patient record")
+	}
+	if err != nil {
+		return portal.Patient{}, fmt.Errorf("read patient: %w", err)
+	}
+	return p, nil
+}
+
+// PatientsByDOBZIP returns the records with this date of birth and ZIP, by
+// the (dob, zip) index; none is not an error.
+func (db *DB) PatientsByDOBZIP(ctx context.Context, dob, zip string) ([]portal.Patient, error) {
+	ps, err := db.queryDirectoryPatients(ctx,
+		`SELECT `+directoryPatientColumns+` FROM directory_patients WHERE dob = ? AND zip = ? ORDER BY record_id`, dob, zip)
+	if err != nil {
+		return nil, fmt.Errorf("read patients by dob and zip: %w", err)
+	}
+	return ps, nil
+}
+
+// PatientByUsername returns the record with this username, ignoring ASCII
+// case, or ENOTFOUND.
+func (db *DB) PatientByUsername(ctx context.Context, username string) (portal.Patient, error) {
+	row := db.reader.QueryRowContext(ctx,
+		`SELECT `+directoryPatientColumns+` FROM directory_patients WHERE username = ?`, username)
+	p, err := scanDirectoryPatient(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return portal.Patient{}, bot.Errorf(bot.ENOTFOUND, "no such username")
+	}
+	if err != nil {
+		return portal.Patient{}, fmt.Errorf("read patient by username: %w", err)
+	}
+	return p, nil
+}
+
+// Patients returns every directory record, ordered by MRN.
+func (db *DB) Patients(ctx context.Context) ([]portal.Patient, error) {
+	ps, err := db.queryDirectoryPatients(ctx,
+		`SELECT `+directoryPatientColumns+` FROM directory_patients ORDER BY mrn`)
+	if err != nil {
+		return nil, fmt.Errorf("read patients: %w", err)
+	}
+	return ps, nil
+}
+
+func (db *DB) queryDirectoryPatients(ctx context.Context, query string, args ...any) ([]portal.Patient, error) {
+	rows, err := db.reader.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ps []portal.Patient
+	for rows.Next() {
+		p, err := scanDirectoryPatient(rows)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	return ps, rows.Err()
+}
+
+// KeyApplied reports whether an account change was applied under key.
+func (db *DB) KeyApplied(ctx context.Context, key string) (bool, error) {
+	var n int
+	err := db.reader.QueryRowContext(ctx, `SELECT count(*) FROM directory_keys WHERE key = ?`, key).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("read idempotency key: %w", err)
+	}
+	return n > 0, nil
+}
+
+// UpdatePatient reads a record, applies change and writes it back in one
+// durable write; with a key, the key is checked first and stored with the
+// change (see portal.Records). The record ID, MRN and creation time cannot
+// be changed this way.
+func (db *DB) UpdatePatient(ctx context.Context, recordID, key string, change func(*portal.Patient) error) (bool, error) {
+	var applied bool
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		applied = false // a retried batch starts over
+		if key != "" {
+			var n int
+			if err := tx.QueryRow(`SELECT count(*) FROM directory_keys WHERE key = ?`, key).Scan(&n); err != nil {
+				return fmt.Errorf("read idempotency key: %w", err)
+			}
+			if n > 0 {
+				return nil
+			}
+		}
+		p, err := scanDirectoryPatient(tx.QueryRow(
+			`SELECT `+directoryPatientColumns+` FROM directory_patients WHERE record_id = ?`, recordID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return bot.Errorf(bot.ENOTFOUND, "no such patient record")
+		}
+		if err != nil {
+			return fmt.Errorf("read patient: %w", err)
+		}
+		if err := change(&p); err != nil {
+			return err
+		}
+		if err := updateDirectoryPatient(tx, recordID, p); err != nil {
+			return err
+		}
+		if key != "" {
+			if _, err := tx.Exec(`INSERT INTO directory_keys (key, record_id, at) VALUES (?, ?, ?)`,
+				key, recordID, unixNanos(orNow(p.UpdatedAt))); err != nil {
+				return fmt.Errorf("store idempotency key: %w", err)
+			}
+		}
+		applied = true
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return applied, nil
+}
+
+func updateDirectoryPatient(tx *sql.Tx, recordID string, p portal.Patient) error {
+	_, err := tx.Exec(`UPDATE directory_patients SET first_name = ?, last_name = ?, dob = ?, zip = ?,
+		email = ?, phone = ?, username = ?, password_hash = ?, activation_hash = ?,
+		activation_expires = ?, status = ?, failed_sign_ins = ?, session_gen = ?, updated_at = ?
+		WHERE record_id = ?`,
+		p.FirstName, p.LastName, p.DOB, p.ZIP, p.Email, p.Phone, nullText(p.Username),
+		p.PasswordHash, p.ActivationHash, nanos(p.ActivationExpires), string(p.Status),
+		p.FailedSignIns, p.SessionGen, unixNanos(orNow(p.UpdatedAt)), recordID)
+	return directoryWriteError("update patient", err)
+}
+
+// ImportPatients upserts the records by MRN in one transaction: all of
+// them or none (see portal.Records for what an update keeps). The whole
+// import holds the write lock, so other writes wait for it.
+func (db *DB) ImportPatients(ctx context.Context, ps []portal.Patient) error {
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.Prepare(`INSERT INTO directory_patients (` + directoryPatientColumns + `)
+			VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '', ?10, ?11, coalesce(nullif(?12, ''), 'pending'), 0, 0, ?13, ?14)
+			ON CONFLICT (mrn) DO UPDATE SET
+				first_name = excluded.first_name, last_name = excluded.last_name,
+				dob = excluded.dob, zip = excluded.zip,
+				email = excluded.email, phone = excluded.phone,
+				username = coalesce(excluded.username, username),
+				status = CASE WHEN ?12 = '' THEN status ELSE excluded.status END,
+				activation_hash = CASE WHEN ?10 = '' THEN activation_hash ELSE excluded.activation_hash END,
+				activation_expires = CASE WHEN ?10 = '' THEN activation_expires ELSE excluded.activation_expires END,
+				updated_at = excluded.updated_at`)
+		if err != nil {
+			return fmt.Errorf("prepare import: %w", err)
+		}
+		defer stmt.Close()
+		for i, p := range ps {
+			_, err := stmt.Exec(p.RecordID, p.MRN, p.FirstName, p.LastName, p.DOB, p.ZIP, p.Email, p.Phone,
+				nullText(p.Username), p.ActivationHash, nanos(p.ActivationExpires), string(p.Status),
+				unixNanos(orNow(p.CreatedAt)), unixNanos(orNow(p.UpdatedAt)))
+			if err != nil {
+				return directoryWriteError(fmt.Sprintf("import patient %d of %d", i+1, len(ps)), err)
+			}
+		}
+		return nil
+	})
+}
+
+// PurgeDirectoryKeys forgets idempotency keys stored before before: a
+// retry comes within minutes of a crash, not months. It returns how many
+// were deleted.
+func (db *DB) PurgeDirectoryKeys(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`DELETE FROM directory_keys WHERE at < ?`, unixNanos(before))
+		if err != nil {
+			return fmt.Errorf("purge idempotency keys: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// directoryWriteError turns a clash on the username into the domain error
+// the dialogs understand, and wraps anything else.
+func directoryWriteError(what string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case isUniqueViolation(err) && strings.Contains(err.Error(), "directory_patients.username"):
+		return &bot.Error{Code: bot.EINVALID, Message: bot.UsernameTaken}
+	case isUniqueViolation(err):
+		return bot.Errorf(bot.ECONFLICT, "%s: duplicate record", what)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+func scanDirectoryPatient(s interface{ Scan(...any) error }) (portal.Patient, error) {
+	var (
+		p                      portal.Patient
+		username               sql.NullString
+		status                 string
+		expires                sql.NullInt64
+		createdNano, updatedNs int64
+	)
+	err := s.Scan(&p.RecordID, &p.MRN, &p.FirstName, &p.LastName, &p.DOB, &p.ZIP, &p.Email, &p.Phone,
+		&username, &p.PasswordHash, &p.ActivationHash, &expires, &status, &p.FailedSignIns,
+		&p.SessionGen, &createdNano, &updatedNs)
+	if err != nil {
+		return portal.Patient{}, err
+	}
+	p.Username = username.String
+	p.Status = bot.AccountStatus(status)
+	p.ActivationExpires = fromNanos(expires)
+	p.CreatedAt = time.Unix(0, createdNano).UTC()
+	p.UpdatedAt = time.Unix(0, updatedNs).UTC()
+	return p, nil
+}

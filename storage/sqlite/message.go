@@ -1,0 +1,154 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/portico-chat/portico/bot"
+)
+
+// purgeBatch is how many messages one purge write deletes, so retention
+// never holds the writer long enough to delay a conversation's turn.
+const purgeBatch = 1000
+
+const messageColumns = `conversation_id, seq, client_id, sender, agent, text, at, replies, input`
+
+// insertMessage stores m, whose Seq is already assigned. A say id seen before
+// in the conversation is an ECONFLICT error.
+func insertMessage(tx *sql.Tx, m *bot.Message) error {
+	replies, err := jsonOrNull(m.Replies, len(m.Replies) == 0)
+	if err != nil {
+		return fmt.Errorf("replies: %w", err)
+	}
+	input, err := jsonOrNull(m.Input, m.Input == nil)
+	if err != nil {
+		return fmt.Errorf("input: %w", err)
+	}
+	_, err = tx.Exec(`INSERT INTO messages (`+messageColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ConversationID, m.Seq, m.ClientID, string(m.From), m.Agent, m.Text, unixNanos(orNow(m.At)),
+		replies, input)
+	if isUniqueViolation(err) {
+		return bot.Errorf(bot.ECONFLICT, "message id already seen")
+	}
+	return err
+}
+
+// Messages returns a conversation's messages with seq > afterSeq, in order:
+// none when there are no newer ones, ENOTFOUND for an unknown conversation.
+func (db *DB) Messages(ctx context.Context, conversationID string, afterSeq int64) ([]bot.Message, error) {
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE conversation_id = ? AND seq > ? ORDER BY seq`, conversationID, afterSeq)
+	if err != nil {
+		return nil, fmt.Errorf("load messages: %w", err)
+	}
+	defer rows.Close()
+	var msgs []bot.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("load messages: %w", err)
+		}
+		msgs = append(msgs, *m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load messages: %w", err)
+	}
+	if len(msgs) == 0 {
+		var one int
+		err := db.reader.QueryRowContext(ctx, `SELECT 1 FROM conversations WHERE id = ?`, conversationID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, bot.Errorf(bot.ENOTFOUND, "no such conversation")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load messages: %w", err)
+		}
+	}
+	return msgs, nil
+}
+
+// MessageByClientID returns the message stored for a patient's say id, or
+// ENOTFOUND.
+func (db *DB) MessageByClientID(ctx context.Context, conversationID, clientID string) (*bot.Message, error) {
+	if clientID == "" {
+		return nil, bot.Errorf(bot.ENOTFOUND, "no such message")
+	}
+	row := db.reader.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE conversation_id = ? AND client_id = ?`, conversationID, clientID)
+	m, err := scanMessage(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, bot.Errorf(bot.ENOTFOUND, "no such message")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load message by client id: %w", err)
+	}
+	return m, nil
+}
+
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+func scanMessage(s scanner) (*bot.Message, error) {
+	var (
+		m              bot.Message
+		from           string
+		at             int64
+		replies, input sql.NullString
+	)
+	if err := s.Scan(&m.ConversationID, &m.Seq, &m.ClientID, &from, &m.Agent, &m.Text, &at,
+		&replies, &input); err != nil {
+		return nil, err
+	}
+	m.From = bot.From(from)
+	m.At = time.Unix(0, at).UTC()
+	if err := fromJSON(replies, &m.Replies); err != nil {
+		return nil, fmt.Errorf("replies: %w", err)
+	}
+	if err := fromJSON(input, &m.Input); err != nil {
+		return nil, fmt.Errorf("input: %w", err)
+	}
+	return &m, nil
+}
+
+// PurgeTranscripts applies transcript retention: it deletes the messages of
+// closed conversations last updated before `before`, and empties their
+// slots (the demographics the patient typed). Conversation rows stay, for
+// seq continuity and reporting; the audit log is not touched. It returns
+// the number of messages deleted, deleting in small batches so that turns
+// keep flowing meanwhile.
+func (db *DB) PurgeTranscripts(ctx context.Context, before time.Time) (int, error) {
+	cutoff := unixNanos(before)
+	total := 0
+	for {
+		var n int64
+		err := db.Write(ctx, func(tx *sql.Tx) error {
+			res, err := tx.Exec(`DELETE FROM messages WHERE rowid IN (
+				SELECT m.rowid FROM conversations c JOIN messages m ON m.conversation_id = c.id
+				WHERE c.status = 'closed' AND c.updated_at < ? LIMIT ?)`, cutoff, purgeBatch)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("purge transcripts: %w", err)
+		}
+		total += int(n)
+		if n < purgeBatch {
+			break
+		}
+	}
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`UPDATE conversations SET slots = '{}'
+			WHERE status = 'closed' AND updated_at < ? AND slots != '{}'`, cutoff)
+		return err
+	})
+	if err != nil {
+		return total, fmt.Errorf("purge transcript slots: %w", err)
+	}
+	return total, nil
+}

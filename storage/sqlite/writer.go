@@ -1,0 +1,208 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync/atomic"
+	"time"
+)
+
+// maxBatch caps how many writes share one transaction, so one commit's
+// latency stays bounded when the queue is long.
+const maxBatch = 128
+
+// writeRequest is one caller's Write waiting for the writer goroutine.
+type writeRequest struct {
+	ctx   context.Context
+	fn    func(tx *sql.Tx) error
+	reply chan error // buffered(1): the writer never blocks on a caller
+}
+
+// WriteStats counts the writer's work: Writes/Commits is the average number
+// of writes that shared one fsync.
+type WriteStats struct {
+	Commits int64 // transactions committed
+	Writes  int64 // fns that ran and were committed
+}
+
+type writeCounters struct {
+	commits atomic.Int64
+	writes  atomic.Int64
+}
+
+// Stats returns the writer's counters since Open.
+func (db *DB) Stats() WriteStats {
+	return WriteStats{Commits: db.stats.commits.Load(), Writes: db.stats.writes.Load()}
+}
+
+// Write runs fn inside the shared write transaction of the next group commit,
+// inside its own SAVEPOINT so that a failing fn rolls back only itself, and
+// returns once the batch is durably committed: fn's error, the commit's
+// error, or nil. If ctx is done before the batch starts, Write returns
+// ctx.Err() without running fn. fn must only touch tx, quickly, and must not
+// call Write (it would wait for itself).
+func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	r := &writeRequest{ctx: ctx, fn: fn, reply: make(chan error, 1)}
+	select {
+	case db.requests <- r:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-db.quit:
+		return ErrClosed
+	}
+	// Once taken, the request is always answered, and promptly: a request
+	// whose ctx ends before its batch starts is answered with ctx.Err().
+	// Waiting here rather than on ctx means a caller never hears
+	// "cancelled" about a write that was in fact committed.
+	return <-r.reply
+}
+
+// run is the writer goroutine: it owns the writer connection until Close.
+func (db *DB) run() {
+	defer close(db.done)
+	batch := make([]*writeRequest, 0, maxBatch)
+	for {
+		select {
+		case r := <-db.requests:
+			batch = db.gather(append(batch[:0], r))
+			db.commit(batch)
+		case <-db.quit:
+			// Flush the callers already blocked on the channel.
+			for {
+				batch = db.gather(batch[:0])
+				if len(batch) == 0 {
+					return
+				}
+				db.commit(batch)
+			}
+		}
+	}
+}
+
+// gather adds whatever else is queued right now, up to maxBatch.
+func (db *DB) gather(batch []*writeRequest) []*writeRequest {
+	for len(batch) < maxBatch {
+		select {
+		case r := <-db.requests:
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// commit runs one group commit and answers every request in it.
+func (db *DB) commit(batch []*writeRequest) {
+	results := make([]error, len(batch))
+	live := 0 // requests whose ctx was still alive when the batch started
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		live++
+	}
+	if live == 0 {
+		answer(batch, results)
+		return
+	}
+
+	// The batch runs on a context of its own: one caller giving up must not
+	// abort batch-mates' work half-way.
+	ctx := context.Background()
+	tx, err := db.writer.BeginTx(ctx, nil) // BEGIN IMMEDIATE (see writerDSN)
+	if err != nil {
+		db.fail(batch, results, fmt.Errorf("begin write: %w", err))
+		return
+	}
+	ran := 0
+	for i, r := range batch {
+		if results[i] != nil {
+			continue
+		}
+		if err := db.savepoint(ctx, tx, r.fn); err != nil {
+			if isFatal(err) {
+				_ = tx.Rollback()
+				db.fail(batch, results, err)
+				return
+			}
+			results[i] = err
+			continue
+		}
+		ran++
+	}
+	start := time.Now()
+	if err := tx.Commit(); err != nil {
+		db.fail(batch, results, fmt.Errorf("commit write: %w", err))
+		return
+	}
+	db.stats.commits.Add(1)
+	db.stats.writes.Add(int64(ran))
+	db.log.Trace().Int("writes", ran).Dur("commit", time.Since(start)).Msg("group commit")
+	answer(batch, results)
+}
+
+// fatalError marks a failure that leaves the shared transaction unusable, so
+// the whole batch must be rolled back.
+type fatalError struct{ err error }
+
+func (e *fatalError) Error() string { return e.err.Error() }
+func (e *fatalError) Unwrap() error { return e.err }
+
+func isFatal(err error) bool {
+	_, ok := err.(*fatalError)
+	return ok
+}
+
+// savepoint runs fn inside SAVEPOINT w. On fn's error (or panic) it rolls
+// back to the savepoint and returns fn's error; if the savepoint itself
+// cannot be managed the transaction is broken and the error is fatal.
+func (db *DB) savepoint(ctx context.Context, tx *sql.Tx, fn func(*sql.Tx) error) error {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+		return &fatalError{fmt.Errorf("savepoint: %w", err)}
+	}
+	err := protect(tx, fn)
+	if err == nil {
+		if _, rerr := tx.ExecContext(ctx, "RELEASE w"); rerr != nil {
+			return &fatalError{fmt.Errorf("release savepoint: %w", rerr)}
+		}
+		return nil
+	}
+	if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO w"); rerr != nil {
+		return &fatalError{fmt.Errorf("roll back savepoint after %v: %w", err, rerr)}
+	}
+	if _, rerr := tx.ExecContext(ctx, "RELEASE w"); rerr != nil {
+		return &fatalError{fmt.Errorf("release savepoint: %w", rerr)}
+	}
+	return err
+}
+
+// protect turns a panic in fn into an error so that the writer goroutine,
+// and every other caller's write, survives it.
+func protect(tx *sql.Tx, fn func(*sql.Tx) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("write panicked: %v", p)
+		}
+	}()
+	return fn(tx)
+}
+
+// fail answers every request that has no result yet with err.
+func (db *DB) fail(batch []*writeRequest, results []error, err error) {
+	db.log.Error().Err(err).Int("writes", len(batch)).Msg("group commit failed")
+	for i := range results {
+		if results[i] == nil {
+			results[i] = err
+		}
+	}
+	answer(batch, results)
+}
+
+func answer(batch []*writeRequest, results []error) {
+	for i, r := range batch {
+		r.reply <- results[i]
+	}
+}

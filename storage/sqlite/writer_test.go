@@ -1,0 +1,171 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/portico-chat/portico/storage/sqlite"
+)
+
+func insertAttempt(key string) func(*sql.Tx) error {
+	return func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO attempts (kind, key, at) VALUES ('w', ?, 1)`, key)
+		return err
+	}
+}
+
+func countAttempts(t *testing.T, db *sqlite.DB) int {
+	t.Helper()
+	var n int
+	if err := db.Reader().QueryRow(`SELECT count(*) FROM attempts WHERE kind = 'w'`).Scan(&n); err != nil {
+		t.Fatalf("count rows: %v", err)
+	}
+	return n
+}
+
+// gate occupies the writer goroutine until the returned release is called,
+// so that the writes started meanwhile queue up behind it.
+func gate(t *testing.T, db *sqlite.DB) (release func(), done <-chan error) {
+	t.Helper()
+	entered, open := make(chan struct{}), make(chan struct{})
+	errc := make(chan error, 1)
+	go func() {
+		errc <- db.Write(context.Background(), func(*sql.Tx) error {
+			close(entered)
+			<-open
+			return nil
+		})
+	}()
+	<-entered
+	return func() { close(open) }, errc
+}
+
+func TestGroupCommitBatches(t *testing.T) {
+	const writers = 200
+	db := openTest(t)
+	before := db.Stats()
+
+	release, gated := gate(t, db)
+	var started, finished sync.WaitGroup
+	errs := make(chan error, writers)
+	for i := range writers {
+		started.Add(1)
+		finished.Add(1)
+		go func() {
+			defer finished.Done()
+			started.Done()
+			errs <- db.Write(context.Background(), insertAttempt(fmt.Sprint(i)))
+		}()
+	}
+	started.Wait()
+	release()
+	finished.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("Write: %v", err)
+		}
+	}
+	if err := <-gated; err != nil {
+		t.Fatalf("gate Write: %v", err)
+	}
+
+	after := db.Stats()
+	commits, writes := after.Commits-before.Commits, after.Writes-before.Writes
+	if writes != writers+1 {
+		t.Errorf("got %d writes counted, want %d", writes, writers+1)
+	}
+	if commits >= writes {
+		t.Errorf("got %d commits for %d writes, want fewer commits than writes", commits, writes)
+	}
+	t.Logf("%d writes in %d commits (%.1f per commit)", writes, commits, float64(writes)/float64(commits))
+	if n := countAttempts(t, db); n != writers {
+		t.Errorf("got %d rows, want %d", n, writers)
+	}
+}
+
+func TestWriteCancelledBeforeBatch(t *testing.T) {
+	db := openTest(t)
+
+	// Already cancelled: fn never runs.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	ran := false
+	err := db.Write(ctx, func(*sql.Tx) error { ran = true; return nil })
+	if !errors.Is(err, context.Canceled) || ran {
+		t.Errorf("Write with a cancelled ctx: got %v (fn ran: %v), want context.Canceled and fn not run", err, ran)
+	}
+
+	// Cancelled while queued behind a busy writer: fn never runs either.
+	release, gated := gate(t, db)
+	ctx, cancel = context.WithCancel(context.Background())
+	result := make(chan error, 1)
+	go func() {
+		result <- db.Write(ctx, func(*sql.Tx) error { ran = true; return nil })
+	}()
+	cancel()
+	release()
+	if err := <-result; !errors.Is(err, context.Canceled) || ran {
+		t.Errorf("Write cancelled while queued: got %v (fn ran: %v), want context.Canceled and fn not run", err, ran)
+	}
+	if err := <-gated; err != nil {
+		t.Fatalf("gate Write: %v", err)
+	}
+}
+
+// TestCloseFlushesQueuedWrites: Close lets the queued writes finish; every
+// write that reported success is in the file after reopening, and every
+// other one was refused with ErrClosed.
+func TestCloseFlushesQueuedWrites(t *testing.T) {
+	const writers = 50
+	path := filepath.Join(t.TempDir(), "portico.db")
+	db, err := sqlite.Open(context.Background(), path, zerolog.Nop())
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+
+	release, gated := gate(t, db)
+	var started, finished sync.WaitGroup
+	results := make([]error, writers)
+	for i := range writers {
+		started.Add(1)
+		finished.Add(1)
+		go func() {
+			defer finished.Done()
+			started.Done()
+			results[i] = db.Write(context.Background(), insertAttempt(fmt.Sprint(i)))
+		}()
+	}
+	started.Wait()
+	closed := make(chan error, 1)
+	go func() { closed <- db.Close() }()
+	release()
+	finished.Wait()
+	if err := <-closed; err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := <-gated; err != nil {
+		t.Fatalf("gate Write: %v", err)
+	}
+
+	acked := 0
+	for i, err := range results {
+		switch {
+		case err == nil:
+			acked++
+		case !errors.Is(err, sqlite.ErrClosed):
+			t.Errorf("write %d: got %v, want nil or ErrClosed", i, err)
+		}
+	}
+	db = openPath(t, path)
+	if n := countAttempts(t, db); n != acked {
+		t.Errorf("after reopen: got %d rows, want the %d acknowledged writes", n, acked)
+	}
+}
