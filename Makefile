@@ -6,7 +6,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@2026.2.2
 .PHONY: run build test test-short lint fmt clean
 
 run: build
-	./$(BIN) serve --demo --config-optional
+	./$(BIN) serve --demo
 
 build:
 	$(GO) build -o $(BIN) ./cmd/portico

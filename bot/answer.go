@@ -17,7 +17,7 @@ var (
 // sensitive reports whether answers to a slot must never be stored or
 // echoed: passwords, and codes that prove identity.
 func sensitive(s *flows.Slot) bool {
-	return s != nil && (s.Type == flows.SlotSecret || s.Type == flows.SlotCode)
+	return s != nil && s.Sensitive()
 }
 
 // command recognises the words that work anywhere.

@@ -73,7 +73,7 @@ func (e *Engine) turnFor(ctx context.Context, conv *Conversation, s Say) *turn {
 // take runs the dialog on the patient's say.
 func (t *turn) take(s Say) error {
 	c := t.conv
-	t.out.Messages = append(t.out.Messages, patientMessage(c, s, t.expectsSensitive()))
+	t.out.Messages = append(t.out.Messages, patientMessage(c, t.labelled(s), t.expectsSensitive()))
 	if c.Subject != "" && t.now.Sub(t.prevUpdate) > t.e.cfg.Limits.VerifiedIdle {
 		t.audit("verify.expired", "expired", "idle")
 		c.Subject, c.VerifiedBy = "", ""
@@ -137,4 +137,24 @@ func offersReply(st *flows.State, value string) bool {
 		}
 	}
 	return false
+}
+
+// labelled returns s with a tapped reply's value replaced by its label, so
+// the transcript reads as the patient saw it.
+func (t *turn) labelled(s Say) Say {
+	if s.Text != "" || s.Reply == "" {
+		return s
+	}
+	f, err := t.flow()
+	if err != nil {
+		return s
+	}
+	if st := f.States[t.conv.State]; st != nil {
+		for _, r := range st.Replies {
+			if r.Value == s.Reply {
+				s.Text = r.Label.In(t.conv.Locale)
+			}
+		}
+	}
+	return s
 }
