@@ -127,6 +127,7 @@ func (a *App) Run(ctx context.Context, l net.Listener) error {
 	done := make(chan error, 3)
 	go func() { done <- a.Engine.Run(bg) }()
 	go func() { done <- a.Sender.Run(bg) }()
+	go func() { done <- a.purge(bg) }()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.Web.Serve(l) }()
 
@@ -144,8 +145,9 @@ func (a *App) Run(ctx context.Context, l net.Listener) error {
 		err = fmt.Errorf("shutdown: %w", serr)
 	}
 	stop()
-	<-done
-	<-done
+	for range 3 {
+		<-done
+	}
 	if cerr := a.DB.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("close database: %w", cerr)
 	}
