@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/portico-chat/portico/flows"
 )
@@ -74,9 +75,10 @@ func (e *Engine) turnFor(ctx context.Context, conv *Conversation, s Say) *turn {
 func (t *turn) take(s Say) error {
 	c := t.conv
 	t.out.Messages = append(t.out.Messages, patientMessage(c, t.labelled(s), t.expectsSensitive()))
-	if c.Subject != "" && t.now.Sub(t.prevUpdate) > t.e.cfg.Limits.VerifiedIdle {
+	expired := c.Subject != "" && t.now.Sub(t.prevUpdate) > t.e.cfg.Limits.VerifiedIdle
+	if expired {
 		t.audit("verify.expired", "expired", "idle")
-		c.Subject, c.VerifiedBy = "", ""
+		c.Subject, c.VerifiedAt, c.VerifiedBy = "", time.Time{}, ""
 	}
 	switch c.Status {
 	case StatusQueued, StatusAgent:
@@ -84,6 +86,9 @@ func (t *turn) take(s Say) error {
 	case StatusClosed:
 		t.message(FromSystem, text("closed", c.Locale), nil, nil)
 		return nil
+	}
+	if expired {
+		return t.reverify()
 	}
 	f, err := t.flow()
 	if err != nil {
@@ -113,6 +118,27 @@ func (t *turn) take(s Say) error {
 		return t.startFlow(name)
 	}
 	return t.answer(f, st, s)
+}
+
+// reverify starts the conversation's top-level flow again after its
+// verified identity expired: the answer the patient just gave (perhaps a
+// new password) is dropped, and they prove who they are once more. The
+// conversation's own failure and code counts are kept.
+func (t *turn) reverify() error {
+	c := t.conv
+	top := c.Flow
+	if len(c.Stack) > 0 {
+		top = c.Stack[0].Flow
+	}
+	t.message(FromSystem, text("verification_expired", c.Locale), nil, nil)
+	kept := map[string]string{}
+	for _, k := range []string{slotFailures, slotCodesSent} {
+		if v, ok := c.Slots[k]; ok {
+			kept[k] = v
+		}
+	}
+	c.Slots = kept
+	return t.startFlow(top)
 }
 
 // expectsSensitive reports whether the conversation waits on a password or

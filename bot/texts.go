@@ -1,6 +1,10 @@
 package bot
 
-import "github.com/portico-chat/portico/flows"
+import (
+	"strings"
+
+	"github.com/portico-chat/portico/flows"
+)
 
 // Locales the engine speaks.
 const (
@@ -8,9 +12,12 @@ const (
 	Spanish = "es"
 )
 
-// NormalizeLocale maps a BCP 47 tag to a locale the flows have.
+// NormalizeLocale maps a BCP 47 tag to a locale the flows have. Tags are
+// case-insensitive, and only the primary language subtag counts ("esu" is
+// not Spanish).
 func NormalizeLocale(tag string) string {
-	if len(tag) >= 2 && (tag[:2] == "es" || tag[:2] == "ES" || tag[:2] == "Es") {
+	primary, _, _ := strings.Cut(strings.ReplaceAll(tag, "_", "-"), "-")
+	if strings.EqualFold(strings.TrimSpace(primary), Spanish) {
 		return Spanish
 	}
 	return English

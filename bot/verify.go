@@ -14,6 +14,10 @@ const (
 	attemptCodeSent     = "code_sent"          // codes sent per record
 )
 
+// noRecord is the attempt key written when there is no record to count
+// against; nothing reads it.
+const noRecord = ""
+
 // Verification purposes of one-time codes.
 const purposeVerify = "verify"
 
@@ -67,6 +71,11 @@ func (t *turn) sendCode(channel string) (string, error) {
 		return "", err
 	}
 	if why != "" {
+		// The same write as a real send, so that the reply's timing does
+		// not tell whether a code went out (and so whether the record exists).
+		if err := t.e.attempts.AddAttempt(t.ctx, attemptCodeSent, noRecord, t.now); err != nil {
+			return "", fmt.Errorf("count code send: %w", err)
+		}
 		t.audit("code.issued", "suppressed", why)
 		return outcomeSent, nil
 	}
@@ -134,6 +143,8 @@ func (t *turn) checkCode(otp string) (string, error) {
 		code = &Code{Salt: newSalt(), Hash: make([]byte, 32), ExpiresAt: t.now.Add(time.Minute)}
 	}
 	match := subtle.ConstantTimeCompare(hashCode(code.Salt, otp), code.Hash) == 1
+	// A code that has had its wrong tries is dead, whatever the flow asks next.
+	match = match && code.Tries < t.e.cfg.Limits.CodeMaxTries
 	paused, err := t.paused(code.Subject)
 	if err != nil {
 		return "", err
@@ -182,16 +193,16 @@ func (t *turn) verifyFailed(code *Code, how, why string) (string, error) {
 	return outcomeWrong, nil
 }
 
-// countFailure records a failed verification against the record (if one
-// was found), the conversation and the client IP.
+// countFailure records a failed verification against the record, the
+// conversation and the client IP. Without a record (record is noRecord)
+// the record's write still happens, under a key nothing reads, so that
+// timing does not tell whether one was found.
 func (t *turn) countFailure(record, why string) error {
-	if record != "" {
-		if err := t.e.attempts.AddAttempt(t.ctx, attemptVerifyRecord, record, t.now); err != nil {
-			return fmt.Errorf("count failure: %w", err)
-		}
-		if why == "record_paused" {
-			t.conv.Slots[slotHandoffWhy] = "record_paused"
-		}
+	if err := t.e.attempts.AddAttempt(t.ctx, attemptVerifyRecord, record, t.now); err != nil {
+		return fmt.Errorf("count failure: %w", err)
+	}
+	if record != noRecord && why == "record_paused" {
+		t.conv.Slots[slotHandoffWhy] = "record_paused"
 	}
 	if t.source != "" {
 		if err := t.e.attempts.AddAttempt(t.ctx, attemptVerifyIP, t.source, t.now); err != nil {
