@@ -50,7 +50,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 	host := strings.TrimPrefix(ts.base, "http://")
 	want := map[string]string{
 		"X-Content-Type-Options":     "nosniff",
-		"Referrer-Policy":            "no-referrer",
+		"Referrer-Policy":            "same-origin",
 		"X-Frame-Options":            "DENY",
 		"Cross-Origin-Opener-Policy": "same-origin",
 	}

@@ -7,7 +7,7 @@
   var STORE_KEY = 'portico.chat';      // sessionStorage: {resume, lastSeq}
   var BACKOFF_MIN_MS = 500;
   var BACKOFF_MAX_MS = 30000;
-  var SEEN_DELAY_MS = 500;             // batch seen frames: they count against the rate limit
+  var SEEN_DELAY_MS = 3000;            // batch seen frames: they count against the rate limit
   var TYPING_IDLE_MS = 3000;
 
   var el = {};
@@ -21,6 +21,8 @@
   var seenTimer = null;
   var typingTimer = null;
   var typingOn = false;
+  var status = 'bot';                  // typing indicators go only to a person
+  var retryTimer = null;
   var startFlow = '';
 
   function load() {
@@ -96,6 +98,7 @@
         backoff = BACKOFF_MIN_MS;
         state.resume = f.resume;
         save();
+        status = f.status;
         statusLine(f.status);
         pending.forEach(function (s) { send(s); }); // same ids: the server acks, never repeats
         break;
@@ -110,6 +113,7 @@
         pending = pending.filter(function (s) { return s.id !== f.id; });
         break;
       case 'status':
+        status = f.status;
         statusLine(f.status, f);
         break;
       case 'typing':
@@ -119,6 +123,13 @@
       case 'error':
         if (f.code === 'expired') {
           forget(); // the old conversation is gone: drop its token and last_seq
+        }
+        if (f.code === 'rate_limited') {
+          // The server dropped a frame: send the unacked says again, with
+          // the same ids, when it says we may. Nothing typed is lost.
+          clearTimeout(retryTimer);
+          retryTimer = setTimeout(function () { pending.forEach(function (s) { send(s); }); },
+            Math.max(1, f.retry_after_s || 1) * 1000);
         }
         notice(f.message || 'Something went wrong.');
         break;
@@ -208,7 +219,7 @@
   }
 
   function onType() {
-    if (!welcomed) { return; }
+    if (!welcomed || status !== 'agent') { return; } // the bot does not watch anyone type
     if (!typingOn) { typingOn = send({ type: 'typing', on: true }); }
     clearTimeout(typingTimer);
     typingTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
