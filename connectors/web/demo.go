@@ -26,6 +26,8 @@ const (
 // any failure. The form must come from this site (Origin or Referer).
 func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	if !s.sameOrigin(r) {
+		s.log.Info().Str("origin", clip(r.Header.Get("Origin"), 100)).Str("host", clip(r.Host, 100)).
+			Msg("demo sign-in refused: not from this site")
 		http.Error(w, textCrossSiteRefus, http.StatusForbidden)
 		return
 	}
