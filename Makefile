@@ -1,7 +1,7 @@
 # Portico. `make run` starts the demo; `make test` runs every test.
 GO ?= go
 BIN := bin/portico
-STATICCHECK := honnef.co/go/tools/cmd/staticcheck@2026.2.2
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: run build test test-short lint fmt clean
 
