@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -160,6 +161,7 @@ func (t *turn) checkCode(otp string) (string, error) {
 		} else if err != nil {
 			return "", fmt.Errorf("consume code: %w", err)
 		}
+		t.audit("code.used", "ok", code.Channel)
 		t.verified(code.Subject, "otp_"+code.Channel)
 		if err := t.maskedContacts(code.Subject); err != nil {
 			return "", err
@@ -203,6 +205,14 @@ func (t *turn) countFailure(record, why string) error {
 	}
 	if record != noRecord && why == "record_paused" {
 		t.conv.Slots[slotHandoffWhy] = "record_paused"
+	}
+	if record != noRecord && why != "record_paused" {
+		// The failure that starts a pause is worth its own audit row.
+		if paused, err := t.paused(record); err != nil {
+			return err
+		} else if paused {
+			t.audit("verify.paused", "locked", "record")
+		}
 	}
 	if t.source != "" {
 		if err := t.e.attempts.AddAttempt(t.ctx, attemptVerifyIP, t.source, t.now); err != nil {
@@ -350,4 +360,14 @@ func (t *turn) requireVerified() (string, error) {
 		return "", errNotVerified
 	}
 	return t.conv.Subject, nil
+}
+
+// UnlockRecord lets a record verify itself again after a pause or after
+// HardLockAfter failures: staff call it once they have checked who the
+// patient is (portico patients unlock).
+func UnlockRecord(ctx context.Context, attempts AttemptStore, recordID string) error {
+	if err := attempts.ClearAttempts(ctx, attemptVerifyRecord, recordID); err != nil {
+		return fmt.Errorf("unlock record: %w", err)
+	}
+	return nil
 }

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"text/tabwriter"
+	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
+	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/connectors/portal"
 	"github.com/portico-chat/portico/storage/sqlite"
 )
@@ -71,6 +73,9 @@ func (c *cli) patientsCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
+			if err := cliAudit(cmd.Context(), db, "patients.imported", "", fmt.Sprint(n)); err != nil {
+				return err
+			}
 			fmt.Fprintf(c.out, "imported %d patients\n", n)
 			return nil
 		},
@@ -98,7 +103,78 @@ func (c *cli) patientsCmd() *cobra.Command {
 			return w.Flush()
 		},
 	})
+	cmd.AddCommand(c.unlockCmd(), c.activationCodeCmd())
 	return cmd
+}
+
+// cliAudit appends an audit event for a command run by staff.
+func cliAudit(ctx context.Context, db *sqlite.DB, typ, subject, detail string) error {
+	host, _ := os.Hostname()
+	err := db.AppendAudit(ctx, bot.AuditEvent{
+		Type: typ, At: time.Now().UTC(), Node: host, Source: "cli", Actor: "admin:cli",
+		Subject: subject, Outcome: "ok", Detail: detail,
+	})
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}
+
+// staffCommand runs fn on the patient with the MRN given as the argument.
+func (c *cli) staffCommand(use, short string, fn func(ctx context.Context, db *sqlite.DB, l *portal.Local, p portal.Patient) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, cfg, err := c.openDB(cmd)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			l := portal.NewLocal(db, portal.Policy{MinLength: cfg.PasswordMin, PortalName: cfg.PortalName}, nil, zerolog.Nop())
+			p, err := l.PatientByMRN(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return fn(cmd.Context(), db, l, p)
+		},
+	}
+}
+
+func (c *cli) unlockCmd() *cobra.Command {
+	return c.staffCommand("unlock MRN",
+		"Let a patient verify and sign in again after too many failures (check who they are first)",
+		func(ctx context.Context, db *sqlite.DB, l *portal.Local, p portal.Patient) error {
+			if err := bot.UnlockRecord(ctx, db, p.RecordID); err != nil {
+				return err
+			}
+			if err := l.UnlockSignIn(ctx, p.RecordID); err != nil {
+				return err
+			}
+			if err := cliAudit(ctx, db, "record.unlocked", p.RecordID, ""); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.out, "%s unlocked: self-service verification and sign-in are open again\n", p.MRN)
+			return nil
+		})
+}
+
+func (c *cli) activationCodeCmd() *cobra.Command {
+	return c.staffCommand("activation-code MRN",
+		"Issue a new activation code for a pending account (printed once, stored hashed)",
+		func(ctx context.Context, db *sqlite.DB, l *portal.Local, p portal.Patient) error {
+			code, err := l.IssueActivationCode(ctx, p.RecordID)
+			if err != nil {
+				return err
+			}
+			if err := cliAudit(ctx, db, "activation_code.issued", p.RecordID, ""); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.out, "activation code for %s: %s\n(shown once; it expires in %d days)\n",
+				p.MRN, code, int(l.Policy().ActivationTTL.Hours()/24))
+			return nil
+		})
 }
 
 func yesNo(b bool) string {

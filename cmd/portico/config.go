@@ -12,6 +12,8 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/portico-chat/portico/connectors/web"
 )
 
 // defaults lists every configuration key with its default. Every key has
@@ -169,6 +171,16 @@ func loadConfig(v *viper.Viper, file string) (*Config, error) {
 	}
 	if c.CodeTTL > 10*time.Minute {
 		p.fail("security.code_ttl", "may be at most 10m")
+	}
+	for _, o := range c.AllowedOrigins {
+		if err := (web.Config{AllowedOrigins: []string{o}}).Validate(); err != nil {
+			p.fail("http.allowed_origins", "%v", err)
+		}
+	}
+	for _, tp := range c.TrustedProxies {
+		if err := (web.Config{TrustedProxies: []string{tp}}).Validate(); err != nil {
+			p.fail("http.trusted_proxies", "%v", err)
+		}
 	}
 	if c.Node == "" {
 		c.Node, _ = os.Hostname()

@@ -57,6 +57,8 @@ func TestConfigBadValuesNameTheKey(t *testing.T) {
 		{"PORTICO_PORTAL_PASSWORD_MIN_LENGTH", "6", "portal.password_min_length"},
 		{"PORTICO_SECURITY_CODE_TTL", "1h", "security.code_ttl"},
 		{"PORTICO_HTTP_MAX_CONNS_PER_IP", "-1", "http.max_conns_per_ip"},
+		{"PORTICO_HTTP_ALLOWED_ORIGINS", "portal.example.org", "http.allowed_origins"},
+		{"PORTICO_HTTP_TRUSTED_PROXIES", "10.0.0.0/99", "http.trusted_proxies"},
 	}
 	for _, c := range cases {
 		t.Run(c.env, func(t *testing.T) {

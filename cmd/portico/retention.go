@@ -8,9 +8,14 @@ import (
 // purgeInterval is how often the retention job runs.
 const purgeInterval = 6 * time.Hour
 
+// attemptRetention is how long failure and send counts are kept: longer
+// than any window that reads them (a day), short enough that client IPs
+// do not pile up. A record's count of failures in a row is bounded by it.
+const attemptRetention = 30 * 24 * time.Hour
+
 // purge deletes, until ctx is done, the transcripts of conversations that
-// closed longer ago than the retention period. Audit rows are never
-// deleted here (see docs/storage.md).
+// closed longer ago than the retention period, and old attempt counts and
+// idempotency keys. Audit rows are never deleted here (docs/storage.md).
 func (a *App) purge(ctx context.Context) error {
 	tick := time.NewTicker(purgeInterval)
 	defer tick.Stop()
@@ -22,6 +27,13 @@ func (a *App) purge(ctx context.Context) error {
 			a.log.Error().Err(err).Msg("purge transcripts")
 		case n > 0:
 			a.log.Info().Int("messages", n).Time("before", cutoff).Msg("purged transcripts")
+		}
+		old := time.Now().UTC().Add(-attemptRetention)
+		if _, err := a.DB.PurgeAttempts(ctx, old); err != nil && ctx.Err() == nil {
+			a.log.Error().Err(err).Msg("purge attempts")
+		}
+		if _, err := a.DB.PurgeDirectoryKeys(ctx, old); err != nil && ctx.Err() == nil {
+			a.log.Error().Err(err).Msg("purge idempotency keys")
 		}
 		select {
 		case <-ctx.Done():
