@@ -90,7 +90,7 @@ func New(c Config, conv Conversations, deps Deps, log zerolog.Logger) *Server {
 			http.Error(w, http.StatusText(status), status)
 		},
 	}
-	s.handler = s.securityHeaders(s.routes())
+	s.handler = s.accessLog(s.securityHeaders(s.routes()))
 	s.http = &http.Server{
 		Addr:              c.Addr,
 		Handler:           s.handler,
