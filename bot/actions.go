@@ -39,6 +39,12 @@ func (t *turn) act(st *flows.State) (string, error) {
 		return t.resetPassword(in["password"])
 	case "send_username":
 		return t.sendUsername()
+	case "queue_status":
+		return t.queueStatus()
+	case "create_followup":
+		return t.createFollowup(in["contact"], in["question"])
+	case "save_rating":
+		return t.saveRating(in["rating"], in["comment"])
 	}
 	return "", fmt.Errorf("unknown action %q", st.Action)
 }

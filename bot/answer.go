@@ -58,6 +58,12 @@ func (t *turn) answer(f *flows.Flow, st *flows.State, s Say) error {
 	slot := f.Slots[st.Ask]
 	value, ok := t.interpret(f, st, slot, s)
 	if !ok {
+		t.conv.Misses++
+		if max := t.e.cfg.MaxMisses; max > 0 && t.conv.Misses >= max {
+			t.audit("ask.unrecognized", "failed", f.Name+"."+st.Name)
+			t.handoff("", "unrecognized", f.Name+"."+st.Name, false, true)
+			return nil
+		}
 		t.conv.Tries++
 		if t.conv.Tries >= st.Tries {
 			t.audit("ask.exhausted", "failed", f.Name+"."+st.Name)
@@ -66,7 +72,7 @@ func (t *turn) answer(f *flows.Flow, st *flows.State, s Say) error {
 		t.reprompt(f, st, slot)
 		return nil
 	}
-	t.conv.Tries = 0
+	t.conv.Tries, t.conv.Misses = 0, 0
 	if sensitive(slot) {
 		t.secrets[st.Ask] = value
 	} else {
@@ -80,8 +86,11 @@ func (t *turn) answer(f *flows.Flow, st *flows.State, s Say) error {
 
 // interpret turns what the patient typed or tapped into a slot value.
 func (t *turn) interpret(f *flows.Flow, st *flows.State, slot *flows.Slot, s Say) (string, bool) {
-	if slot != nil && slot.Type == flows.SlotChoice || len(st.Replies) > 0 {
+	if slot != nil && slot.Type == flows.SlotChoice || slot == nil && len(st.Replies) > 0 {
 		return t.choose(st, s)
+	}
+	if s.Reply != "" && offersReply(st, s.Reply) {
+		return s.Reply, true // a shortcut offered with a typed question, like "skip"
 	}
 	if s.Text == "" {
 		return "", false

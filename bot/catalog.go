@@ -63,6 +63,17 @@ func Catalog() flows.Catalog {
 			Outputs:        []string{"reason"},
 			ChangesAccount: true,
 		},
+		"queue_status": {
+			Outcomes: []string{"open", "closed"},
+		},
+		"create_followup": {
+			Inputs:   []string{"contact", "question"},
+			Outcomes: []string{outcomeDone},
+		},
+		"save_rating": {
+			Inputs:   []string{"rating", "comment"},
+			Outcomes: []string{outcomeDone},
+		},
 		"send_username": {
 			Outcomes:       []string{outcomeSent},
 			ChangesAccount: true, // it discloses account data

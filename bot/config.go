@@ -58,6 +58,16 @@ type Config struct {
 	PasswordMinLength int    // for wording rejections; the Directory enforces it
 	SweepInterval     time.Duration
 	Limits            Limits
+
+	// The human side.
+	Queues         map[string]Queue // by name; a queue not listed is always open, priority 0
+	AgentCapacity  int              // chats an agent takes at once unless set per agent
+	AutoAssign     bool             // hand waiting chats to available agents; else agents claim
+	HandoffTimeout time.Duration    // after this long in the queue the patient may leave a message
+	AgentGrace     time.Duration    // a disconnected agent keeps their chats this long
+	MaxMisses      int              // unrecognised answers in a row before a person takes over
+	SupportMailbox string           // emailed (without PHI) when a patient leaves a message
+	DeskInterval   time.Duration    // how often grace periods and queue timeouts are checked
 }
 
 // DefaultConfig returns a working configuration.
@@ -70,5 +80,11 @@ func DefaultConfig() Config {
 		PasswordMinLength: 15,
 		SweepInterval:     time.Minute,
 		Limits:            DefaultLimits(),
+		AgentCapacity:     3,
+		AutoAssign:        true,
+		HandoffTimeout:    5 * time.Minute,
+		AgentGrace:        2 * time.Minute,
+		MaxMisses:         5,
+		DeskInterval:      5 * time.Second,
 	}
 }

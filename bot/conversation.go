@@ -48,8 +48,11 @@ type Conversation struct {
 	ResumeHash []byte // SHA-256 of the resume token
 	LastSeq    int64  // highest message seq
 
-	Queue  string // handoff queue, when queued or with an agent
-	Reason string // why it was handed off
+	Queue     string    // handoff queue, when queued or with an agent
+	Reason    string    // why it was handed off
+	QueuedAt  time.Time // when it entered the queue; kept when it goes back to the front
+	Agent     string    // the agent's user ID, when with an agent
+	AgentName string    // the agent's display name, as the patient sees it
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -71,6 +74,9 @@ const (
 	FromAgent   From = "agent"
 	FromPatient From = "patient"
 	FromSystem  From = "system"
+	// FromNote marks an agent's internal note in an agent's view of a
+	// transcript; notes are never sent to the patient.
+	FromNote From = "note"
 )
 
 // Masked stands in for a secret in transcripts and echoes.

@@ -21,13 +21,22 @@ const maxStepsPerTurn = 64
 // flow must not see or branch on. They start with an underscore; agents and
 // templates never see them.
 const (
-	slotRecord     = "_record"      // the record the demographics found, "" if none
-	slotChannel    = "_channel"     // where the last code went
-	slotCodesSent  = "_codes_sent"  // codes this conversation asked for
-	slotCodeWrong  = "_code_wrong"  // wrong codes in a row
-	slotActWrong   = "_act_wrong"   // wrong activation codes in a row
-	slotFailures   = "_failures"    // failed verifications in this conversation
-	slotHandoffWhy = "_handoff_why" // what the agent should know, e.g. "record_paused"
+	slotRecord          = "_record"           // the record the demographics found, "" if none
+	slotChannel         = "_channel"          // where the last code went
+	slotCodesSent       = "_codes_sent"       // codes this conversation asked for
+	slotCodeWrong       = "_code_wrong"       // wrong codes in a row
+	slotActWrong        = "_act_wrong"        // wrong activation codes in a row
+	slotFailures        = "_failures"         // failed verifications in this conversation
+	slotHandoffWhy      = "_handoff_why"      // what the agent should know, e.g. "record_paused"
+	slotOffered         = "_offered"          // already offered to leave a message
+	slotAgentResolution = "_agent_resolution" // how the agent closed the chat
+	slotLeftQueue       = "_left_queue"       // the queue a follow-up belongs to
+)
+
+// Built-in flows the engine itself starts.
+const (
+	rateFlow  = "rate_chat"     // after an agent closes a chat
+	leaveFlow = "leave_message" // when nobody can take a chat
 )
 
 // turn computes one step of a conversation: it works on a copy of the
@@ -43,6 +52,8 @@ type turn struct {
 	key     string // idempotency key of this step
 	// prevUpdate is when the conversation last changed before this turn.
 	prevUpdate time.Time
+	// followupAdded is set when the turn left a message for the team.
+	followupAdded bool
 }
 
 func (e *Engine) newTurn(ctx context.Context, c *Conversation, source string) *turn {
@@ -247,14 +258,28 @@ func (t *turn) fill(s string) string {
 // handoff puts the conversation in a human queue. byPatient is true when
 // the patient asked for a person; announce adds the engine's own "I'm
 // connecting you" (a flow's handoff state usually says it in its words).
+// When the queue is closed the patient is told so, honestly, and offered
+// to leave a message instead.
 func (t *turn) handoff(queue, reason, step string, byPatient, announce bool) {
+	if left := t.conv.Slots[slotLeftQueue]; left != "" && t.conv.Slots[slotOffered] != "" {
+		queue = left // back in line after an offer to leave a message: the same queue
+	}
 	if queue == "" {
 		queue = t.e.cfg.DefaultQueue
 	}
 	if why := t.conv.Slots[slotHandoffWhy]; why != "" && why != reason && !byPatient {
 		reason = reason + ":" + why
 	}
-	t.conv.Status, t.conv.Queue, t.conv.Reason = StatusQueued, queue, reason
+	t.conv.Queue, t.conv.Reason = queue, reason
+	if q, ok := t.e.cfg.Queues[queue]; ok && !q.Hours.Open(t.now) {
+		t.audit("handoff", "closed", queue+" "+reason)
+		t.offerMessage("queue_closed", q.Describe)
+		return
+	}
+	t.conv.Status = StatusQueued
+	if t.conv.QueuedAt.IsZero() || t.conv.Slots[slotOffered] == "" {
+		t.conv.QueuedAt = t.now // a patient who chose to keep waiting keeps their place
+	}
 	t.out.Handoff = &Handoff{ConversationID: t.conv.ID, Queue: queue, Reason: reason, Step: step, At: t.now}
 	if announce {
 		t.message(FromSystem, text("handoff", t.conv.Locale), nil, nil)
@@ -262,8 +287,33 @@ func (t *turn) handoff(queue, reason, step string, byPatient, announce bool) {
 	t.audit("handoff", "queued", queue+" "+reason)
 }
 
-// end closes the conversation with a resolution.
+// offerMessage tells the patient nobody can take the chat now and starts
+// the leave-a-message flow.
+func (t *turn) offerMessage(why, hours string) {
+	msg := text(why, t.conv.Locale)
+	if hours != "" {
+		msg += " " + strings.ReplaceAll(text("hours", t.conv.Locale), "{hours}", hours)
+	}
+	t.message(FromSystem, msg, nil, nil)
+	t.conv.Status, t.conv.Agent, t.conv.AgentName = StatusBot, "", ""
+	t.conv.Slots[slotOffered] = "1"
+	t.conv.Slots[slotLeftQueue] = t.conv.Queue
+	if _, ok := t.e.flows.Current(leaveFlow); !ok {
+		t.end(Unresolved)
+		return
+	}
+	if err := t.startFlow(leaveFlow); err != nil {
+		t.e.log.Error().Err(err).Str("conversation", t.conv.ID).Msg("start leave-a-message")
+		t.end(Unresolved)
+	}
+}
+
+// end closes the conversation with a resolution; after an agent's chat,
+// the agent's resolution stands.
 func (t *turn) end(r Resolution) {
+	if v := t.conv.Slots[slotAgentResolution]; v != "" {
+		r = Resolution(v)
+	}
 	t.conv.Status, t.conv.Resolution = StatusClosed, r
 	t.audit("conversation.closed", string(r), t.conv.Flow+"."+t.conv.State)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rs/zerolog"
 )
@@ -25,6 +26,10 @@ type Engine struct {
 	log      zerolog.Logger
 	kick     func() // wakes the delivery sender after a turn queued deliveries
 
+	deskStore DeskStore // nil: no notes, follow-ups or desk rebuild after restart
+	desk      *deskState
+	dirty     atomic.Bool // a turn moved a chat on the desk; settle it
+
 	mu   sync.Mutex
 	live map[string]*live
 }
@@ -38,6 +43,7 @@ type Deps struct {
 	Flows     *Flows
 	Clock     Clock  // nil means the system clock
 	Kick      func() // nil means nobody to wake
+	Desk      DeskStore
 }
 
 // live is a conversation with clients attached or a turn in progress.
@@ -59,6 +65,7 @@ func NewEngine(cfg Config, d Deps, log zerolog.Logger) *Engine {
 	return &Engine{
 		cfg: cfg, store: d.Store, codes: d.Codes, attempts: d.Attempts, dir: d.Directory,
 		flows: d.Flows, clock: d.Clock, kick: d.Kick, log: log, live: map[string]*live{},
+		deskStore: d.Desk, desk: newDeskState(),
 	}
 }
 
@@ -156,18 +163,51 @@ func (e *Engine) commit(ctx context.Context, l *live, t *turn, sender Client, sa
 	for i := range t.out.Messages {
 		e.broadcast(l, Event{Message: &t.out.Messages[i]})
 	}
-	if before == nil || before.Status != after.Status {
-		e.broadcast(l, Event{Status: &StatusChange{Status: after.Status, Resolution: after.Resolution}})
+	if before == nil || before.Status != after.Status || before.Agent != after.Agent {
+		e.broadcast(l, Event{Status: &StatusChange{Status: after.Status, Agent: after.AgentName, Resolution: after.Resolution}})
+	}
+	for _, agent := range agentsOf(before, after) {
+		for i := range t.out.Messages {
+			e.toAgent(agent, AgentEvent{Message: &t.out.Messages[i]})
+		}
+	}
+	if onDesk(before) || onDesk(after) {
+		e.deskSync(before, after)
+		e.dirty.Store(true)
 	}
 	if len(t.out.Deliveries) > 0 {
 		e.kick()
 	}
+	if t.followupAdded && e.deskStore != nil {
+		if fs, err := e.deskStore.Followups(ctx); err == nil {
+			e.toAllAgents(AgentEvent{Followups: fs})
+		}
+	}
 	return nil
 }
 
-// Typing forwards the patient's typing indicator to an agent holding the
-// chat. The agent console is not part of the engine yet, so it goes nowhere.
-func (e *Engine) Typing(ctx context.Context, conversationID string, on bool) error { return nil }
+// onDesk reports whether a conversation is waiting for or with a person.
+func onDesk(c *Conversation) bool {
+	return c != nil && (c.Status == StatusQueued || c.Status == StatusAgent)
+}
 
-// Seen records what the patient has displayed. Nothing uses it yet.
-func (e *Engine) Seen(ctx context.Context, conversationID string, seq int64) error { return nil }
+// agentsOf returns the agents who must see a turn's messages: the one who
+// holds the chat, and the one who just let it go.
+func agentsOf(before, after *Conversation) []string {
+	var out []string
+	if after.Status == StatusAgent {
+		out = append(out, after.Agent)
+	}
+	if before != nil && before.Status == StatusAgent && before.Agent != after.Agent {
+		out = append(out, before.Agent)
+	}
+	return out
+}
+
+// settleIfDirty settles the desk if a turn moved a chat on it. Call it
+// after releasing the conversation's lock.
+func (e *Engine) settleIfDirty(ctx context.Context) {
+	if e.dirty.Swap(false) {
+		e.settle(ctx)
+	}
+}

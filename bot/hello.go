@@ -15,6 +15,9 @@ func (e *Engine) Hello(ctx context.Context, h Hello, c Client) (Welcome, error) 
 		case err == nil && e.resumable(conv):
 			w, err := e.attach(ctx, conv.ID, h.LastSeq, c)
 			w.Resume = h.Resume
+			if err == nil && w.Status == StatusQueued {
+				e.tellPlace(conv.ID, c)
+			}
 			return w, err
 		case err != nil && ErrorCode(err) != ENOTFOUND:
 			return Welcome{}, fmt.Errorf("resume: %w", err)
@@ -26,6 +29,10 @@ func (e *Engine) Hello(ctx context.Context, h Hello, c Client) (Welcome, error) 
 	}
 	w, err := e.attach(ctx, id.conversation, 0, c)
 	w.Resume, w.Expired = id.resume, h.Resume != ""
+	e.settleIfDirty(ctx)
+	if err == nil && w.Status == StatusQueued {
+		e.tellPlace(id.conversation, c)
+	}
 	return w, err
 }
 
@@ -67,6 +74,10 @@ func (e *Engine) open(ctx context.Context, h Hello) (opened, error) {
 	}
 	if len(t.out.Deliveries) > 0 {
 		e.kick()
+	}
+	if onDesk(t.out.Conversation) {
+		e.deskSync(nil, t.out.Conversation)
+		e.dirty.Store(true)
 	}
 	return opened{conversation: conv.ID, resume: token}, nil
 }

@@ -14,6 +14,7 @@ type IdleConversations interface {
 
 // Run closes idle conversations until ctx is done.
 func (e *Engine) Run(ctx context.Context) error {
+	go e.runDesk(ctx)
 	lister, ok := e.store.(IdleConversations)
 	if !ok {
 		<-ctx.Done()
@@ -65,6 +66,7 @@ func (e *Engine) Bye(ctx context.Context, conversationID string) error {
 // abandon closes a conversation as abandoned if cond still holds under its
 // lock, saying the system text named by say ("" for none).
 func (e *Engine) abandon(ctx context.Context, id, say string, cond func(*Conversation) bool) (bool, error) {
+	defer e.settleIfDirty(ctx)
 	l := e.acquire(id)
 	defer e.release(id, l)
 	l.mu.Lock()

@@ -85,6 +85,34 @@ var texts = map[string]flows.Text{
 		English: "For your security, we need to check who you are again because the chat was inactive.",
 		Spanish: "Por su seguridad, necesitamos verificar su identidad otra vez porque la conversación estuvo inactiva.",
 	},
+	"agent_joined": {
+		English: "{agent} from our support team has joined the chat.",
+		Spanish: "{agent}, de nuestro equipo de ayuda, se unió a la conversación.",
+	},
+	"transferred": {
+		English: "I'm passing your chat to another team. Please stay on this page.",
+		Spanish: "Estoy pasando su conversación a otro equipo. Por favor, permanezca en esta página.",
+	},
+	"back_to_bot": {
+		English: "You are back with our automated assistant.",
+		Spanish: "Está de nuevo con nuestro asistente automático.",
+	},
+	"queue_closed": {
+		English: "Our support team is not available right now.",
+		Spanish: "Nuestro equipo de ayuda no está disponible en este momento.",
+	},
+	"queue_busy": {
+		English: "I'm sorry: everyone on our support team is still busy.",
+		Spanish: "Lo siento: todas las personas de nuestro equipo de ayuda siguen ocupadas.",
+	},
+	"agent_lost": {
+		English: "The person helping you was disconnected. You are back at the front of the line.",
+		Spanish: "La persona que le ayudaba se desconectó. Usted está de nuevo al frente de la fila.",
+	},
+	"hours": {
+		English: "Our hours are {hours}.",
+		Spanish: "Nuestro horario es {hours}.",
+	},
 	// Password and username rejections, keyed by the Directory's reasons.
 	PasswordTooShort: {
 		English: "That password is too short. Please use at least {min} characters. A few words together, like \"river lamp orange cloud\", are easy to remember.",

@@ -19,6 +19,9 @@ func testCatalog() Catalog {
 		"activate":              {Inputs: []string{"username", "password"}, Outcomes: []string{"ok", "rejected"}, Outputs: []string{"reason"}, ChangesAccount: true},
 		"reset_password":        {Inputs: []string{"password"}, Outcomes: []string{"ok", "rejected"}, Outputs: []string{"reason"}, ChangesAccount: true},
 		"send_username":         {Outcomes: []string{"sent"}, ChangesAccount: true},
+		"queue_status":          {Outcomes: []string{"open", "closed"}},
+		"create_followup":       {Inputs: []string{"contact", "question"}, Outcomes: []string{"done"}},
+		"save_rating":           {Inputs: []string{"rating", "comment"}, Outcomes: []string{"done"}},
 	}
 }
 
@@ -33,7 +36,7 @@ func builtinSet(t testing.TB) *Set {
 
 func TestBuiltinsValidate(t *testing.T) {
 	s := builtinSet(t)
-	want := []string{"activate_account", "forgot_username", "greeting", "reset_password", "verify_attempt", "verify_identity"}
+	want := []string{"activate_account", "forgot_username", "greeting", "leave_message", "rate_chat", "reset_password", "verify_attempt", "verify_identity"}
 	if got := s.Names(); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}

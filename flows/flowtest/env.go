@@ -57,7 +57,7 @@ func NewEnv(ctx context.Context, dir string, o Options) (*Env, error) {
 	cfg := bot.DefaultConfig()
 	cfg.PasswordMinLength = local.Policy().MinLength
 	eng := bot.NewEngine(cfg, bot.Deps{
-		Store: db, Codes: db, Attempts: db, Directory: local, Flows: fl, Clock: clock,
+		Store: db, Codes: db, Attempts: db, Directory: local, Flows: fl, Clock: clock, Desk: db,
 	}, o.Log)
 	return &Env{DB: db, Dir: local, Engine: eng, Clock: clock}, nil
 }

@@ -12,7 +12,7 @@ import (
 
 const conversationColumns = `id, status, resolution, locale, flow, flow_version, state, stack, slots,
 	tries, misses, step, subject, verified_at, verified_by, resume_hash, last_seq, queue, reason,
-	created_at, updated_at`
+	created_at, updated_at, agent, agent_name, queued_at`
 
 // CreateConversation stores a new conversation with c.ID set. A zero
 // CreatedAt or UpdatedAt is set to the current time. An ID or resume hash
@@ -28,7 +28,7 @@ func (db *DB) CreateConversation(ctx context.Context, c *bot.Conversation) error
 	}
 	err = db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO conversations (`+conversationColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 		return err
 	})
 	if isUniqueViolation(err) {
@@ -51,7 +51,7 @@ func conversationArgs(c *bot.Conversation, created, updated time.Time) ([]any, e
 		c.ID, string(c.Status), string(c.Resolution), c.Locale, c.Flow, c.FlowVersion, c.State,
 		stack, slots, c.Tries, c.Misses, c.Step, c.Subject, nanos(c.VerifiedAt),
 		c.VerifiedBy, nullBytes(c.ResumeHash), c.LastSeq, c.Queue, c.Reason,
-		unixNanos(created), unixNanos(updated),
+		unixNanos(created), unixNanos(updated), c.Agent, c.AgentName, nanos(c.QueuedAt),
 	}, nil
 }
 
@@ -84,10 +84,11 @@ func updateConversation(tx *sql.Tx, c *bot.Conversation, lastSeq int64, updated 
 	res, err := tx.Exec(`UPDATE conversations SET status = ?, resolution = ?, locale = ?, flow = ?,
 		flow_version = ?, state = ?, stack = ?, slots = ?, tries = ?, misses = ?, step = ?,
 		subject = ?, verified_at = ?, verified_by = ?, resume_hash = ?, last_seq = ?, queue = ?,
-		reason = ?, updated_at = ? WHERE id = ?`,
+		reason = ?, updated_at = ?, agent = ?, agent_name = ?, queued_at = ? WHERE id = ?`,
 		string(c.Status), string(c.Resolution), c.Locale, c.Flow, c.FlowVersion, c.State,
 		stack, slots, c.Tries, c.Misses, c.Step, c.Subject, nanos(c.VerifiedAt), c.VerifiedBy,
-		nullBytes(c.ResumeHash), lastSeq, c.Queue, c.Reason, unixNanos(updated), c.ID)
+		nullBytes(c.ResumeHash), lastSeq, c.Queue, c.Reason, unixNanos(updated),
+		c.Agent, c.AgentName, nanos(c.QueuedAt), c.ID)
 	if isUniqueViolation(err) {
 		return bot.Errorf(bot.ECONFLICT, "resume token already in use")
 	}
@@ -149,17 +150,18 @@ func (db *DB) OpenConversationsIdleSince(ctx context.Context, t time.Time) ([]st
 	return ids, nil
 }
 
-func scanConversation(row *sql.Row) (*bot.Conversation, error) {
+func scanConversation(row interface{ Scan(...any) error }) (*bot.Conversation, error) {
 	var (
 		c                    bot.Conversation
 		status, resolution   string
 		stack, slots         sql.NullString
-		verifiedAt           sql.NullInt64
+		verifiedAt, queuedAt sql.NullInt64
 		createdAt, updatedAt int64
 	)
 	err := row.Scan(&c.ID, &status, &resolution, &c.Locale, &c.Flow, &c.FlowVersion, &c.State,
 		&stack, &slots, &c.Tries, &c.Misses, &c.Step, &c.Subject, &verifiedAt, &c.VerifiedBy,
-		&c.ResumeHash, &c.LastSeq, &c.Queue, &c.Reason, &createdAt, &updatedAt)
+		&c.ResumeHash, &c.LastSeq, &c.Queue, &c.Reason, &createdAt, &updatedAt,
+		&c.Agent, &c.AgentName, &queuedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, bot.Errorf(bot.ENOTFOUND, "no such conversation")
 	}
@@ -167,7 +169,7 @@ func scanConversation(row *sql.Row) (*bot.Conversation, error) {
 		return nil, err
 	}
 	c.Status, c.Resolution = bot.Status(status), bot.Resolution(resolution)
-	c.VerifiedAt = fromNanos(verifiedAt)
+	c.VerifiedAt, c.QueuedAt = fromNanos(verifiedAt), fromNanos(queuedAt)
 	c.CreatedAt, c.UpdatedAt = time.Unix(0, createdAt).UTC(), time.Unix(0, updatedAt).UTC()
 	if err := fromJSON(stack, &c.Stack); err != nil {
 		return nil, fmt.Errorf("stack: %w", err)

@@ -9,7 +9,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -46,6 +48,7 @@ type DB struct {
 	log    zerolog.Logger
 	writer *sql.DB // exactly one connection, used only by the writer goroutine
 	reader *sql.DB // query_only connections
+	box    *sealer // seals the outbox's recipients and texts
 
 	requests chan *writeRequest // unbuffered: a blocked sender is a queued write
 	quit     chan struct{}      // closed by Close
@@ -58,6 +61,11 @@ type DB struct {
 
 // Open opens (creating) the database file at path, applies the embedded
 // migrations and starts the writer goroutine. Close releases it all.
+//
+// A new database file is created with mode 0600 (SQLite gives its -wal and
+// -shm files the same mode). The outbox key is read from KeyPath(path), or
+// created there, mode 0600, if the file is missing; a key file of the wrong
+// size, or one that cannot be read, fails Open.
 func Open(ctx context.Context, path string, log zerolog.Logger) (*DB, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -69,6 +77,14 @@ func Open(ctx context.Context, path string, log zerolog.Logger) (*DB, error) {
 		requests: make(chan *writeRequest),
 		quit:     make(chan struct{}),
 		done:     make(chan struct{}),
+	}
+	if err := createPrivate(abs); err != nil {
+		return nil, fmt.Errorf("open database %q: %w", abs, err)
+	}
+	warnIfShared(db.log, "database file", abs)
+	keyCreated, err := db.loadOutboxKey()
+	if err != nil {
+		return nil, fmt.Errorf("open database %q: %w", abs, err)
 	}
 
 	db.writer, err = sql.Open("sqlite", writerDSN(abs))
@@ -85,7 +101,7 @@ func Open(ctx context.Context, path string, log zerolog.Logger) (*DB, error) {
 		db.writer.Close()
 		return nil, fmt.Errorf("open database %q: %w", abs, err)
 	}
-	if err := migrate(ctx, db.writer, db.log); err != nil {
+	if err := db.migrate(ctx, keyCreated); err != nil {
 		db.writer.Close()
 		return nil, err
 	}
@@ -108,6 +124,58 @@ func Open(ctx context.Context, path string, log zerolog.Logger) (*DB, error) {
 
 	go db.run()
 	return db, nil
+}
+
+// migrate applies the migrations and prepares the outbox. Pages they free
+// are zeroed (secure_delete), so that clear text an older version kept in
+// the outbox does not linger in the file once sealed.
+func (db *DB) migrate(ctx context.Context, keyCreated bool) error {
+	if _, err := db.writer.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := migrate(ctx, db.writer, db.log); err != nil {
+		return err
+	}
+	if err := db.prepareOutbox(ctx, keyCreated); err != nil {
+		return err
+	}
+	if _, err := db.writer.ExecContext(ctx, `PRAGMA secure_delete = OFF`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// loadOutboxKey reads the outbox key file, or creates it, and reports
+// whether it was created.
+func (db *DB) loadOutboxKey() (created bool, err error) {
+	path := KeyPath(db.path)
+	key, created, err := loadOrCreateKey(path)
+	if err != nil {
+		return false, err
+	}
+	if db.box, err = newSealer(key); err != nil {
+		return false, err
+	}
+	if created {
+		db.log.Info().Str("path", path).Msg("created outbox key file; back it up separately from the database")
+	} else {
+		warnIfShared(db.log, "outbox key file", path)
+	}
+	return created, nil
+}
+
+// createPrivate creates an empty file at path with mode 0600, before SQLite
+// would create it with the process's umask. An existing file is left as
+// it is.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, privateMode)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // connect opens a first connection. Switching a new file to WAL needs an

@@ -14,16 +14,20 @@ import (
 // maxErrorLen caps the stored reason of a failed delivery.
 const maxErrorLen = 500
 
-// insertDelivery queues d, due at now. A delivery whose Key was seen before
-// is dropped silently: the turn that queued it is being replayed. A zero ID
-// is generated.
-func insertDelivery(tx *sql.Tx, d *bot.Delivery, now time.Time) error {
+// insertDelivery queues d, due at now, its recipient, subject and text
+// sealed. A delivery whose Key was seen before is dropped silently: the
+// turn that queued it is being replayed. A zero ID is generated.
+func (db *DB) insertDelivery(tx *sql.Tx, d *bot.Delivery, now time.Time) error {
 	if d.ID == "" {
 		d.ID = newID()
 	}
-	_, err := tx.Exec(`INSERT INTO outbox (id, channel, recipient, subject, text, key, next_at, created_at)
+	sealed, err := db.box.sealDelivery(d)
+	if err != nil {
+		return fmt.Errorf("queue delivery: %w", err)
+	}
+	_, err = tx.Exec(`INSERT INTO outbox (id, channel, recipient, subject, text, key, next_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
-		d.ID, d.Channel, d.To, d.Subject, d.Text, nullText(d.Key), unixNanos(now), unixNanos(now))
+		d.ID, d.Channel, sealed.to, sealed.subject, sealed.text, nullText(d.Key), unixNanos(now), unixNanos(now))
 	if isUniqueViolation(err) {
 		return bot.Errorf(bot.ECONFLICT, "delivery id already used")
 	}
@@ -34,35 +38,60 @@ func insertDelivery(tx *sql.Tx, d *bot.Delivery, now time.Time) error {
 }
 
 // DueDeliveries returns up to limit unsent, unabandoned deliveries whose
-// next attempt is due at now, oldest first.
+// next attempt is due at now, oldest first, decrypted. A delivery that
+// cannot be decrypted (the key file was replaced, or the row changed) is
+// given up at now with the reason "cannot decrypt" and logged by id, and
+// the batch is filled from the next ones.
 func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]notify.Pending, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
+	for {
+		due, unreadable, err := db.dueDeliveries(ctx, now, limit)
+		if err != nil || len(unreadable) == 0 {
+			return due, err
+		}
+		// Each round gives up at least one row, so this ends.
+		if err := db.giveUpUnreadable(ctx, unreadable, now); err != nil {
+			db.log.Error().Err(err).Int("deliveries", len(unreadable)).
+				Msg("give up deliveries that cannot be decrypted")
+			return due, nil
+		}
+	}
+}
+
+// dueDeliveries reads one batch of due deliveries and opens them: due are
+// the ones that opened, unreadable the ids of those that did not.
+func (db *DB) dueDeliveries(ctx context.Context, now time.Time, limit int) (due []notify.Pending, unreadable []string, err error) {
 	rows, err := db.reader.QueryContext(ctx, `SELECT id, channel, recipient, subject, text, coalesce(key, ''),
 		attempts, created_at FROM outbox
 		WHERE sent_at IS NULL AND failed_at IS NULL AND next_at <= ?
 		ORDER BY created_at, rowid LIMIT ?`, unixNanos(now), limit)
 	if err != nil {
-		return nil, fmt.Errorf("list due deliveries: %w", err)
+		return nil, nil, fmt.Errorf("list due deliveries: %w", err)
 	}
 	defer rows.Close()
-	var due []notify.Pending
 	for rows.Next() {
 		var (
 			p       notify.Pending
+			stored  storedDelivery
 			created int64
 		)
-		if err := rows.Scan(&p.ID, &p.Channel, &p.To, &p.Subject, &p.Text, &p.Key, &p.Attempts, &created); err != nil {
-			return nil, fmt.Errorf("list due deliveries: %w", err)
+		if err := rows.Scan(&p.ID, &p.Channel, &stored.to, &stored.subject, &stored.text, &p.Key,
+			&p.Attempts, &created); err != nil {
+			return nil, nil, fmt.Errorf("list due deliveries: %w", err)
+		}
+		if err := db.box.openDelivery(&p.Delivery, stored); err != nil {
+			unreadable = append(unreadable, p.ID)
+			continue
 		}
 		p.CreatedAt = time.Unix(0, created).UTC()
 		due = append(due, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list due deliveries: %w", err)
+		return nil, nil, fmt.Errorf("list due deliveries: %w", err)
 	}
-	return due, nil
+	return due, unreadable, nil
 }
 
 // MarkSent records a successful send and scrubs the text, which may hold a

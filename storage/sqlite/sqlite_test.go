@@ -58,11 +58,23 @@ func (db inspectable) TamperAudit(t *testing.T, seq int64, detail string) {
 	}
 }
 
-func (db inspectable) DeliveryText(t *testing.T, id string) string {
+func (db inspectable) DeliveryAtRest(t *testing.T, id string) (recipient, subject, text []byte) {
 	t.Helper()
-	var text string
-	if err := db.Reader().QueryRow(`SELECT text FROM outbox WHERE id = ?`, id).Scan(&text); err != nil {
+	var stored [3]any
+	if err := db.Reader().QueryRow(`SELECT recipient, subject, text FROM outbox WHERE id = ?`, id).
+		Scan(&stored[0], &stored[1], &stored[2]); err != nil {
 		t.Fatalf("read delivery %s: %v", id, err)
 	}
-	return text
+	var out [3][]byte
+	for i, v := range stored {
+		switch v := v.(type) {
+		case []byte:
+			out[i] = v
+		case string:
+			out[i] = []byte(v)
+		default:
+			t.Fatalf("delivery %s: stored value %d is a %T", id, i, v)
+		}
+	}
+	return out[0], out[1], out[2]
 }

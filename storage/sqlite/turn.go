@@ -65,7 +65,7 @@ func (db *DB) Commit(ctx context.Context, t *bot.Turn) error {
 			return err
 		}
 		for i := range deliveries {
-			if err := insertDelivery(tx, &deliveries[i], now); err != nil {
+			if err := db.insertDelivery(tx, &deliveries[i], now); err != nil {
 				return err
 			}
 		}

@@ -50,8 +50,11 @@ type Inspector interface {
 	// TamperAudit changes the detail of audit row seq in place, bypassing
 	// the append-only guard, as an attacker with file access could.
 	TamperAudit(t *testing.T, seq int64, detail string)
-	// DeliveryText returns the stored text of an outbox delivery.
-	DeliveryText(t *testing.T, id string) string
+	// DeliveryAtRest returns an outbox delivery's recipient, subject and
+	// text as stored, byte for byte, as a copy of the database would hold
+	// them. A store must not keep them in clear (the text may hold a code);
+	// a scrubbed text is empty.
+	DeliveryAtRest(t *testing.T, id string) (recipient, subject, text []byte)
 }
 
 // Run runs the whole suite. open must return a new, empty store and arrange

@@ -1,0 +1,193 @@
+package sqlite_test
+
+import (
+	"bytes"
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/portico-chat/portico/bot"
+)
+
+func TestUsersAreStoredByLowerCasedEmail(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	u := bot.User{Email: "  Ana.Agent@Example.ORG ", Name: "Ana", Role: bot.RoleAgent, PasswordHash: "$argon2id$x", Queues: []string{"billing"}}
+	if err := db.CreateUser(ctx, &u); err != nil {
+		t.Fatal(err)
+	}
+	if u.ID == "" || u.Email != "ana.agent@example.org" || u.Capacity != bot.DefaultCapacity {
+		t.Errorf("got id %q, email %q, capacity %d; want an id, the lower-cased email and capacity %d", u.ID, u.Email, u.Capacity, bot.DefaultCapacity)
+	}
+	got, err := db.UserByEmail(ctx, "ANA.AGENT@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != u.ID || got.Name != "Ana" || got.Role != bot.RoleAgent || !reflect.DeepEqual(got.Queues, []string{"billing"}) || got.Disabled {
+		t.Errorf("got %+v, want the stored user", got)
+	}
+	if byID, err := db.User(ctx, u.ID); err != nil || byID.Email != u.Email {
+		t.Errorf("User(id): got %+v, %v", byID, err)
+	}
+
+	dup := bot.User{Email: "ana.agent@EXAMPLE.org", Name: "Other", Role: bot.RoleAdmin, PasswordHash: "h"}
+	if err := db.CreateUser(ctx, &dup); bot.ErrorCode(err) != bot.ECONFLICT {
+		t.Errorf("duplicate email: got %v, want ECONFLICT", err)
+	}
+	if _, err := db.UserByEmail(ctx, "nobody@example.org"); bot.ErrorCode(err) != bot.ENOTFOUND {
+		t.Errorf("unknown email: got %v, want ENOTFOUND", err)
+	}
+	bad := bot.User{Email: "x@example.org", Name: "X", Role: "root", PasswordHash: "h"}
+	if err := db.CreateUser(ctx, &bad); err == nil {
+		t.Error("a user with role root was stored")
+	}
+	all, err := db.Users(ctx)
+	if err != nil || len(all) != 1 {
+		t.Errorf("Users: got %d users (%v), want 1", len(all), err)
+	}
+}
+
+func TestSignInFailuresLockAndSuccessClears(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	u := bot.User{Email: "a@example.org", Name: "A", Role: bot.RoleAgent, PasswordHash: "h"}
+	if err := db.CreateUser(ctx, &u); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for i := 1; i <= 5; i++ {
+		locked, err := db.SignInFailed(ctx, u.ID, at, 5, 15*time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := i == 5; locked != want {
+			t.Fatalf("failure %d: got locked %v, want %v", i, locked, want)
+		}
+	}
+	got, _ := db.User(ctx, u.ID)
+	if !got.LockedUntil.Equal(at.Add(15*time.Minute)) || got.FailedSignIns != 0 {
+		t.Errorf("got locked until %v with %d failures, want %v with 0", got.LockedUntil, got.FailedSignIns, at.Add(15*time.Minute))
+	}
+	db.SignInFailed(ctx, u.ID, at, 5, 15*time.Minute)
+	if err := db.SignInSucceeded(ctx, u.ID, at); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = db.User(ctx, u.ID)
+	if !got.LockedUntil.IsZero() || got.FailedSignIns != 0 {
+		t.Errorf("after success: got locked until %v with %d failures, want neither", got.LockedUntil, got.FailedSignIns)
+	}
+	if _, err := db.SignInFailed(ctx, "nobody", at, 5, time.Minute); bot.ErrorCode(err) != bot.ENOTFOUND {
+		t.Errorf("unknown user: got %v, want ENOTFOUND", err)
+	}
+}
+
+func TestPasswordChangeAndDisableEndSessions(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	u := bot.User{Email: "a@example.org", Name: "A", Role: bot.RoleAdmin, PasswordHash: "old"}
+	if err := db.CreateUser(ctx, &u); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	for _, change := range []struct {
+		name string
+		do   func() error
+	}{
+		{"password", func() error { return db.SetUserPassword(ctx, u.ID, "new") }},
+		{"disable", func() error { return db.SetUserDisabled(ctx, u.ID, true) }},
+	} {
+		hash := []byte("session-of-" + change.name + "-0123456789abcdef")
+		if err := db.CreateSession(ctx, bot.StaffSession{TokenHash: hash, UserID: u.ID, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := change.do(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.StaffSession(ctx, hash); bot.ErrorCode(err) != bot.ENOTFOUND {
+			t.Errorf("%s change: session still there (%v)", change.name, err)
+		}
+	}
+	got, _ := db.User(ctx, u.ID)
+	if got.PasswordHash != "new" || !got.Disabled {
+		t.Errorf("got hash %q disabled %v, want new and true", got.PasswordHash, got.Disabled)
+	}
+	if err := db.SetUserDisabled(ctx, "nobody", true); bot.ErrorCode(err) != bot.ENOTFOUND {
+		t.Errorf("unknown user: got %v, want ENOTFOUND", err)
+	}
+}
+
+func TestSessionsStoreOnlyTheHashAndExpire(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	u := bot.User{Email: "a@example.org", Name: "A", Role: bot.RoleAgent, PasswordHash: "h"}
+	db.CreateUser(ctx, &u)
+	t0 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	fresh := bytes.Repeat([]byte{1}, 32)
+	idle := bytes.Repeat([]byte{2}, 32)
+	old := bytes.Repeat([]byte{3}, 32)
+	for _, s := range []bot.StaffSession{
+		{TokenHash: fresh, UserID: u.ID, CreatedAt: t0, LastSeen: t0, ExpiresAt: t0.Add(12 * time.Hour), Source: "10.0.0.1"},
+		{TokenHash: idle, UserID: u.ID, CreatedAt: t0, LastSeen: t0, ExpiresAt: t0.Add(12 * time.Hour)},
+		{TokenHash: old, UserID: u.ID, CreatedAt: t0, LastSeen: t0, ExpiresAt: t0.Add(time.Hour)},
+	} {
+		if err := db.CreateSession(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	later := t0.Add(90 * time.Minute)
+	if err := db.TouchSession(ctx, fresh, later); err != nil {
+		t.Fatal(err)
+	}
+	db.TouchSession(ctx, fresh, t0) // never moves back
+	got, err := db.StaffSession(ctx, fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.LastSeen.Equal(later) || got.UserID != u.ID || got.Source != "10.0.0.1" || !got.ExpiresAt.Equal(t0.Add(12*time.Hour)) {
+		t.Errorf("got %+v, want last seen %v", got, later)
+	}
+	n, err := db.PurgeSessions(ctx, later, 15*time.Minute)
+	if err != nil || n != 2 {
+		t.Errorf("purge: got %d (%v), want 2 (the idle and the expired one)", n, err)
+	}
+	if _, err := db.StaffSession(ctx, fresh); err != nil {
+		t.Errorf("the active session was purged: %v", err)
+	}
+	if err := db.DeleteSession(ctx, fresh); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.StaffSession(ctx, fresh); bot.ErrorCode(err) != bot.ENOTFOUND {
+		t.Errorf("after delete: got %v, want ENOTFOUND", err)
+	}
+	if err := db.DeleteSession(ctx, fresh); err != nil {
+		t.Errorf("deleting a deleted session: %v", err)
+	}
+}
+
+func TestCannedResponses(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	for _, c := range []bot.CannedResponse{
+		{Shortcut: "hours", Title: "Opening hours", Text: "We are open 8 to 6.", UpdatedBy: "u1"},
+		{Shortcut: "bye", Title: "Goodbye", Text: "Thanks for chatting."},
+		{Shortcut: "hours", Title: "Hours", Text: "We are open 8 to 8.", UpdatedBy: "u2"},
+	} {
+		if err := db.PutCannedResponse(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := db.CannedResponses(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Shortcut != "bye" || got[1].Text != "We are open 8 to 8." || got[1].UpdatedBy != "u2" {
+		t.Errorf("got %+v, want bye then the replaced hours", got)
+	}
+	if err := db.DeleteCannedResponse(ctx, "bye"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeleteCannedResponse(ctx, "bye"); bot.ErrorCode(err) != bot.ENOTFOUND {
+		t.Errorf("delete twice: got %v, want ENOTFOUND", err)
+	}
+}
