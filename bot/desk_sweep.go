@@ -79,8 +79,14 @@ func (e *Engine) SweepDesk(ctx context.Context) {
 }
 
 // tellPlace tells a client of a waiting conversation its place now (a
-// patient reconnecting keeps their place and must hear it again).
-func (e *Engine) tellPlace(conversationID string, c Client) {
+// patient reconnecting keeps their place and must hear it again). The
+// desk is loaded first: after a restart a patient may reconnect before
+// any agent does.
+func (e *Engine) tellPlace(ctx context.Context, conversationID string, c Client) {
+	if err := e.loadDesk(ctx); err != nil {
+		e.log.Error().Err(err).Msg("load the desk")
+		return
+	}
 	d := e.desk
 	d.mu.Lock()
 	var sc *StatusChange

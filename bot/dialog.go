@@ -261,6 +261,7 @@ func (t *turn) fill(s string) string {
 // When the queue is closed the patient is told so, honestly, and offered
 // to leave a message instead.
 func (t *turn) handoff(queue, reason, step string, byPatient, announce bool) {
+	delete(t.conv.Slots, slotAgentResolution) // an earlier agent's close no longer stands
 	if left := t.conv.Slots[slotLeftQueue]; left != "" && t.conv.Slots[slotOffered] != "" {
 		queue = left // back in line after an offer to leave a message: the same queue
 	}

@@ -37,7 +37,7 @@ func (t *turn) saveRating(rating, comment string) (string, error) {
 	}
 	t.conv.Slots["rating"] = strconv.Itoa(n)
 	detail := ""
-	if comment != "" && comment != "skip" {
+	if c := fold(comment); c != "" && c != "skip" && !no(c) { // the flow says "if not, just type no"
 		detail = "with comment"
 	}
 	t.audit("rating", strconv.Itoa(n), detail)

@@ -16,7 +16,7 @@ func (e *Engine) Hello(ctx context.Context, h Hello, c Client) (Welcome, error) 
 			w, err := e.attach(ctx, conv.ID, h.LastSeq, c)
 			w.Resume = h.Resume
 			if err == nil && w.Status == StatusQueued {
-				e.tellPlace(conv.ID, c)
+				e.tellPlace(ctx, conv.ID, c)
 			}
 			return w, err
 		case err != nil && ErrorCode(err) != ENOTFOUND:
@@ -31,7 +31,7 @@ func (e *Engine) Hello(ctx context.Context, h Hello, c Client) (Welcome, error) 
 	w.Resume, w.Expired = id.resume, h.Resume != ""
 	e.settleIfDirty(ctx)
 	if err == nil && w.Status == StatusQueued {
-		e.tellPlace(id.conversation, c)
+		e.tellPlace(ctx, id.conversation, c)
 	}
 	return w, err
 }

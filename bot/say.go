@@ -63,7 +63,9 @@ func (e *Engine) turnFor(ctx context.Context, conv *Conversation, s Say) *turn {
 		e.log.Error().Err(err).Str("conversation", conv.ID).Str("flow", conv.Flow).Str("state", conv.State).
 			Msg("dialog failed; handing off")
 		t = e.newTurn(ctx, conv, s.Source)
-		t.out.Messages = append(t.out.Messages, patientMessage(conv, s, t.expectsSensitive()))
+		m := patientMessage(conv, s, t.expectsSensitive())
+		m.At = t.now
+		t.out.Messages = append(t.out.Messages, m)
 		t.message(FromSystem, text("error", conv.Locale), nil, nil)
 		if conv.Status == StatusBot {
 			t.handoff("", "error", conv.Flow+"."+conv.State, false, false)
@@ -75,7 +77,9 @@ func (e *Engine) turnFor(ctx context.Context, conv *Conversation, s Say) *turn {
 // take runs the dialog on the patient's say.
 func (t *turn) take(s Say) error {
 	c := t.conv
-	t.out.Messages = append(t.out.Messages, patientMessage(c, t.labelled(s), t.expectsSensitive()))
+	m := patientMessage(c, t.labelled(s), t.expectsSensitive())
+	m.At = t.now // the engine's clock, like every other message of the turn
+	t.out.Messages = append(t.out.Messages, m)
 	expired := c.Subject != "" && t.now.Sub(t.prevUpdate) > t.e.cfg.Limits.VerifiedIdle
 	if expired {
 		t.audit("verify.expired", "expired", "idle")
