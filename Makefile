@@ -3,13 +3,25 @@ GO ?= go
 BIN := bin/portico
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: run build test test-short lint fmt clean
+.PHONY: run build test test-short lint fmt clean bench bench-go screenshots
 
 run: build
 	./$(BIN) serve --demo
 
 build:
 	$(GO) build -o $(BIN) ./cmd/portico
+
+# The load benchmark (docs/performance.md): builds portico and portico-load,
+# imports synthetic patients, serves the demo on a loopback port and runs
+# the standard set against it and its same-run echo baselines, about five
+# minutes. The report goes to bench/results/<timestamp>.md (.json, .svg).
+bench: build
+	$(GO) build -o bin/portico-load ./cmd/portico-load
+	./bench/run.sh
+
+# The Go benchmarks of the hot paths, benchstat-friendly (-count 6).
+bench-go:
+	$(GO) test -run '^$$' -bench . -count 6 ./bot ./storage/sqlite ./connectors/web ./flows
 
 # Every test, including the flows' transcript tests, the end-to-end tests
 # over real sockets and SMTP, the crash test and the fuzz seeds.
@@ -30,3 +42,9 @@ fmt:
 
 clean:
 	rm -rf bin data
+
+# Screenshots of the widget (desktop and phone, English and Spanish) into
+# .cache/screenshots; copy the best into docs/images by hand.
+screenshots:
+	$(GO) test -count=1 -run TestWidgetAccessibility ./cmd/portico
+	@ls .cache/screenshots

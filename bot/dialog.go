@@ -169,6 +169,7 @@ func (t *turn) enter(f *flows.Flow, name string) (outcome string, wait bool, err
 		return "", false, fmt.Errorf("flow %s: no state %s", f.Name, name)
 	}
 	t.conv.State = name
+	t.visit(f.Name, name)
 	loc := t.conv.Locale
 	switch st.Kind {
 	case flows.KindAsk:

@@ -25,6 +25,7 @@ type Engine struct {
 	clock    Clock
 	log      zerolog.Logger
 	kick     func() // wakes the delivery sender after a turn queued deliveries
+	metrics  Metrics
 
 	deskStore DeskStore // nil: no notes, follow-ups or desk rebuild after restart
 	desk      *deskState
@@ -44,6 +45,7 @@ type Deps struct {
 	Clock     Clock  // nil means the system clock
 	Kick      func() // nil means nobody to wake
 	Desk      DeskStore
+	Metrics   Metrics // nil counts nothing
 }
 
 // live is a conversation with clients attached or a turn in progress.
@@ -62,10 +64,13 @@ func NewEngine(cfg Config, d Deps, log zerolog.Logger) *Engine {
 	if d.Kick == nil {
 		d.Kick = func() {}
 	}
+	if d.Metrics == nil {
+		d.Metrics = NoMetrics{}
+	}
 	return &Engine{
 		cfg: cfg, store: d.Store, codes: d.Codes, attempts: d.Attempts, dir: d.Directory,
 		flows: d.Flows, clock: d.Clock, kick: d.Kick, log: log, live: map[string]*live{},
-		deskStore: d.Desk, desk: newDeskState(),
+		deskStore: d.Desk, desk: newDeskState(), metrics: d.Metrics,
 	}
 }
 
@@ -152,6 +157,7 @@ func (e *Engine) commit(ctx context.Context, l *live, t *turn, sender Client, sa
 	}
 	after := t.out.Conversation
 	l.conv = after
+	e.observe(&t.out)
 	if sender != nil && sayID != "" && len(t.out.Messages) > 0 {
 		if !sender.Deliver(Event{Ack: &Ack{ID: sayID, Seq: t.out.Messages[0].Seq}}) {
 			if _, ok := l.clients[sender]; ok {

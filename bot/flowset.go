@@ -26,6 +26,8 @@ type Flows struct {
 	store   FlowVersions
 	catalog flows.Catalog
 
+	publishing sync.Mutex // one Publish at a time (flowpublish.go)
+
 	mu      sync.RWMutex
 	current *flows.Set
 	old     map[flowKey]*flows.Flow

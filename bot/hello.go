@@ -72,6 +72,7 @@ func (e *Engine) open(ctx context.Context, h Hello) (opened, error) {
 	if err := e.store.Commit(ctx, &t.out); err != nil {
 		return opened{}, fmt.Errorf("commit first turn: %w", err)
 	}
+	e.observe(&t.out)
 	if len(t.out.Deliveries) > 0 {
 		e.kick()
 	}

@@ -19,6 +19,7 @@ func (e *Engine) Say(ctx context.Context, conversationID string, c Client, s Say
 	if s.Text == "" && s.Reply == "" {
 		return Errorf(EINVALID, "say needs text or reply")
 	}
+	defer e.timeTurn(time.Now())
 	defer e.settleIfDirty(ctx) // runs after the unlock below
 	l := e.acquire(conversationID)
 	defer e.release(conversationID, l)

@@ -37,6 +37,7 @@ type Turn struct {
 	Deliveries   []Delivery // codes and notices for the outbox
 	Codes        []Code     // issued codes; each voids the earlier active one of the same conversation and purpose
 	Handoff      *Handoff   // put the conversation in a queue
+	Visits       []Visit    // states entered, for analytics; only a VisitRecorder store keeps them
 }
 
 // AuditEvent is one row of the append-only, hash-chained audit log.

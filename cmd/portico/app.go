@@ -37,6 +37,12 @@ type App struct {
 	Sender *notify.Sender
 	Engine *bot.Engine
 	Web    *web.Server
+
+	// DemoSite is the cross-origin demo site's URL ("" without one); its
+	// listener is opened with the app so the portal can link to it.
+	DemoSite string
+	demoL    net.Listener
+	debugL   net.Listener // pprof and /debug/stats; nil unless debug.addr is set
 }
 
 // openApp opens the database and wires every part.
@@ -55,6 +61,10 @@ func openApp(ctx context.Context, cfg *Config, log zerolog.Logger) (*App, error)
 		db.Close()
 		return nil, err
 	}
+	if err := a.listenDebug(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -69,7 +79,13 @@ func (a *App) wire(ctx context.Context) error {
 		if err := portal.SeedDemo(ctx, a.Dir, a.DB, portico.DemoPatients, hash); err != nil {
 			return err
 		}
-		a.Dev = notify.NewDevOutbox()
+		a.Dev = notify.NewDevOutboxCap(cfg.DevOutboxCap)
+		if err := seedDemoStaff(ctx, a.DB); err != nil {
+			return err
+		}
+		if err := seedDemoCanned(ctx, a.DB); err != nil {
+			return err
+		}
 	}
 	fsys := flows.Builtin()
 	if cfg.FlowsDir != "" {
@@ -100,19 +116,29 @@ func (a *App) wire(ctx context.Context) error {
 	ec := bot.DefaultConfig()
 	ec.Node, ec.PortalName, ec.PasswordMinLength = cfg.Node, cfg.PortalName, a.Dir.Policy().MinLength
 	ec.Limits.CodeTTL, ec.Limits.ConversationIdle = cfg.CodeTTL, cfg.IdleTimeout
+	cfg.Handoff.apply(&ec)
 	a.Engine = bot.NewEngine(ec, bot.Deps{
-		Store: a.DB, Codes: a.DB, Attempts: a.DB, Directory: a.Dir, Flows: fl, Kick: a.Sender.Kick,
+		Store: a.DB, Codes: a.DB, Attempts: a.DB, Directory: a.Dir, Flows: fl, Kick: a.Sender.Kick, Desk: a.DB,
 	}, a.log.With().Str("component", "bot").Logger())
 
 	deps := web.Deps{Ready: func(ctx context.Context) error { return a.DB.Reader().PingContext(ctx) }}
 	if cfg.Demo {
 		deps.SignIn = signIn{a.Dir}
 		deps.Outbox = a.Dev.Handler()
+		a.listenDemoSite()
+		deps.Stats = a.statsHandler()
 	}
+	deps.Agents = web.AgentDeps{Users: a.DB, Sessions: a.DB, Canned: a.DB, Search: a.DB, Audit: a.DB, Desk: a.Engine}
 	a.Web = web.New(web.Config{
 		Addr: cfg.Addr, AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL, Demo: cfg.Demo,
+		DemoSecondURL: a.DemoSite, Widget: cfg.Widget,
 		MaxConnsPerIP: cfg.MaxConnsPerIP, TrustedProxies: cfg.TrustedProxies,
+		RateFrames: cfg.RateFrames, RateWindow: cfg.RateWindow, RateBurst: cfg.RateBurst,
 		TLSCertFile: cfg.TLSCert, TLSKeyFile: cfg.TLSKey, Node: cfg.Node,
+		Console: web.ConsoleConfig{
+			SessionIdle: cfg.Console.SessionIdle, SessionAbsolute: cfg.Console.SessionAbsolute,
+			SignInFailures: cfg.Console.SignInFailures, SignInLock: cfg.Console.SignInLock,
+		},
 	}, a.Engine, deps, a.log.With().Str("component", "web").Logger())
 	return nil
 }
@@ -136,8 +162,11 @@ func (a *App) Run(ctx context.Context, l net.Listener) error {
 	go func() { done <- a.purge(bg) }()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.Web.Serve(l) }()
+	defer a.serveDemoSite(l.Addr())()
+	defer a.serveDebug()()
 
 	var err error
+
 	select {
 	case <-ctx.Done():
 	case err = <-serveErr:

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -11,8 +10,6 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
-
-	"github.com/portico-chat/portico/connectors/notify"
 )
 
 // browser returns a headless Chromium tab, or skips the test where the
@@ -45,79 +42,58 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
-// botSaid waits until the chat log's last bot message contains text.
-func botSaid(text string) chromedp.Action[chromedp.Void] {
-	js := fmt.Sprintf(`(() => { const m = document.querySelectorAll('#chat-log li.from-bot');
-		return m.length > 0 && m[m.length-1].textContent.includes(%q); })()`, text)
-	return chromedp.Poll[chromedp.Void](js, chromedp.WithPollingMutation(), chromedp.WithPollingTimeout(waitLimit))
-}
-
-// answer types into the chat box and sends it with Enter.
-func answer(text string) chromedp.Action[chromedp.Void] {
-	return chromedp.SendKeys("#chat-input", text+"\r")
-}
-
 // TestDemoPortalResetInABrowser is the newcomer's path through `make run`:
-// open the demo portal, click "Forgot password?", chat through the reset
-// with the code from the dev outbox, then sign in with the new password.
+// open the demo portal, click "Forgot password?", which opens the widget
+// straight into the reset, chat through it with the code from the dev
+// outbox, then sign in with the new password.
 func TestDemoPortalResetInABrowser(t *testing.T) {
 	ctx := browser(t)
-	app := startApp(t, nil)
-	run := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatal(err)
+	srv := runServer(t, nil)
+	do(t, ctx,
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.Click(`a[data-portico-open="reset_password"]`),
+		choose("name"), // "My name, date of birth and ZIP code"
+		answer("first_name", "Olivia"),
+		answer("last_name", "Activeuser"),
+		answer("dob", "05/17/1985"),
+		answer("zip", "02139"),
+		choose("email"),
+		asks("otp"),
+	)
+	for attr, want := range map[string]string{"type": "text", "inputmode": "numeric", "autocomplete": "one-time-code"} {
+		if got := eval[string](t, ctx, shadow+`.getElementById('input').getAttribute('`+attr+`')`); got != want {
+			t.Errorf("code field: got %s=%q, want %q", attr, got, want)
 		}
 	}
-	run(
-		chromedp.Navigate(app.URL+"/"),
-		chromedp.Click(`a[data-flow="reset_password"]`),
-		botSaid("How would you like to find your record"),
-		chromedp.Click(`#chat-replies button`), // "My name, date of birth and ZIP code"
-		botSaid("first name"),
-		answer("Olivia"),
-		botSaid("last name"),
-		answer("Activeuser"),
-		botSaid("date of birth"),
-		answer("05/17/1985"),
-		botSaid("ZIP code"),
-		answer("02139"),
-		botSaid("one-time code"),
-		chromedp.Click(`#chat-replies button`), // "The email on file"
-		botSaid("6-digit code"),
+	code := srv.code(t)
+	do(t, ctx, typeIn(code), asks("new_password"))
+	for attr, want := range map[string]string{"type": "password", "autocomplete": "new-password"} {
+		if got := eval[string](t, ctx, shadow+`.getElementById('input').getAttribute('`+attr+`')`); got != want {
+			t.Errorf("new password field: got %s=%q, want %q", attr, got, want)
+		}
+	}
+	if hidden := eval[bool](t, ctx, shadow+`.querySelector('.reveal').hidden`); hidden {
+		t.Error("the password field has no show/hide button")
+	}
+	events := `window.__portico = []; document.addEventListener('portico:resolved', e => window.__portico.push(e.type))`
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](events),
+		typeIn("tulip harbor seven lanterns"),
+		botSays("Your password has been changed"),
+		statusIs("closed"),
 	)
-	wctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-	defer cancel()
-	sent, err := app.Dev.Wait(wctx, func(s notify.Sent) bool { return sixDigits.MatchString(s.Text) })
-	if err != nil {
-		t.Fatal(err)
+	if got := eval[[]string](t, ctx, `window.__portico`); len(got) != 1 {
+		t.Errorf("got events %v, want one portico:resolved", got)
 	}
-	kind, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('chat-input').type`))
-	if err != nil || kind == "password" {
-		t.Errorf("code field type %q (%v), want a visible field", kind, err)
-	}
-	run(
-		answer(sixDigits.FindString(sent.Text)),
-		botSaid("choose a new password"),
-	)
-	kind, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('chat-input').type`))
-	if err != nil || kind != "password" {
-		t.Errorf("new password field type %q (%v), want password", kind, err)
-	}
-	run(
-		answer("tulip harbor seven lanterns"),
-		botSaid("Your password has been changed"),
-	)
-	log, err := chromedp.Run(ctx, chromedp.Text("#chat-log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(log, "tulip harbor") || strings.Contains(log, sixDigits.FindString(sent.Text)) {
+	log := eval[string](t, ctx, shadow+`.getElementById('log').textContent`)
+	if strings.Contains(log, "tulip harbor") || strings.Contains(log, code) {
 		t.Errorf("the chat shows a secret:\n%s", log)
+	}
+	if !strings.Contains(log, "••••••") {
+		t.Errorf("the chat does not show the masked secret:\n%s", log)
 	}
 	// The form navigates: subscribe to the new page's load first.
 	loaded := chromedp.Events(ctx, page.LoadEventFired)
-	run(
+	do(t, ctx,
 		chromedp.SendKeys("#username", "olivia.active"),
 		chromedp.SendKeys("#password", "tulip harbor seven lanterns\r"),
 	)
@@ -129,6 +105,6 @@ func TestDemoPortalResetInABrowser(t *testing.T) {
 	}
 	body, err := chromedp.Run(ctx, chromedp.Text("body"))
 	if err != nil || !strings.Contains(body, "Welcome, you are signed in") {
-		t.Fatalf("after signing in with the new password the page says %q (%v)\n%s", body, err, app.Logs.String()[max(0, len(app.Logs.String())-1500):])
+		t.Fatalf("after signing in with the new password the page says %q (%v)", body, err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
+	"github.com/portico-chat/portico/connectors/notify"
 	"github.com/portico-chat/portico/connectors/web"
 )
 
@@ -26,9 +27,19 @@ var defaults = map[string]any{
 	"http.tls.cert":              "",
 	"http.tls.key":               "",
 	"http.max_conns_per_ip":      100,
+	"http.rate_frames":           web.DefaultRateFrames,
+	"http.rate_window":           web.DefaultRateWindow.String(),
+	"http.rate_burst":            web.DefaultRateBurst,
 	"storage.driver":             "sqlite",
 	"storage.sqlite.path":        "data/portico.db",
 	"demo":                       false,
+	"demo_second_addr":           "127.0.0.1:8081", // the cross-origin demo site; "" for none
+	"widget.title":               "",
+	"widget.greeting_en":         "",
+	"widget.greeting_es":         "",
+	"widget.color":               "#0b5cad",
+	"widget.logo_url":            "",
+	"widget.position":            "right",
 	"node":                       "",
 	"portal.name":                "Portico",
 	"portal.password_min_length": 15,
@@ -43,9 +54,15 @@ var defaults = map[string]any{
 	"notify.sms.token":           "",
 	"notify.sms.from":            "",
 	"retention.transcripts":      "2160h", // 90 days
+	"notify.dev_outbox_cap":      notify.DevOutboxCap,
+	"debug.addr":                 "",
 	"log.level":                  "info",
 	"log.format":                 "",
 	"security.code_ttl":          "10m",
+	"console.session_idle":       "15m",
+	"console.session_absolute":   "12h",
+	"console.signin_failures":    5,
+	"console.signin_lock":        "15m",
 	"security.conversation_idle": "30m",
 }
 
@@ -64,9 +81,16 @@ type Config struct {
 	TLSCert        string
 	TLSKey         string
 	MaxConnsPerIP  int
+	RateFrames     int           // patient frames per RateWindow, per connection
+	RateWindow     time.Duration //
+	RateBurst      int           // frames allowed at once
+	DevOutboxCap   int           // deliveries the demo's dev outbox keeps
+	DebugAddr      string        // pprof and /debug/stats listener; "" for none
 	Driver         string
 	SQLitePath     string
 	Demo           bool
+	DemoSecondAddr string     // listener of the cross-origin demo site (demo mode)
+	Widget         web.Widget // the widget's appearance
 	Node           string
 	PortalName     string
 	PasswordMin    int
@@ -78,6 +102,16 @@ type Config struct {
 	LogFormat      string
 	CodeTTL        time.Duration
 	IdleTimeout    time.Duration
+	Console        ConsoleSettings
+	Handoff        HandoffSettings
+}
+
+// ConsoleSettings configure the agent console's sessions and sign-in
+// lockout (SECURITY.md, "Sessions (agent and admin)").
+type ConsoleSettings struct {
+	SessionIdle, SessionAbsolute time.Duration
+	SignInFailures               int
+	SignInLock                   time.Duration
 }
 
 // SMTPSettings configure email delivery; empty Addr means none.
@@ -135,13 +169,24 @@ func loadConfig(v *viper.Viper, file string) (*Config, error) {
 		TLSCert:        p.str("http.tls.cert"),
 		TLSKey:         p.str("http.tls.key"),
 		MaxConnsPerIP:  p.positive("http.max_conns_per_ip"),
+		RateFrames:     p.positive("http.rate_frames"),
+		RateWindow:     p.duration("http.rate_window"),
+		RateBurst:      p.positive("http.rate_burst"),
+		DevOutboxCap:   p.positive("notify.dev_outbox_cap"),
+		DebugAddr:      p.optionalAddr("debug.addr"),
 		Driver:         p.oneOf("storage.driver", "sqlite"),
 		SQLitePath:     p.nonEmpty("storage.sqlite.path"),
 		Demo:           p.boolean("demo"),
-		Node:           p.str("node"),
-		PortalName:     p.nonEmpty("portal.name"),
-		PasswordMin:    p.positive("portal.password_min_length"),
-		FlowsDir:       p.str("flows.dir"),
+		DemoSecondAddr: p.optionalAddr("demo_second_addr"),
+		Widget: web.Widget{
+			Title: p.str("widget.title"), Color: p.str("widget.color"), LogoURL: p.str("widget.logo_url"),
+			Position: p.oneOf("widget.position", "right", "left"),
+			Greeting: greetings(p.str("widget.greeting_en"), p.str("widget.greeting_es")),
+		},
+		Node:        p.str("node"),
+		PortalName:  p.nonEmpty("portal.name"),
+		PasswordMin: p.positive("portal.password_min_length"),
+		FlowsDir:    p.str("flows.dir"),
 		SMTP: SMTPSettings{
 			Addr: p.hostPort("notify.email.smtp.addr"), Username: p.str("notify.email.smtp.username"),
 			Password: p.str("notify.email.smtp.password"), StartTLS: p.boolean("notify.email.smtp.starttls"),
@@ -156,7 +201,12 @@ func loadConfig(v *viper.Viper, file string) (*Config, error) {
 		LogFormat:   p.oneOf("log.format", "", "json", "console"),
 		CodeTTL:     p.duration("security.code_ttl"),
 		IdleTimeout: p.duration("security.conversation_idle"),
+		Console: ConsoleSettings{
+			SessionIdle: p.duration("console.session_idle"), SessionAbsolute: p.duration("console.session_absolute"),
+			SignInFailures: p.positive("console.signin_failures"), SignInLock: p.duration("console.signin_lock"),
+		},
 	}
+	c.Handoff = p.handoff(v)
 	if c.SMTP.Addr != "" && c.SMTP.From == "" {
 		p.fail("notify.email.from", "is required when notify.email.smtp.addr is set")
 	}
@@ -169,8 +219,23 @@ func loadConfig(v *viper.Viper, file string) (*Config, error) {
 	if c.PasswordMin > 0 && c.PasswordMin < 8 {
 		p.fail("portal.password_min_length", "must be at least 8 (NIST SP 800-63B)")
 	}
+	if c.DevOutboxCap > notify.MaxDevOutboxCap {
+		p.fail("notify.dev_outbox_cap", "may be at most %d", notify.MaxDevOutboxCap)
+	}
+	if c.Console.SessionIdle > 15*time.Minute {
+		p.fail("console.session_idle", "may be at most 15m (automatic logoff)")
+	}
+	if c.Console.SessionAbsolute > 12*time.Hour {
+		p.fail("console.session_absolute", "may be at most 12h")
+	}
 	if c.CodeTTL > 10*time.Minute {
 		p.fail("security.code_ttl", "may be at most 10m")
+	}
+	if err := (web.Config{Widget: web.Widget{Color: c.Widget.Color}}).Validate(); err != nil {
+		p.fail("widget.color", "%q is not a color like #0b5cad", c.Widget.Color)
+	}
+	if err := (web.Config{Widget: web.Widget{LogoURL: c.Widget.LogoURL}}).Validate(); err != nil {
+		p.fail("widget.logo_url", "%q is not an http(s) URL or a path starting with /", c.Widget.LogoURL)
 	}
 	for _, o := range c.AllowedOrigins {
 		if err := (web.Config{AllowedOrigins: []string{o}}).Validate(); err != nil {
@@ -266,6 +331,14 @@ func (p *parser) addr(key string) string {
 	return s
 }
 
+// optionalAddr is addr, or "" when unset.
+func (p *parser) optionalAddr(key string) string {
+	if p.str(key) == "" {
+		return ""
+	}
+	return p.addr(key)
+}
+
 func (p *parser) hostPort(key string) string {
 	s := p.str(key)
 	if s == "" {
@@ -299,6 +372,18 @@ func (p *parser) list(key string) []string {
 		}
 	}
 	return out
+}
+
+// greetings maps the widget's greeting by language, leaving out empty ones.
+func greetings(en, es string) map[string]string {
+	m := map[string]string{}
+	if en != "" {
+		m["en"] = en
+	}
+	if es != "" {
+		m["es"] = es
+	}
+	return m
 }
 
 func nonEmptyStrings(ss []string) []string {

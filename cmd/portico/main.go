@@ -57,6 +57,7 @@ func newRoot(in io.Reader, out, errw io.Writer) *cobra.Command {
 		c.patientsCmd(),
 		c.flowsCmd(),
 		c.auditCmd(),
+		c.usersCmd(),
 	)
 	return root
 }

@@ -35,6 +35,9 @@ func (a *App) purge(ctx context.Context) error {
 		if _, err := a.DB.PurgeDirectoryKeys(ctx, old); err != nil && ctx.Err() == nil {
 			a.log.Error().Err(err).Msg("purge idempotency keys")
 		}
+		if _, err := a.DB.PurgeSessions(ctx, time.Now().UTC(), a.cfg.Console.SessionIdle); err != nil && ctx.Err() == nil {
+			a.log.Error().Err(err).Msg("purge console sessions")
+		}
 		select {
 		case <-ctx.Done():
 			return nil

@@ -61,6 +61,9 @@ func (c *cli) banner(cfg *Config, addr net.Addr) {
 		fmt.Fprintf(&b, "  Demo accounts' password: %q; try resetting the password of\n", portal.DemoPassword)
 		fmt.Fprintf(&b, "  Olivia Activeuser, born 05/17/1985, ZIP 02139, username olivia.active\n")
 		fmt.Fprintf(&b, "  (testdata/README.md lists every demo patient).\n")
+		fmt.Fprintf(&b, "  Agent console:        %s/agent\n", base)
+		fmt.Fprintf(&b, "    demo agent: %s  password %q\n", demoAgentEmail, demoAgentPassword)
+		fmt.Fprintf(&b, "    demo admin: %s  password %q\n", demoAdminEmail, demoAdminPassword)
 	}
 	fmt.Fprintf(&b, "  Health:               %s/healthz\n\n", base)
 	fmt.Fprint(c.out, b.String())

@@ -26,7 +26,10 @@ type sentJSON struct {
 
 // Handler serves the dev outbox: a JSON array, newest last, at
 // DevOutboxJSONPath, and a plain HTML page, newest first, at DevOutboxPath.
-// Mount it on both paths. Responses are never cached: they hold codes.
+// Both take an optional query parameter to=ADDRESS that keeps only the
+// deliveries to that address (the load generator reads each simulated
+// patient's code this way). Mount it on both paths. Responses are never
+// cached: they hold codes.
 func (o *DevOutbox) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+DevOutboxJSONPath, o.serveJSON)
@@ -34,8 +37,16 @@ func (o *DevOutbox) Handler() http.Handler {
 	return mux
 }
 
+// selected returns the deliveries a request asks for, newest last.
+func (o *DevOutbox) selected(r *http.Request) []Sent {
+	if q := r.URL.Query(); q.Has("to") {
+		return o.To(q.Get("to"))
+	}
+	return o.All()
+}
+
 func (o *DevOutbox) serveJSON(w http.ResponseWriter, r *http.Request) {
-	all := o.All()
+	all := o.selected(r)
 	out := make([]sentJSON, len(all))
 	for i, s := range all {
 		out[i] = sentJSON{To: s.To, Channel: s.Channel, Text: s.Text, At: s.At.UTC().Format(time.RFC3339)}
@@ -46,7 +57,7 @@ func (o *DevOutbox) serveJSON(w http.ResponseWriter, r *http.Request) {
 }
 
 func (o *DevOutbox) serveHTML(w http.ResponseWriter, r *http.Request) {
-	all := o.All()
+	all := o.selected(r)
 	slices.Reverse(all)
 	noStore(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

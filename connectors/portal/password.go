@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -26,15 +27,13 @@ const (
 	argonMaxMemoryKiB = 1024 * 1024
 	argonMaxTime      = 16
 	argonMaxThreads   = 16
-
-	// maxParallelHashes bounds the memory all argon2 calls of the process
-	// may hold at once (each takes argonMemoryKiB).
-	maxParallelHashes = 8
 )
 
-// hashSlots is a process-wide semaphore: argon2's memory is a process-wide
-// resource, and a burst of sign-ins must not exhaust it.
-var hashSlots = make(chan struct{}, maxParallelHashes)
+// hashSlots is a process-wide semaphore bounding the argon2 calls running
+// at once to one per CPU: each holds argonMemoryKiB and a whole core, so
+// more at once only queue inside the scheduler while holding memory, and
+// a burst of resets must not exhaust either.
+var hashSlots = make(chan struct{}, runtime.NumCPU())
 
 // HashPassword hashes pw with argon2id and a 16-byte random salt, returning
 // a PHC string ($argon2id$v=19$m=19456,t=2,p=1$salt$hash). The password is
@@ -64,10 +63,22 @@ func CheckPasswordHash(phc, pw string) bool {
 	return subtle.ConstantTimeCompare(key, p.key) == 1
 }
 
+// argonKey runs argon2id on an OS thread of its own with a lower CPU
+// priority (see lowerThreadPriority), so that while hashes keep every core
+// busy the kernel still runs other patients' turns first; the thread ends
+// with the hash. docs/performance.md has the numbers.
 func argonKey(pw, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
 	hashSlots <- struct{}{}
 	defer func() { <-hashSlots }()
-	return argon2.IDKey(pw, salt, time, memory, threads, keyLen)
+	key := make(chan []byte, 1)
+	go func() {
+		// Never unlocked: the goroutine's exit ends the thread, so the
+		// lowered priority never leaks to other goroutines.
+		runtime.LockOSThread()
+		lowerThreadPriority()
+		key <- argon2.IDKey(pw, salt, time, memory, threads, keyLen)
+	}()
+	return <-key
 }
 
 // phc is a parsed argon2id PHC string. Parse errors never quote the input:

@@ -31,6 +31,12 @@ type Config struct {
 	// "https://chat.example.org". Without it the request's Host is used.
 	PublicURL string
 	Demo      bool // serve the demo portal, the chat box and the dev outbox
+	// DemoSecondURL is the origin of the second demo site, which embeds
+	// the widget from another origin; the demo portal links to it.
+	DemoSecondURL string
+
+	// Widget is the embeddable widget's appearance (/widget/config).
+	Widget Widget
 
 	ReadLimit     int64         // largest patient frame in bytes
 	RateFrames    int           // patient frames allowed per RateWindow
@@ -42,6 +48,8 @@ type Config struct {
 	// proxies whose X-Forwarded-For header is believed. Empty: the client
 	// IP is always the connection's remote address.
 	TrustedProxies []string
+
+	Console ConsoleConfig // the agent console's sessions and socket limits
 
 	TLSCertFile, TLSKeyFile string // both set: serve HTTPS with HSTS
 	Node                    string // this server's name in logs
@@ -57,6 +65,10 @@ type SignIner interface {
 type Deps struct {
 	SignIn SignIner     // demo portal sign-in; nil disables it
 	Outbox http.Handler // dev outbox, mounted at /dev/outbox(.json) in demo mode only
+	// Stats reports process and storage counters for the load generator,
+	// mounted at /debug/stats in demo mode only; nil leaves it out.
+	Stats  http.Handler
+	Agents AgentDeps // the agent console (/agent, /ws/agent); see console.go
 	// Ready reports whether the server can take traffic (storage open,
 	// migrations applied). Nil means always ready.
 	Ready func(ctx context.Context) error
@@ -103,6 +115,9 @@ func (c Config) Validate() error {
 		if _, err := parsePrefix(p); err != nil {
 			errs = append(errs, fmt.Errorf("trusted proxy %q: %w", p, err))
 		}
+	}
+	if err := c.Widget.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		errs = append(errs, errors.New("tls: set both the certificate and the key file, or neither"))

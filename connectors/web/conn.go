@@ -19,7 +19,6 @@ const (
 	holdLimit  = 2048              // frames held back until welcome is written (the replay)
 	closeWait  = 2 * time.Second   // to write a close frame on the way out
 	helloWait  = 10 * time.Second  // for the first frame, hello, to arrive
-	holdFlush  = 32                // frames moved from the hold to the queue per lock
 )
 
 // WebSocket close codes the server uses besides gorilla's own 1009.
@@ -32,34 +31,41 @@ const (
 )
 
 // patientConn is one patient socket. The reader goroutine (the HTTP
-// handler) owns reading; the writer goroutine owns writing; the engine
-// reaches it only through Deliver, which never blocks.
+// handler) owns reading. Writing is owned by a writer goroutine that runs
+// only while there is something to write (frames, a ping, the close
+// frame) and ends when the queue is empty, so an idle socket costs one
+// goroutine, not two (docs/performance.md). The engine reaches the socket
+// only through Deliver, which never blocks.
 type patientConn struct {
-	ws  *websocket.Conn
-	id  string
-	log zerolog.Logger
-
-	send chan []byte   // frames for the writer, bounded
-	quit chan struct{} // closed by stop: the writer sends the close frame and ends
+	ws *websocket.Conn
+	id string
+	// log is the server's logger, shared: every event adds "conn" itself,
+	// since a logger of its own (zerolog's With) costs ~900 bytes per
+	// socket.
+	log   zerolog.Logger
+	limit int           // frames queued for the writer before the client counts as too slow
+	ping  time.Duration // between pings (pingPeriod)
 
 	mu        sync.Mutex
-	welcomed  bool     // welcome is queued: events go straight to send
+	pending   [][]byte // frames for the writer, in order; nil while idle
+	grace     int      // replayed frames still in queue, allowed beyond limit
+	writing   bool     // a writer goroutine is running; only it writes frames
+	pingDue   bool
+	welcomed  bool     // welcome is queued: events go straight to queue
 	held      [][]byte // events delivered before welcome (the replay, in order)
 	stopped   bool
 	closeCode int
 	closeText string
+	pinger    *time.Timer   // arms the next ping; stopped with the socket
+	done      chan struct{} // closed once the close frame is sent and the socket closed
 }
 
 var _ bot.Client = (*patientConn)(nil)
 
-func newPatientConn(ws *websocket.Conn, id string, log zerolog.Logger, buffer int) *patientConn {
-	return &patientConn{
-		ws:   ws,
-		id:   id,
-		log:  log,
-		send: make(chan []byte, buffer),
-		quit: make(chan struct{}),
-	}
+func newPatientConn(ws *websocket.Conn, id string, log zerolog.Logger, buffer int, ping time.Duration) *patientConn {
+	c := &patientConn{ws: ws, id: id, log: log, limit: buffer, ping: ping, done: make(chan struct{})}
+	c.pinger = time.AfterFunc(ping, c.pingNow)
+	return c
 }
 
 // Deliver queues an event for the client. Until welcome is queued the
@@ -68,7 +74,7 @@ func newPatientConn(ws *websocket.Conn, id string, log zerolog.Logger, buffer in
 func (c *patientConn) Deliver(ev bot.Event) bool {
 	b, err := encodeEvent(ev)
 	if err != nil {
-		c.log.Error().Err(err).Msg("drop undeliverable event")
+		c.log.Error().Str("conn", c.id).Err(err).Msg("drop undeliverable event")
 		return true
 	}
 	c.mu.Lock()
@@ -83,55 +89,51 @@ func (c *patientConn) Deliver(ev bot.Event) bool {
 		}
 		c.held = append(c.held, b)
 		return true
-	}
-	select {
-	case c.send <- b:
-		return true
-	default:
-		c.log.Warn().Msg("slow consumer dropped")
+	case len(c.pending) >= c.limit+c.grace:
+		c.log.Warn().Str("conn", c.id).Msg("slow consumer dropped")
 		c.stopLocked(closeTryLater, "slow consumer")
 		return false
 	}
+	c.pending = append(c.pending, b)
+	c.kickLocked()
+	return true
 }
 
-// queue puts a frame of the connection's own (welcome, error) on the send
-// queue, waiting for room: only the reader goroutine calls it.
+// queue puts a frame of the connection's own (welcome, error) on the
+// queue. Only the reader goroutine calls it, at most once per frame the
+// client sent, which the rate limit bounds; a client that lets twice the
+// queue's limit pile up is not reading and is dropped.
 func (c *patientConn) queue(b []byte) bool {
-	select {
-	case c.send <- b:
-		return true
-	case <-c.quit:
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped {
 		return false
 	}
+	if len(c.pending) >= 2*c.limit+c.grace {
+		c.stopLocked(closeTryLater, "slow consumer")
+		return false
+	}
+	c.pending = append(c.pending, b)
+	c.kickLocked()
+	return true
 }
 
 // welcome queues the welcome frame (and whatever must come right before
-// it), then the held events, then lets Deliver queue directly. Events that
-// arrive meanwhile join the hold, so the order is kept.
+// it), then the held events, then lets Deliver queue directly, all under
+// one lock, so the order is kept.
 func (c *patientConn) welcome(first ...[]byte) bool {
-	for _, b := range first {
-		if !c.queue(b) {
-			return false
-		}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped {
+		return false
 	}
-	for {
-		c.mu.Lock()
-		if len(c.held) == 0 {
-			c.welcomed = true
-			c.held = nil
-			c.mu.Unlock()
-			return true
-		}
-		n := min(len(c.held), holdFlush)
-		batch := c.held[:n:n]
-		c.held = c.held[n:]
-		c.mu.Unlock()
-		for _, b := range batch {
-			if !c.queue(b) {
-				return false
-			}
-		}
-	}
+	c.pending = append(c.pending, first...)
+	c.pending = append(c.pending, c.held...)
+	c.grace = len(c.pending) // the replay may exceed the live queue's limit
+	c.held = nil
+	c.welcomed = true
+	c.kickLocked()
+	return true
 }
 
 // stop asks the writer to close the socket with code and reason. The first
@@ -148,72 +150,104 @@ func (c *patientConn) stopLocked(code int, reason string) {
 	}
 	c.stopped = true
 	c.closeCode, c.closeText = code, reason
-	close(c.quit)
+	c.pinger.Stop()
+	c.kickLocked() // the writer sends the close frame
 }
 
-// writeLoop sends queued frames and pings until stop, then sends the close
-// frame and closes the socket, which ends the reader too.
+// pingNow runs on the timer: the writer sends a ping.
+func (c *patientConn) pingNow() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped {
+		return
+	}
+	c.pingDue = true
+	c.kickLocked()
+}
+
+// kickLocked starts the writer unless it runs. c.mu must be held.
+func (c *patientConn) kickLocked() {
+	if !c.writing {
+		c.writing = true
+		go c.writeLoop()
+	}
+}
+
+// writeLoop writes what is queued, and a ping when one is due, until the
+// queue is empty; after stop it sends the close frame and closes the
+// socket, which ends the reader too.
 func (c *patientConn) writeLoop() {
-	ticker := time.NewTicker(pingPeriod)
-	defer func() {
-		ticker.Stop()
-		c.ws.Close()
-	}()
 	for {
-		select {
-		case <-c.quit: // stopping wins over queued frames
+		c.mu.Lock()
+		if c.stopped { // stopping wins over queued frames
+			c.mu.Unlock()
 			c.writeClose()
 			return
-		default:
 		}
-		select {
-		case b := <-c.send:
-			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
-				c.stop(closeNormal, "")
-				return
-			}
-		case <-ticker.C:
-			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.ws.WriteMessage(websocket.PingMessage, nil); err != nil {
-				c.stop(closeNormal, "")
-				return
-			}
-		case <-c.quit:
-			c.writeClose()
+		batch, ping := c.pending, c.pingDue
+		c.pending, c.pingDue = nil, false
+		c.grace = max(0, c.grace-len(batch))
+		if len(batch) == 0 && !ping {
+			c.writing = false
+			c.mu.Unlock()
 			return
+		}
+		c.mu.Unlock()
+		if !c.write(batch, ping) {
+			c.stop(closeNormal, "")
 		}
 	}
 }
 
+// write sends frames, then a ping if due; false on a write error.
+func (c *patientConn) write(batch [][]byte, ping bool) bool {
+	for _, b := range batch {
+		c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+		if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+			return false
+		}
+	}
+	if ping {
+		c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+		if err := c.ws.WriteMessage(websocket.PingMessage, nil); err != nil {
+			return false
+		}
+		c.pinger.Reset(c.ping)
+	}
+	return true
+}
+
 // writeClose sends the close frame of stop, after what is already queued
-// unless the client is being dropped for falling behind.
+// unless the client is being dropped for falling behind, then closes the
+// socket.
 func (c *patientConn) writeClose() {
+	defer close(c.done)
+	defer c.ws.Close()
 	c.mu.Lock()
 	code, text := c.closeCode, c.closeText
+	rest := c.pending
+	c.pending = nil
 	c.mu.Unlock()
 	if code != closeTryLater {
-		c.flush()
+		c.flush(rest)
 	}
 	msg := websocket.FormatCloseMessage(code, text)
 	_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeWait))
 }
 
-// flush writes what is already queued (an error frame explaining the
+// flush writes frames already queued (an error frame explaining the
 // close, say), within closeWait in all.
-func (c *patientConn) flush() {
+func (c *patientConn) flush(frames [][]byte) {
 	c.ws.SetWriteDeadline(time.Now().Add(closeWait))
-	for {
-		select {
-		case b := <-c.send:
-			if c.ws.WriteMessage(websocket.TextMessage, b) != nil {
-				return
-			}
-		default:
+	for _, b := range frames {
+		if c.ws.WriteMessage(websocket.TextMessage, b) != nil {
 			return
 		}
 	}
 }
+
+// closed is closed once the socket is closed.
+func (c *patientConn) closed() <-chan struct{} { return c.done }
 
 // dropHeld forgets events held back for a hello that failed.
 func (c *patientConn) dropHeld() {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/portico-chat/portico/bot"
 )
@@ -59,18 +60,57 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleWelcome is where a successful demo sign-in lands. The demo keeps
-// no session, so it shows nothing about the account.
-func (s *Server) handleWelcome(w http.ResponseWriter, _ *http.Request) {
-	if err := s.pages.render(w, http.StatusOK, "welcome.html", page{Title: "Signed in (DEMO)", Demo: true}); err != nil {
+// no session, so it shows nothing about the account. It embeds the widget
+// too: a chat in progress follows the patient here.
+func (s *Server) handleWelcome(w http.ResponseWriter, r *http.Request) {
+	data := s.demoPage(demoLang(r), "")
+	data.Title = data.T["welcome_title"] + " (DEMO)"
+	if err := s.pages.render(w, http.StatusOK, "welcome.html", data); err != nil {
 		s.log.Error().Err(err).Msg("render welcome page")
 	}
 }
 
 func (s *Server) renderPortal(w http.ResponseWriter, status int, msg string) {
-	data := page{Title: "Sample Health patient portal (DEMO)", Demo: true, Error: msg}
-	if err := s.pages.render(w, status, "portal.html", data); err != nil {
+	if err := s.pages.render(w, status, "portal.html", s.demoPage("en", msg)); err != nil {
 		s.log.Error().Err(err).Msg("render portal page")
 	}
+}
+
+// demoPage is the data of a demo portal page in lang.
+func (s *Server) demoPage(lang, errText string) page {
+	t := demoTexts[lang]
+	return page{Title: t["title"], Demo: true, Lang: lang, T: t, SecondURL: s.cfg.DemoSecondURL, Error: errText}
+}
+
+// demoLang is the demo pages' language: ?lang=es for Spanish.
+func demoLang(r *http.Request) string {
+	if r.URL.Query().Get("lang") == "es" {
+		return "es"
+	}
+	return "en"
+}
+
+// CrossOriginDemo returns the handler of the second demo site: a page
+// served from another origin (another port) that embeds the widget of the
+// Portico at origin portico ("http://localhost:8080") through the public
+// tag, as a portal on its own domain would. Its CSP allows exactly what
+// docs/widget.md tells portals to allow.
+func (s *Server) CrossOriginDemo(portico string) http.Handler {
+	wsHost := ""
+	if o, err := parseOrigin(portico); err == nil {
+		wsHost = strings.TrimPrefix(strings.TrimPrefix(o.String(), "https://"), "http://")
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/", staticHandler())
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		data := s.demoPage(demoLang(r), "")
+		data.Title, data.Portico, data.SecondURL = data.T["other_title"]+" (DEMO)", portico, ""
+		if err := s.pages.render(w, http.StatusOK, "elsewhere.html", data); err != nil {
+			s.log.Error().Err(err).Msg("render cross-origin demo page")
+		}
+	})
+	csp := func(*http.Request) string { return pageCSP(portico, wsHost) }
+	return s.accessLog(s.withHeaders(csp, mux))
 }
 
 // sameOrigin reports whether a state-changing request comes from this

@@ -14,11 +14,17 @@ const permissionsPolicy = "camera=(), microphone=(), geolocation=(), payment=(),
 	"display-capture=(), browsing-topics=()"
 
 // securityHeaders sets the security headers on every response. Dynamic
-// responses are not cached; static files relax Cache-Control themselves.
+// responses are not cached; static files relax Cache-Control themselves,
+// and the widget's public files relax CORS and CORP (widget.go).
 func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	return s.withHeaders(s.csp, next)
+}
+
+// withHeaders sets the security headers with the page's CSP from csp.
+func (s *Server) withHeaders(csp func(*http.Request) string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", s.csp(r))
+		h.Set("Content-Security-Policy", csp(r))
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin") // no-referrer would make browsers send "Origin: null" on our own forms
 		h.Set("Permissions-Policy", permissionsPolicy)
@@ -33,14 +39,28 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// csp is the Content-Security-Policy: our own scripts, styles and images
-// only, no inline code, no framing, and sockets to our own host.
+// csp is the Content-Security-Policy of Portico's own pages: our own
+// scripts, styles and images only, no inline code, no framing, and
+// sockets to our own host.
 func (s *Server) csp(r *http.Request) string {
-	connect := "'self'"
-	if host := s.ownHost(r); host != "" {
-		connect += " ws://" + host + " wss://" + host
+	return pageCSP("", s.ownHost(r))
+}
+
+// pageCSP is a strict policy for a page that embeds the widget of the
+// Portico server at origin widget ("" for this one) and opens its socket
+// to wsHost (host[:port]; "" for none beyond 'self'). It is also what a
+// portal's CSP needs to allow for the widget (docs/widget.md).
+func pageCSP(widget, wsHost string) string {
+	script, connect, img := "'self'", "'self'", "'self'"
+	if widget != "" {
+		script += " " + widget
+		connect += " " + widget
+		img += " " + widget
 	}
-	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+	if wsHost != "" {
+		connect += " ws://" + wsHost + " wss://" + wsHost
+	}
+	return "default-src 'self'; script-src " + script + "; style-src 'self'; img-src " + img + "; " +
 		"connect-src " + connect + "; frame-ancestors 'none'; object-src 'none'; " +
 		"base-uri 'none'; form-action 'self'"
 }

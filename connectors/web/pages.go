@@ -32,9 +32,13 @@ func newPages() *pages {
 
 // page is what every page template gets.
 type page struct {
-	Title string
-	Demo  bool
-	Error string // a failure to show above the sign-in form
+	Title     string
+	Demo      bool
+	Lang      string            // "en" or "es"
+	T         map[string]string // the demo pages' texts in Lang
+	Portico   string            // origin of the Portico serving the widget; "" for this one
+	SecondURL string            // the cross-origin demo site, linked from the portal
+	Error     string            // a failure to show above the sign-in form
 }
 
 // render writes the named page with status. It renders into a buffer first
@@ -53,10 +57,10 @@ func (p *pages) render(w http.ResponseWriter, status int, name string, data page
 
 // handleIndex serves /: the demo portal in demo mode, otherwise a page
 // saying the server runs.
-func (s *Server) handleIndex(w http.ResponseWriter, _ *http.Request) {
-	name, data := "running.html", page{Title: "Portico"}
+func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
+	name, data := "running.html", page{Title: "Portico", Portico: s.ownOrigin(r)}
 	if s.cfg.Demo {
-		name, data = "portal.html", page{Title: "Sample Health patient portal (DEMO)", Demo: true}
+		name, data = "portal.html", s.demoPage(demoLang(r), "")
 	}
 	if err := s.pages.render(w, http.StatusOK, name, data); err != nil {
 		s.log.Error().Err(err).Str("page", name).Msg("render page")
@@ -79,4 +83,19 @@ func staticHandler() http.Handler {
 		w.Header().Set("Cache-Control", staticCache)
 		files.ServeHTTP(w, r)
 	})
+}
+
+// ownOrigin is the server's origin as the request sees it, for showing.
+func (s *Server) ownOrigin(r *http.Request) string {
+	if s.self != "" {
+		return s.self
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if host := s.ownHost(r); host != "" {
+		return scheme + "://" + host
+	}
+	return ""
 }

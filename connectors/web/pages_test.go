@@ -137,14 +137,20 @@ func TestDemoPages(t *testing.T) {
 	s := New(Config{Demo: true}, newFakeEngine(), Deps{SignIn: fakePortal{}, Outbox: outbox}, discardLog())
 	index := get(s.Handler(), "/").Body.String()
 	for _, want := range []string{"DEMO", `action="/demo/signin"`, `name="username"`, `name="password"`,
-		`data-flow="activate_account"`, `data-flow="forgot_username"`, `data-flow="reset_password"`,
-		"Chat with us", `src="/static/demo.js"`, `aria-live="polite"`} {
+		`data-portico-open="activate_account"`, `data-portico-open="forgot_username"`, `data-portico-open="reset_password"`,
+		"Chat with us", `<script src="/widget.js"`, ` async>`, `<html lang="en">`} {
 		if !strings.Contains(index, want) {
 			t.Errorf("demo index lacks %q", want)
 		}
 	}
 	if strings.Contains(index, "<script>") || strings.Contains(index, "style=") {
 		t.Error("demo index has inline script or style, which the CSP blocks")
+	}
+	es := get(s.Handler(), "/?lang=es").Body.String()
+	for _, want := range []string{`<html lang="es">`, "¿Olvidó su contraseña?", `data-portico-open="reset_password"`} {
+		if !strings.Contains(es, want) {
+			t.Errorf("Spanish demo index lacks %q", want)
+		}
 	}
 	if body := get(s.Handler(), "/demo/welcome").Body.String(); !strings.Contains(body, "Welcome, you are signed in") {
 		t.Errorf("welcome page lacks its greeting:\n%s", body)
@@ -163,7 +169,7 @@ func TestNonDemoHasNoDemoRoutes(t *testing.T) {
 	if index.Code != http.StatusOK || !strings.Contains(index.Body.String(), "Portico is running") {
 		t.Errorf("got %d %q, want the running page", index.Code, index.Body.String())
 	}
-	if strings.Contains(index.Body.String(), "<form") || strings.Contains(index.Body.String(), "demo.js") {
+	if strings.Contains(index.Body.String(), "<form") || strings.Contains(index.Body.String(), "data-portico-open") {
 		t.Error("the non-demo index has the demo form or script")
 	}
 	for _, tt := range []struct{ method, path string }{

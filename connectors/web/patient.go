@@ -78,44 +78,45 @@ func (s *Server) handlePatientSocket(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Too many connections.", http.StatusTooManyRequests)
 		return
 	}
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			s.conns.release(ip)
-		}
-	}
-	defer release()
-
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		s.conns.release(ip)
 		return // the upgrader has answered
 	}
 	id := newConnID()
-	c := newPatientConn(ws, id, s.log.With().Str("conn", id).Logger(), s.sendBuffer)
+	c := newPatientConn(ws, id, s.log, s.sendBuffer, s.pingPeriod)
 	if !s.register(c) {
+		s.conns.release(ip)
 		msg := websocket.FormatCloseMessage(closeServiceReboot, "service restart")
 		_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeWait))
 		ws.Close()
 		return
 	}
-	defer s.unregister(c)
+	// The socket gets a goroutine of its own and this handler returns, so
+	// that net/http lets go of the connection's 4 KiB read and write
+	// buffers, the request and the handler's grown stack, which it would
+	// otherwise keep for the socket's whole life (about 11 KiB per idle
+	// patient; docs/performance.md). The request's context ends when the
+	// handler returns, so the socket's context is its own.
+	go s.servePatient(c, ip)
+}
 
-	ctx, cancel := context.WithCancel(r.Context())
+// servePatient is the socket's reader goroutine: it reads until the
+// socket ends, then releases the connection's slot and detaches it from
+// its conversation. (The writer runs only while there is something to
+// write; see patientConn.)
+func (s *Server) servePatient(c *patientConn, ip string) {
+	defer s.unregister(c)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		c.writeLoop()
-	}()
 	conv := s.readLoop(ctx, c, ip)
 	c.stop(closeNormal, "")
-	<-writerDone
-	release() // before Detach, so a closed socket's slot is free once the engine hears of it
+	<-c.closed()        // the writer has sent the close frame and closed the socket
+	s.conns.release(ip) // before Detach, so a closed socket's slot is free once the engine hears of it
 	if conv != "" {
 		s.conv.Detach(conv, c)
 	}
-	c.log.Debug().Str("conversation", conv).Msg("patient socket closed")
+	c.log.Debug().Str("conn", c.id).Str("conversation", conv).Msg("patient socket closed")
 }
 
 // readLoop reads and handles frames until the socket fails or is stopped.
@@ -124,7 +125,7 @@ func (s *Server) handlePatientSocket(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readLoop(ctx context.Context, c *patientConn, ip string) (conv string) {
 	defer func() {
 		if v := recover(); v != nil {
-			c.log.Error().Str("conversation", conv).Str("panic", fmt.Sprint(v)).
+			c.log.Error().Str("conn", c.id).Str("conversation", conv).Str("panic", fmt.Sprint(v)).
 				Bytes("stack", debug.Stack()).Msg("patient connection panicked")
 			c.stop(closeInternal, "internal error")
 		}
@@ -152,7 +153,7 @@ func (s *Server) readLoop(ctx context.Context, c *patientConn, ip string) (conv 
 		if ok, wait := bucket.take(s.now()); !ok {
 			dropped++
 			if dropped > maxDroppedFrames {
-				c.log.Warn().Str("conversation", conv).Msg("patient socket closed: flooding")
+				c.log.Warn().Str("conn", c.id).Str("conversation", conv).Msg("patient socket closed: flooding")
 				c.stop(closePolicy, "too many frames")
 				return conv
 			}
@@ -220,7 +221,7 @@ func (s *Server) hello(ctx context.Context, c *patientConn, h HelloFrame, ip str
 	}
 	first = append(first, mustJSON(welcomeFrame(w)))
 	c.welcome(first...)
-	c.log.Debug().Str("conversation", w.ConversationID).Bool("resumed", h.Resume != "" && !w.Expired).Msg("patient attached")
+	c.log.Debug().Str("conn", c.id).Str("conversation", w.ConversationID).Bool("resumed", h.Resume != "" && !w.Expired).Msg("patient attached")
 	return w.ConversationID
 }
 
@@ -253,7 +254,7 @@ func (s *Server) engineError(c *patientConn, conv string, err error) ErrorFrame 
 	case bot.EEXPIRED:
 		return errorFrame(CodeExpired, cmp.Or(msg, textExpired))
 	default:
-		c.log.Error().Err(err).Str("conversation", conv).Msg("engine call failed")
+		c.log.Error().Str("conn", c.id).Err(err).Str("conversation", conv).Msg("engine call failed")
 		return errorFrame(CodeInternal, textInternal)
 	}
 }
@@ -263,12 +264,12 @@ func (s *Server) readFailed(c *patientConn, conv string, err error) {
 	var ne net.Error
 	switch {
 	case errors.Is(err, websocket.ErrReadLimit):
-		c.log.Info().Str("conversation", conv).Msg("patient socket closed: frame too large")
+		c.log.Info().Str("conn", c.id).Str("conversation", conv).Msg("patient socket closed: frame too large")
 	case conv == "" && errors.As(err, &ne) && ne.Timeout():
-		c.log.Info().Msg("patient socket closed: no hello in time")
+		c.log.Info().Str("conn", c.id).Msg("patient socket closed: no hello in time")
 		c.stop(closePolicy, "no hello")
 	case websocket.IsUnexpectedCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived):
-		c.log.Debug().Err(err).Str("conversation", conv).Msg("patient socket read failed")
+		c.log.Debug().Str("conn", c.id).Err(err).Str("conversation", conv).Msg("patient socket read failed")
 	}
 }
 

@@ -1,6 +1,7 @@
 // Package web is Portico's HTTP face: the patient WebSocket endpoint /ws
-// (PROTOCOL.md), health endpoints, and in demo mode a mock patient portal
-// with a chat box. docs/protocol.md describes the protocol as served here.
+// (PROTOCOL.md), the embeddable widget (/widget.js), health endpoints, and
+// in demo mode a mock patient portal that embeds the widget.
+// docs/protocol.md describes the protocol as served here.
 package web
 
 import (
@@ -29,7 +30,15 @@ const (
 	maxHeaderBytes    = 16 << 10
 	handshakeTimeout  = 10 * time.Second // to write the WebSocket handshake response
 	readyTimeout      = 2 * time.Second  // for Deps.Ready
+	// Socket I/O buffers. Patient frames are small (a say is well under
+	// 1 KiB; larger ones are read across several fills); a write buffer is
+	// taken from writeBuffers only while a frame is being written.
+	socketReadBuffer  = 512
+	socketWriteBuffer = 4096
 )
+
+// writeBuffers is shared by every socket's writes.
+var writeBuffers = &sync.Pool{}
 
 // Server serves Portico over HTTP. Create it with New.
 type Server struct {
@@ -56,6 +65,7 @@ type Server struct {
 	now        func() time.Time
 	helloWait  time.Duration
 	sendBuffer int
+	pingPeriod time.Duration
 }
 
 // New returns a server for the configuration; conv runs the conversations.
@@ -75,6 +85,7 @@ func New(c Config, conv Conversations, deps Deps, log zerolog.Logger) *Server {
 		now:        time.Now,
 		helloWait:  helloWait,
 		sendBuffer: sendBuffer,
+		pingPeriod: pingPeriod,
 	}
 	if o, err := parseOrigin(c.PublicURL); c.PublicURL != "" && err == nil {
 		s.self = o.String()
@@ -84,8 +95,14 @@ func New(c Config, conv Conversations, deps Deps, log zerolog.Logger) *Server {
 	}
 	s.upgrader = websocket.Upgrader{
 		HandshakeTimeout: handshakeTimeout,
-		Subprotocols:     []string{Subprotocol},
-		CheckOrigin:      s.origins.allow, // already checked; kept as a second lock
+		// Small read buffers and pooled write buffers: an idle socket holds
+		// socketReadBuffer bytes instead of gorilla's default 8 KiB (the
+		// hijacked 4 KiB reader and writer), see docs/performance.md.
+		ReadBufferSize:  socketReadBuffer,
+		WriteBufferSize: socketWriteBuffer,
+		WriteBufferPool: writeBuffers,
+		Subprotocols:    []string{Subprotocol},
+		CheckOrigin:     s.origins.allow, // already checked; kept as a second lock
 		Error: func(w http.ResponseWriter, _ *http.Request, status int, _ error) {
 			http.Error(w, http.StatusText(status), status)
 		},
@@ -112,13 +129,20 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	mux.Handle("GET /static/", staticHandler())
+	mux.HandleFunc("GET /widget.js", s.handleWidgetAsset)
+	mux.HandleFunc("GET /widget.css", s.handleWidgetAsset)
+	mux.HandleFunc("GET /widget/config", s.handleWidgetConfig)
 	mux.HandleFunc("GET /{$}", s.handleIndex)
+	s.agentRoutes(mux)
 	if s.cfg.Demo {
 		mux.HandleFunc("POST /demo/signin", s.handleSignIn)
 		mux.HandleFunc("GET /demo/welcome", s.handleWelcome)
 		if s.deps.Outbox != nil {
 			mux.Handle("/dev/outbox", s.deps.Outbox)
 			mux.Handle("/dev/outbox.json", s.deps.Outbox)
+		}
+		if s.deps.Stats != nil {
+			mux.Handle("GET /debug/stats", s.deps.Stats)
 		}
 	}
 	return mux
@@ -178,6 +202,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// OpenSockets returns how many patient sockets are open.
+func (s *Server) OpenSockets() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sockets)
 }
 
 // register tracks an open socket for Shutdown; false when shutting down.

@@ -65,7 +65,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 		{"/", http.StatusOK, "no-store"},
 		{"/healthz", http.StatusOK, "no-store"},
 		{"/readyz", http.StatusOK, "no-store"},
-		{"/static/demo.js", http.StatusOK, staticCache},
+		{"/static/portico.css", http.StatusOK, staticCache},
 		{"/static/", http.StatusNotFound, "no-store"}, // no directory listing
 		{"/nowhere", http.StatusNotFound, "no-store"},
 		{"/ws", http.StatusForbidden, "no-store"}, // no Origin

@@ -21,7 +21,8 @@ import (
 //   - stores the codes, voiding earlier active ones of the same
 //     conversation and purpose;
 //   - puts the conversation in a queue (replacing an earlier handoff), and
-//     marks its handoff assigned or closed as its status moves on.
+//     marks its handoff assigned or closed as its status moves on;
+//   - appends the states the turn entered (state_visits, for analytics).
 //
 // On success it sets the messages' ConversationID and Seq, the
 // conversation's LastSeq (and a zero UpdatedAt to now), and the IDs, Seqs and
@@ -74,6 +75,9 @@ func (db *DB) Commit(ctx context.Context, t *bot.Turn) error {
 			if err := insertCode(tx, &codes[i], now); err != nil {
 				return err
 			}
+		}
+		if err := insertVisits(tx, c.ID, t.Visits, unixNanos(now)); err != nil {
+			return err
 		}
 		return updateHandoff(tx, c, t.Handoff, now)
 	})

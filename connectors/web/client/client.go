@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"time"
 
@@ -63,9 +64,35 @@ type Conn struct {
 	ws *websocket.Conn
 }
 
+// Options tune a connection for load testing; the zero value is what
+// Dial uses.
+type Options struct {
+	// LocalAddr is the source address to dial from, e.g. one of several
+	// 127.0.0.x addresses so that many connections do not exhaust one
+	// address's ephemeral ports. Nil lets the system choose.
+	LocalAddr *net.TCPAddr
+	// ReadBufferSize and WriteBufferSize are the socket's I/O buffers
+	// (gorilla's default, 4096, when zero).
+	ReadBufferSize, WriteBufferSize int
+	// WriteBufferPool shares write buffers between idle connections.
+	WriteBufferPool websocket.BufferPool
+}
+
 // Dial opens a patient socket at url (ws://host/ws) with the given Origin.
 func Dial(ctx context.Context, url, origin string) (*Conn, *http.Response, error) {
-	d := websocket.Dialer{Subprotocols: []string{Subprotocol}, HandshakeTimeout: handshakeTimeout}
+	return DialWith(ctx, url, origin, Options{})
+}
+
+// DialWith is Dial with options.
+func DialWith(ctx context.Context, url, origin string, o Options) (*Conn, *http.Response, error) {
+	d := websocket.Dialer{
+		Subprotocols: []string{Subprotocol}, HandshakeTimeout: handshakeTimeout,
+		ReadBufferSize: o.ReadBufferSize, WriteBufferSize: o.WriteBufferSize, WriteBufferPool: o.WriteBufferPool,
+	}
+	if o.LocalAddr != nil {
+		nd := &net.Dialer{LocalAddr: o.LocalAddr, Timeout: handshakeTimeout}
+		d.NetDialContext = nd.DialContext
+	}
 	h := http.Header{}
 	if origin != "" {
 		h.Set("Origin", origin)
@@ -86,6 +113,9 @@ func (c *Conn) Send(frame any) error {
 func (c *Conn) Hello(resume string, lastSeq int64, locale, start string) error {
 	return c.Send(map[string]any{"type": "hello", "resume": resume, "last_seq": lastSeq, "locale": locale, "start": start})
 }
+
+// Bye sends a bye frame: the patient closed the chat.
+func (c *Conn) Bye() error { return c.Send(map[string]any{"type": "bye"}) }
 
 // Say sends a say frame with text or a reply value.
 func (c *Conn) Say(id, text, reply string) error {

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs Portico's standard benchmark set (make bench): synthetic patients are
+# imported, `portico serve --demo` is started on a loopback port with the
+# per-IP and per-connection limits raised for load, and portico-load runs
+# every scenario against it and its own echo baselines. The report goes to
+# bench/results/<timestamp>.{md,json,svg}. Extra portico-load flags can be
+# given in BENCH_ARGS, e.g. BENCH_ARGS="-idle 1000 -dialogs-for 5s".
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+BIN=${BIN:-bin}
+PATIENTS=${BENCH_PATIENTS:-20000}
+PORT=${BENCH_PORT:-18080}
+DEBUG_PORT=${BENCH_DEBUG_PORT:-18081}
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+out=bench/results/$stamp
+work=$(mktemp -d)
+mkdir -p bench/results
+
+server_pid=
+cleanup() {
+	if [ -n "$server_pid" ]; then
+		kill -TERM "$server_pid" 2>/dev/null || true
+		wait "$server_pid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Each connection is a file descriptor, in the server and in the load
+# generator (which raises its own limit too).
+ulimit -n "$(ulimit -Hn)"
+
+echo "bench: $PATIENTS synthetic patients"
+"$BIN/portico-load" patients -n "$PATIENTS" -out "$work/patients.csv"
+export PORTICO_STORAGE_SQLITE_PATH="$work/portico.db"
+export PORTICO_LOG_LEVEL=warn
+"$BIN/portico" patients import "$work/patients.csv"
+
+# Load comes from 127.0.0.1-16, so the per-IP cap and the per-connection
+# frame rate (sized for one human) are raised; the dev outbox must hold a
+# code for every dialog of the run.
+export PORTICO_HTTP_MAX_CONNS_PER_IP=100000
+export PORTICO_HTTP_RATE_FRAMES=1000
+export PORTICO_HTTP_RATE_WINDOW=1s
+export PORTICO_HTTP_RATE_BURST=1000
+export PORTICO_NOTIFY_DEV_OUTBOX_CAP=$((PATIENTS * 2))
+export PORTICO_DEBUG_ADDR=127.0.0.1:$DEBUG_PORT
+env ${BENCH_SERVER_ENV:-} "$BIN/portico" serve --demo --addr "127.0.0.1:$PORT" > "$work/server.log" 2>&1 &
+server_pid=$!
+
+for _ in $(seq 1 100); do
+	if curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then break; fi
+	sleep 0.1
+done
+
+# shellcheck disable=SC2086
+"$BIN/portico-load" run -url "http://127.0.0.1:$PORT" -patients "$work/patients.csv" -out "$out" ${BENCH_ARGS:-}
+
+if grep -q '"level":"error"' "$work/server.log"; then
+	echo "bench: the server logged errors:"
+	grep '"level":"error"' "$work/server.log" | head -20
+fi
+echo "bench: report in $out.md"

@@ -1,0 +1,64 @@
+package bot
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Scopes an API token may carry. flows:read lists, reads, diffs, draws and
+// validates flows; flows:write also saves drafts, runs tests and sandboxes,
+// publishes and rolls back.
+const (
+	ScopeFlowsRead  = "flows:read"
+	ScopeFlowsWrite = "flows:write"
+)
+
+// Scopes is every scope a token may be given.
+var Scopes = []string{ScopeFlowsRead, ScopeFlowsWrite}
+
+// APIToken is a token for automation (`portico flows push`, CI). Only the
+// SHA-256 of the token is stored; the token itself is shown once.
+type APIToken struct {
+	ID        string
+	Name      string
+	Hash      []byte   // SHA-256 of the token
+	Scopes    []string // see Scopes
+	CreatedBy string   // "admin:<id>" or "cli"
+	CreatedAt time.Time
+	LastUsed  time.Time // zero if never used
+	RevokedAt time.Time // zero while the token is valid
+}
+
+// Revoked reports whether the token has been revoked.
+func (t APIToken) Revoked() bool { return !t.RevokedAt.IsZero() }
+
+// Allows reports whether the token grants scope; flows:write implies
+// flows:read.
+func (t APIToken) Allows(scope string) bool {
+	if t.Revoked() {
+		return false
+	}
+	if slices.Contains(t.Scopes, scope) {
+		return true
+	}
+	return scope == ScopeFlowsRead && slices.Contains(t.Scopes, ScopeFlowsWrite)
+}
+
+// ParseScopes splits a comma- or space-separated scope list and checks
+// every scope is known.
+func ParseScopes(s string) ([]string, error) {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if !slices.Contains(Scopes, f) {
+			return nil, Errorf(EINVALID, "unknown scope %q; scopes are %s", f, strings.Join(Scopes, ", "))
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		return nil, Errorf(EINVALID, "give at least one scope: %s", strings.Join(Scopes, ", "))
+	}
+	return out, nil
+}

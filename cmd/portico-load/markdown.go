@@ -1,0 +1,121 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// markdown renders the report: targets first, then every scenario with
+// absolute figures and ratios to the same-run baselines.
+func (r *Report) markdown(svgName string) string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("# Portico benchmark, %s\n\n", r.Started.Format("2006-01-02 15:04 UTC"))
+	p("Machine: %d CPUs (%s), %d MiB memory, Linux %s, %s. Server and load generator share the machine; ",
+		r.Machine.CPUs, r.Machine.Model, r.Machine.MemoryMiB, r.Machine.Kernel, r.Machine.Go)
+	p("the echo baselines were measured in the same run by the same client code. Run took %.0f s.\n\n", r.Seconds)
+
+	p("## Targets\n\n| Target | Goal | Reached | |\n|---|---|---|---|\n")
+	for _, t := range r.Targets {
+		mark := "missed"
+		if t.Met {
+			mark = "met"
+		}
+		p("| %s | %s | %s | %s |\n", t.Name, t.Goal, t.Reached, mark)
+	}
+
+	def, tuned := r.baseline("echo-default"), r.baseline("echo-tuned")
+	p("\n## Idle connections: server cost per connection (ΔRSS/N after GC, from /proc)\n\n")
+	p("| Server | Connections | RSS KiB/conn | heap KiB/conn | stack KiB/conn | goroutines/conn | open s | CPU idle %% |\n|---|---|---|---|---|---|---|---|\n")
+	idleRows := []*IdleResult{}
+	for _, e := range []*EchoResult{def, tuned} {
+		if e != nil {
+			idleRows = append(idleRows, &e.Idle)
+		}
+	}
+	if r.Idle != nil {
+		idleRows = append(idleRows, r.Idle)
+	}
+	for _, i := range idleRows {
+		for _, s := range i.Steps {
+			p("| %s | %d | %.1f | %.1f | %.1f | %.2f | %.1f | %.1f |\n", i.Target, s.Conns, s.RSSPerConnKiB,
+				s.HeapPerConnKiB, s.StackPerConnKiB, s.GoroutinesPerConn, i.OpenSeconds, i.IdleCPUPercent)
+		}
+		if i.Error != "" {
+			p("| %s | error: %s | | | | | | |\n", i.Target, i.Error)
+		}
+	}
+	if r.Idle != nil && len(r.Idle.Steps) > 0 {
+		last := r.Idle.Steps[len(r.Idle.Steps)-1]
+		for _, e := range []*EchoResult{def, tuned} {
+			if e != nil && len(e.Idle.Steps) > 0 {
+				p("\nPortico / %s: %.2f× the RSS per connection.", e.Name, ratio(last.RSSPerConnKiB, e.Idle.Steps[len(e.Idle.Steps)-1].RSSPerConnKiB))
+			}
+		}
+		p("\nAfter closing all: Go heap %.1f MiB (before: %.1f, peak %.1f), goroutines %d (before: %d), sockets left %d; RSS %.1f MiB (before: %.1f; SQLite's page cache keeps what the new conversations wrote).\n",
+			r.Idle.AfterHeapMiB, r.Idle.BaseHeapMiB, r.Idle.PeakHeapMiB, r.Idle.AfterGoroutine, r.Idle.BaseGoroutines, r.Idle.SocketsLeft, r.Idle.AfterRSSMiB, r.Idle.BaseRSSMiB)
+	}
+
+	p("\n## Throughput, closed loop\n\n| | Connections | per second | p50 ms | p99 ms | server CPU %% | ratio to tuned echo |\n|---|---|---|---|---|---|---|\n")
+	for _, e := range []*EchoResult{def, tuned} {
+		if e != nil {
+			p("| %s (messages) | %d | %.0f | %.2f | %.2f | %.0f | %.2f |\n", e.Name, e.Conns, e.MsgsPerSec, e.Latency.P50, e.Latency.P99, e.ServerCPU, ratio(e.MsgsPerSec, tuned.MsgsPerSec))
+		}
+	}
+	if t := r.Throughput; t != nil {
+		q := 0.0
+		if tuned != nil {
+			q = ratio(t.TurnsPerSec, tuned.MsgsPerSec)
+		}
+		p("| Portico (dialog turns, durable) | %d | %.0f | %.2f | %.2f | %.0f | %.2f |\n", t.Patients, t.TurnsPerSec, t.Latency.P50, t.Latency.P99, t.ServerCPU, q)
+		p("\nDatabase: %.0f group commits/s, %.2f writes per commit (one fsync each). Failures: %d.\n", t.CommitsPerSec, t.WritesPerCommit, t.Failures)
+	}
+
+	if d := r.Dialogs; d != nil {
+		p("\n## Dialogs, open loop: %d active patients, %.0f turns/s offered\n\n", d.Patients, d.TargetRate)
+		p("Each patient runs the reset_password flow on its own record (name, date of birth, ZIP, email code from the dev outbox) up to the new-password question, then says bye and starts over with a new record. Latency runs from the intended send time (so a slow server's queueing is counted) to the first bot message.\n\n")
+		p("| | turns | turns/s | p50 ms | p95 ms | p99 ms | p99.9 ms | max ms | failures |\n|---|---|---|---|---|---|---|---|---|\n")
+		p("| from intended send | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %d |\n", d.Turns, d.TurnsPerSec, d.Latency.P50, d.Latency.P95, d.Latency.P99, d.Latency.P999, d.Latency.Max, d.Failures)
+		p("| from actual send | | | %.2f | %.2f | %.2f | %.2f | %.2f | |\n", d.RawLatency.P50, d.RawLatency.P95, d.RawLatency.P99, d.RawLatency.P999, d.RawLatency.Max)
+		if tuned != nil {
+			p("\nRatio of p99 to the tuned echo's closed-loop p99: %.1f×.", ratio(d.Latency.P99, tuned.Latency.P99))
+		}
+		p(" Database: %.0f group commits/s, %.2f writes per commit. Server CPU %.0f%%.\n", d.CommitsPerSec, d.WritesPerCommit, d.ServerCPU)
+		if d.LastError != "" {
+			p("\nLast failure: `%s`\n", d.LastError)
+		}
+		p("\n![latency histogram](%s)\n", svgName)
+	}
+
+	if x := r.Resets; x != nil {
+		p("\n## Password resets (argon2id, m=19 MiB, t=2, p=1)\n\n")
+		p("%d patients reached the new-password question, then all answered at once.\n\n", x.Resets+x.Failures)
+		p("| | value |\n|---|---|\n")
+		p("| raw argon2id hashes/s (this process, %d goroutines) | %.1f |\n", r.Machine.CPUs, x.RawHashesPerSec)
+		p("| resets/s through the server | %.1f (%.0f%% of raw) |\n", x.ResetsPerSec, x.RatioToRaw*100)
+		p("| reset turn latency p50 / p99 ms | %.1f / %.1f |\n", x.ResetLatency.P50, x.ResetLatency.P99)
+		p("| background (%d patients, %.0f turns/s) p99 before / during | %.2f / %.2f ms (×%.2f) |\n", x.Background, x.BackgroundRate, x.BackgroundBefore.P99, x.BackgroundDuring.P99, x.P99Growth)
+		p("| failures | %d |\n", x.Failures)
+		if x.LastError != "" {
+			p("\nLast failure: `%s`\n", x.LastError)
+		}
+	}
+	if h := r.Handoff; h != nil {
+		p("\n## Handoff\n\n%d patients asked for a person (reply `agent`); %d queued. Escalation turn p50 %.2f ms, p99 %.2f ms.\n\nAgent→patient latency: %s.\n",
+			h.Patients, h.Queued, h.EscalateTurn.P50, h.EscalateTurn.P99, h.AgentSide)
+	}
+	if c := r.Churn; c != nil {
+		p("\n## Churn\n\n%d patients dropped their sockets (no close frame) and reconnected within %.0f s with `hello{resume, last_seq: 0}`: %d resumed, %d failures.\n\n", c.Opened, c.Within, c.Resumed, c.Failures)
+		p("| | p50 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|\n")
+		p("| hello → welcome | %.2f | %.2f | %.2f | %.2f |\n", c.Welcome.P50, c.Welcome.P95, c.Welcome.P99, c.Welcome.Max)
+		p("| hello → replay done | %.2f | %.2f | %.2f | %.2f |\n", c.Replay.P50, c.Replay.P95, c.Replay.P99, c.Replay.Max)
+	}
+	if len(r.Notes) > 0 {
+		p("\n## Notes\n\n")
+		for _, n := range r.Notes {
+			p("- %s\n", n)
+		}
+	}
+	p("\n%d patient records used.\n", r.PatientsUsed)
+	return b.String()
+}

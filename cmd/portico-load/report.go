@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Machine is where the run happened: every figure depends on it.
+type Machine struct {
+	CPUs      int    `json:"cpus"`
+	Model     string `json:"model"`
+	MemoryMiB int64  `json:"memory_mib"`
+	Kernel    string `json:"kernel"`
+	Go        string `json:"go"`
+	FileLimit uint64 `json:"open_files_limit"`
+}
+
+// Target is one goal of issue 6 and what this run reached.
+type Target struct {
+	Name    string `json:"name"`
+	Goal    string `json:"goal"`
+	Reached string `json:"reached"`
+	Met     bool   `json:"met"`
+}
+
+// Report is everything one run measured. Every server figure is reported
+// next to the same-run baseline it is compared with.
+type Report struct {
+	Started      time.Time      `json:"started"`
+	Seconds      float64        `json:"seconds"`
+	Server       string         `json:"server"`
+	Machine      Machine        `json:"machine"`
+	Baselines    []EchoResult   `json:"baselines"`
+	Idle         *IdleResult    `json:"idle,omitempty"`
+	Throughput   *DialogResult  `json:"throughput,omitempty"`
+	Dialogs      *DialogResult  `json:"dialogs,omitempty"`
+	Resets       *ResetResult   `json:"resets,omitempty"`
+	Handoff      *HandoffResult `json:"handoff,omitempty"`
+	Churn        *ChurnResult   `json:"churn,omitempty"`
+	PatientsUsed int            `json:"patient_records_used"`
+	Targets      []Target       `json:"targets"`
+	Notes        []string       `json:"notes,omitempty"`
+
+	turnSamples []time.Duration
+	echoSamples []time.Duration
+}
+
+func newReport(server string, fileLimit uint64) *Report {
+	return &Report{Started: time.Now().UTC(), Server: server, Machine: machine(fileLimit)}
+}
+
+func (r *Report) note(format string, args ...any) {
+	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
+}
+
+// machine reads the CPU model and memory from /proc.
+func machine(fileLimit uint64) Machine {
+	m := Machine{CPUs: runtime.NumCPU(), Go: runtime.Version(), FileLimit: fileLimit}
+	m.Model = procField("/proc/cpuinfo", "model name", ":")
+	if kb := procField("/proc/meminfo", "MemTotal", ":"); kb != "" {
+		var n int64
+		fmt.Sscanf(kb, "%d", &n)
+		m.MemoryMiB = n / 1024
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(b))
+	}
+	return m
+}
+
+func procField(path, key, sep string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), sep)
+		if ok && strings.TrimSpace(k) == key {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// baseline returns the named echo baseline, if it ran.
+func (r *Report) baseline(name string) *EchoResult {
+	for i := range r.Baselines {
+		if r.Baselines[i].Name == name {
+			return &r.Baselines[i]
+		}
+	}
+	return nil
+}
+
+// finish works out the targets.
+func (r *Report) finish() {
+	r.Seconds = round1(time.Since(r.Started).Seconds())
+	tuned := r.baseline("echo-tuned")
+	if r.Idle != nil && len(r.Idle.Steps) > 0 {
+		last := r.Idle.Steps[len(r.Idle.Steps)-1]
+		r.Targets = append(r.Targets, Target{
+			Name: "idle memory", Goal: "10,000 idle connections at ≤ 16 KiB server RSS each",
+			Reached: fmt.Sprintf("%d connections at %.1f KiB each, %.2f goroutines each", last.Conns, last.RSSPerConnKiB, last.GoroutinesPerConn),
+			Met:     last.Conns >= 10_000 && last.RSSPerConnKiB <= 16,
+		})
+		// The Go heap and the goroutines must come back; RSS need not all
+		// come back, as SQLite's page cache (outside the Go heap) keeps
+		// the pages the new conversations were written to.
+		i := r.Idle
+		back := i.AfterGoroutine <= i.BaseGoroutines+10 &&
+			i.AfterHeapMiB <= i.BaseHeapMiB+0.1*(i.PeakHeapMiB-i.BaseHeapMiB)+2
+		r.Targets = append(r.Targets, Target{
+			Name: "no leaks", Goal: "memory and goroutines back to baseline after all connections close",
+			Reached: fmt.Sprintf("Go heap %.1f → %.1f MiB (peak %.1f), goroutines %d → %d, sockets left %d; RSS %.1f → %.1f MiB",
+				i.BaseHeapMiB, i.AfterHeapMiB, i.PeakHeapMiB, i.BaseGoroutines, i.AfterGoroutine, i.SocketsLeft, i.BaseRSSMiB, i.AfterRSSMiB),
+			Met: back && i.SocketsLeft == 0,
+		})
+	}
+	if r.Dialogs != nil {
+		r.Targets = append(r.Targets, Target{
+			Name: "turn latency", Goal: "p99 ≤ 10 ms at 1,000 concurrently active patients, durable turns",
+			Reached: fmt.Sprintf("p99 %.2f ms at %d patients, %.0f turns/s (p50 %.2f, p99.9 %.2f)",
+				r.Dialogs.Latency.P99, r.Dialogs.Patients, r.Dialogs.TurnsPerSec, r.Dialogs.Latency.P50, r.Dialogs.Latency.P999),
+			Met: r.Dialogs.Patients >= 1000 && r.Dialogs.Latency.P99 <= 10 && r.Dialogs.Failures == 0,
+		})
+	}
+	if r.Throughput != nil && tuned != nil {
+		q := ratio(r.Throughput.TurnsPerSec, tuned.MsgsPerSec)
+		r.Targets = append(r.Targets, Target{
+			Name: "throughput", Goal: "turns/s ≥ 35% of the tuned echo baseline's messages/s",
+			Reached: fmt.Sprintf("%.0f turns/s vs %.0f echo msgs/s = %.0f%%", r.Throughput.TurnsPerSec, tuned.MsgsPerSec, q*100),
+			Met:     q >= 0.35,
+		})
+	}
+	if r.Resets != nil {
+		r.Targets = append(r.Targets, Target{
+			Name: "resets", Goal: "resets/s ≥ 90% of the raw argon2id rate",
+			Reached: fmt.Sprintf("%.1f resets/s vs %.1f hashes/s = %.0f%%", r.Resets.ResetsPerSec, r.Resets.RawHashesPerSec, r.Resets.RatioToRaw*100),
+			Met:     r.Resets.RatioToRaw >= 0.9 && r.Resets.Failures == 0,
+		})
+		r.Targets = append(r.Targets, Target{
+			Name: "isolation", Goal: "other patients' p99 at most doubles while resets run",
+			Reached: fmt.Sprintf("p99 %.2f → %.2f ms (×%.2f)", r.Resets.BackgroundBefore.P99, r.Resets.BackgroundDuring.P99, r.Resets.P99Growth),
+			Met:     r.Resets.P99Growth > 0 && r.Resets.P99Growth <= 2,
+		})
+	}
+}
+
+// summary prints the human summary.
+func (r *Report) summary(w io.Writer) {
+	fmt.Fprintf(w, "Machine: %d CPUs, %s, %d MiB; %s\n", r.Machine.CPUs, r.Machine.Model, r.Machine.MemoryMiB, r.Machine.Go)
+	for _, t := range r.Targets {
+		mark := "MISSED"
+		if t.Met {
+			mark = "met"
+		}
+		fmt.Fprintf(w, "  %-13s %-7s %s  (goal: %s)\n", t.Name, mark, t.Reached, t.Goal)
+	}
+	if r.Handoff != nil {
+		fmt.Fprintf(w, "  handoff       %d queued, escalate p99 %.2f ms; agent side %s\n", r.Handoff.Queued, r.Handoff.EscalateTurn.P99, r.Handoff.AgentSide)
+	}
+	if r.Churn != nil {
+		fmt.Fprintf(w, "  churn         %d of %d resumed within %.0fs: welcome p99 %.2f ms, replay p99 %.2f ms\n",
+			r.Churn.Resumed, r.Churn.Opened, r.Churn.Within, r.Churn.Welcome.P99, r.Churn.Replay.P99)
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
+	}
+}
+
+// write writes OUT.json, OUT.md and OUT.svg, or the JSON to stdout when
+// out is empty.
+func (r *Report) write(out string, stdout io.Writer) error {
+	if out == "" {
+		return writeJSON(stdout, r)
+	}
+	f, err := os.Create(out + ".json")
+	if err != nil {
+		return err
+	}
+	if err := writeJSON(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	svg := histogramSVG("Turn latency (say → first bot message)", []series{
+		{Name: "Portico dialogs (open loop)", Samples: r.turnSamples, Color: "#1f5fa8"},
+		{Name: "tuned echo baseline (closed loop)", Samples: r.echoSamples, Color: "#b35a00"},
+	})
+	if err := os.WriteFile(out+".svg", []byte(svg), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(out+".md", []byte(r.markdown(baseName(out)+".svg")), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s.json, %s.md, %s.svg\n", out, out, out)
+	return nil
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}

@@ -1,0 +1,291 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/connectors/portal"
+)
+
+// Sign-in limits besides the per-account lockout (ConsoleConfig).
+const (
+	maxEmailLen              = 254
+	maxPasswordLen           = 1024
+	signInIPAttempts         = 20 // sign-ins per signInIPWindow from one address …
+	signInIPWindow           = 10 * time.Minute
+	signInIPBurst            = 10    // … with bursts of up to this many
+	signInIPsTracked         = 10000 // addresses remembered before the table starts over
+	textConsoleSignInFailed  = "That email and password did not work. After several failed attempts an account is locked for a while."
+	textConsoleFormExpired   = "The sign-in form expired. Please try again."
+	textConsoleSignInLimited = "Too many sign-in attempts from your network. Please wait a few minutes."
+)
+
+// Audit event types of the console's sessions.
+const (
+	auditSignIn  = "agent.signin"
+	auditSignOut = "agent.signout"
+)
+
+// staffSession is a signed-in request's session and its user.
+type staffSession struct {
+	token string
+	hash  []byte
+	key   string
+	row   bot.StaffSession
+	user  bot.User
+}
+
+// actor names the user in audit events: "agent:<id>" or "admin:<id>".
+func actor(u bot.User) string { return u.Role + ":" + u.ID }
+
+// currentSession returns the request's live session, or nil. A session past
+// its idle or absolute limit, or of a disabled or deleted user, is ended
+// here and its sockets closed.
+func (con *console) currentSession(r *http.Request) (*staffSession, error) {
+	token := con.sessionToken(r)
+	if token == "" {
+		return nil, nil
+	}
+	ctx := r.Context()
+	hash := tokenHash(token)
+	row, err := con.deps.Sessions.StaffSession(ctx, hash)
+	switch {
+	case bot.ErrorCode(err) == bot.ENOTFOUND:
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("read session: %w", err)
+	}
+	key := sessionKey(hash)
+	seen := row.LastSeen
+	if t, ok := con.live.lastSeen(key); ok {
+		seen = later(seen, t)
+	}
+	u, err := con.deps.Users.User(ctx, row.UserID)
+	if err != nil && bot.ErrorCode(err) != bot.ENOTFOUND {
+		return nil, fmt.Errorf("read session user: %w", err)
+	}
+	switch {
+	case sessionOver(row.ExpiresAt, seen, con.s.now(), con.cfg.SessionIdle):
+		con.endSession(ctx, r, hash, u, "expired")
+		return nil, nil
+	case err != nil || u.Disabled:
+		con.endSession(ctx, r, hash, u, "disabled")
+		return nil, nil
+	}
+	return &staffSession{token: token, hash: hash, key: key, row: row, user: u}, nil
+}
+
+// touch records activity on the session, writing it through at most every
+// sessionTouchEvery while a socket keeps it in memory.
+func (con *console) touch(ctx context.Context, ss *staffSession) {
+	now := con.s.now()
+	if !con.live.touch(ss.key, now) {
+		return
+	}
+	if err := con.deps.Sessions.TouchSession(ctx, ss.hash, now); err != nil {
+		con.s.log.Error().Err(err).Msg("record session activity")
+	}
+}
+
+// endSession deletes a session, closes its sockets with 1008 and audits
+// why: "ok" for a sign-out, "expired", "disabled".
+func (con *console) endSession(ctx context.Context, r *http.Request, hash []byte, u bot.User, outcome string) {
+	ctx = context.WithoutCancel(ctx)
+	if err := con.deps.Sessions.DeleteSession(ctx, hash); err != nil {
+		con.s.log.Error().Err(err).Msg("delete session")
+	}
+	who := "unknown"
+	if u.ID != "" {
+		who = actor(u)
+	}
+	con.audit(ctx, r, auditSignOut, who, outcome, "")
+	con.live.end(sessionKey(hash), "session ended")
+}
+
+// audit appends one event; a failure is logged, never shown.
+func (con *console) audit(ctx context.Context, r *http.Request, typ, who, outcome, detail string) {
+	if con.deps.Audit == nil {
+		return
+	}
+	source := ""
+	if r != nil {
+		source = con.s.ips.of(r)
+	}
+	err := con.deps.Audit.AppendAudit(context.WithoutCancel(ctx), bot.AuditEvent{
+		Type: typ, At: con.s.now().UTC(), Node: con.s.cfg.Node, Source: source, Actor: who,
+		Outcome: outcome, Detail: detail,
+	})
+	if err != nil {
+		con.s.log.Error().Err(err).Str("event", typ).Msg("audit")
+	}
+}
+
+// authenticate checks an email and password. It costs one password hash
+// whatever the outcome, so that timing does not tell an unknown email from
+// a wrong password or a locked account. outcome is "ok", "failed",
+// "locked", "disabled" or "unknown".
+func (con *console) authenticate(ctx context.Context, email, password string) (u bot.User, outcome string, err error) {
+	u, err = con.deps.Users.UserByEmail(ctx, email)
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		portal.CheckPasswordHash(dummyHash(), password)
+		return bot.User{}, "unknown", nil
+	}
+	if err != nil {
+		return bot.User{}, "", fmt.Errorf("sign in: %w", err)
+	}
+	match := portal.CheckPasswordHash(u.PasswordHash, password)
+	now := con.s.now()
+	switch {
+	case u.Disabled:
+		return u, "disabled", nil
+	case now.Before(u.LockedUntil):
+		return u, "locked", nil
+	case !match:
+		locked, err := con.deps.Users.SignInFailed(ctx, u.ID, now, con.cfg.SignInFailures, con.cfg.SignInLock)
+		if err != nil {
+			return u, "", fmt.Errorf("sign in: %w", err)
+		}
+		if locked {
+			return u, "locked", nil
+		}
+		return u, "failed", nil
+	}
+	if err := con.deps.Users.SignInSucceeded(ctx, u.ID, now); err != nil {
+		return u, "", fmt.Errorf("sign in: %w", err)
+	}
+	return u, "ok", nil
+}
+
+// dummyHash is checked when there is no account, so that an unknown email
+// costs what a wrong password does.
+var dummyHash = sync.OnceValue(func() string {
+	h, err := portal.HashPassword(rand.Text())
+	if err != nil {
+		panic(fmt.Sprintf("web: dummy password hash: %v", err))
+	}
+	return h
+})
+
+// startSession creates a session for u and sets its cookie; a session the
+// browser already had is ended first (the token is rotated at sign-in).
+func (con *console) startSession(w http.ResponseWriter, r *http.Request, u bot.User) error {
+	if old := con.sessionToken(r); old != "" {
+		if err := con.deps.Sessions.DeleteSession(r.Context(), tokenHash(old)); err != nil {
+			return err
+		}
+		con.live.end(sessionKey(tokenHash(old)), "signed in again")
+	}
+	token := newToken()
+	now := con.s.now().UTC()
+	err := con.deps.Sessions.CreateSession(r.Context(), bot.StaffSession{
+		TokenHash: tokenHash(token), UserID: u.ID, CreatedAt: now, LastSeen: now,
+		ExpiresAt: now.Add(con.cfg.SessionAbsolute), Source: con.s.ips.of(r),
+	})
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, con.sessionCookie(token))
+	return nil
+}
+
+// staff wraps a console API handler: it needs a live session (401
+// otherwise); a state-changing request also needs the server's own Origin
+// and the session's CSRF token in the X-CSRF-Token header (403 otherwise).
+func (con *console) staff(h func(http.ResponseWriter, *http.Request, *staffSession)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ss, err := con.currentSession(r)
+		if err != nil {
+			con.s.log.Error().Err(err).Msg("console session")
+			writeJSONError(w, http.StatusInternalServerError, bot.EINTERNAL, "Something went wrong on our side.")
+			return
+		}
+		if ss == nil {
+			writeJSONError(w, http.StatusUnauthorized, bot.EUNAUTHORIZED, "Please sign in.")
+			return
+		}
+		if !safeMethod(r.Method) {
+			if !con.same.allow(r) {
+				writeJSONError(w, http.StatusForbidden, bot.EUNAUTHORIZED, "Cross-origin request refused.")
+				return
+			}
+			if !validCSRF(ss.token, r.Header.Get(csrfHeader)) {
+				writeJSONError(w, http.StatusForbidden, bot.EUNAUTHORIZED, "Missing or wrong CSRF token; reload the page.")
+				return
+			}
+		}
+		con.touch(r.Context(), ss)
+		h(w, r, ss)
+	})
+}
+
+// admin is staff for admins only: agents get 403.
+func (con *console) admin(h func(http.ResponseWriter, *http.Request, *staffSession)) http.Handler {
+	return con.staff(func(w http.ResponseWriter, r *http.Request, ss *staffSession) {
+		if ss.user.Role != bot.RoleAdmin {
+			writeJSONError(w, http.StatusForbidden, bot.EUNAUTHORIZED, "Only admins may do this.")
+			return
+		}
+		h(w, r, ss)
+	})
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// writeJSON answers with a JSON body.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"internal"}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(b)
+	w.Write([]byte("\n"))
+}
+
+func writeJSONError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, map[string]string{"error": code, "message": message})
+}
+
+// signInLimiter slows password sprays from one address, whichever
+// accounts they aim at.
+type signInLimiter struct {
+	mu sync.Mutex
+	m  map[string]*tokenBucket
+}
+
+func newSignInLimiter() *signInLimiter { return &signInLimiter{m: make(map[string]*tokenBucket)} }
+
+// allow spends one of ip's sign-in attempts, or reports false.
+func (l *signInLimiter) allow(ip string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.m[ip]
+	if b == nil {
+		if len(l.m) >= signInIPsTracked {
+			l.m = make(map[string]*tokenBucket)
+		}
+		b = newTokenBucket(signInIPAttempts, signInIPWindow, signInIPBurst, now)
+		l.m[ip] = b
+	}
+	ok, _ := b.take(now)
+	return ok
+}
+
+// sameToken compares two tokens in constant time; empty never matches.
+func sameToken(a, b string) bool {
+	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// normEmail trims and lower-cases an email for lookup.
+func normEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

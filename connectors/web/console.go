@@ -1,0 +1,179 @@
+package web
+
+import (
+	"context"
+	"html/template"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/portico-chat/portico/bot"
+)
+
+// Defaults of the agent console (SECURITY.md, "Sessions (agent and admin)").
+const (
+	DefaultSessionIdle      = 15 * time.Minute // HIPAA automatic logoff
+	DefaultSessionAbsolute  = 12 * time.Hour
+	DefaultSessionCheck     = 15 * time.Second // how often an open agent socket re-checks its session
+	DefaultSignInFailures   = 5                // wrong passwords in a row before a lock …
+	DefaultSignInLock       = 15 * time.Minute // … of this long
+	DefaultAgentReadLimit   = 32 << 10         // bytes per agent frame
+	DefaultAgentRateFrames  = 60               // agent frames per DefaultAgentRateWindow …
+	DefaultAgentRateWindow  = 10 * time.Second
+	DefaultAgentRateBurst   = 30 // … with bursts of up to this many
+	sessionTouchEvery       = 30 * time.Second
+	agentSendBuffer         = 256 // frames queued for one agent console
+	consoleRequestBodyLimit = 64 << 10
+)
+
+// ConsoleConfig tunes the agent console. Zero values take the defaults
+// above.
+type ConsoleConfig struct {
+	SessionIdle     time.Duration // a session unused this long ends
+	SessionAbsolute time.Duration // a session ends this long after sign-in, used or not
+	SessionCheck    time.Duration // how often open sockets re-check their session
+	SignInFailures  int           // wrong passwords before the account locks
+	SignInLock      time.Duration // how long it stays locked
+	ReadLimit       int64         // largest agent frame in bytes
+	RateFrames      int           // agent frames allowed per RateWindow
+	RateWindow      time.Duration //
+	RateBurst       int           // agent frames allowed at once
+}
+
+func (c ConsoleConfig) withDefaults() ConsoleConfig {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.SessionIdle, DefaultSessionIdle)
+	def(&c.SessionAbsolute, DefaultSessionAbsolute)
+	def(&c.SessionCheck, DefaultSessionCheck)
+	def(&c.SignInLock, DefaultSignInLock)
+	def(&c.RateWindow, DefaultAgentRateWindow)
+	if c.SignInFailures <= 0 {
+		c.SignInFailures = DefaultSignInFailures
+	}
+	if c.ReadLimit <= 0 {
+		c.ReadLimit = DefaultAgentReadLimit
+	}
+	if c.RateFrames <= 0 {
+		c.RateFrames = DefaultAgentRateFrames
+	}
+	if c.RateBurst <= 0 {
+		c.RateBurst = DefaultAgentRateBurst
+	}
+	return c
+}
+
+// Desk is the engine's human side as the agent console needs it
+// (bot.Engine implements it). Failures are *bot.Error codes: ECONFLICT,
+// ENOTFOUND, EUNAUTHORIZED, EINVALID.
+type Desk interface {
+	// AttachAgent sends c the queue, then a conversation view of every
+	// chat the agent holds; events follow.
+	AttachAgent(ctx context.Context, a bot.AgentInfo, c bot.AgentClient) error
+	// DetachAgent stops delivering to c; the agent's last connection gone
+	// starts their grace period.
+	DetachAgent(agentID string, c bot.AgentClient)
+	SetPresence(ctx context.Context, agentID string, available bool) error
+	Claim(ctx context.Context, agentID, conversationID string) error
+	AgentSay(ctx context.Context, agentID, conversationID, id, text string) error
+	AgentNote(ctx context.Context, agentID, conversationID, text string) error
+	AgentTyping(ctx context.Context, agentID, conversationID string, on bool) error
+	Transfer(ctx context.Context, agentID, conversationID, queue, toAgent, note string) error
+	ToBot(ctx context.Context, agentID, conversationID, flow string) error
+	CloseChat(ctx context.Context, agentID, conversationID string, resolution bot.Resolution) error
+	// ViewConversation returns any conversation's view, past ones too;
+	// the engine audits every view.
+	ViewConversation(ctx context.Context, agentID, conversationID string) (bot.ConversationView, error)
+}
+
+// StaffUsers finds console accounts and counts their sign-in failures.
+type StaffUsers interface {
+	User(ctx context.Context, id string) (bot.User, error)
+	UserByEmail(ctx context.Context, email string) (bot.User, error)
+	SignInFailed(ctx context.Context, id string, at time.Time, maxFailures int, lockFor time.Duration) (locked bool, err error)
+	SignInSucceeded(ctx context.Context, id string, at time.Time) error
+}
+
+// StaffSessions keeps console sessions by their token's hash.
+type StaffSessions interface {
+	CreateSession(ctx context.Context, s bot.StaffSession) error
+	StaffSession(ctx context.Context, tokenHash []byte) (bot.StaffSession, error)
+	TouchSession(ctx context.Context, tokenHash []byte, at time.Time) error
+	DeleteSession(ctx context.Context, tokenHash []byte) error
+}
+
+// CannedStore keeps the canned responses.
+type CannedStore interface {
+	CannedResponses(ctx context.Context) ([]bot.CannedResponse, error)
+	PutCannedResponse(ctx context.Context, c bot.CannedResponse) error
+	DeleteCannedResponse(ctx context.Context, shortcut string) error
+}
+
+// ConversationSearch lists past conversations.
+type ConversationSearch interface {
+	SearchConversations(ctx context.Context, f bot.ConversationFilter) ([]bot.ConversationSummary, error)
+}
+
+// Auditor appends audit events (bot.Store does).
+type Auditor interface {
+	AppendAudit(ctx context.Context, events ...bot.AuditEvent) error
+}
+
+// AgentDeps are the agent console's collaborators. Without Users and
+// Sessions the console is not served; without Desk its socket answers 503.
+type AgentDeps struct {
+	Desk     Desk
+	Users    StaffUsers
+	Sessions StaffSessions
+	Canned   CannedStore
+	Search   ConversationSearch
+	Audit    Auditor
+}
+
+// console serves /agent and /ws/agent.
+type console struct {
+	s     *Server
+	cfg   ConsoleConfig
+	deps  AgentDeps
+	pages *template.Template
+	live  *liveSessions
+	tries *signInLimiter
+	same  originPolicy // the server's own origin only
+
+	mu         sync.Mutex
+	sockets    map[*agentConn]struct{} // open agent sockets, for shutdown
+	onShutdown sync.Once
+}
+
+// agentRoutes mounts the console when its stores are configured.
+func (s *Server) agentRoutes(mux *http.ServeMux) {
+	d := s.deps.Agents
+	if d.Users == nil || d.Sessions == nil {
+		return
+	}
+	con := &console{
+		s:       s,
+		cfg:     s.cfg.Console.withDefaults(),
+		deps:    d,
+		pages:   template.Must(template.ParseFS(templateFiles, "templates/console*.html")),
+		live:    newLiveSessions(),
+		tries:   newSignInLimiter(),
+		same:    newOriginPolicy(Config{PublicURL: s.cfg.PublicURL}),
+		sockets: make(map[*agentConn]struct{}),
+	}
+	mux.HandleFunc("GET /agent/signin", con.handleSignInPage)
+	mux.HandleFunc("POST /agent/signin", con.handleSignIn)
+	mux.HandleFunc("POST /agent/signout", con.handleSignOut)
+	mux.HandleFunc("GET /agent", con.handleConsole)
+	mux.HandleFunc("GET /agent/{$}", con.handleConsole)
+	mux.HandleFunc("GET /ws/agent", con.handleAgentSocket)
+	mux.Handle("GET /agent/api/me", con.staff(con.handleMe))
+	mux.Handle("GET /agent/api/canned", con.staff(con.handleCannedList))
+	mux.Handle("POST /agent/api/canned", con.admin(con.handleCannedPut))
+	mux.Handle("DELETE /agent/api/canned", con.admin(con.handleCannedDelete))
+	mux.Handle("DELETE /agent/api/canned/{shortcut}", con.admin(con.handleCannedDelete))
+	mux.Handle("GET /agent/api/conversations", con.staff(con.handleSearch))
+}

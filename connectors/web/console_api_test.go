@@ -1,0 +1,145 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portico-chat/portico/bot"
+)
+
+// adminRoutes are every endpoint only admins may use.
+var adminRoutes = []struct{ method, path, body string }{
+	{"POST", "/agent/api/canned", `{"shortcut":"hours","title":"Hours","text":"8 to 6"}`},
+	{"DELETE", "/agent/api/canned/hours", ""},
+	{"DELETE", "/agent/api/canned?shortcut=hours", ""},
+}
+
+func TestAdminEndpointsRefuseAgents(t *testing.T) {
+	env := startConsole(t, nil)
+	agent := env.mustSignIn(t, "ana@example.org", agentPassword)
+	admin := env.mustSignIn(t, "max@example.org", adminPassword)
+	agentCSRF, adminCSRF := agent.csrf(t), admin.csrf(t)
+	for _, r := range adminRoutes {
+		t.Run(r.method+" "+r.path, func(t *testing.T) {
+			if code, body := agent.api(t, r.method, r.path, r.body, agentCSRF, env.origin); code != http.StatusForbidden {
+				t.Errorf("agent: got %d, want 403: %s", code, body)
+			}
+			code, body := admin.api(t, r.method, r.path, r.body, adminCSRF, env.origin)
+			if code == http.StatusForbidden || code == http.StatusUnauthorized {
+				t.Errorf("admin: got %d, want it allowed: %s", code, body)
+			}
+		})
+	}
+}
+
+func TestCannedResponsesAPI(t *testing.T) {
+	env := startConsole(t, nil)
+	admin := env.mustSignIn(t, "max@example.org", adminPassword)
+	agent := env.mustSignIn(t, "ana@example.org", agentPassword)
+	csrf := admin.csrf(t)
+	tests := []struct {
+		name, body string
+		want       int
+	}{
+		{"saved", `{"shortcut":"/Hours","title":"Opening hours","text":"We are open 8 to 6."}`, http.StatusOK},
+		{"replaced", `{"shortcut":"hours","title":"Opening hours","text":"We are open 8 to 8."}`, http.StatusOK},
+		{"second", `{"shortcut":"bye","title":"Goodbye","text":"Thanks for chatting with us."}`, http.StatusOK},
+		{"bad shortcut", `{"shortcut":"no spaces","title":"x","text":"y"}`, http.StatusBadRequest},
+		{"no title", `{"shortcut":"x","title":"","text":"y"}`, http.StatusBadRequest},
+		{"no text", `{"shortcut":"x","title":"x","text":" "}`, http.StatusBadRequest},
+		{"not json", `shortcut=x`, http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		if code, body := admin.api(t, "POST", "/agent/api/canned", tt.body, csrf, env.origin); code != tt.want {
+			t.Errorf("%s: got %d, want %d: %s", tt.name, code, tt.want, body)
+		}
+	}
+	code, body := agent.api(t, "GET", "/agent/api/canned", "", "", "")
+	if code != http.StatusOK {
+		t.Fatalf("agent lists canned: got %d", code)
+	}
+	var list struct{ Items []cannedJSON }
+	json.Unmarshal([]byte(body), &list)
+	if len(list.Items) != 2 || list.Items[0].Shortcut != "bye" || list.Items[1].Text != "We are open 8 to 8." {
+		t.Errorf("got %+v, want bye and the replaced hours", list.Items)
+	}
+	if code, _ := admin.api(t, "DELETE", "/agent/api/canned/bye", "", csrf, env.origin); code != http.StatusNoContent {
+		t.Errorf("delete: got %d, want 204", code)
+	}
+	if code, _ := admin.api(t, "DELETE", "/agent/api/canned/bye", "", csrf, env.origin); code != http.StatusNotFound {
+		t.Errorf("delete again: got %d, want 404", code)
+	}
+	if got := strings.Join(env.auditTypes(t), " "); !strings.Contains(got, "canned.saved/ok/hours") || !strings.Contains(got, "canned.deleted/ok/bye") {
+		t.Errorf("audit %s lacks the canned changes", got)
+	}
+}
+
+func TestMe(t *testing.T) {
+	env := startConsole(t, nil)
+	b := env.mustSignIn(t, "ana@example.org", agentPassword)
+	code, body := b.api(t, "GET", "/agent/api/me", "", "", "")
+	var me meJSON
+	if err := json.Unmarshal([]byte(body), &me); err != nil || code != http.StatusOK {
+		t.Fatalf("got %d %s", code, body)
+	}
+	if me.ID != env.agent.ID || me.Name != "Ana" || me.Role != "agent" || me.Capacity != bot.DefaultCapacity || me.IdleS != 900 {
+		t.Errorf("got %+v", me)
+	}
+	if strings.Contains(body, "password") || strings.Contains(body, "argon2") {
+		t.Errorf("me leaks the password hash: %s", body)
+	}
+}
+
+func TestPastConversationSearch(t *testing.T) {
+	env := startConsole(t, nil)
+	ctx := t.Context()
+	day := time.Date(2026, 2, 10, 0, 0, 0, 0, time.UTC)
+	for i, q := range []string{"portal-support", "billing", "portal-support"} {
+		at := day.Add(time.Duration(i) * 24 * time.Hour)
+		c := &bot.Conversation{ID: "c" + string(rune('1'+i)), Status: bot.StatusClosed, Resolution: bot.Resolved,
+			Queue: q, Flow: "reset_password", Reason: "patient_request", Locale: "en", CreatedAt: at, UpdatedAt: at}
+		if err := env.db.CreateConversation(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := env.mustSignIn(t, "ana@example.org", agentPassword)
+	tests := []struct {
+		query string
+		want  string
+		code  int
+	}{
+		{"", "c3 c2 c1", 200},
+		{"?queue=portal-support", "c3 c1", 200},
+		{"?from=2026-02-11&to=2026-02-11", "c2", 200},
+		{"?from=2026-02-11", "c3 c2", 200},
+		{"?resolution=unresolved", "", 200},
+		{"?from=yesterday", "", 400},
+		{"?page=0", "", 400},
+		{"?page=2", "", 200},
+	}
+	for _, tt := range tests {
+		code, body := b.api(t, "GET", "/agent/api/conversations"+tt.query, "", "", "")
+		if code != tt.code {
+			t.Errorf("%s: got %d, want %d: %s", tt.query, code, tt.code, body)
+			continue
+		}
+		if code != 200 {
+			continue
+		}
+		var res struct {
+			Items []summaryJSON
+			More  bool
+		}
+		json.Unmarshal([]byte(body), &res)
+		var ids []string
+		for _, it := range res.Items {
+			ids = append(ids, it.Conversation)
+		}
+		if strings.Join(ids, " ") != tt.want {
+			t.Errorf("%s: got %v, want %s", tt.query, ids, tt.want)
+		}
+	}
+}

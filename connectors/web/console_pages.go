@@ -1,0 +1,167 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+)
+
+// consolePage is what the console templates get.
+type consolePage struct {
+	Title string
+	Error string
+	Email string // kept in the sign-in form after a failure
+	CSRF  string // the sign-in form's, or the session's
+	Name  string
+	Role  string
+	Admin bool
+}
+
+// render writes a console page with status.
+func (con *console) render(w http.ResponseWriter, status int, name string, data consolePage) {
+	var buf bytes.Buffer
+	if err := con.pages.ExecuteTemplate(&buf, name, data); err != nil {
+		con.s.log.Error().Err(err).Str("page", name).Msg("render console page")
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	buf.WriteTo(w)
+}
+
+// handleSignInPage serves the sign-in form, with a fresh CSRF token in a
+// cookie and in the form (double submit); signed-in users go to /agent.
+func (con *console) handleSignInPage(w http.ResponseWriter, r *http.Request) {
+	if ss, _ := con.currentSession(r); ss != nil {
+		http.Redirect(w, r, "/agent", http.StatusSeeOther)
+		return
+	}
+	con.signInForm(w, http.StatusOK, "", "")
+}
+
+func (con *console) signInForm(w http.ResponseWriter, status int, email, problem string) {
+	token := newToken()
+	http.SetCookie(w, con.signInCookie(token))
+	con.render(w, status, "console_signin.html", consolePage{
+		Title: "Sign in · Portico console", Error: problem, Email: email, CSRF: token,
+	})
+}
+
+// handleSignIn checks the form and starts a session. Every failure,
+// whatever its cause, looks the same to the person signing in.
+func (con *console) handleSignIn(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, consoleRequestBodyLimit)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "Bad form.", http.StatusBadRequest)
+		return
+	}
+	if !con.same.allow(r) {
+		http.Error(w, "Cross-origin request refused.", http.StatusForbidden)
+		return
+	}
+	c, _ := r.Cookie(con.signInCookie("").Name)
+	if c == nil || !sameToken(c.Value, r.PostForm.Get(csrfField)) {
+		con.signInForm(w, http.StatusForbidden, "", textConsoleFormExpired)
+		return
+	}
+	email, password := normEmail(r.PostForm.Get("email")), r.PostForm.Get("password")
+	if !con.tries.allow(con.s.ips.of(r), con.s.now()) {
+		w.Header().Set("Retry-After", "60")
+		con.signInForm(w, http.StatusTooManyRequests, email, textConsoleSignInLimited)
+		return
+	}
+	if email == "" || password == "" || len(email) > maxEmailLen || len(password) > maxPasswordLen {
+		con.audit(r.Context(), r, auditSignIn, "unknown", "failed", "malformed")
+		con.signInForm(w, http.StatusUnauthorized, clipEmail(email), textConsoleSignInFailed)
+		return
+	}
+	u, outcome, err := con.authenticate(r.Context(), email, password)
+	if err != nil {
+		con.s.log.Error().Err(err).Msg("console sign-in")
+		con.signInForm(w, http.StatusInternalServerError, email, "Something went wrong on our side. Please try again.")
+		return
+	}
+	who := "unknown"
+	if u.ID != "" {
+		who = actor(u)
+	}
+	if outcome != "ok" {
+		// The audit says why; the person signing in is not told.
+		con.audit(r.Context(), r, auditSignIn, who, "failed", outcome)
+		con.signInForm(w, http.StatusUnauthorized, email, textConsoleSignInFailed)
+		return
+	}
+	if err := con.startSession(w, r, u); err != nil {
+		con.s.log.Error().Err(err).Msg("start console session")
+		con.signInForm(w, http.StatusInternalServerError, email, "Something went wrong on our side. Please try again.")
+		return
+	}
+	con.audit(r.Context(), r, auditSignIn, who, "ok", "")
+	http.SetCookie(w, &http.Cookie{Name: c.Name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: con.secure(), SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, "/agent", http.StatusSeeOther)
+}
+
+// handleSignOut ends the session and closes its sockets with 1008. It
+// needs the server's own Origin and the session's CSRF token.
+func (con *console) handleSignOut(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, consoleRequestBodyLimit)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "Bad form.", http.StatusBadRequest)
+		return
+	}
+	if !con.same.allow(r) {
+		http.Error(w, "Cross-origin request refused.", http.StatusForbidden)
+		return
+	}
+	ss, err := con.currentSession(r)
+	if err != nil {
+		con.s.log.Error().Err(err).Msg("console session")
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	if ss == nil {
+		http.SetCookie(w, con.clearCookie())
+		http.Redirect(w, r, "/agent/signin", http.StatusSeeOther)
+		return
+	}
+	got := r.PostForm.Get(csrfField)
+	if got == "" {
+		got = r.Header.Get(csrfHeader)
+	}
+	if !validCSRF(ss.token, got) {
+		http.Error(w, "Missing or wrong CSRF token; reload the page.", http.StatusForbidden)
+		return
+	}
+	con.endSession(r.Context(), r, ss.hash, ss.user, "ok")
+	http.SetCookie(w, con.clearCookie())
+	http.Redirect(w, r, "/agent/signin", http.StatusSeeOther)
+}
+
+// handleConsole serves the console, or sends the browser to sign in.
+func (con *console) handleConsole(w http.ResponseWriter, r *http.Request) {
+	ss, err := con.currentSession(r)
+	if err != nil {
+		con.s.log.Error().Err(err).Msg("console session")
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	if ss == nil {
+		http.Redirect(w, r, "/agent/signin", http.StatusSeeOther)
+		return
+	}
+	con.touch(r.Context(), ss)
+	con.render(w, http.StatusOK, "console.html", consolePage{
+		Title: "Portico console", CSRF: csrfToken(ss.token), Name: ss.user.Name, Role: ss.user.Role,
+		Admin: ss.user.Role == "admin",
+	})
+}
+
+// clipEmail keeps an overlong email out of the re-rendered form.
+func clipEmail(s string) string {
+	if len(s) > maxEmailLen {
+		return ""
+	}
+	return strings.TrimSpace(s)
+}

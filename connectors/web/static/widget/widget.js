@@ -1,0 +1,843 @@
+// Portico patient chat widget: one script tag on any page of a portal.
+//
+//   <script src="https://portico.example.org/widget.js" data-portico-title="…"
+//           data-portico-color="#0b5cad" data-portico-locale="auto" async></script>
+//
+// Plain modern JavaScript, no dependencies, no build step; docs/widget.md
+// describes the tag, the JS API (window.Portico) and the events. It speaks
+// the patient protocol (docs/protocol.md) over wss://<portico>/ws.
+(function () {
+  'use strict';
+  if (window.Portico && window.Portico.version) { return; } // the tag is on the page twice
+
+  var VERSION = '1';
+  var SUBPROTOCOL = 'portico.v1';
+  var STORE_KEY = 'portico.v1';          // sessionStorage only: {resume, lastSeq, open}
+  var BACKOFF_MIN_MS = 500;
+  var BACKOFF_MAX_MS = 30000;
+  var REFUSED_AFTER = 2;                 // failed handshakes before a refusal is believed
+  var SEEN_DELAY_MS = 2000;              // seen frames are batched
+  var TYPING_IDLE_MS = 4000;             // typing{on:false} after this much quiet
+  var TYPING_RESERVE = 4;                // tokens kept for says: typing never starves them
+  // The server allows 20 frames per 10 s with bursts of 10 (docs/protocol.md §5);
+  // the client keeps under it with a little margin so nothing it sends is dropped.
+  var RATE_BURST = 9;
+  var RATE_PER_MS = 1.8 / 1000;
+  var MAX_TEXT = 2000;
+  var DEFAULT_COLOR = '#0b5cad';
+
+  var STRINGS = {
+    en: {
+      title: 'Help with your account',
+      greeting: 'Hi! We can help you set up your account, reset your password or find your username.',
+      open: 'Open chat: {title}', minimize: 'Minimize chat', end: 'End chat',
+      log: 'Conversation', you: 'You', bot: 'Assistant', agent: 'Agent', system: 'Notice',
+      message: 'Your message', answer: 'Your answer', send: 'Send', replies: 'Suggested answers',
+      show: 'Show', hide: 'Hide', showPassword: 'Show password', hidePassword: 'Hide password',
+      format: 'Format: {hint}', secretHint: 'Never shown in the chat.',
+      connecting: 'Connecting…', offline: 'You are offline. Messages you send now will be delivered when the connection is back.',
+      restarting: 'The chat service is restarting. Reconnecting…',
+      unreachable: 'We cannot reach the chat right now. We keep trying.',
+      refused: 'Chat is not available on this website. Please contact the clinic by phone.',
+      stBot: 'Automated assistant', stQueued: 'Waiting for a person…', stNext: 'You are next in line',
+      stPos: 'You are number {n} in line', minute: 'about 1 minute', minutes: 'about {n} minutes',
+      stAgent: 'You are chatting with {name}', someone: 'a member of our team', stClosed: 'Chat ended',
+      ended: 'This chat has ended.', again: 'Start a new chat',
+      typing: '{who} is typing', sending: 'Sending…', queued: 'Not sent yet: will be sent when the connection is back',
+      empty: 'Please type an answer first.', badEmail: 'That does not look like an email address, like name@example.com.',
+      badOTP: 'The code has 6 numbers.', unread: 'new message', unreads: 'new messages',
+      went: 'Something went wrong. Please try again.'
+    },
+    es: {
+      title: 'Ayuda con su cuenta',
+      greeting: '¡Hola! Le ayudamos a activar su cuenta, cambiar su contraseña o recuperar su usuario.',
+      open: 'Abrir el chat: {title}', minimize: 'Minimizar el chat', end: 'Terminar el chat',
+      log: 'Conversación', you: 'Usted', bot: 'Asistente', agent: 'Agente', system: 'Aviso',
+      message: 'Su mensaje', answer: 'Su respuesta', send: 'Enviar', replies: 'Respuestas sugeridas',
+      show: 'Mostrar', hide: 'Ocultar', showPassword: 'Mostrar la contraseña', hidePassword: 'Ocultar la contraseña',
+      format: 'Formato: {hint}', secretHint: 'Nunca se muestra en el chat.',
+      connecting: 'Conectando…', offline: 'Sin conexión. Los mensajes que envíe ahora se entregarán cuando vuelva la conexión.',
+      restarting: 'El servicio de chat se está reiniciando. Volviendo a conectar…',
+      unreachable: 'No podemos conectar con el chat en este momento. Seguimos intentándolo.',
+      refused: 'El chat no está disponible en este sitio web. Por favor, llame a la clínica.',
+      stBot: 'Asistente automático', stQueued: 'Esperando a una persona…', stNext: 'Usted es el siguiente en la fila',
+      stPos: 'Usted es el número {n} en la fila', minute: 'aproximadamente 1 minuto', minutes: 'aproximadamente {n} minutos',
+      stAgent: 'Está conversando con {name}', someone: 'una persona de nuestro equipo', stClosed: 'Chat terminado',
+      ended: 'Este chat ha terminado.', again: 'Empezar un chat nuevo',
+      typing: '{who} está escribiendo', sending: 'Enviando…', queued: 'Aún no enviado: se enviará cuando vuelva la conexión',
+      empty: 'Primero escriba una respuesta.', badEmail: 'Eso no parece un correo electrónico, como nombre@ejemplo.com.',
+      badOTP: 'El código tiene 6 números.', unread: 'mensaje nuevo', unreads: 'mensajes nuevos',
+      went: 'Algo salió mal. Intente de nuevo.'
+    }
+  };
+
+  // ---- where we come from, and the page's settings ----------------------
+
+  var script = document.currentScript ||
+    document.querySelector('script[src$="/widget.js"],script[src*="/widget.js?"]');
+  var ORIGIN = new URL(script ? script.src : '/', location.href).origin;
+  var data = script ? script.dataset : {};
+
+  function pickLocale(want) {
+    var l = want && want !== 'auto' ? want : (document.documentElement.lang || navigator.language || 'en');
+    return /^es(-|$)/i.test(l) ? 'es' : 'en';
+  }
+  var locale = pickLocale(data.porticoLocale);
+  var S = STRINGS[locale];
+
+  function t(key, args) {
+    return S[key].replace(/\{(\w+)\}/g, function (_, k) { return args && args[k] != null ? args[k] : ''; });
+  }
+
+  // ---- colors: WCAG 2.1 contrast --------------------------------------
+
+  function parseColor(s) {
+    var m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(String(s || '').trim());
+    if (!m) { return null; }
+    var h = m[1].length === 3 ? m[1].replace(/./g, '$&$&') : m[1];
+    return [0, 2, 4].map(function (i) { return parseInt(h.slice(i, i + 2), 16); });
+  }
+  function toHex(rgb) {
+    return '#' + rgb.map(function (c) { return ('0' + c.toString(16)).slice(-2); }).join('');
+  }
+  function luminance(rgb) {
+    var c = rgb.map(function (v) {
+      v /= 255;
+      return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  }
+  function contrast(a, b) {
+    var x = luminance(a), y = luminance(b);
+    return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+  }
+  // theme picks the text color on the accent (white when it reads, else the
+  // better of black and white: one of them always reaches 4.5:1) and an
+  // "ink" shade of the accent dark enough for text and borders on white.
+  function theme(color) {
+    var accent = parseColor(color) || parseColor(DEFAULT_COLOR);
+    var white = [255, 255, 255], black = [0, 0, 0];
+    var on = contrast(accent, white) >= 4.5 || contrast(accent, white) >= contrast(accent, black) ? white : black;
+    var ink = accent.slice();
+    while (contrast(ink, white) < 4.5) {
+      ink = ink.map(function (c) { return Math.floor(c * 0.92); });
+    }
+    return { accent: toHex(accent), on_accent: toHex(on), ink: toHex(ink) };
+  }
+
+  // ---- storage: this tab only ---------------------------------------------
+
+  function load() {
+    try {
+      var s = JSON.parse(sessionStorage.getItem(STORE_KEY) || '{}');
+      return { resume: typeof s.resume === 'string' ? s.resume : '', lastSeq: Number(s.lastSeq) || 0, open: !!s.open };
+    } catch (e) {
+      return { resume: '', lastSeq: 0, open: false };
+    }
+  }
+  var stored = load();
+  var state = { resume: stored.resume, lastSeq: stored.lastSeq, open: stored.open };
+  function save() {
+    try {
+      if (!state.resume && !state.open) { sessionStorage.removeItem(STORE_KEY); return; }
+      sessionStorage.setItem(STORE_KEY, JSON.stringify(state));
+    } catch (e) { /* storage off: the chat still works in this page */ }
+  }
+
+  // ---- the element and its shadow DOM ---------------------------------------
+
+  if (!customElements.get('portico-chat')) {
+    customElements.define('portico-chat', class extends HTMLElement {});
+  }
+  var host = document.createElement('portico-chat');
+  var root = host.attachShadow({ mode: 'open' });
+
+  function h(tag, attrs, kids) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === 'text') { e.textContent = attrs[k]; } else if (attrs[k] !== false) { e.setAttribute(k, attrs[k] === true ? '' : attrs[k]); }
+    });
+    (kids || []).forEach(function (k) { if (k) { e.appendChild(k); } });
+    return e;
+  }
+  var ICON = '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="currentColor" ' +
+    'd="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6a1.5 1.5 0 1 0 ' +
+    '0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z"/></svg>';
+
+  var ui = {};
+  ui.launcherText = h('span', {});
+  ui.badge = h('span', { class: 'badge', hidden: true });
+  ui.launcher = h('button', { type: 'button', class: 'launcher', 'aria-expanded': 'false', 'aria-controls': 'panel' },
+    [ui.launcherText, ui.badge]);
+  ui.launcher.insertAdjacentHTML('afterbegin', ICON);
+  ui.logo = h('img', { class: 'logo', alt: '', hidden: true });
+  ui.title = h('h2', { id: 'title' });
+  ui.status = h('p', { id: 'status', class: 'status', role: 'status' });
+  ui.end = h('button', { type: 'button', class: 'end', text: S.end });
+  ui.min = h('button', { type: 'button', class: 'min', 'aria-label': S.minimize, text: '–' });
+  ui.banner = h('p', { class: 'banner', role: 'alert', hidden: true });
+  ui.intro = h('p', { class: 'intro' });
+  ui.log = h('ol', { id: 'log', class: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': S.log, tabindex: '0' });
+  ui.typing = h('p', { class: 'typing', hidden: true });
+  ui.replies = h('div', { class: 'replies', role: 'group', 'aria-label': S.replies, hidden: true });
+  ui.again = h('button', { type: 'button', class: 'primary', text: S.again });
+  ui.ended = h('div', { class: 'ended', hidden: true }, [h('p', { text: S.ended }), ui.again]);
+  ui.label = h('label', { for: 'input', id: 'label', text: S.message });
+  ui.input = h('input', { id: 'input', name: 'message', type: 'text', autocomplete: 'off', maxlength: String(MAX_TEXT),
+    'aria-describedby': 'hint err', enterkeyhint: 'send' });
+  ui.reveal = h('button', { type: 'button', class: 'reveal', 'aria-pressed': 'false', 'aria-label': S.showPassword, text: S.show, hidden: true });
+  ui.send = h('button', { type: 'submit', class: 'primary', text: S.send });
+  ui.hint = h('p', { id: 'hint', class: 'hint' });
+  ui.err = h('p', { id: 'err', class: 'err', hidden: true });
+  ui.form = h('form', { class: 'form', novalidate: true }, [ui.label, h('div', { class: 'row' }, [ui.input, ui.reveal, ui.send]), ui.hint, ui.err]);
+  ui.panel = h('section', { id: 'panel', class: 'panel', role: 'dialog', 'aria-labelledby': 'title', 'aria-describedby': 'status', hidden: true }, [
+    h('header', { class: 'head' }, [ui.logo, h('div', { class: 'titles' }, [ui.title, ui.status]), ui.end, ui.min]),
+    ui.banner, ui.intro, ui.log, ui.typing, ui.replies, ui.ended, ui.form
+  ]);
+  root.appendChild(ui.launcher);
+  root.appendChild(ui.panel);
+
+  // ---- appearance: server config, then data-portico-* overrides --------------
+
+  var look = { title: S.title, greeting: S.greeting, color: DEFAULT_COLOR, logo_url: '', position: 'right' };
+  var originAllowed = null; // what /widget/config said about this page's origin
+
+  function applyLook() {
+    var th = theme(look.color);
+    themeSheet.replaceSync(':host{--pc-accent:' + th.accent + ';--pc-on-accent:' + th.on_accent + ';--pc-ink:' + th.ink + '}');
+    ui.title.textContent = look.title;
+    ui.launcherText.textContent = look.title;
+    launcherLabel();
+    ui.intro.textContent = look.greeting;
+    host.classList.toggle('left', look.position === 'left');
+    if (look.logo_url) {
+      ui.logo.src = new URL(look.logo_url, ORIGIN).href;
+      ui.logo.hidden = false;
+    }
+  }
+
+  function configure(cfg) {
+    cfg = cfg || {};
+    ['title', 'color', 'logo_url', 'position'].forEach(function (k) { if (cfg[k]) { look[k] = String(cfg[k]); } });
+    if (cfg.greeting && cfg.greeting[locale]) { look.greeting = String(cfg.greeting[locale]); }
+    if (typeof cfg.origin_allowed === 'boolean') { originAllowed = cfg.origin_allowed; }
+    var over = { title: data.porticoTitle, color: data.porticoColor, logo_url: data.porticoLogo,
+      position: data.porticoPosition, greeting: data.porticoGreeting };
+    Object.keys(over).forEach(function (k) { if (over[k]) { look[k] = over[k]; } });
+    applyLook();
+  }
+
+  var themeSheet = new CSSStyleSheet();
+  var ready = Promise.all([
+    fetch(ORIGIN + '/widget.css', { mode: 'cors', credentials: 'omit' }).then(function (r) { return r.text(); }),
+    fetch(ORIGIN + '/widget/config', { mode: 'cors', credentials: 'omit' })
+      .then(function (r) { return r.ok ? r.json() : {}; }).catch(function () { return {}; })
+  ]).then(function (res) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(res[0]);
+    root.adoptedStyleSheets = [sheet, themeSheet];
+    configure(res[1]);
+  });
+
+  // ---- the conversation -------------------------------------------------------
+
+  var ws = null;
+  var connID = 0;
+  var welcomed = false;
+  var active = false;          // we hold (or are starting) a conversation
+  var status = '';
+  var shownSeq = 0;            // highest seq shown in this page
+  var historyUpTo = state.lastSeq; // replayed after a page load: not announced again
+  var pending = [];            // says not yet acked: {frame, label, li, sentOn}
+  var startFlow = '';
+  var backoff = BACKOFF_MIN_MS;
+  var failedOpens = 0;
+  var timers = {};
+  var tokens = RATE_BURST, tokensAt = Date.now();
+  var typingOn = false;
+  var seenSent = 0;
+  var unread = 0;
+  var lastHandoff = false;
+  var opener = null;
+  var hint = null;
+  var refused = false;
+
+  function later(name, fn, ms) {
+    clearTimeout(timers[name]);
+    timers[name] = setTimeout(fn, ms);
+  }
+
+  function takeToken(reserve) {
+    var now = Date.now();
+    tokens = Math.min(RATE_BURST, tokens + (now - tokensAt) * RATE_PER_MS);
+    tokensAt = now;
+    if (tokens - 1 < (reserve || 0)) { return false; }
+    tokens -= 1;
+    return true;
+  }
+  function msUntilToken() { return Math.max(50, Math.ceil((1 - tokens) / RATE_PER_MS)); }
+
+  function send(frame, reserve) {
+    if (!ws || ws.readyState !== WebSocket.OPEN || !takeToken(reserve)) { return false; }
+    ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  function newID() {
+    if (crypto.randomUUID) { return crypto.randomUUID(); }
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    return Array.prototype.map.call(b, function (x) { return ('0' + x.toString(16)).slice(-2); }).join('');
+  }
+
+  function connect() {
+    clearTimeout(timers.reconnect);
+    if (ws || !active) { return; }
+    connID++;
+    var opened = false;
+    welcomed = false;
+    if (!status) { setStatusText(S.connecting); }
+    var sock = new WebSocket(ORIGIN.replace(/^http/, 'ws') + '/ws', SUBPROTOCOL);
+    ws = sock;
+    reflect();
+    sock.onopen = function () {
+      opened = true;
+      var hello = { type: 'hello', resume: state.resume, last_seq: shownSeq, locale: locale };
+      if (!state.resume && startFlow) { hello.start = startFlow; }
+      tokens = RATE_BURST; // a new connection has a fresh budget
+      send(hello);
+    };
+    sock.onmessage = function (ev) {
+      var f;
+      try { f = JSON.parse(ev.data); } catch (e) { return; }
+      if (f && typeof f.type === 'string') { handle(f); }
+    };
+    sock.onclose = function (ev) {
+      if (ws !== sock) { return; } // replaced on purpose
+      ws = null;
+      welcomed = false;
+      typingOn = false;
+      if (!active) { return; }
+      failedOpens = opened ? 0 : failedOpens + 1;
+      if (!opened && failedOpens >= REFUSED_AFTER && originAllowed === false) {
+        // The handshake was refused (HTTP 403: this page's origin is not on
+        // the allowlist). Retrying cannot help; say so plainly.
+        active = false;
+        refused = true;
+        banner(S.refused, true);
+        setStatusText('');
+        setComposer(false);
+        reflect();
+        return;
+      }
+      reflect();
+      banner(ev.code === 1012 ? S.restarting : failedOpens >= 3 ? S.unreachable : S.offline);
+      renderPending();
+      // Exponential backoff with full jitter between half and all of it.
+      var delay = Math.round(backoff / 2 + Math.random() * backoff / 2);
+      backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
+      later('reconnect', connect, delay);
+    };
+  }
+
+  // reflect mirrors the widget's state on the element, outside the shadow
+  // root, for the host page's CSS and scripts (and tests) to observe:
+  // portico-chat[data-connection="offline"] { … }.
+  function reflect() {
+    host.setAttribute('data-connection', refused ? 'refused' : welcomed ? 'online' : ws ? 'connecting' : active ? 'offline' : 'idle');
+    host.setAttribute('data-status', status || 'none');
+    host.setAttribute('data-seq', String(shownSeq));
+    host.setAttribute('data-pending', String(pending.length));
+    host.setAttribute('data-open', String(!!state.open));
+  }
+
+  function handle(f) {
+    dispatch(f);
+    reflect();
+  }
+
+  function dispatch(f) {
+    switch (f.type) {
+      case 'welcome':
+        welcomed = true;
+        backoff = BACKOFF_MIN_MS;
+        failedOpens = 0;
+        banner('');
+        state.resume = String(f.resume || '');
+        save();
+        setStatus(f.status, f);
+        flush();
+        break;
+      case 'msg':
+        if (typeof f.seq !== 'number' || f.seq <= shownSeq) { return; }
+        shownSeq = f.seq;
+        if (f.seq > state.lastSeq) { state.lastSeq = f.seq; save(); }
+        // History replayed into a new page is not read out again.
+        if (f.seq > historyUpTo) { ui.log.removeAttribute('aria-busy'); } else { ui.log.setAttribute('aria-busy', 'true'); }
+        render(f);
+        scheduleSeen();
+        break;
+      case 'ack':
+        pending = pending.filter(function (p) {
+          if (p.frame.id !== f.id) { return true; }
+          if (p.li && p.li.parentNode) { p.li.parentNode.removeChild(p.li); }
+          return false;
+        });
+        break;
+      case 'status':
+        setStatus(f.status, f);
+        break;
+      case 'typing':
+        if (f.on) {
+          ui.typing.textContent = t('typing', { who: f.from === 'agent' ? (agentName || S.agent) : look.title });
+        }
+        ui.typing.hidden = !f.on;
+        break;
+      case 'error':
+        onError(f);
+        break;
+    }
+  }
+
+  function onError(f) {
+    if (f.code === 'expired') {
+      // The old conversation is gone; the welcome that follows starts anew.
+      state.resume = '';
+      state.lastSeq = 0;
+      shownSeq = 0;
+      historyUpTo = 0;
+      pending = [];
+      ui.log.textContent = '';
+      save();
+    }
+    if (f.code === 'rate_limited') {
+      // The server dropped a frame. Send the unacked says again, same ids,
+      // when it says we may: nothing typed is lost or processed twice.
+      pending.forEach(function (p) { p.sentOn = 0; });
+      later('flush', flush, Math.max(1, Number(f.retry_after_s) || 1) * 1000);
+      return;
+    }
+    notice(f.message || S.went);
+  }
+
+  var agentName = '';
+  function setStatus(st, f) {
+    status = st;
+    var text = S.stBot;
+    if (st === 'queued') {
+      text = S.stQueued;
+      if (f.position === 1) { text = S.stNext; } else if (f.position > 1) { text = t('stPos', { n: f.position }); }
+      if (f.position && f.wait_s > 0) {
+        var m = Math.max(1, Math.round(f.wait_s / 60));
+        text += ', ' + (m === 1 ? S.minute : t('minutes', { n: m }));
+      }
+      if (!lastHandoff) {
+        lastHandoff = true;
+        emit('portico:handoff', { position: f.position || null, wait_s: f.wait_s || null });
+      }
+    } else if (st === 'agent') {
+      agentName = f.agent || agentName;
+      text = t('stAgent', { name: agentName || S.someone });
+    } else if (st === 'closed') {
+      text = S.stClosed;
+    }
+    if (st !== 'queued') { lastHandoff = false; }
+    if (st !== 'agent') { stopTyping(false); }
+    setStatusText(text);
+    if (st === 'closed') {
+      var hadFocus = !!root.activeElement;
+      ui.typing.hidden = true;
+      ui.ended.hidden = false;
+      setComposer(false);
+      clearReplies();
+      if (hadFocus) { ui.again.focus(); } // the field it was in is gone
+      // A closed chat is not resumed on the next page: drop the token.
+      var resume = state.resume;
+      state.resume = '';
+      save();
+      state.resume = resume;
+      if (f.type === 'status') {
+        // Nothing follows a closing status: hang up instead of resuming a closed chat.
+        active = false;
+        clearTimeout(timers.reconnect);
+        if (ws) { var s = ws; ws = null; s.close(1000); }
+        if (f.resolution === 'resolved') { emit('portico:resolved', { resolution: 'resolved' }); }
+      }
+    } else {
+      ui.ended.hidden = true;
+      setComposer(true);
+    }
+  }
+
+  function setStatusText(text) { ui.status.textContent = text; }
+
+  function banner(text, isError) {
+    ui.banner.textContent = text;
+    ui.banner.hidden = !text;
+    ui.banner.classList.toggle('error', !!isError);
+  }
+
+  function setComposer(on) {
+    ui.form.hidden = !on;
+  }
+
+  // ---- rendering --------------------------------------------------------------
+
+  var timeFmt = new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' });
+
+  function bubble(from, who, text, at, cls) {
+    var meta = h('p', { class: 'meta' }, [h('span', { class: 'who', text: who })]);
+    if (at) {
+      var d = new Date(at);
+      if (!isNaN(d)) { meta.appendChild(h('time', { datetime: d.toISOString(), text: timeFmt.format(d) })); }
+    }
+    var li = h('li', { class: 'from-' + from + (cls ? ' ' + cls : '') }, [meta, h('p', { class: 'bubble', text: text })]);
+    var before = ui.log.querySelector('.pending');
+    ui.log.insertBefore(li, before); // pending says stay last until acked
+    ui.log.scrollTop = ui.log.scrollHeight;
+    return li;
+  }
+
+  function render(m) {
+    var who = { bot: look.title, agent: m.agent || agentName || S.agent, patient: S.you, system: S.system }[m.from] || '';
+    bubble(m.from, who, String(m.text || ''), m.at).setAttribute('data-seq', String(m.seq));
+    if (m.from === 'agent') { ui.typing.hidden = true; }
+    if (m.from === 'patient') {
+      clearReplies();
+    } else {
+      showReplies(m.replies || []);
+      shapeInput(m.input || null);
+    }
+    if (state.open === false && m.seq > historyUpTo && m.from !== 'patient') {
+      unread++;
+      ui.badge.textContent = String(unread);
+      ui.badge.hidden = false;
+      launcherLabel();
+    }
+  }
+
+  function notice(text) { bubble('system', S.system, text, null, 'notice'); }
+
+  function launcherLabel() { ui.launcher.setAttribute('aria-label', t('open', { title: look.title }) + badgeLabel()); }
+  function badgeLabel() { return unread ? ' (' + unread + ' ' + (unread === 1 ? S.unread : S.unreads) + ')' : ''; }
+
+  function clearReplies() {
+    ui.replies.textContent = '';
+    ui.replies.hidden = true;
+  }
+
+  function showReplies(replies) {
+    clearReplies();
+    replies.forEach(function (r) {
+      var b = h('button', { type: 'button', text: r.label, 'data-value': r.value });
+      b.addEventListener('click', function () { say(null, r.value, r.label); ui.input.focus(); });
+      ui.replies.appendChild(b);
+    });
+    ui.replies.hidden = replies.length === 0;
+  }
+
+  // shapeInput follows the input hint (docs/protocol.md, "The input hint") so
+  // that keyboards, password managers and screen readers treat the field right.
+  function shapeInput(hnt) {
+    hint = hnt;
+    var i = ui.input;
+    var kind = hnt ? hnt.kind : '';
+    ['inputmode', 'autocapitalize', 'spellcheck', 'pattern'].forEach(function (a) { i.removeAttribute(a); });
+    i.value = '';
+    i.type = 'text';
+    i.setAttribute('data-slot', (hnt && hnt.slot) || '');
+    i.autocomplete = (hnt && hnt.autocomplete) || 'off';
+    ui.label.textContent = hnt ? S.answer : S.message;
+    ui.hint.textContent = hnt && hnt.hint ? t('format', { hint: hnt.hint }) : '';
+    ui.reveal.hidden = kind !== 'secret';
+    setReveal(false);
+    clearError();
+    switch (kind) {
+      case 'secret':
+        i.type = 'password';
+        if (!hnt.autocomplete || hnt.autocomplete === 'off') { i.autocomplete = 'new-password'; }
+        ui.hint.textContent = S.secretHint;
+        break;
+      case 'code':
+        if (i.autocomplete === 'off') {
+          // An activation code: letters and numbers, typed as printed.
+          i.setAttribute('autocapitalize', 'characters');
+          i.setAttribute('spellcheck', 'false');
+        } else {
+          i.setAttribute('inputmode', 'numeric');
+          i.autocomplete = 'one-time-code';
+        }
+        break;
+      case 'date':
+        i.setAttribute('inputmode', 'text'); // people type slashes; the server reads what they type
+        break;
+      case 'email':
+        i.type = 'email';
+        i.setAttribute('autocapitalize', 'none');
+        i.setAttribute('spellcheck', 'false');
+        break;
+      case 'tel':
+        i.type = 'tel';
+        break;
+    }
+    if (hnt && (hnt.slot === 'username' || hnt.slot === 'zip')) { i.setAttribute('autocapitalize', 'none'); i.setAttribute('spellcheck', 'false'); }
+  }
+
+  function setReveal(on) {
+    if (!hint || hint.kind !== 'secret') { return; }
+    ui.input.type = on ? 'text' : 'password';
+    ui.reveal.setAttribute('aria-pressed', String(on));
+    ui.reveal.textContent = on ? S.hide : S.show;
+    ui.reveal.setAttribute('aria-label', on ? S.hidePassword : S.showPassword);
+  }
+
+  function showError(text) {
+    ui.err.textContent = text;
+    ui.err.hidden = false;
+    ui.input.setAttribute('aria-invalid', 'true');
+  }
+  function clearError() {
+    ui.err.hidden = true;
+    ui.err.textContent = '';
+    ui.input.removeAttribute('aria-invalid');
+  }
+
+  // validate catches what is plainly wrong before it is sent; the server
+  // checks everything again and re-asks in plain language.
+  function validate(text) {
+    if (!text.trim()) { return S.empty; }
+    if (hint && hint.kind === 'email' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text.trim())) { return S.badEmail; }
+    if (hint && hint.slot === 'otp' && !/^\d{6}$/.test(text.replace(/[\s-]/g, ''))) { return S.badOTP; }
+    return '';
+  }
+
+  // ---- sending --------------------------------------------------------------
+
+  function say(text, reply, label) {
+    var frame = { type: 'say', id: newID() };
+    if (text) { frame.text = text; }
+    if (reply) { frame.reply = reply; }
+    var secret = hint && hint.kind === 'secret' && text;
+    var p = { frame: frame, label: secret ? '••••••' : (label || text), li: null, sentOn: 0 };
+    pending.push(p);
+    clearReplies();
+    stopTyping(false);
+    shapeInput(null);
+    renderPending();
+    flush();
+    reflect();
+  }
+
+  // flush sends the unacked says in order, each once per connection.
+  function flush() {
+    if (!welcomed) { return; }
+    for (var i = 0; i < pending.length; i++) {
+      var p = pending[i];
+      if (p.sentOn === connID) { continue; }
+      if (!send(p.frame)) { later('flush', flush, msUntilToken()); break; }
+      p.sentOn = connID;
+    }
+    renderPending();
+  }
+
+  function renderPending() {
+    pending.forEach(function (p) {
+      var stateText = welcomed ? S.sending : S.queued;
+      if (!p.li) {
+        p.li = bubble('patient', S.you, p.label, new Date().toISOString(), 'pending');
+        p.li.setAttribute('data-id', p.frame.id);
+        p.li.firstChild.appendChild(h('span', { class: 'state' }));
+      }
+      p.li.querySelector('.state').textContent = stateText;
+    });
+  }
+
+  function scheduleSeen() {
+    if (!state.open || document.hidden) { return; }
+    later('seen', function () {
+      if (shownSeq <= seenSent) { return; }
+      if (send({ type: 'seen', seq: shownSeq }, TYPING_RESERVE)) { seenSent = shownSeq; } else { scheduleSeen(); }
+    }, SEEN_DELAY_MS);
+  }
+
+  function onTyping() {
+    clearError();
+    if (!welcomed || status !== 'agent') { return; } // the bot does not watch anyone type
+    if (!typingOn) { typingOn = send({ type: 'typing', on: true }, TYPING_RESERVE); }
+    later('typing', function () { stopTyping(true); }, TYPING_IDLE_MS);
+  }
+
+  function stopTyping(tell) {
+    clearTimeout(timers.typing);
+    if (typingOn && tell) { send({ type: 'typing', on: false }, TYPING_RESERVE); }
+    typingOn = false;
+  }
+
+  // ---- opening and closing ----------------------------------------------------
+
+  function emit(name, detail) {
+    document.dispatchEvent(new CustomEvent(name, { detail: detail || {}, bubbles: true }));
+  }
+
+  function startConversation(flow) {
+    if (ws) { var old = ws; ws = null; old.close(1000); }
+    state.resume = '';
+    state.lastSeq = 0;
+    shownSeq = 0;
+    historyUpTo = 0;
+    seenSent = 0;
+    pending = [];
+    ui.log.textContent = '';
+    clearReplies();
+    shapeInput(null);
+    ui.ended.hidden = true;
+    banner('');
+    startFlow = flow || '';
+    status = '';
+    active = true;
+    save();
+    connect();
+    reflect();
+  }
+
+  function open(opts, restoring) {
+    opts = opts || {};
+    var flow = typeof opts.flow === 'string' ? opts.flow : '';
+    var wasOpen = ui.panel.hidden === false;
+    if (!root.activeElement && document.activeElement && document.activeElement !== host && document.activeElement !== document.body) {
+      opener = document.activeElement;
+    }
+    state.open = true;
+    save();
+    ui.panel.hidden = false;
+    ui.launcher.hidden = true;
+    ui.launcher.setAttribute('aria-expanded', 'true');
+    host.classList.add('open');
+    modal();
+    unread = 0;
+    ui.badge.hidden = true;
+    applyLook();
+    // A chat in progress is never thrown away by open() ("End chat" does
+    // that); an ended one is replaced when a flow is asked for.
+    if (!refused && (status === 'closed' ? flow : !active)) { startConversation(flow); }
+    scheduleSeen();
+    reflect();
+    if (restoring) { return; } // a new page: focus stays where the page puts it
+    focusIn();
+    if (!wasOpen) { emit('portico:open', { flow: flow || null }); }
+    reflect();
+  }
+
+  function close() {
+    if (!state.open) { return; }
+    state.open = false;
+    save();
+    ui.panel.hidden = true;
+    ui.launcher.hidden = false;
+    ui.launcher.setAttribute('aria-expanded', 'false');
+    host.classList.remove('open');
+    var back = opener && opener.isConnected && !ui.launcher.contains(opener) ? opener : null;
+    opener = null;
+    (back || ui.launcher).focus();
+    reflect();
+    emit('portico:close', {});
+  }
+
+  function endChat() {
+    if (status !== 'closed' && !(welcomed && send({ type: 'bye' }))) {
+      // Not connected: the server ends the idle conversation on its own.
+      active = false;
+      clearTimeout(timers.reconnect);
+      pending = [];
+      banner('');
+      setStatus('closed', { type: 'local' });
+      reflect();
+    }
+    ui.again.focus();
+  }
+
+  function focusIn() {
+    var target = !ui.form.hidden ? ui.input : !ui.ended.hidden ? ui.again : ui.min;
+    target.focus();
+  }
+
+  var narrow = window.matchMedia('(max-width: 480px)');
+  function modal() {
+    // Full screen on a phone: a modal dialog that keeps focus inside.
+    if (narrow.matches) { ui.panel.setAttribute('aria-modal', 'true'); } else { ui.panel.removeAttribute('aria-modal'); }
+    host.setAttribute('data-modal', String(narrow.matches));
+  }
+  if (narrow.addEventListener) { narrow.addEventListener('change', modal); }
+
+  function focusables() {
+    return Array.prototype.filter.call(ui.panel.querySelectorAll('button, input, [tabindex="0"]'), function (e) {
+      return !e.disabled && e.getClientRects().length > 0;
+    });
+  }
+
+  // ---- events -----------------------------------------------------------------
+
+  ui.launcher.addEventListener('click', function () { open(); });
+  ui.min.addEventListener('click', close);
+  ui.end.addEventListener('click', endChat);
+  ui.again.addEventListener('click', function () { startConversation(''); focusIn(); });
+  ui.reveal.addEventListener('click', function () { setReveal(ui.input.type === 'password'); ui.input.focus(); });
+  ui.input.addEventListener('input', onTyping);
+  ui.form.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var text = ui.input.value;
+    var problem = validate(text);
+    if (problem) { showError(problem); return; }
+    ui.input.value = '';
+    say(text.trim() && hint && hint.kind === 'secret' ? text : text.trim(), '', '');
+    ui.input.focus();
+  });
+  ui.panel.addEventListener('keydown', function (ev) {
+    if (ev.key === 'Escape') { ev.preventDefault(); close(); return; }
+    if (ev.key === 'Tab' && ui.panel.getAttribute('aria-modal') === 'true') {
+      var f = focusables();
+      var first = f[0], last = f[f.length - 1];
+      if (ev.shiftKey && root.activeElement === first) { ev.preventDefault(); last.focus(); }
+      if (!ev.shiftKey && root.activeElement === last) { ev.preventDefault(); first.focus(); }
+    }
+  });
+  // Any element of the page with data-portico-open opens the chat, straight
+  // into the flow it names: <a href="#" data-portico-open="reset_password">.
+  document.addEventListener('click', function (ev) {
+    var a = ev.target && ev.target.closest ? ev.target.closest('[data-portico-open]') : null;
+    if (!a) { return; }
+    ev.preventDefault();
+    opener = a;
+    open({ flow: a.getAttribute('data-portico-open') });
+  });
+  window.addEventListener('online', function () {
+    if (active && !ws) { backoff = BACKOFF_MIN_MS; connect(); }
+  });
+  document.addEventListener('visibilitychange', scheduleSeen);
+
+  // ---- start ------------------------------------------------------------------
+
+  window.Portico = {
+    version: VERSION,
+    open: function (opts) { ready.then(function () { open(opts); }); },
+    close: function () { ready.then(close); },
+    theme: theme,
+    contrast: function (a, b) { return contrast(parseColor(a), parseColor(b)); }
+  };
+
+  configure({});
+  function attach() {
+    reflect();
+    document.body.appendChild(host);
+    if (state.resume) {
+      // A conversation of this tab: resume it where it was, replaying its
+      // transcript into this page.
+      active = true;
+      connect();
+    }
+    if (state.open) { open(null, true); }
+    emit('portico:ready', { version: VERSION });
+  }
+  ready.then(function () {
+    if (document.body) { attach(); } else { document.addEventListener('DOMContentLoaded', attach); }
+  });
+}());

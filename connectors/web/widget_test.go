@@ -1,0 +1,191 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestWidgetFitsItsBudget(t *testing.T) {
+	var all bytes.Buffer
+	for _, b := range WidgetFiles() {
+		all.Write(b)
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(all.Bytes())
+	zw.Close()
+	t.Logf("widget.js + widget.css: %d bytes, %d bytes gzipped (budget %d)", all.Len(), gz.Len(), WidgetBudget)
+	if gz.Len() > WidgetBudget {
+		t.Errorf("got %d bytes gzipped, want at most %d", gz.Len(), WidgetBudget)
+	}
+}
+
+func TestWidgetKeepsNothingInLocalStorage(t *testing.T) {
+	js := string(WidgetFiles()["/widget.js"])
+	if strings.Contains(js, "localStorage") || strings.Contains(js, "document.cookie") || strings.Contains(js, "indexedDB") {
+		t.Error("widget.js touches localStorage, cookies or IndexedDB: only sessionStorage (this tab) may hold the resume token")
+	}
+	if strings.Contains(js, "eval(") || strings.Contains(js, "new Function") || strings.Contains(js, "innerHTML") {
+		t.Error("widget.js uses eval, new Function or innerHTML")
+	}
+}
+
+func TestWidgetFilesArePublic(t *testing.T) {
+	s := New(Config{}, newFakeEngine(), Deps{}, discardLog())
+	for _, tt := range []struct{ path, ctype string }{
+		{"/widget.js", "text/javascript; charset=utf-8"},
+		{"/widget.css", "text/css; charset=utf-8"},
+	} {
+		t.Run(tt.path, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, tt.path, nil)
+			req.Header.Set("Origin", "https://portal.example.org")
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("got status %d, want 200", rec.Code)
+			}
+			for k, want := range map[string]string{
+				"Content-Type":                 tt.ctype,
+				"Access-Control-Allow-Origin":  "*",
+				"Cross-Origin-Resource-Policy": "cross-origin", // same-origin would block <script src> on portals
+				"Cache-Control":                widgetCache,
+				"X-Content-Type-Options":       "nosniff",
+			} {
+				if got := rec.Header().Get(k); got != want {
+					t.Errorf("got %s %q, want %q", k, got, want)
+				}
+			}
+			if got := rec.Header().Get("Access-Control-Allow-Credentials"); got != "" {
+				t.Errorf("got Access-Control-Allow-Credentials %q, want none", got)
+			}
+			etag := rec.Header().Get("ETag")
+			if len(etag) < 10 {
+				t.Fatalf("got ETag %q, want a content hash", etag)
+			}
+			req = httptest.NewRequest(http.MethodGet, tt.path, nil)
+			req.Header.Set("If-None-Match", etag)
+			rec = httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			if rec.Code != http.StatusNotModified || rec.Body.Len() != 0 {
+				t.Errorf("revalidation: got %d with %d bytes, want 304 and no body", rec.Code, rec.Body.Len())
+			}
+		})
+	}
+	// Every other response stays same-origin.
+	if got := get(s.Handler(), "/").Header().Get("Cross-Origin-Resource-Policy"); got != "same-origin" {
+		t.Errorf("/: got CORP %q, want same-origin", got)
+	}
+	if got := get(s.Handler(), "/").Header().Get("Access-Control-Allow-Origin"); got != "" {
+		t.Errorf("/: got Access-Control-Allow-Origin %q, want none", got)
+	}
+}
+
+func TestWidgetConfig(t *testing.T) {
+	w := Widget{Title: "Sample Health help", Greeting: map[string]string{"en": "Hi", "es": "Hola"},
+		Color: "#ffcc00", LogoURL: "/static/sample-health.svg", Position: "left"}
+	tests := []struct {
+		name    string
+		cfg     Config
+		origin  string // "" sends none, as a same-origin GET does
+		allowed bool
+	}{
+		{"allowlisted portal", Config{AllowedOrigins: []string{"https://portal.example.org"}, Widget: w}, "https://portal.example.org", true},
+		{"foreign page", Config{AllowedOrigins: []string{"https://portal.example.org"}, Widget: w}, "https://evil.example", false},
+		{"same origin, no Origin header", Config{Widget: w}, "", true},
+		{"same origin by public url", Config{PublicURL: "http://chat.test", Widget: w}, "", true},
+		{"demo localhost on another port", Config{Demo: true, Widget: w}, "http://127.0.0.1:8081", true},
+		{"demo, another loopback address", Config{Demo: true, Widget: w}, "http://127.0.0.2:8081", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := New(tt.cfg, newFakeEngine(), Deps{}, discardLog())
+			req := httptest.NewRequest(http.MethodGet, "http://chat.test/widget/config", nil)
+			if tt.origin != "" {
+				req.Header.Set("Origin", tt.origin)
+			}
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("got status %d, want 200", rec.Code)
+			}
+			var got widgetConfig
+			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+				t.Fatalf("%v in %s", err, rec.Body.String())
+			}
+			if got.OriginAllowed != tt.allowed {
+				t.Errorf("got origin_allowed %v, want %v", got.OriginAllowed, tt.allowed)
+			}
+			if got.Title != w.Title || got.Color != w.Color || got.LogoURL != w.LogoURL || got.Position != w.Position ||
+				got.Greeting["es"] != "Hola" || got.Version == "" {
+				t.Errorf("got %+v, want the configured appearance and a version", got)
+			}
+			for k, want := range map[string]string{
+				"Content-Type": "application/json", "Access-Control-Allow-Origin": "*",
+				"Cross-Origin-Resource-Policy": "cross-origin", "Vary": "Origin",
+			} {
+				if got := rec.Header().Get(k); got != want {
+					t.Errorf("got %s %q, want %q", k, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestWidgetSettingsValidate(t *testing.T) {
+	tests := []struct {
+		w    Widget
+		want string // "" for valid
+	}{
+		{Widget{}, ""},
+		{Widget{Color: "#0b5cad", Position: "left", LogoURL: "https://cdn.example.org/logo.png", Greeting: map[string]string{"es": "Hola"}}, ""},
+		{Widget{Color: "#FFF", LogoURL: "/static/logo.svg"}, ""},
+		{Widget{Color: "blue"}, `color "blue"`},
+		{Widget{Color: "#12345"}, `color "#12345"`},
+		{Widget{Position: "top"}, `position "top"`},
+		{Widget{LogoURL: "javascript:alert(1)"}, "logo url"},
+		{Widget{LogoURL: "logo.png"}, "logo url"},
+		{Widget{Greeting: map[string]string{"fr": "Bonjour"}}, `greeting language "fr"`},
+	}
+	for _, tt := range tests {
+		err := Config{Widget: tt.w}.Validate()
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%+v: got %v, want valid", tt.w, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%+v: got %v, want an error about %s", tt.w, err, tt.want)
+		}
+	}
+}
+
+func TestCrossOriginDemoPage(t *testing.T) {
+	s := New(Config{Demo: true}, newFakeEngine(), Deps{}, discardLog())
+	const portico = "http://localhost:8080"
+	rec := get(s.CrossOriginDemo(portico), "/")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("got status %d, want 200", rec.Code)
+	}
+	body := rec.Body.String()
+	for _, want := range []string{`<script src="` + portico + `/widget.js"`, `data-portico-open="reset_password"`, "DEMO"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	csp := rec.Header().Get("Content-Security-Policy")
+	for _, want := range []string{"script-src 'self' " + portico + ";", "connect-src 'self' " + portico + " ws://localhost:8080 wss://localhost:8080;",
+		"style-src 'self';", "frame-ancestors 'none'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %q", csp, want)
+		}
+	}
+	if rec := get(s.CrossOriginDemo(portico), "/static/portico.css"); rec.Code != http.StatusOK {
+		t.Errorf("/static/portico.css: got %d, want 200", rec.Code)
+	}
+	if rec := get(s.CrossOriginDemo(portico), "/ws"); rec.Code != http.StatusNotFound {
+		t.Errorf("/ws on the second site: got %d, want 404 (it only serves the page)", rec.Code)
+	}
+}

@@ -1,0 +1,312 @@
+package sqlite_test
+
+import (
+	"context"
+	"reflect"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/storage/sqlite"
+)
+
+// zone is the report's time zone in these tests: five hours behind UTC,
+// so a conversation's local day and hour differ from UTC's.
+var zone = time.FixedZone("UTC-5", -5*3600)
+
+// local returns a time on March 2025 in zone (the 3rd is a Monday).
+func local(day, hour, minute int) time.Time {
+	return time.Date(2025, 3, day, hour, minute, 0, 0, zone)
+}
+
+// seeder writes one conversation's history as turns committed at known times.
+type seeder struct {
+	t  *testing.T
+	db *sqlite.DB
+	c  *bot.Conversation
+}
+
+func seed(t *testing.T, db *sqlite.DB, id string, created time.Time) *seeder {
+	t.Helper()
+	c := &bot.Conversation{ID: id, Status: bot.StatusBot, Locale: "en", CreatedAt: created.UTC(), UpdatedAt: created.UTC()}
+	if err := db.CreateConversation(context.Background(), c); err != nil {
+		t.Fatalf("CreateConversation %s: %v", id, err)
+	}
+	return &seeder{t: t, db: db, c: c}
+}
+
+// commit applies a turn at a time after changing the conversation.
+func (s *seeder) commit(at time.Time, change func(c *bot.Conversation, turn *bot.Turn)) *seeder {
+	s.t.Helper()
+	c := *s.c
+	c.UpdatedAt = at.UTC()
+	turn := &bot.Turn{Conversation: &c}
+	change(&c, turn)
+	if err := s.db.Commit(context.Background(), turn); err != nil {
+		s.t.Fatalf("Commit %s: %v", s.c.ID, err)
+	}
+	s.c = &c
+	return s
+}
+
+func (s *seeder) audit(turn *bot.Turn, at time.Time, typ, outcome, detail string) {
+	turn.Audit = append(turn.Audit, bot.AuditEvent{Type: typ, At: at.UTC(), Actor: "conversation:" + s.c.ID, Outcome: outcome, Detail: detail})
+}
+
+// visit enters states of a flow, written "flow.state".
+func (s *seeder) visit(at time.Time, flow string, states ...string) *seeder {
+	return s.commit(at, func(c *bot.Conversation, turn *bot.Turn) {
+		c.Flow = flow
+		for _, st := range states {
+			c.State = st
+			turn.Visits = append(turn.Visits, bot.Visit{Flow: flow, State: st, At: at})
+		}
+	})
+}
+
+func (s *seeder) queue(at time.Time, reason string) *seeder {
+	return s.commit(at, func(c *bot.Conversation, turn *bot.Turn) {
+		c.Status, c.Queue, c.Reason, c.QueuedAt = bot.StatusQueued, "portal-support", reason, at.UTC()
+		turn.Handoff = &bot.Handoff{Queue: "portal-support", Reason: reason, At: at.UTC()}
+		s.audit(turn, at, "handoff", "queued", "portal-support "+reason)
+	})
+}
+
+func (s *seeder) assign(at time.Time) *seeder {
+	return s.commit(at, func(c *bot.Conversation, _ *bot.Turn) { c.Status, c.Agent = bot.StatusAgent, "u1" })
+}
+
+// agentClose hands the chat back to the bot, as an agent's close does
+// before the rating questions.
+func (s *seeder) agentClose(at time.Time) *seeder {
+	return s.commit(at, func(c *bot.Conversation, _ *bot.Turn) { c.Status, c.Agent = bot.StatusBot, "" })
+}
+
+func (s *seeder) rate(at time.Time, n int) *seeder {
+	return s.commit(at, func(_ *bot.Conversation, turn *bot.Turn) { s.audit(turn, at, "rating", strconv.Itoa(n), "") })
+}
+
+func (s *seeder) close(at time.Time, r bot.Resolution) *seeder {
+	return s.commit(at, func(c *bot.Conversation, turn *bot.Turn) {
+		c.Status, c.Resolution = bot.StatusClosed, r
+		s.audit(turn, at, "conversation.closed", string(r), c.Flow+"."+c.State)
+	})
+}
+
+// seedKnown writes the conversations docs/analytics.md's worked example
+// describes; the expected numbers below are computed by hand from them.
+func seedKnown(t *testing.T, db *sqlite.DB) {
+	ctx := context.Background()
+	// c1, c2: password resets the bot finished (4 and 10 minutes).
+	seed(t, db, "c1", local(3, 9, 10)).visit(local(3, 9, 10), "greeting", "welcome").
+		visit(local(3, 9, 11), "reset_password", "ask_dob", "ask_zip", "send_code", "ask_code").
+		visit(local(3, 9, 13), "reset_password", "ask_new", "done").close(local(3, 9, 14), bot.Resolved)
+	seed(t, db, "c2", local(3, 9, 30)).visit(local(3, 9, 30), "greeting", "welcome").
+		visit(local(3, 9, 31), "reset_password", "ask_dob", "ask_zip", "ask_code").
+		visit(local(3, 9, 35), "reset_password", "ask_code").close(local(3, 9, 40), bot.Resolved)
+	// c3: gave up at the date of birth.
+	seed(t, db, "c3", local(3, 14, 0)).visit(local(3, 14, 0), "greeting", "welcome").
+		visit(local(3, 14, 1), "reset_password", "ask_dob").close(local(3, 14, 35), bot.Abandoned)
+	// c4: handed off after retries; waited 3 minutes, an agent took 12
+	// minutes and resolved it, the patient rated 4.
+	seed(t, db, "c4", local(4, 10, 0)).visit(local(4, 10, 0), "greeting", "welcome").
+		visit(local(4, 10, 1), "forgot_username", "ask_dob").queue(local(4, 10, 5), "retries_exhausted").
+		assign(local(4, 10, 8)).agentClose(local(4, 10, 20)).visit(local(4, 10, 20), "rate_chat", "ask_rating").
+		rate(local(4, 10, 21), 4).close(local(4, 10, 22), bot.Resolved)
+	// c5: asked for a person from the menu; waited 10 minutes, 30 minutes
+	// with the agent, unresolved, rated 2.
+	seed(t, db, "c5", local(4, 10, 30)).visit(local(4, 10, 30), "greeting", "welcome", "to_person").
+		queue(local(4, 10, 31), "requested").assign(local(4, 10, 41)).agentClose(local(4, 11, 11)).
+		visit(local(4, 11, 11), "rate_chat", "ask_rating").rate(local(4, 11, 12), 2).close(local(4, 11, 12), bot.Unresolved)
+	// c6: still waiting in the queue.
+	seed(t, db, "c6", local(5, 10, 15)).visit(local(5, 10, 15), "greeting", "welcome").
+		visit(local(5, 10, 16), "reset_password", "ask_dob").queue(local(5, 10, 20), "requested")
+	// c7: Wednesday 23:30 here is Thursday in UTC; still at the menu.
+	seed(t, db, "c7", local(5, 23, 30)).visit(local(5, 23, 30), "greeting", "welcome")
+	// c10: an activation the bot finished in 6 minutes.
+	seed(t, db, "c10", local(5, 12, 0)).visit(local(5, 12, 0), "greeting", "welcome").
+		visit(local(5, 12, 1), "activate_account", "ask_dob", "done").close(local(5, 12, 6), bot.Resolved)
+	// c11: resolved in 25 minutes, but the patient also left a message
+	// for the team, so it is not contained.
+	seed(t, db, "c11", local(5, 13, 0)).visit(local(5, 13, 0), "greeting", "welcome").
+		visit(local(5, 13, 1), "reset_password", "ask_dob", "done").close(local(5, 13, 25), bot.Resolved)
+	if err := db.AddFollowup(ctx, bot.Followup{ID: "f1", ConversationID: "c11", Queue: "portal-support",
+		Contact: "x", Question: "y", CreatedAt: local(5, 13, 20)}); err != nil {
+		t.Fatalf("AddFollowup: %v", err)
+	}
+	// Outside the range: Sunday 23:00 here (Monday in UTC), and the
+	// range's end itself.
+	seed(t, db, "c8", local(2, 23, 0)).visit(local(2, 23, 0), "greeting", "welcome").
+		queue(local(2, 23, 1), "requested").rate(local(3, 9, 0), 1).close(local(3, 9, 0), bot.Resolved)
+	seed(t, db, "c9", local(6, 0, 0)).visit(local(6, 0, 0), "reset_password", "ask_dob").close(local(6, 0, 5), bot.Resolved)
+}
+
+func knownQuery() bot.ReportQuery {
+	return bot.ReportQuery{From: local(3, 0, 0), To: local(6, 0, 0), Location: zone}
+}
+
+func TestReportKnownConversations(t *testing.T) {
+	db := openTest(t)
+	seedKnown(t, db)
+	r, err := db.Report(context.Background(), knownQuery())
+	if err != nil {
+		t.Fatalf("Report: %v", err)
+	}
+	min := time.Minute
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"from", r.From, local(3, 0, 0).UTC()},
+		{"to", r.To, local(6, 0, 0).UTC()},
+		{"time zone", r.TimeZone, "UTC-5"},
+		{"totals", r.Totals, bot.Totals{Conversations: 9, Open: 2, Resolved: 5, Unresolved: 1, Abandoned: 1, Contained: 3, Queued: 3}},
+		{"days", r.Days, []string{"2025-03-03", "2025-03-04", "2025-03-05"}},
+		{"daily", r.Daily, []bot.DayCount{
+			{Day: "2025-03-03", Flow: "reset_password", Channel: "web", Conversations: 3},
+			{Day: "2025-03-04", Flow: "forgot_username", Channel: "web", Conversations: 1},
+			{Day: "2025-03-04", Flow: "greeting", Channel: "web", Conversations: 1},
+			{Day: "2025-03-05", Flow: "activate_account", Channel: "web", Conversations: 1},
+			{Day: "2025-03-05", Flow: "greeting", Channel: "web", Conversations: 1},
+			{Day: "2025-03-05", Flow: "reset_password", Channel: "web", Conversations: 2},
+		}},
+		{"containment", r.Containment, bot.Ratio{Count: 3, Of: 9, Rate: 3.0 / 9}},
+		{"handoff rate", r.HandoffRate, bot.Ratio{Count: 3, Of: 9, Rate: 3.0 / 9}},
+		{"handoffs by reason", r.Handoffs, []bot.ReasonRate{
+			{Reason: "requested", Ratio: bot.Ratio{Count: 2, Of: 9, Rate: 2.0 / 9}},
+			{Reason: "retries_exhausted", Ratio: bot.Ratio{Count: 1, Of: 9, Rate: 1.0 / 9}},
+		}},
+		// 4, 6, 10, 20 (c4: until the agent closed), 25 minutes.
+		{"time to resolution", r.Resolution, bot.Durations{Count: 5, Median: 10 * min, P90: 25 * min}},
+		{"queue wait", r.QueueWait, bot.Durations{Count: 2, Median: 3 * min, P90: 10 * min}},
+		{"handle time", r.HandleTime, bot.Durations{Count: 2, Median: 12 * min, P90: 30 * min}},
+		{"ratings", r.Ratings, bot.Ratings{Count: 2, Average: 3, Stars: [5]int{0, 1, 0, 1, 0}}},
+		{"funnels", r.Funnels, []bot.Funnel{
+			{Flow: "greeting", Entered: 9, Steps: []bot.FunnelStep{
+				{State: "welcome", Reached: 9, Visits: 9, Stopped: 1},
+				{State: "to_person", Reached: 1, Visits: 1},
+			}},
+			{Flow: "reset_password", Entered: 5, Steps: []bot.FunnelStep{
+				{State: "ask_dob", Reached: 5, Visits: 5, Stopped: 2, Abandoned: 1},
+				{State: "ask_code", Reached: 2, Visits: 3, Stopped: 1},
+				{State: "ask_zip", Reached: 2, Visits: 2},
+				{State: "done", Reached: 2, Visits: 2, Stopped: 2},
+				{State: "ask_new", Reached: 1, Visits: 1},
+				{State: "send_code", Reached: 1, Visits: 1},
+			}},
+			{Flow: "rate_chat", Entered: 2, Steps: []bot.FunnelStep{
+				{State: "ask_rating", Reached: 2, Visits: 2, Stopped: 2},
+			}},
+			{Flow: "activate_account", Entered: 1, Steps: []bot.FunnelStep{
+				{State: "ask_dob", Reached: 1, Visits: 1},
+				{State: "done", Reached: 1, Visits: 1, Stopped: 1},
+			}},
+			{Flow: "forgot_username", Entered: 1, Steps: []bot.FunnelStep{
+				{State: "ask_dob", Reached: 1, Visits: 1},
+			}},
+		}},
+	}
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", c.name, c.got, c.want)
+		}
+	}
+
+	// Busiest hours, in the report's zone: weekday (0 = Sunday), hour.
+	want := map[[2]int]int{{1, 9}: 2, {1, 14}: 1, {2, 10}: 2, {3, 10}: 1, {3, 12}: 1, {3, 13}: 1, {3, 23}: 1}
+	for d := range 7 {
+		for h := range 24 {
+			if got := r.Busiest.Cells[d][h]; got != want[[2]int{d, h}] {
+				t.Errorf("busiest weekday %d hour %d: got %d, want %d", d, h, got, want[[2]int{d, h}])
+			}
+		}
+	}
+	if r.Busiest.Max != 2 {
+		t.Errorf("busiest max: got %d, want 2", r.Busiest.Max)
+	}
+}
+
+func TestReportOneFlow(t *testing.T) {
+	db := openTest(t)
+	seedKnown(t, db)
+	q := knownQuery()
+	q.Flow = "reset_password"
+	r, err := db.Report(context.Background(), q)
+	if err != nil {
+		t.Fatalf("Report: %v", err)
+	}
+	min := time.Minute
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		// c1, c2, c3, c6, c11.
+		{"totals", r.Totals, bot.Totals{Conversations: 5, Open: 1, Resolved: 3, Abandoned: 1, Contained: 2, Queued: 1}},
+		{"containment", r.Containment, bot.Ratio{Count: 2, Of: 5, Rate: 0.4}},
+		{"handoffs", r.Handoffs, []bot.ReasonRate{{Reason: "requested", Ratio: bot.Ratio{Count: 1, Of: 5, Rate: 0.2}}}},
+		{"time to resolution", r.Resolution, bot.Durations{Count: 3, Median: 10 * min, P90: 25 * min}},
+		{"queue wait", r.QueueWait, bot.Durations{}},
+		{"ratings", r.Ratings, bot.Ratings{}},
+		{"funnel flows", funnelFlows(r.Funnels), []string{"greeting", "reset_password"}},
+	}
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func funnelFlows(fs []bot.Funnel) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Flow)
+	}
+	return out
+}
+
+func TestReportEmptyAndInvalidRanges(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	r, err := db.Report(ctx, bot.ReportQuery{From: local(3, 0, 0), To: local(4, 0, 0)})
+	if err != nil {
+		t.Fatalf("Report on an empty database: %v", err)
+	}
+	if r.Totals != (bot.Totals{}) || r.Containment != (bot.Ratio{}) || len(r.Daily) != 0 || r.TimeZone != "UTC" {
+		t.Errorf("empty report: got totals %+v containment %+v daily %v zone %s, want zeros in UTC",
+			r.Totals, r.Containment, r.Daily, r.TimeZone)
+	}
+	// A UTC query over the same wall-clock range has two days (05:00 UTC to 05:00 UTC).
+	if got, want := r.Days, []string{"2025-03-03", "2025-03-04"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("days: got %v, want %v", got, want)
+	}
+	for _, q := range []bot.ReportQuery{
+		{From: local(4, 0, 0), To: local(3, 0, 0)},
+		{From: local(3, 0, 0), To: local(3, 0, 0)},
+		{From: local(3, 0, 0), To: local(3, 0, 0).AddDate(2, 0, 0)},
+	} {
+		if _, err := db.Report(ctx, q); bot.ErrorCode(err) != bot.EINVALID {
+			t.Errorf("Report(%v to %v): got %v, want invalid", q.From, q.To, err)
+		}
+	}
+}
+
+func TestGauges(t *testing.T) {
+	db := openTest(t)
+	seedKnown(t, db)
+	ctx := context.Background()
+	open, err := db.OpenConversations(ctx)
+	if err != nil {
+		t.Fatalf("OpenConversations: %v", err)
+	}
+	if want := map[string]int{"bot": 1, "queued": 1}; !reflect.DeepEqual(open, want) {
+		t.Errorf("open conversations: got %v, want %v", open, want)
+	}
+	queues, err := db.QueueLengths(ctx)
+	if err != nil {
+		t.Fatalf("QueueLengths: %v", err)
+	}
+	if want := map[string]int{"portal-support": 1}; !reflect.DeepEqual(queues, want) {
+		t.Errorf("queue lengths: got %v, want %v", queues, want)
+	}
+}

@@ -1,0 +1,121 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/portico-chat/portico/bot"
+)
+
+// API tokens are kept only as the SHA-256 of the token: a copy of the
+// database gives no one a usable token.
+
+// CreateAPIToken stores a new token; its ID is made when empty.
+func (db *DB) CreateAPIToken(ctx context.Context, t *bot.APIToken) error {
+	if len(t.Hash) == 0 || t.Name == "" || len(t.Scopes) == 0 {
+		return bot.Errorf(bot.EINVALID, "a token needs a name, a hash and a scope")
+	}
+	if t.ID == "" {
+		t.ID = newID()[:12]
+	}
+	t.CreatedAt = orNow(t.CreatedAt).UTC()
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO api_tokens (id, name, token_hash, scopes, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, t.ID, t.Name, t.Hash, strings.Join(t.Scopes, " "), t.CreatedBy,
+			unixNanos(t.CreatedAt))
+		return err
+	})
+	if isUniqueViolation(err) {
+		return bot.Errorf(bot.ECONFLICT, "a token with this ID already exists")
+	}
+	if err != nil {
+		return fmt.Errorf("create API token: %w", err)
+	}
+	return nil
+}
+
+const tokenColumns = `id, name, token_hash, scopes, created_by, created_at, last_used_at, revoked_at`
+
+func scanToken(row interface{ Scan(...any) error }) (bot.APIToken, error) {
+	var t bot.APIToken
+	var scopes string
+	var created, used, revoked sql.NullInt64
+	if err := row.Scan(&t.ID, &t.Name, &t.Hash, &scopes, &t.CreatedBy, &created, &used, &revoked); err != nil {
+		return bot.APIToken{}, err
+	}
+	t.Scopes = strings.Fields(scopes)
+	t.CreatedAt, t.LastUsed, t.RevokedAt = fromNanos(created), fromNanos(used), fromNanos(revoked)
+	return t, nil
+}
+
+// APITokenByHash returns the token with this SHA-256, revoked or not, or
+// ENOTFOUND.
+func (db *DB) APITokenByHash(ctx context.Context, hash []byte) (bot.APIToken, error) {
+	t, err := scanToken(db.reader.QueryRowContext(ctx, `SELECT `+tokenColumns+`
+		FROM api_tokens WHERE token_hash = ?`, hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return bot.APIToken{}, bot.Errorf(bot.ENOTFOUND, "no such token")
+	}
+	if err != nil {
+		return bot.APIToken{}, fmt.Errorf("load API token: %w", err)
+	}
+	return t, nil
+}
+
+// APITokens lists every token, revoked ones too, oldest first.
+func (db *DB) APITokens(ctx context.Context) ([]bot.APIToken, error) {
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+tokenColumns+` FROM api_tokens
+		ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list API tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []bot.APIToken
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list API tokens: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list API tokens: %w", err)
+	}
+	return out, nil
+}
+
+// RevokeAPIToken revokes a token for good; ENOTFOUND if there is no such
+// token, and revoking twice keeps the first time.
+func (db *DB) RevokeAPIToken(ctx context.Context, id string, at time.Time) error {
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`,
+			unixNanos(orNow(at)), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return bot.Errorf(bot.ENOTFOUND, "no token %q", id)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("revoke API token: %w", err)
+	}
+	return nil
+}
+
+// TouchAPIToken records that a token was used at at.
+func (db *DB) TouchAPIToken(ctx context.Context, id string, at time.Time) error {
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, unixNanos(orNow(at)), id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("record API token use: %w", err)
+	}
+	return nil
+}
