@@ -10,9 +10,14 @@ import (
 
 // Words that work anywhere in a dialog.
 var (
-	agentWords   = []string{"agent", "human", "representative", "person", "agente", "humano", "representante", "persona"}
+	agentWords   = []string{"agent", "human", "representative", "operator", "person", "agente", "humano", "representante", "operador", "persona"}
 	restartWords = []string{"restart", "start over", "reiniciar", "empezar de nuevo"}
 )
+
+// maxCommandWords bounds how long a message may be and still count as
+// asking for a person: "I need a human" does, a long story that happens to
+// mention a person does not.
+const maxCommandWords = 10
 
 // sensitive reports whether answers to a slot must never be stored or
 // echoed: passwords, and codes that prove identity.
@@ -25,15 +30,21 @@ func command(text, reply string) string {
 	if reply == "agent" {
 		return "agent"
 	}
-	w := strings.ToLower(strings.TrimFunc(text, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }))
-	for _, a := range agentWords {
-		if w == a || w == "talk to a "+a || w == "hablar con un "+a || w == "hablar con una "+a {
-			return "agent"
-		}
-	}
+	w := fold(text)
 	for _, r := range restartWords {
 		if w == r {
 			return "restart"
+		}
+	}
+	words := strings.FieldsFunc(w, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) })
+	if len(words) == 0 || len(words) > maxCommandWords {
+		return ""
+	}
+	for _, word := range words {
+		for _, a := range agentWords {
+			if word == a || word == a+"s" {
+				return "agent"
+			}
 		}
 	}
 	return ""

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -41,43 +40,11 @@ type testApp struct {
 }
 
 // startApp runs the server with the given configuration keys on top of
-// demo mode, a database in t.TempDir() and debug logging.
+// demo mode, a database in t.TempDir() and debug logging (see runServer).
 func startApp(t *testing.T, keys map[string]string) *testApp {
 	t.Helper()
-	v := newViper(nil)
-	v.Set("demo", true)
-	v.Set("http.addr", "127.0.0.1:0")
-	v.Set("storage.sqlite.path", t.TempDir()+"/portico.db")
-	v.Set("log.level", "debug")
-	v.Set("log.format", "json")
-	for k, val := range keys {
-		v.Set(k, val)
-	}
-	cfg, err := loadConfig(v, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &syncBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	app, err := openApp(ctx, cfg, newLogger(logs, cfg))
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx, l) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server run: %v", err)
-		}
-	})
-	return &testApp{App: app, URL: "http://" + l.Addr().String(), Logs: logs}
+	s := runServer(t, keys)
+	return &testApp{App: s.App, URL: s.URL, Logs: s.Logs}
 }
 
 // patient is a test patient's connection.
