@@ -1,6 +1,9 @@
 package bot
 
 import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"slices"
 	"strings"
 	"time"
@@ -61,4 +64,23 @@ func ParseScopes(s string) ([]string, error) {
 		return nil, Errorf(EINVALID, "give at least one scope: %s", strings.Join(Scopes, ", "))
 	}
 	return out, nil
+}
+
+// apiTokenPrefix marks Portico API tokens, so secret scanners can find a
+// leaked one.
+const apiTokenPrefix = "portico_"
+
+// NewAPIToken returns a fresh token (256 bits from crypto/rand) and the
+// SHA-256 to store; the token is shown once and never stored.
+func NewAPIToken() (token string, hash []byte) {
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	token = apiTokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	return token, APITokenHash(token)
+}
+
+// APITokenHash is what the store keeps of a token.
+func APITokenHash(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
 }

@@ -54,6 +54,9 @@ type turn struct {
 	prevUpdate time.Time
 	// followupAdded is set when the turn left a message for the team.
 	followupAdded bool
+	// started is when the patient's say arrived, for the turn-latency
+	// metric; zero for turns that are not the patient's.
+	started time.Time
 }
 
 func (e *Engine) newTurn(ctx context.Context, c *Conversation, source string) *turn {

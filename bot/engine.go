@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/rs/zerolog"
 )
@@ -154,6 +155,9 @@ func (e *Engine) commit(ctx context.Context, l *live, t *turn, sender Client, sa
 	before := l.conv
 	if err := e.store.Commit(ctx, &t.out); err != nil {
 		return err
+	}
+	if !t.started.IsZero() {
+		e.metrics.TurnDone(time.Since(t.started)) // durable, not yet told: what the patient waits for
 	}
 	after := t.out.Conversation
 	l.conv = after

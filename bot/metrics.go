@@ -24,8 +24,8 @@ type Metrics interface {
 	// nothing delivered, the patient is told the same) or "refused" (the
 	// conversation asked for too many).
 	CodeIssued(channel, outcome string)
-	// Verified counts a verification attempt by method ("otp",
-	// "activation_code", …) and outcome ("ok", "failed", "expired").
+	// Verified counts a verification attempt by method ("otp" or
+	// "activation_code") and outcome ("ok", "failed", "expired").
 	Verified(method, outcome string)
 	// Locked counts a verification lockout by scope: "record",
 	// "conversation" or "ip".
@@ -49,11 +49,6 @@ func (NoMetrics) HandedOff(string, string, string) {}
 
 var _ Metrics = NoMetrics{}
 
-// timeTurn reports a patient turn's duration; defer it with the start time.
-func (e *Engine) timeTurn(start time.Time) {
-	e.metrics.TurnDone(time.Since(start))
-}
-
 // observe counts what a committed turn did. It reads the turn's audit
 // events, so the metrics count exactly what the audit log records.
 func (e *Engine) observe(t *Turn) {
@@ -74,7 +69,11 @@ func (e *Engine) observe(t *Turn) {
 			}
 			m.CodeIssued(channel, a.Outcome)
 		case "verify.attempt":
-			m.Verified(a.Detail, a.Outcome)
+			method := a.Detail
+			if strings.HasPrefix(method, "otp") {
+				method = "otp" // "otp_email", "otp_sms" on success; the channel is counted with the code
+			}
+			m.Verified(method, a.Outcome)
 		case "verify.locked", "verify.paused":
 			m.Locked(a.Detail)
 		case "handoff":

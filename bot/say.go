@@ -19,7 +19,7 @@ func (e *Engine) Say(ctx context.Context, conversationID string, c Client, s Say
 	if s.Text == "" && s.Reply == "" {
 		return Errorf(EINVALID, "say needs text or reply")
 	}
-	defer e.timeTurn(time.Now())
+	start := time.Now()
 	defer e.settleIfDirty(ctx) // runs after the unlock below
 	l := e.acquire(conversationID)
 	defer e.release(conversationID, l)
@@ -32,6 +32,7 @@ func (e *Engine) Say(ctx context.Context, conversationID string, c Client, s Say
 		return err
 	}
 	t := e.turnFor(ctx, l.conv, s)
+	t.started = start
 	err := e.commit(ctx, l, t, c, s.ID)
 	if ErrorCode(err) == ECONFLICT {
 		// Another connection committed the same say first.

@@ -41,7 +41,14 @@ type IdleResult struct {
 	AfterRSSMiB    float64    `json:"after_close_rss_mib"`
 	AfterGoroutine int        `json:"after_close_goroutines"`
 	SocketsLeft    int        `json:"sockets_left"`
-	Error          string     `json:"error,omitempty"`
+	// A second, smaller open-and-close cycle: the first close leaves the
+	// runtime's high-water structures (poll descriptors, map buckets), a
+	// leak would grow again with every cycle.
+	CycleConns      int     `json:"cycle_conns"`
+	CycleHeapMiB    float64 `json:"cycle_heap_mib"`
+	CycleGoroutines int     `json:"cycle_goroutines"`
+	CycleSockets    int     `json:"cycle_sockets_left"`
+	Error           string  `json:"error,omitempty"`
 }
 
 // idleRun opens n connections with open, measures the server's memory
@@ -91,20 +98,35 @@ func idleRun[T io.Closer](ctx context.Context, out io.Writer, target string, bas
 	r.IdleCPUPercent = round1(cpu.percent())
 
 	closeAll(conns)
+	if after, err := drained(ctx, base); err == nil {
+		r.AfterRSSMiB, r.AfterGoroutine, r.SocketsLeft = mib(after.RSSBytes), after.Goroutines, after.Sockets
+		r.AfterHeapMiB = mib(int64(after.HeapInuse))
+	}
+
+	r.CycleConns = min(n, leakCycle)
+	var o2, f2 atomic.Int64
+	closeAll(connectN(ctx, r.CycleConns, open, 0, nil, &o2, &f2))
+	if after, err := drained(ctx, base); err == nil {
+		r.CycleHeapMiB, r.CycleGoroutines, r.CycleSockets = mib(int64(after.HeapInuse)), after.Goroutines, after.Sockets
+	}
+	return r
+}
+
+// leakCycle is the size of the second open-and-close cycle.
+const leakCycle = 1000
+
+// drained waits (bounded) until the server has no socket open, then
+// returns its stats after a GC.
+func drained(ctx context.Context, base *url.URL) (ServerStats, error) {
 	deadline := time.Now().Add(drainWait)
-	var after ServerStats
 	for {
-		after, err = fetchStats(ctx, base, false)
-		if err != nil || after.Sockets == 0 || time.Now().After(deadline) || ctx.Err() != nil {
+		s, err := fetchStats(ctx, base, false)
+		if err != nil || s.Sockets == 0 || time.Now().After(deadline) || ctx.Err() != nil {
 			break
 		}
 		time.Sleep(drainPoll)
 	}
-	if after, err = fetchStats(ctx, base, true); err == nil {
-		r.AfterRSSMiB, r.AfterGoroutine, r.SocketsLeft = mib(after.RSSBytes), after.Goroutines, after.Sockets
-		r.AfterHeapMiB = mib(int64(after.HeapInuse))
-	}
-	return r
+	return fetchStats(ctx, base, true)
 }
 
 func mib(b int64) float64      { return round1(float64(b) / (1 << 20)) }

@@ -15,10 +15,12 @@ import (
 
 	"github.com/portico-chat/portico"
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/connectors/metrics"
 	"github.com/portico-chat/portico/connectors/notify"
 	"github.com/portico-chat/portico/connectors/portal"
 	"github.com/portico-chat/portico/connectors/web"
 	"github.com/portico-chat/portico/flows"
+	"github.com/portico-chat/portico/flows/flowadmin"
 	"github.com/portico-chat/portico/storage/sqlite"
 )
 
@@ -37,12 +39,17 @@ type App struct {
 	Sender *notify.Sender
 	Engine *bot.Engine
 	Web    *web.Server
+	// FlowAdmin drafts, tests and publishes flows for the admin API.
+	FlowAdmin *flowadmin.Service
 
 	// DemoSite is the cross-origin demo site's URL ("" without one); its
 	// listener is opened with the app so the portal can link to it.
 	DemoSite string
 	demoL    net.Listener
 	debugL   net.Listener // pprof and /debug/stats; nil unless debug.addr is set
+	// Metrics is nil when metrics.enabled is false (see metrics.go).
+	Metrics  *metrics.Prometheus
+	metricsL net.Listener // /metrics; nil unless metrics.addr is set
 }
 
 // openApp opens the database and wires every part.
@@ -62,6 +69,10 @@ func openApp(ctx context.Context, cfg *Config, log zerolog.Logger) (*App, error)
 		return nil, err
 	}
 	if err := a.listenDebug(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := a.listenMetrics(); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -91,7 +102,8 @@ func (a *App) wire(ctx context.Context) error {
 	if cfg.FlowsDir != "" {
 		fsys = os.DirFS(cfg.FlowsDir)
 	}
-	fl, err := bot.LoadFlows(ctx, a.DB, fsys, "system")
+	// A version an admin published wins over the file's, across restarts.
+	fl, err := bot.LoadPublishedFlows(ctx, a.DB, fsys, "system")
 	if err != nil {
 		return fmt.Errorf("load flows: %w", err)
 	}
@@ -119,6 +131,7 @@ func (a *App) wire(ctx context.Context) error {
 	cfg.Handoff.apply(&ec)
 	a.Engine = bot.NewEngine(ec, bot.Deps{
 		Store: a.DB, Codes: a.DB, Attempts: a.DB, Directory: a.Dir, Flows: fl, Kick: a.Sender.Kick, Desk: a.DB,
+		Metrics: a.newMetrics(ec),
 	}, a.log.With().Str("component", "bot").Logger())
 
 	deps := web.Deps{Ready: func(ctx context.Context) error { return a.DB.Reader().PingContext(ctx) }}
@@ -128,6 +141,11 @@ func (a *App) wire(ctx context.Context) error {
 		a.listenDemoSite()
 		deps.Stats = a.statsHandler()
 	}
+	a.FlowAdmin = flowadmin.New(flowadmin.Config{
+		Store: a.DB, Flows: fl, Files: fsys, Patients: portico.DemoPatients, Node: cfg.Node,
+		Log: a.log.With().Str("component", "flowadmin").Logger(),
+	})
+	deps.Flows = web.FlowAdminDeps{Flows: a.FlowAdmin, Tokens: a.DB}
 	deps.Agents = web.AgentDeps{Users: a.DB, Sessions: a.DB, Canned: a.DB, Search: a.DB, Audit: a.DB, Desk: a.Engine}
 	a.Web = web.New(web.Config{
 		Addr: cfg.Addr, AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL, Demo: cfg.Demo,
@@ -156,12 +174,15 @@ func (s signIn) SignIn(ctx context.Context, username, password string) error {
 // closed.
 func (a *App) Run(ctx context.Context, l net.Listener) error {
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan error, 3)
+	done := make(chan error, 4)
 	go func() { done <- a.Engine.Run(bg) }()
 	go func() { done <- a.Sender.Run(bg) }()
 	go func() { done <- a.purge(bg) }()
+	go func() { done <- a.FlowAdmin.Run(bg) }()
 	serveErr := make(chan error, 1)
+	l = a.countConnections(l)
 	go func() { serveErr <- a.Web.Serve(l) }()
+	defer a.serveMetrics()()
 	defer a.serveDemoSite(l.Addr())()
 	defer a.serveDebug()()
 
@@ -180,8 +201,11 @@ func (a *App) Run(ctx context.Context, l net.Listener) error {
 		err = fmt.Errorf("shutdown: %w", serr)
 	}
 	stop()
-	for range 3 {
+	for range 4 {
 		<-done
+	}
+	if ferr := a.FlowAdmin.Close(); ferr != nil && err == nil {
+		err = fmt.Errorf("close flow admin: %w", ferr)
 	}
 	if cerr := a.DB.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("close database: %w", cerr)

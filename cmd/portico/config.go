@@ -56,6 +56,8 @@ var defaults = map[string]any{
 	"retention.transcripts":      "2160h", // 90 days
 	"notify.dev_outbox_cap":      notify.DevOutboxCap,
 	"debug.addr":                 "",
+	"metrics.enabled":            true,
+	"metrics.addr":               "",
 	"log.level":                  "info",
 	"log.format":                 "",
 	"security.code_ttl":          "10m",
@@ -86,6 +88,8 @@ type Config struct {
 	RateBurst      int           // frames allowed at once
 	DevOutboxCap   int           // deliveries the demo's dev outbox keeps
 	DebugAddr      string        // pprof and /debug/stats listener; "" for none
+	MetricsEnabled bool          // count Prometheus metrics
+	MetricsAddr    string        // /metrics listener; "" serves none
 	Driver         string
 	SQLitePath     string
 	Demo           bool
@@ -174,6 +178,8 @@ func loadConfig(v *viper.Viper, file string) (*Config, error) {
 		RateBurst:      p.positive("http.rate_burst"),
 		DevOutboxCap:   p.positive("notify.dev_outbox_cap"),
 		DebugAddr:      p.optionalAddr("debug.addr"),
+		MetricsEnabled: p.boolean("metrics.enabled"),
+		MetricsAddr:    p.optionalAddr("metrics.addr"),
 		Driver:         p.oneOf("storage.driver", "sqlite"),
 		SQLitePath:     p.nonEmpty("storage.sqlite.path"),
 		Demo:           p.boolean("demo"),
@@ -209,6 +215,9 @@ func loadConfig(v *viper.Viper, file string) (*Config, error) {
 	c.Handoff = p.handoff(v)
 	if c.SMTP.Addr != "" && c.SMTP.From == "" {
 		p.fail("notify.email.from", "is required when notify.email.smtp.addr is set")
+	}
+	if c.MetricsAddr != "" && !c.MetricsEnabled {
+		p.fail("metrics.addr", "is set but metrics.enabled is false")
 	}
 	if c.SMS.URL != "" && (c.SMS.Account == "" || c.SMS.Token == "" || c.SMS.From == "") {
 		p.fail("notify.sms.url", "needs notify.sms.account, notify.sms.token and notify.sms.from")

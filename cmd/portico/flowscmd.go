@@ -23,6 +23,7 @@ const testsDir = "tests"
 
 func (c *cli) flowsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "flows", Short: "Validate and test flow definitions"}
+	cmd.AddCommand(c.flowsPushCmd(), c.flowsPullCmd()) // flows_remote.go
 	cmd.AddCommand(&cobra.Command{
 		Use:   "validate [DIR]",
 		Short: "Validate the flows in DIR (default: the built-in flows)",

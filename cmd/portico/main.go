@@ -58,6 +58,7 @@ func newRoot(in io.Reader, out, errw io.Writer) *cobra.Command {
 		c.flowsCmd(),
 		c.auditCmd(),
 		c.usersCmd(),
+		c.tokensCmd(),
 	)
 	return root
 }

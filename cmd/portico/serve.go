@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"net"
+	"os"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -21,6 +23,13 @@ func (c *cli) serveCmd() *cobra.Command {
 				return err
 			}
 			log := newLogger(c.err, cfg)
+			// A running password hash holds a P for tens of milliseconds;
+			// with as many Ps again as hashes may run, other patients'
+			// turns always find one (docs/performance.md, "Resets").
+			// An explicit GOMAXPROCS in the environment wins.
+			if os.Getenv("GOMAXPROCS") == "" {
+				runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + portal.HashConcurrency())
+			}
 			app, err := openApp(cmd.Context(), cfg, log)
 			if err != nil {
 				return err

@@ -35,6 +35,11 @@ const (
 // a burst of resets must not exhaust either.
 var hashSlots = make(chan struct{}, runtime.NumCPU())
 
+// HashConcurrency is how many password hashes may run at once. Each holds
+// a scheduler P while it runs, so a server gives its other goroutines
+// that many Ps more (cmd/portico serve raises GOMAXPROCS by it).
+func HashConcurrency() int { return cap(hashSlots) }
+
 // HashPassword hashes pw with argon2id and a 16-byte random salt, returning
 // a PHC string ($argon2id$v=19$m=19456,t=2,p=1$salt$hash). The password is
 // NFKC-normalised first, so the same password typed on another device

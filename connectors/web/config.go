@@ -68,7 +68,8 @@ type Deps struct {
 	// Stats reports process and storage counters for the load generator,
 	// mounted at /debug/stats in demo mode only; nil leaves it out.
 	Stats  http.Handler
-	Agents AgentDeps // the agent console (/agent, /ws/agent); see console.go
+	Agents AgentDeps     // the agent console (/agent, /ws/agent); see console.go
+	Flows  FlowAdminDeps // flow management API (/admin/api/flows…); see admin_flows.go
 	// Ready reports whether the server can take traffic (storage open,
 	// migrations applied). Nil means always ready.
 	Ready func(ctx context.Context) error

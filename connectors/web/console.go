@@ -176,4 +176,6 @@ func (s *Server) agentRoutes(mux *http.ServeMux) {
 	mux.Handle("DELETE /agent/api/canned", con.admin(con.handleCannedDelete))
 	mux.Handle("DELETE /agent/api/canned/{shortcut}", con.admin(con.handleCannedDelete))
 	mux.Handle("GET /agent/api/conversations", con.staff(con.handleSearch))
+	s.adminFlowRoutes(mux, con)
+	s.adminAnalyticsRoutes(mux, con)
 }

@@ -1,0 +1,91 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/portico-chat/portico/bot"
+)
+
+// Audit event types of API tokens.
+const (
+	auditTokenCreate = "token.create"
+	auditTokenRevoke = "token.revoke"
+	maxTokenNameLen  = 64
+)
+
+// tokenView is a token as listed: never its value or hash.
+type tokenView struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	Scopes    []string   `json:"scopes"`
+	CreatedBy string     `json:"created_by"`
+	CreatedAt time.Time  `json:"created_at"`
+	LastUsed  *time.Time `json:"last_used,omitempty"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+func viewToken(t bot.APIToken) tokenView {
+	v := tokenView{ID: t.ID, Name: t.Name, Scopes: t.Scopes, CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt}
+	if !t.LastUsed.IsZero() {
+		v.LastUsed = &t.LastUsed
+	}
+	if !t.RevokedAt.IsZero() {
+		v.RevokedAt = &t.RevokedAt
+	}
+	return v
+}
+
+func (a *flowAPI) handleTokenList(w http.ResponseWriter, r *http.Request, _ *staffSession) {
+	ts, err := a.tokens.APITokens(r.Context())
+	if err != nil {
+		a.fail(w, err, "list API tokens")
+		return
+	}
+	out := make([]tokenView, len(ts))
+	for i, t := range ts {
+		out[i] = viewToken(t)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tokens": out})
+}
+
+// handleTokenCreate makes a token and returns it once, in "token".
+func (a *flowAPI) handleTokenCreate(w http.ResponseWriter, r *http.Request, ss *staffSession) {
+	var in struct {
+		Name   string   `json:"name"`
+		Scopes []string `json:"scopes"`
+	}
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	name := strings.TrimSpace(in.Name)
+	if name == "" || utf8.RuneCountInString(name) > maxTokenNameLen {
+		writeJSONError(w, http.StatusUnprocessableEntity, bot.EINVALID, "Give the token a name of 1 to 64 characters.")
+		return
+	}
+	scopes, err := bot.ParseScopes(strings.Join(in.Scopes, ","))
+	if err != nil {
+		a.fail(w, err, "create API token")
+		return
+	}
+	token, hash := bot.NewAPIToken()
+	t := bot.APIToken{Name: name, Hash: hash, Scopes: scopes, CreatedBy: actor(ss.user), CreatedAt: a.s.now().UTC()}
+	if err := a.tokens.CreateAPIToken(r.Context(), &t); err != nil {
+		a.fail(w, err, "create API token")
+		return
+	}
+	a.con.audit(r.Context(), r, auditTokenCreate, actor(ss.user), "ok", "token="+t.ID+" scopes="+strings.Join(scopes, ","))
+	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "info": viewToken(t)})
+}
+
+func (a *flowAPI) handleTokenRevoke(w http.ResponseWriter, r *http.Request, ss *staffSession) {
+	id := r.PathValue("id")
+	if err := a.tokens.RevokeAPIToken(r.Context(), id, a.s.now()); err != nil {
+		a.fail(w, err, "revoke API token")
+		return
+	}
+	a.con.audit(r.Context(), r, auditTokenRevoke, actor(ss.user), "ok", "token="+id)
+	w.WriteHeader(http.StatusNoContent)
+}

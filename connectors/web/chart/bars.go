@@ -1,0 +1,78 @@
+package chart
+
+import "fmt"
+
+// Bars draws one vertical bar per label.
+func Bars(s Spec, labels []string, values []float64) []byte {
+	return StackedBars(s, labels, []Series{{Name: s.Title, Values: values}})
+}
+
+// StackedBars draws one bar per label made of one segment per series (for
+// example conversations per day, by flow), with a legend when there is
+// more than one series. A series shorter than labels counts as zeros.
+func StackedBars(s Spec, labels []string, series []Series) []byte {
+	c := newCanvas(s, width, height)
+	plotW := float64(width - marginLeft - marginRight)
+	plotH := float64(height - marginTop - marginBot)
+	totals := make([]float64, len(labels))
+	for _, sr := range series {
+		for i := range labels {
+			totals[i] += at(sr.Values, i)
+		}
+	}
+	top := niceMax(maxOf(totals))
+	c.axis(top, plotW, plotH)
+	slot := plotW / float64(max(1, len(labels)))
+	barW := slot * 0.7
+	for i, label := range labels {
+		x := marginLeft + slot*float64(i) + (slot-barW)/2
+		y := float64(marginTop) + plotH
+		for k, sr := range series {
+			v := at(sr.Values, i)
+			if v <= 0 {
+				continue
+			}
+			h := plotH * v / top
+			y -= h
+			name := label
+			if len(series) > 1 {
+				name = fmt.Sprintf("%s, %s", label, sr.Name)
+			}
+			c.rect("bar", x, y, barW, h, color(k), name+": "+Format(v)+s.Unit)
+		}
+		c.text(x+barW/2, float64(marginTop)+plotH+16, "middle", "label", short(label, len(labels)))
+	}
+	if len(series) > 1 {
+		names := make([]string, len(series))
+		for i, sr := range series {
+			names[i] = sr.Name
+		}
+		c.legend(names, float64(height-legendRow))
+	}
+	return c.done()
+}
+
+// at is vs[i], or 0 past its end.
+func at(vs []float64, i int) float64 {
+	if i < len(vs) {
+		return vs[i]
+	}
+	return 0
+}
+
+func maxOf(vs []float64) float64 {
+	m := 0.0
+	for _, v := range vs {
+		m = max(m, v)
+	}
+	return m
+}
+
+// short shortens a label when many share the axis: a date keeps its
+// month and day.
+func short(label string, n int) string {
+	if n > 7 && len(label) == len("2006-01-02") {
+		return label[5:]
+	}
+	return label
+}
