@@ -3,7 +3,8 @@
 # imported, `portico serve --demo` is started on a loopback port with the
 # per-IP and per-connection limits raised for load, and portico-load runs
 # every scenario against it and its own echo baselines. The report goes to
-# bench/results/<timestamp>.{md,json,svg}. Extra portico-load flags can be
+# bench/results/<timestamp>.{md,json,svg}, and a copy of it to
+# docs/bench-latest.*. Extra portico-load flags can be
 # given in BENCH_ARGS, e.g. BENCH_ARGS="-idle 1000 -dialogs-for 5s".
 set -euo pipefail
 
@@ -37,6 +38,18 @@ export PORTICO_STORAGE_SQLITE_PATH="$work/portico.db"
 export PORTICO_LOG_LEVEL=warn
 "$BIN/portico" patients import "$work/patients.csv"
 
+# Agents for the handoff scenario (portico-load's -agents, -agent-email and
+# -agent-password defaults). Chats are auto-assigned (handoff.auto_assign,
+# on by default); with capacity 5 the 20 agents hold the scenario's 100
+# patients at once, and each sends at most 25 frames, under its socket's
+# burst of 30. The password is no secret: a throwaway database on loopback.
+AGENTS=${BENCH_AGENTS:-20}
+echo "bench: $AGENTS agents"
+for i in $(seq 1 "$AGENTS"); do
+	echo "portico bench agent password" | "$BIN/portico" users add --email "bench-agent-$i@example.org" \
+		--name "Bench agent $i" --role agent --capacity 5 --password-stdin >/dev/null
+done
+
 # Load comes from 127.0.0.1-16, so the per-IP cap and the per-connection
 # frame rate (sized for one human) are raised; the dev outbox must hold a
 # code for every dialog of the run.
@@ -55,10 +68,16 @@ for _ in $(seq 1 100); do
 done
 
 # shellcheck disable=SC2086
-"$BIN/portico-load" run -url "http://127.0.0.1:$PORT" -patients "$work/patients.csv" -out "$out" ${BENCH_ARGS:-}
+"$BIN/portico-load" run -url "http://127.0.0.1:$PORT" -patients "$work/patients.csv" -agents "$AGENTS" -out "$out" ${BENCH_ARGS:-}
 
 if grep -q '"level":"error"' "$work/server.log"; then
 	echo "bench: the server logged errors:"
 	grep '"level":"error"' "$work/server.log" | head -20
 fi
-echo "bench: report in $out.md"
+# bench/results/ is not committed; docs/performance.md links the latest
+# report, copied to docs/bench-latest.{md,svg,json}.
+name=$(basename "$out")
+sed "s|($name.svg)|(bench-latest.svg)|" "$out.md" > docs/bench-latest.md
+cp "$out.svg" docs/bench-latest.svg
+cp "$out.json" docs/bench-latest.json
+echo "bench: report in $out.md (copied to docs/bench-latest.md)"

@@ -153,8 +153,9 @@ func (e *Engine) ordered() []*waiter {
 	for _, w := range d.waiting {
 		ws = append(ws, w)
 	}
+	qs := e.queues()
 	sort.Slice(ws, func(i, j int) bool {
-		pi, pj := e.cfg.Queues[ws[i].queue].Priority, e.cfg.Queues[ws[j].queue].Priority
+		pi, pj := qs[ws[i].queue].Priority, qs[ws[j].queue].Priority
 		if pi != pj {
 			return pi > pj
 		}

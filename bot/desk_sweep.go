@@ -104,7 +104,7 @@ func (e *Engine) tellPlace(ctx context.Context, conversationID string, c Client)
 // queueStatus branches on whether the queue the patient waited for is open.
 func (t *turn) queueStatus() (string, error) {
 	queue := t.conv.Slots[slotLeftQueue]
-	if q, ok := t.e.cfg.Queues[queue]; ok && !q.Hours.Open(t.now) {
+	if q, ok := t.e.queues()[queue]; ok && !q.Hours.Open(t.now) {
 		return "closed", nil
 	}
 	return "open", nil

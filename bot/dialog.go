@@ -276,7 +276,7 @@ func (t *turn) handoff(queue, reason, step string, byPatient, announce bool) {
 		reason = reason + ":" + why
 	}
 	t.conv.Queue, t.conv.Reason = queue, reason
-	if q, ok := t.e.cfg.Queues[queue]; ok && !q.Hours.Open(t.now) {
+	if q, ok := t.e.queues()[queue]; ok && !q.Hours.Open(t.now) {
 		t.audit("handoff", "closed", queue+" "+reason)
 		t.offerMessage("queue_closed", q.Describe)
 		return

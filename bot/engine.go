@@ -34,6 +34,8 @@ type Engine struct {
 
 	mu   sync.Mutex
 	live map[string]*live
+
+	queuesMu sync.RWMutex // guards cfg.Queues, which admins edit live (queues_admin.go)
 }
 
 // Deps are what the engine needs from the outside.

@@ -105,8 +105,28 @@ func (r *Report) markdown(svgName string) string {
 		}
 	}
 	if h := r.Handoff; h != nil {
-		p("\n## Handoff\n\n%d patients asked for a person (reply `agent`); %d queued. Escalation turn p50 %.2f ms, p99 %.2f ms.\n\nAgent→patient latency: %s.\n",
-			h.Patients, h.Queued, h.EscalateTurn.P50, h.EscalateTurn.P99, h.AgentSide)
+		p("\n## Handoff\n\n%d patients asked for a person (reply `agent`); %d queued. Escalation turn p50 %.2f ms, p99 %.2f ms.\n",
+			h.Patients, h.Queued, h.EscalateTurn.P50, h.EscalateTurn.P99)
+		if h.AgentToPatient == nil {
+			p("\nAgent→patient latency: %s.\n", h.AgentSide)
+		} else {
+			p("\n%s signed in over `/ws/agent` took the chats as the engine assigned them (`handoff.auto_assign`), greeted the patient, answered %d patient messages each and closed the chat: %d chats done, %d failures.\n\n",
+				h.AgentSide, h.Rounds, h.Chats, h.Failures)
+			p("| | samples | p50 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|\n")
+			row := func(name string, s *Summary) {
+				p("| %s | %d | %.2f | %.2f | %.2f | %.2f |\n", name, s.Count, s.P50, s.P95, s.P99, s.Max)
+			}
+			row("queued → agent assigned (time to claim)", h.TimeToClaim)
+			row("agent `say` sent → patient has the `msg`", h.AgentToPatient)
+			row("patient `say` sent → agent has the `msg`", h.PatientToAgent)
+			if tuned != nil {
+				p("\nAgent→patient against the tuned echo's closed-loop round trip: p50 %.1f×, p99 %.1f×.\n",
+					ratio(h.AgentToPatient.P50, tuned.Latency.P50), ratio(h.AgentToPatient.P99, tuned.Latency.P99))
+			}
+		}
+		if h.LastError != "" {
+			p("\nLast failure: `%s`\n", h.LastError)
+		}
 	}
 	if c := r.Churn; c != nil {
 		p("\n## Churn\n\n%d patients dropped their sockets (no close frame) and reconnected within %.0f s with `hello{resume, last_seq: 0}`: %d resumed, %d failures.\n\n", c.Opened, c.Within, c.Resumed, c.Failures)

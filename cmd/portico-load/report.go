@@ -172,8 +172,12 @@ func (r *Report) summary(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %-13s %-7s %s  (goal: %s)\n", t.Name, mark, t.Reached, t.Goal)
 	}
-	if r.Handoff != nil {
-		fmt.Fprintf(w, "  handoff       %d queued, escalate p99 %.2f ms; agent side %s\n", r.Handoff.Queued, r.Handoff.EscalateTurn.P99, r.Handoff.AgentSide)
+	if h := r.Handoff; h != nil {
+		fmt.Fprintf(w, "  handoff       %d queued, escalate p99 %.2f ms; agent side %s\n", h.Queued, h.EscalateTurn.P99, h.AgentSide)
+		if a := h.AgentToPatient; a != nil {
+			fmt.Fprintf(w, "                agent→patient p50 %.2f p95 %.2f p99 %.2f ms; claim p99 %.2f ms; %d chats, %d failures\n",
+				a.P50, a.P95, a.P99, h.TimeToClaim.P99, h.Chats, h.Failures)
+		}
 	}
 	if r.Churn != nil {
 		fmt.Fprintf(w, "  churn         %d of %d resumed within %.0fs: welcome p99 %.2f ms, replay p99 %.2f ms\n",

@@ -46,6 +46,7 @@ type options struct {
 	settle                     time.Duration
 	rawFor                     time.Duration
 	handoff                    int
+	agents                     agentOptions
 	churn                      int
 	churnWithin                time.Duration
 	sources                    int
@@ -74,12 +75,22 @@ func parseOptions(args []string) (options, error) {
 	fs.DurationVar(&o.settle, "settle", 8*time.Second, "resets: background measured alone for this long first")
 	fs.DurationVar(&o.rawFor, "raw-for", 3*time.Second, "resets: raw argon2id loop duration")
 	fs.IntVar(&o.handoff, "handoff", 100, "handoff: patients asking for a person")
+	fs.IntVar(&o.agents.Count, "agents", 20, "handoff: agents answering them (accounts made as bench/run.sh does; 0: the demo agent alone)")
+	fs.StringVar(&o.agents.EmailFormat, "agent-email", benchAgentEmail, "handoff: agent i's email, a fmt pattern of i (from 1)")
+	fs.StringVar(&o.agents.Password, "agent-password", benchAgentPassword, "handoff: the agents' password (the demo agent's with -agents 0)")
+	fs.IntVar(&o.agents.Rounds, "handoff-rounds", 3, "handoff: patient messages each agent answers per chat")
 	fs.IntVar(&o.churn, "churn", 2000, "churn: patients reconnecting")
 	fs.DurationVar(&o.churnWithin, "churn-within", 5*time.Second, "churn: window they reconnect in")
 	fs.IntVar(&o.sources, "sources", 16, "source addresses 127.0.0.1..N to spread connections over")
 	fs.DurationVar(&o.turnTimeout, "turn-timeout", defaultTurnTimeout, "longest wait for one answer")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if o.agents.Count == 0 && o.agents.Password == benchAgentPassword {
+		o.agents.Password = demoAgentPassword
+	}
+	if o.agents.Rounds < 1 {
+		return o, errors.New("-handoff-rounds must be at least 1")
 	}
 	for _, s := range strings.Split(scen, ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -220,7 +231,10 @@ func runCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if o.has("handoff") {
 		step("handoff")
-		r := handoffRun(ctx, stdout, e, o.handoff, pendingAgents{e})
+		if per := agentFrames(o.handoff, o.agents); per > agentFrameBudget {
+			rep.note("handoff: %d frames per agent would exceed its rate budget of %d; add agents (-agents) or lower -handoff-rounds", per, agentFrameBudget)
+		}
+		r := handoffRun(ctx, stdout, e, o.handoff, o.agents)
 		rep.Handoff = &r
 	}
 	if o.has("churn") {

@@ -85,8 +85,8 @@ func histogramSVG(title string, ss []series) string {
 		px := x(math.Log10(math.Max(float64(p99), float64(plotMinLatency))))
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s" stroke-dasharray="4 3"/>`+"\n", px, padT, px, plotH-padB, s.Color)
 		ly := padT + 4 + 16*i
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="12" height="3" fill="%s"/><text x="%d" y="%d">%s: %d samples, p99 %.2f ms (dashed)</text>`+"\n",
-			plotW-padR-330, ly+6, s.Color, plotW-padR-314, ly+10, html.EscapeString(s.Name), len(s.Samples), ms(p99))
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="12" height="3" fill="%s"/><text x="%d" y="%d" paint-order="stroke" stroke="#fff" stroke-width="3">%s: %d samples, p99 %.2f ms (dashed)</text>`+"\n",
+			padL+8, ly+6, s.Color, padL+24, ly+10, html.EscapeString(s.Name), len(s.Samples), ms(p99))
 	}
 	b.WriteString("</svg>\n")
 	return b.String()

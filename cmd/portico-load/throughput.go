@@ -13,17 +13,16 @@ import (
 
 // EchoResult is one echo baseline: idle memory and closed-loop messages.
 type EchoResult struct {
-	Name        string     `json:"name"`
-	Idle        IdleResult `json:"idle"`
-	Conns       int        `json:"conns"`
-	Seconds     float64    `json:"seconds"`
-	Messages    int64      `json:"messages"`
-	MsgsPerSec  float64    `json:"msgs_per_s"`
-	Latency     Summary    `json:"latency"`
-	ServerCPU   float64    `json:"server_cpu_percent"`
-	Error       string     `json:"error,omitempty"`
-	recorder    *recorder
-	idleSamples int
+	Name       string     `json:"name"`
+	Idle       IdleResult `json:"idle"`
+	Conns      int        `json:"conns"`
+	Seconds    float64    `json:"seconds"`
+	Messages   int64      `json:"messages"`
+	MsgsPerSec float64    `json:"msgs_per_s"`
+	Latency    Summary    `json:"latency"`
+	ServerCPU  float64    `json:"server_cpu_percent"`
+	Error      string     `json:"error,omitempty"`
+	recorder   *recorder
 }
 
 // echoThroughput runs n connections closed loop against an echo server

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -129,6 +131,9 @@ func (a *App) wire(ctx context.Context) error {
 	ec.Node, ec.PortalName, ec.PasswordMinLength = cfg.Node, cfg.PortalName, a.Dir.Policy().MinLength
 	ec.Limits.CodeTTL, ec.Limits.ConversationIdle = cfg.CodeTTL, cfg.IdleTimeout
 	cfg.Handoff.apply(&ec)
+	if err := a.storedQueues(ctx, &ec); err != nil {
+		return err
+	}
 	a.Engine = bot.NewEngine(ec, bot.Deps{
 		Store: a.DB, Codes: a.DB, Attempts: a.DB, Directory: a.Dir, Flows: fl, Kick: a.Sender.Kick, Desk: a.DB,
 		Metrics: a.newMetrics(ec),
@@ -147,6 +152,7 @@ func (a *App) wire(ctx context.Context) error {
 	})
 	deps.Flows = web.FlowAdminDeps{Flows: a.FlowAdmin, Tokens: a.DB}
 	deps.Agents = web.AgentDeps{Users: a.DB, Sessions: a.DB, Canned: a.DB, Search: a.DB, Audit: a.DB, Desk: a.Engine}
+	deps.Settings = web.SettingsDeps{Users: a.DB, Queues: a.DB, Settings: a.DB, Audit: a.DB, Live: a.Engine}
 	a.Web = web.New(web.Config{
 		Addr: cfg.Addr, AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL, Demo: cfg.Demo,
 		DemoSecondURL: a.DemoSite, Widget: cfg.Widget,
@@ -158,6 +164,26 @@ func (a *App) wire(ctx context.Context) error {
 			SignInFailures: cfg.Console.SignInFailures, SignInLock: cfg.Console.SignInLock,
 		},
 	}, a.Engine, deps, a.log.With().Str("component", "web").Logger())
+	return nil
+}
+
+// storedQueues puts the database's queues in the engine's configuration.
+// The configuration file's seed the database on the first start; from then
+// on admins edit them (/admin/settings/queues) and the database wins.
+func (a *App) storedQueues(ctx context.Context, ec *bot.Config) error {
+	specs := make([]bot.QueueSpec, 0, len(ec.Queues))
+	for _, name := range slices.Sorted(maps.Keys(ec.Queues)) {
+		specs = append(specs, bot.SpecOf(ec.Queues[name]))
+	}
+	stored, err := a.DB.SeedQueueSpecs(ctx, specs)
+	if err != nil {
+		return fmt.Errorf("queues: %w", err)
+	}
+	qs, err := bot.QueuesOf(stored)
+	if err != nil {
+		return fmt.Errorf("queues stored in the database: %w", err)
+	}
+	ec.Queues = qs
 	return nil
 }
 

@@ -6,8 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/portico-chat/portico/bot"
 )
 
 // consoleWidth and consoleHeight are the console's reference screen.
@@ -174,17 +177,43 @@ func TestHandoffInTwoBrowsers(t *testing.T) {
 		consoleUntil(`!document.getElementById('live').hidden && !document.getElementById('read-only').hidden`),
 		agentSees("patient", "I cannot sign in"),
 	)
-	events, err := srv.App.DB.AuditEvents(context.Background(), 0, 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]bool{}
-	for _, e := range events {
-		seen[e.Type+"/"+e.Outcome] = true
-	}
-	for _, want := range []string{"agent.signin/ok", "transcript.viewed/ok"} {
-		if !seen[want] {
-			t.Errorf("the audit log lacks %s", want)
+	// The console may show a chat it already holds before the server has
+	// answered its "open"; the audit row follows that answer.
+	waitAudit(t, srv.App.DB, "agent.signin/ok", "transcript.viewed/ok")
+}
+
+// waitAudit waits until every wanted type/outcome is in the audit log,
+// polling on a short tick bounded by waitLimit (nothing signals a row).
+func waitAudit(t *testing.T, db interface {
+	AuditEvents(ctx context.Context, afterSeq int64, limit int) ([]bot.AuditEvent, error)
+}, want ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		events, err := db.AuditEvents(ctx, 0, 100000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, e := range events {
+			seen[e.Type+"/"+e.Outcome] = true
+		}
+		missing := ""
+		for _, w := range want {
+			if !seen[w] {
+				missing = w
+			}
+		}
+		if missing == "" {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the audit log lacks %s", missing)
+		case <-tick.C:
 		}
 	}
 }

@@ -70,6 +70,9 @@ type Deps struct {
 	Stats  http.Handler
 	Agents AgentDeps     // the agent console (/agent, /ws/agent); see console.go
 	Flows  FlowAdminDeps // flow management API (/admin/api/flows…); see admin_flows.go
+	// Settings serves the admin settings and audit viewer (/admin/settings…,
+	// /admin/audit) and the widget's stored appearance; see admin_settings.go.
+	Settings SettingsDeps
 	// Ready reports whether the server can take traffic (storage open,
 	// migrations applied). Nil means always ready.
 	Ready func(ctx context.Context) error

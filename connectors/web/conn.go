@@ -30,8 +30,8 @@ const (
 	closeTryLater      = websocket.CloseTryAgainLater     // 1013: the client fell behind; reconnect
 )
 
-// patientConn is one patient socket. The reader goroutine (the HTTP
-// handler) owns reading. Writing is owned by a writer goroutine that runs
+// patientConn is one patient socket. The reader goroutine (servePatient)
+// owns reading. Writing is owned by a writer goroutine that runs
 // only while there is something to write (frames, a ping, the close
 // frame) and ends when the queue is empty, so an idle socket costs one
 // goroutine, not two (docs/performance.md). The engine reaches the socket
@@ -48,10 +48,10 @@ type patientConn struct {
 
 	mu        sync.Mutex
 	pending   [][]byte // frames for the writer, in order; nil while idle
-	grace     int      // replayed frames still in queue, allowed beyond limit
+	grace     int      // replayed frames still in pending, allowed beyond limit
 	writing   bool     // a writer goroutine is running; only it writes frames
 	pingDue   bool
-	welcomed  bool     // welcome is queued: events go straight to queue
+	welcomed  bool     // welcome is queued: events go straight to pending
 	held      [][]byte // events delivered before welcome (the replay, in order)
 	stopped   bool
 	closeCode int
@@ -212,7 +212,11 @@ func (c *patientConn) write(batch [][]byte, ping bool) bool {
 		if err := c.ws.WriteMessage(websocket.PingMessage, nil); err != nil {
 			return false
 		}
-		c.pinger.Reset(c.ping)
+		c.mu.Lock()
+		if !c.stopped { // a stopped socket's timer stays stopped
+			c.pinger.Reset(c.ping)
+		}
+		c.mu.Unlock()
 	}
 	return true
 }

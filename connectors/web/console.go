@@ -178,4 +178,6 @@ func (s *Server) agentRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /agent/api/conversations", con.staff(con.handleSearch))
 	s.adminFlowRoutes(mux, con)
 	s.adminAnalyticsRoutes(mux, con)
+	s.adminSettingsRoutes(mux, con)
+	s.adminPageRoutes(mux, con)
 }

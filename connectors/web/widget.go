@@ -147,7 +147,7 @@ type widgetConfig struct {
 // the same for everyone but origin_allowed, which follows the Origin
 // header (hence Vary).
 func (s *Server) handleWidgetConfig(w http.ResponseWriter, r *http.Request) {
-	c := s.cfg.Widget
+	c := s.widgetLook(r.Context()) // an admin's saved appearance, else the configuration's
 	body, err := json.Marshal(widgetConfig{
 		Title: c.Title, Greeting: c.Greeting, Color: c.Color, LogoURL: c.LogoURL, Position: c.Position,
 		OriginAllowed: s.origins.allow(withOrigin(r, s.self)),

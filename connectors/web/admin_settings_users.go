@@ -1,0 +1,292 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/connectors/portal"
+)
+
+// Limits of an account as admins edit it (the CLI's, cmd/portico/users.go).
+const (
+	maxUserNameRunes = 64
+	maxUserCapacity  = 50
+	maxUserQueues    = 50
+)
+
+// userJSON is an account as the people page shows it: never its hash.
+type userJSON struct {
+	ID          string   `json:"id"`
+	Email       string   `json:"email"`
+	Name        string   `json:"name"`
+	Role        string   `json:"role"`
+	Capacity    int      `json:"capacity"`
+	Queues      []string `json:"queues"` // empty: every queue
+	Disabled    bool     `json:"disabled"`
+	LockedUntil string   `json:"locked_until,omitempty"`
+	CreatedAt   string   `json:"created_at"`
+	UpdatedAt   string   `json:"updated_at"`
+}
+
+func (st *settings) viewUser(u bot.User) userJSON {
+	v := userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Capacity: u.Capacity,
+		Queues: nonNilStrings(u.Queues), Disabled: u.Disabled, CreatedAt: rfc3339(u.CreatedAt), UpdatedAt: rfc3339(u.UpdatedAt)}
+	if st.s.now().Before(u.LockedUntil) {
+		v.LockedUntil = rfc3339(u.LockedUntil)
+	}
+	if v.Capacity <= 0 {
+		v.Capacity = bot.DefaultCapacity
+	}
+	return v
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func (st *settings) handleUsers(w http.ResponseWriter, r *http.Request, _ *staffSession) {
+	us, err := st.deps.Users.Users(r.Context())
+	if err != nil {
+		st.fail(w, err, "list users")
+		return
+	}
+	out := make([]userJSON, len(us))
+	for i, u := range us {
+		out[i] = st.viewUser(u)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+}
+
+// userInput is the body of a create or an edit.
+type userInput struct {
+	Email    string   `json:"email"`
+	Name     string   `json:"name"`
+	Role     string   `json:"role"`
+	Capacity int      `json:"capacity"`
+	Queues   []string `json:"queues"`
+}
+
+// checkWork validates the fields an edit may change, by field.
+func checkWork(in *userInput, p map[string]string) {
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" || utf8.RuneCountInString(in.Name) > maxUserNameRunes {
+		p["name"] = "Give a display name of 1 to 64 characters; patients see it."
+	}
+	if in.Capacity < 1 || in.Capacity > maxUserCapacity {
+		p["capacity"] = "Capacity is how many chats at once: 1 to 50."
+	}
+	if len(in.Queues) > maxUserQueues {
+		p["queues"] = "At most 50 queues."
+	}
+	var qs []string
+	for _, q := range in.Queues {
+		q = strings.TrimSpace(q)
+		if q == "" {
+			continue
+		}
+		if !bot.ValidQueueName(q) {
+			p["queues"] = "Queue names are lower-case letters, digits, '.', '-' or '_'."
+		}
+		qs = append(qs, q)
+	}
+	in.Queues = qs
+}
+
+// handleUserCreate adds an account with a generated password, returned
+// here only: it is stored as an argon2id hash.
+func (st *settings) handleUserCreate(w http.ResponseWriter, r *http.Request, ss *staffSession) {
+	var in userInput
+	if !st.decode(w, r, &in) {
+		return
+	}
+	p := map[string]string{}
+	in.Email = normEmail(in.Email)
+	if at := strings.IndexByte(in.Email, '@'); at < 1 || at == len(in.Email)-1 || len(in.Email) > maxEmailLen || strings.ContainsAny(in.Email, " \t\r\n") {
+		p["email"] = "Give the person's email address; they sign in with it."
+	}
+	if in.Role != bot.RoleAgent && in.Role != bot.RoleAdmin {
+		p["role"] = "The role is agent or admin."
+	}
+	if in.Capacity == 0 {
+		in.Capacity = bot.DefaultCapacity
+	}
+	checkWork(&in, p)
+	if len(p) > 0 {
+		invalidFields(w, p)
+		return
+	}
+	password := rand.Text() // 26 base32 characters, 130 bits
+	hash, err := portal.HashPassword(password)
+	if err != nil {
+		st.fail(w, err, "hash password")
+		return
+	}
+	u := bot.User{Email: in.Email, Name: in.Name, Role: in.Role, PasswordHash: hash, Capacity: in.Capacity, Queues: in.Queues}
+	if err := st.deps.Users.CreateUser(r.Context(), &u); err != nil {
+		if bot.ErrorCode(err) == bot.ECONFLICT {
+			invalidFields(w, map[string]string{"email": "Someone already signs in with this email."})
+			return
+		}
+		st.fail(w, err, "create user")
+		return
+	}
+	st.audit(r, ss, auditUserCreated, "user:"+u.ID, "role="+u.Role)
+	writeJSON(w, http.StatusCreated, map[string]any{"user": st.viewUser(u), "password": password})
+}
+
+// handleUserEdit changes an account's name, capacity and queues; an
+// agent's open consoles take them at once.
+func (st *settings) handleUserEdit(w http.ResponseWriter, r *http.Request, ss *staffSession) {
+	u, ok := st.user(w, r)
+	if !ok {
+		return
+	}
+	in := userInput{Name: u.Name, Capacity: u.Capacity, Queues: u.Queues}
+	if !st.decode(w, r, &in) {
+		return
+	}
+	if in.Email != "" || in.Role != "" {
+		invalidFields(w, map[string]string{"email": "Email and role cannot be changed; add a new account instead."})
+		return
+	}
+	p := map[string]string{}
+	checkWork(&in, p)
+	if len(p) > 0 {
+		invalidFields(w, p)
+		return
+	}
+	if err := st.deps.Users.SetUserWork(r.Context(), u.ID, in.Name, in.Capacity, in.Queues); err != nil {
+		st.fail(w, err, "update user")
+		return
+	}
+	st.audit(r, ss, auditUserChanged, "user:"+u.ID, "capacity="+strconv.Itoa(in.Capacity)+" queues="+strings.Join(in.Queues, ","))
+	if u, ok = st.reread(w, r, u.ID); !ok {
+		return
+	}
+	if st.deps.Live != nil {
+		st.deps.Live.UpdateAgent(context.WithoutCancel(r.Context()), u.Agent())
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": st.viewUser(u)})
+}
+
+// handleUserDisable disables an account, ending its sessions and closing
+// its open consoles with 1008, or enables it again. Admins cannot disable
+// themselves, nor the last admin who can sign in.
+func (st *settings) handleUserDisable(disable bool) func(http.ResponseWriter, *http.Request, *staffSession) {
+	return func(w http.ResponseWriter, r *http.Request, ss *staffSession) {
+		u, ok := st.user(w, r)
+		if !ok {
+			return
+		}
+		if disable {
+			if u.ID == ss.user.ID {
+				writeJSONError(w, http.StatusConflict, bot.ECONFLICT, "You cannot disable your own account.")
+				return
+			}
+			if u.Role == bot.RoleAdmin && !st.anotherAdmin(w, r, u.ID) {
+				return
+			}
+		}
+		if err := st.deps.Users.SetUserDisabled(r.Context(), u.ID, disable); err != nil {
+			st.fail(w, err, "disable user")
+			return
+		}
+		typ := auditUserEnabled
+		if disable {
+			typ = auditUserDisabled
+			st.endUser(u.ID, "account disabled")
+		}
+		st.audit(r, ss, typ, "user:"+u.ID, "")
+		if u, ok = st.reread(w, r, u.ID); ok {
+			writeJSON(w, http.StatusOK, map[string]any{"user": st.viewUser(u)})
+		}
+	}
+}
+
+// anotherAdmin reports whether an enabled admin other than id exists, and
+// answers 409 when none does.
+func (st *settings) anotherAdmin(w http.ResponseWriter, r *http.Request, id string) bool {
+	us, err := st.deps.Users.Users(r.Context())
+	if err != nil {
+		st.fail(w, err, "list users")
+		return false
+	}
+	for _, o := range us {
+		if o.ID != id && o.Role == bot.RoleAdmin && !o.Disabled {
+			return true
+		}
+	}
+	writeJSONError(w, http.StatusConflict, bot.ECONFLICT, "This is the last admin who can sign in.")
+	return false
+}
+
+// handleUserPassword sets a new generated password, returned only here,
+// and ends every session of the account (its consoles close with 1008).
+func (st *settings) handleUserPassword(w http.ResponseWriter, r *http.Request, ss *staffSession) {
+	u, ok := st.user(w, r)
+	if !ok {
+		return
+	}
+	password := rand.Text()
+	hash, err := portal.HashPassword(password)
+	if err != nil {
+		st.fail(w, err, "hash password")
+		return
+	}
+	if err := st.deps.Users.SetUserPassword(r.Context(), u.ID, hash); err != nil {
+		st.fail(w, err, "set password")
+		return
+	}
+	st.endUser(u.ID, "password reset")
+	st.audit(r, ss, auditUserPassword, "user:"+u.ID, "")
+	writeJSON(w, http.StatusOK, map[string]any{"user": st.viewUser(u), "password": password})
+}
+
+// user reads the account named in the path, answering 404 when there is
+// none.
+func (st *settings) user(w http.ResponseWriter, r *http.Request) (bot.User, bool) {
+	return st.reread(w, r, r.PathValue("id"))
+}
+
+func (st *settings) reread(w http.ResponseWriter, r *http.Request, id string) (bot.User, bool) {
+	u, err := st.deps.Users.User(r.Context(), id)
+	if err != nil {
+		st.fail(w, err, "read user")
+		return bot.User{}, false
+	}
+	return u, true
+}
+
+// endUser closes every open console of a user with 1008 and forgets their
+// live sessions; the store has already deleted the sessions themselves.
+func (st *settings) endUser(userID, reason string) {
+	con := st.con
+	con.live.mu.Lock()
+	var keys []string
+	for k, ls := range con.live.m {
+		if ls.userID == userID {
+			keys = append(keys, k)
+		}
+	}
+	con.live.mu.Unlock()
+	for _, k := range keys {
+		con.live.end(k, reason)
+	}
+	con.mu.Lock()
+	defer con.mu.Unlock()
+	for c := range con.sockets {
+		if c.agent.ID == userID {
+			c.stop(websocket.ClosePolicyViolation, reason)
+		}
+	}
+}

@@ -1,0 +1,315 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"html/template"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/portico-chat/portico/bot"
+)
+
+// Widget appearance as admins edit it.
+const (
+	settingWidget         = "widget" // the settings key (storage/sqlite.SettingWidget)
+	maxWidgetTitleRunes   = 80
+	maxWidgetGreetRunes   = 300
+	widgetTextContrast    = 4.5 // WCAG AA for text: white text on the accent, or the widget switches to black
+	widgetLauncherAgainst = 3.0 // WCAG 1.4.11 for a control against a white page
+	previewFile           = "templates/admin_settings_preview.html"
+)
+
+// widgetJSON is the stored appearance, and the body of PUT /admin/api/widget.
+type widgetJSON struct {
+	Title    string            `json:"title"`
+	Greeting map[string]string `json:"greeting"`
+	Color    string            `json:"color"`
+	LogoURL  string            `json:"logo_url"`
+	Position string            `json:"position"`
+}
+
+func widgetOf(w Widget) widgetJSON {
+	g := map[string]string{}
+	for k, v := range w.Greeting {
+		g[k] = v
+	}
+	return widgetJSON{Title: w.Title, Greeting: g, Color: w.Color, LogoURL: w.LogoURL, Position: w.Position}
+}
+
+func (j widgetJSON) widget() Widget {
+	return Widget{Title: j.Title, Greeting: j.Greeting, Color: j.Color, LogoURL: j.LogoURL, Position: j.Position}
+}
+
+// widgetLook is the appearance /widget/config serves: the one an admin
+// saved, else the configuration file's.
+func (s *Server) widgetLook(ctx context.Context) Widget {
+	store := s.deps.Settings.Settings
+	if store == nil {
+		return s.cfg.Widget
+	}
+	if j, ok := s.storedWidget(ctx, store); ok {
+		return j.widget()
+	}
+	return s.cfg.Widget
+}
+
+// storedWidget reads the saved appearance; a broken one is logged and
+// ignored.
+func (s *Server) storedWidget(ctx context.Context, store SettingsStore) (widgetJSON, bool) {
+	b, err := store.Setting(ctx, settingWidget)
+	if err != nil {
+		if bot.ErrorCode(err) != bot.ENOTFOUND {
+			s.log.Error().Err(err).Msg("read the widget's appearance")
+		}
+		return widgetJSON{}, false
+	}
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		return widgetJSON{}, false // reset to the configuration's
+	}
+	var j widgetJSON
+	if err := json.Unmarshal(b, &j); err != nil || j.widget().validate() != nil {
+		s.log.Error().Err(err).Msg("the stored widget appearance is broken; the configuration's is used")
+		return widgetJSON{}, false
+	}
+	return j, true
+}
+
+// check validates the appearance field by field.
+func (j *widgetJSON) check() map[string]string {
+	p := map[string]string{}
+	j.Title, j.Color, j.LogoURL = strings.TrimSpace(j.Title), strings.TrimSpace(j.Color), strings.TrimSpace(j.LogoURL)
+	if utf8.RuneCountInString(j.Title) > maxWidgetTitleRunes {
+		p["title"] = "The title is at most 80 characters."
+	}
+	if j.Color != "" && !hexColor.MatchString(j.Color) {
+		p["color"] = "The color is #rgb or #rrggbb, like #0b5cad."
+	}
+	if j.Position == "" {
+		j.Position = "right"
+	}
+	if j.Position != "right" && j.Position != "left" {
+		p["position"] = "The position is right or left."
+	}
+	if j.LogoURL != "" && (Widget{LogoURL: j.LogoURL}).validate() != nil {
+		p["logo_url"] = "The logo is an http(s) URL or a path on this server starting with /."
+	}
+	g := map[string]string{}
+	for lang, text := range j.Greeting {
+		text = strings.TrimSpace(text)
+		switch {
+		case lang != "en" && lang != "es":
+			p["greeting."+lang] = "Greetings are in English (en) or Spanish (es)."
+		case utf8.RuneCountInString(text) > maxWidgetGreetRunes:
+			p["greeting."+lang] = "A greeting is at most 300 characters."
+		case text != "":
+			g[lang] = text
+		}
+	}
+	j.Greeting = g
+	return p
+}
+
+// widgetView is what the widget page gets: the appearance in force, the
+// configuration file's, whether an admin's is stored, and the contrast.
+type widgetView struct {
+	Widget   widgetJSON   `json:"widget"`
+	Config   widgetJSON   `json:"config"`
+	Stored   bool         `json:"stored"`
+	Contrast contrastView `json:"contrast"`
+}
+
+func (st *settings) viewWidget(ctx context.Context) widgetView {
+	v := widgetView{Config: widgetOf(st.s.cfg.Widget)}
+	v.Widget, v.Stored = st.s.storedWidget(ctx, st.deps.Settings)
+	if !v.Stored {
+		v.Widget = v.Config
+	}
+	v.Contrast = contrastOf(v.Widget.Color)
+	return v
+}
+
+func (st *settings) handleWidget(w http.ResponseWriter, r *http.Request, _ *staffSession) {
+	writeJSON(w, http.StatusOK, st.viewWidget(r.Context()))
+}
+
+// handleWidgetPut stores the appearance; /widget/config serves it at once.
+func (st *settings) handleWidgetPut(w http.ResponseWriter, r *http.Request, ss *staffSession) {
+	var in widgetJSON
+	if !st.decode(w, r, &in) {
+		return
+	}
+	if p := in.check(); len(p) > 0 {
+		invalidFields(w, p)
+		return
+	}
+	b, _ := json.Marshal(in)
+	ev := st.event(r, ss, auditWidget, "widget", "saved color="+in.Color+" position="+in.Position)
+	if err := st.deps.Settings.PutSetting(r.Context(), settingWidget, b, actor(ss.user), ev); err != nil {
+		st.fail(w, err, "save the widget's appearance")
+		return
+	}
+	writeJSON(w, http.StatusOK, st.viewWidget(r.Context()))
+}
+
+// handleWidgetReset goes back to the configuration file's appearance.
+func (st *settings) handleWidgetReset(w http.ResponseWriter, r *http.Request, ss *staffSession) {
+	ev := st.event(r, ss, auditWidget, "widget", "reset to the configuration")
+	if err := st.deps.Settings.PutSetting(r.Context(), settingWidget, []byte("null"), actor(ss.user), ev); err != nil {
+		st.fail(w, err, "reset the widget's appearance")
+		return
+	}
+	writeJSON(w, http.StatusOK, st.viewWidget(r.Context()))
+}
+
+// contrastView is the widget's color rule (widget.js theme()) applied to an
+// accent, with the warnings an admin should read.
+type contrastView struct {
+	WhiteOnAccent float64  `json:"white_on_accent"` // contrast of white text on the accent
+	AccentOnWhite float64  `json:"accent_on_white"` // the launcher against a white page (same number)
+	OnAccent      string   `json:"on_accent"`       // the text color the widget will use: #ffffff or #000000
+	Warnings      []string `json:"warnings"`
+}
+
+// contrastOf mirrors widget.js: white text on the accent when it reaches
+// 4.5:1, or when white beats black; else black.
+func contrastOf(color string) contrastView {
+	rgb, ok := parseHex(color)
+	if !ok {
+		rgb, _ = parseHex("#0b5cad") // the widget's default
+	}
+	white, black := [3]float64{255, 255, 255}, [3]float64{0, 0, 0}
+	cw, cb := contrastRatio(rgb, white), contrastRatio(rgb, black)
+	v := contrastView{WhiteOnAccent: round2(cw), AccentOnWhite: round2(cw), OnAccent: "#ffffff", Warnings: []string{}}
+	if !(cw >= widgetTextContrast || cw >= cb) {
+		v.OnAccent = "#000000"
+		v.Warnings = append(v.Warnings, "White text does not reach 4.5:1 on this color, so the widget will write in black on it and use a darker shade of it for text on white.")
+	} else if cw < widgetTextContrast {
+		v.Warnings = append(v.Warnings, "Neither white nor black text reaches 4.5:1 on this color comfortably; pick a darker or a lighter one.")
+	}
+	if cw < widgetLauncherAgainst {
+		v.Warnings = append(v.Warnings, "The launcher stands out less than 3:1 from a white page; patients with low vision may not see it.")
+	}
+	return v
+}
+
+func parseHex(s string) ([3]float64, bool) {
+	if !hexColor.MatchString(s) {
+		return [3]float64{}, false
+	}
+	h := s[1:]
+	if len(h) == 3 {
+		h = string([]byte{h[0], h[0], h[1], h[1], h[2], h[2]})
+	}
+	var out [3]float64
+	for i := range out {
+		n, _ := strconv.ParseUint(h[2*i:2*i+2], 16, 8)
+		out[i] = float64(n)
+	}
+	return out, true
+}
+
+// contrastRatio is WCAG 2.1's, as widget.js computes it.
+func contrastRatio(a, b [3]float64) float64 {
+	x, y := luminance(a), luminance(b)
+	return (math.Max(x, y) + 0.05) / (math.Min(x, y) + 0.05)
+}
+
+func luminance(rgb [3]float64) float64 {
+	var c [3]float64
+	for i, v := range rgb {
+		v /= 255
+		if v <= 0.04045 {
+			c[i] = v / 12.92
+		} else {
+			c[i] = math.Pow((v+0.055)/1.055, 2.4)
+		}
+	}
+	return 0.2126*c[0] + 0.7152*c[1] + 0.0722*c[2]
+}
+
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+// previewPage is what the preview template gets: the unsaved appearance.
+type previewPage struct {
+	Title, Greeting, Color, LogoURL, Position, Lang string
+	Open                                            bool
+}
+
+var previewTemplate = template.Must(template.ParseFS(templateFiles, previewFile))
+
+// handleWidgetPreview serves a page with the real widget wearing the
+// unsaved appearance of the query (as data-portico-* attributes), for the
+// widget page's iframe. Its CSP lets only this server frame it and keeps
+// the widget from opening a socket: a preview never starts a conversation.
+func (st *settings) handleWidgetPreview(w http.ResponseWriter, r *http.Request) {
+	ss, err := st.con.currentSession(r)
+	switch {
+	case err != nil:
+		st.con.internal(w, err, "console session")
+		return
+	case ss == nil:
+		http.Error(w, "Please sign in.", http.StatusUnauthorized)
+		return
+	case ss.user.Role != bot.RoleAdmin:
+		http.Error(w, "Only admins may open this page.", http.StatusForbidden)
+		return
+	}
+	q := r.URL.Query()
+	in := widgetJSON{Title: q.Get("title"), Color: q.Get("color"), LogoURL: q.Get("logo_url"), Position: q.Get("position")}
+	lang := q.Get("lang")
+	if lang != "es" {
+		lang = "en"
+	}
+	in.Greeting = map[string]string{lang: q.Get("greeting")}
+	p := in.check()
+	page := previewPage{Lang: lang, Open: q.Get("open") == "1", Position: in.Position}
+	if p["title"] == "" {
+		page.Title = in.Title
+	}
+	if p["color"] == "" {
+		page.Color = in.Color
+	}
+	if p["logo_url"] == "" {
+		page.LogoURL = in.LogoURL
+	}
+	if p["greeting."+lang] == "" {
+		page.Greeting = in.Greeting[lang]
+	}
+	var buf bytes.Buffer
+	if err := previewTemplate.ExecuteTemplate(&buf, "admin_settings_preview.html", page); err != nil {
+		st.con.internal(w, err, "render the widget preview")
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", st.previewCSP(r, page.LogoURL))
+	h.Set("X-Frame-Options", "SAMEORIGIN")
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	buf.WriteTo(w)
+}
+
+// previewCSP allows this server's scripts and styles, the widget's two
+// fetches by their exact URLs and nothing else (no socket), the logo's
+// origin for images, and framing by this server only.
+func (st *settings) previewCSP(r *http.Request, logo string) string {
+	own := st.s.self
+	if own == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		own = scheme + "://" + st.s.ownHost(r)
+	}
+	img := "'self'"
+	if u, err := url.Parse(logo); err == nil && (u.Scheme == "https" || u.Scheme == "http") && plainHost(u.Host) {
+		img += " " + u.Scheme + "://" + u.Host
+	}
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src " + img + "; " +
+		"connect-src " + own + "/widget.css " + own + "/widget/config; frame-ancestors 'self'; " +
+		"base-uri 'none'; form-action 'none'"
+}

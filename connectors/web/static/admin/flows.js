@@ -1,0 +1,50 @@
+// The admin overview: the flows with their published version and draft.
+'use strict';
+
+(() => {
+  const { api, el, when } = window.PorticoAdmin;
+
+  const draftBadge = f => {
+    switch (f.draft) {
+      case 'clean': return el('span', { class: 'badge warn' }, 'unpublished changes');
+      case 'problems': return el('span', { class: 'badge bad' }, `${f.problems} problem${f.problems === 1 ? '' : 's'}`);
+      default: return el('span', { class: 'muted' }, 'none');
+    }
+  };
+
+  async function load() {
+    const table = document.getElementById('flows-table');
+    const body = document.getElementById('flows');
+    try {
+      const { flows } = await api('GET', '/admin/api/flows');
+      body.replaceChildren(...flows.map(f => el('tr', { 'data-flow': f.name },
+        el('th', { scope: 'row' }, el('a', { href: `/admin/flows/${encodeURIComponent(f.name)}` }, f.name)),
+        el('td', {}, f.version ? `v${f.version}` : el('span', { class: 'muted' }, 'never published')),
+        el('td', {}, draftBadge(f)),
+        el('td', { title: f.editor || '' }, window.PorticoAdmin.who(f.editor)),
+        el('td', {}, when(f.edited)))));
+      document.getElementById('flows-empty').hidden = flows.length > 0;
+    } catch (e) {
+      const p = document.getElementById('flows-error');
+      p.textContent = `The flows could not be loaded: ${e.message}`;
+      p.hidden = false;
+    } finally {
+      table.setAttribute('aria-busy', 'false');
+    }
+  }
+
+  document.getElementById('new-flow').addEventListener('submit', e => {
+    e.preventDefault();
+    const input = document.getElementById('new-flow-name');
+    const name = input.value.trim();
+    if (!/^[a-z][a-z0-9_]{0,63}$/.test(name)) {
+      input.setAttribute('aria-invalid', 'true');
+      input.focus();
+      window.PorticoAdmin.toast('A flow name is lower-case letters, digits and underscores, starting with a letter.', true);
+      return;
+    }
+    location.assign(`/admin/flows/${name}`);
+  });
+
+  load();
+})();
