@@ -57,6 +57,10 @@ type live struct {
 	refs    int        // guarded by Engine.mu
 	conv    *Conversation
 	clients map[Client]struct{}
+	// ids are the conversation's stored say ids and their seqs, once
+	// idsLoaded (see storedSeq); nil until a say id is known.
+	ids       map[string]int64
+	idsLoaded bool
 }
 
 // NewEngine returns an engine; Run must be called for idle sweeping.
@@ -163,6 +167,7 @@ func (e *Engine) commit(ctx context.Context, l *live, t *turn, sender Client, sa
 	}
 	after := t.out.Conversation
 	l.conv = after
+	l.rememberSays(t.out.Messages)
 	e.observe(&t.out)
 	if sender != nil && sayID != "" && len(t.out.Messages) > 0 {
 		if !sender.Deliver(Event{Ack: &Ack{ID: sayID, Seq: t.out.Messages[0].Seq}}) {

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/portico-chat/portico/flows"
@@ -35,23 +34,23 @@ func (e *Engine) Say(ctx context.Context, conversationID string, c Client, s Say
 	t.started = start
 	err := e.commit(ctx, l, t, c, s.ID)
 	if ErrorCode(err) == ECONFLICT {
-		// Another connection committed the same say first.
+		// Another connection committed the same say first; the store
+		// knows it, the ids in memory may not.
+		l.forgetSays()
 		_, err = e.ackAgain(ctx, l, c, s.ID)
 	}
 	return err
 }
 
 // ackAgain acks a say that is already stored. It reports whether it was.
+// l.mu must be held.
 func (e *Engine) ackAgain(ctx context.Context, l *live, c Client, id string) (bool, error) {
-	m, err := e.store.MessageByClientID(ctx, l.conv.ID, id)
-	switch {
-	case ErrorCode(err) == ENOTFOUND:
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("dedup say: %w", err)
+	seq, ok, err := e.storedSeq(ctx, l, id)
+	if err != nil || !ok {
+		return false, err
 	}
 	if c != nil {
-		c.Deliver(Event{Ack: &Ack{ID: id, Seq: m.Seq}})
+		c.Deliver(Event{Ack: &Ack{ID: id, Seq: seq}})
 	}
 	return true, nil
 }

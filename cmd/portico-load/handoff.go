@@ -197,7 +197,9 @@ func (s *sim) agentChat(ctx context.Context, hub *handoffHub, claim *recorder, r
 		case f.Type == "status" && f.Status == "agent" && !claimed:
 			claimed = true
 			claim.add(time.Since(queued))
-		case f.Type == "status" && f.Status == "closed":
+		case f.Type == "status" && claimed && (f.Status == "bot" || f.Status == "closed"):
+			// Closing hands the chat back to the bot, which asks for a
+			// rating (or ends it when no rating flow is loaded).
 			if answers < rounds+1 {
 				return fmt.Errorf("chat closed after %d of %d agent messages", answers, rounds+1)
 			}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -15,6 +16,11 @@ func TestAdminSettingsInABrowser(t *testing.T) {
 	ctx := browser(t)
 	srv := runServer(t, nil)
 	adminSignIn(t, ctx, srv.URL)
+	// Still screenshots: the widget's panel skips its opening animation.
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}}}); err != nil {
+		t.Fatal(err)
+	}
 
 	// People: the new password is shown once, the account listed.
 	do(t, ctx,
@@ -46,18 +52,20 @@ func TestAdminSettingsInABrowser(t *testing.T) {
 	do(t, ctx,
 		chromedp.Navigate(srv.URL+"/admin/settings/widget"),
 		consoleUntil(`document.getElementById('w-source').textContent !== '…'`),
-		chromedp.SetValue("#w-title", ""),
+		consoleUntil(`(document.getElementById('w-title').value = '') === ''`),
 		chromedp.SendKeys("#w-title", "Clinic help desk"),
-		chromedp.SetValue("#w-color", ""),
+		consoleUntil(`(document.getElementById('w-color').value = '') === ''`),
 		chromedp.SendKeys("#w-color", "#ffd400"),
 		consoleUntil(`document.querySelectorAll('#w-contrast .contrast-warn').length >= 1`),
-		consoleUntil(`(() => { const d = document.getElementById('w-preview').contentDocument;
-			const w = d && d.querySelector('portico-chat');
-			return !!(w && w.shadowRoot && w.shadowRoot.textContent.includes('Clinic help desk')); })()`),
+		consoleUntil(`(document.getElementById('w-preview').dataset.previewReady || '').includes('ffd400')`),
 	)
+	shown := eval[string](t, ctx, `document.getElementById('w-preview').contentDocument.querySelector('portico-chat').shadowRoot.textContent`)
+	if !strings.Contains(shown, "Clinic help desk") {
+		t.Errorf("the preview shows %q, want the unsaved title", shown)
+	}
 	adminShot(t, ctx, "settings-widget")
 	do(t, ctx, chromedp.Click(`#widget-form button[type="submit"]`),
-		consoleUntil(`document.getElementById('w-source').textContent.includes('saved')`))
+		consoleUntil(`document.getElementById('w-source').textContent.includes('an admin saved')`))
 
 	// Audit: the saves are there, and the chain holds.
 	do(t, ctx,

@@ -81,9 +81,9 @@ type SettingsDeps struct {
 
 // settings serves the admin settings and the audit viewer.
 type settings struct {
-	s     *Server
-	con   *console
-	deps  SettingsDeps
+	s         *Server
+	con       *console
+	deps      SettingsDeps
 	pages     map[string]*template.Template // by path
 	forbidden *template.Template
 }

@@ -10,7 +10,7 @@ import (
 // AddAttempt records one attempt of kind (e.g. "verify.record") for key at.
 func (db *DB) AddAttempt(ctx context.Context, kind, key string, at time.Time) error {
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO attempts (kind, key, at) VALUES (?, ?, ?)`, kind, key, unixNanos(orNow(at)))
+		_, err := (cachedTx{tx, db.wstmts}).Exec(`INSERT INTO attempts (kind, key, at) VALUES (?, ?, ?)`, kind, key, unixNanos(orNow(at)))
 		return err
 	})
 	if err != nil {
@@ -22,7 +22,7 @@ func (db *DB) AddAttempt(ctx context.Context, kind, key string, at time.Time) er
 // CountAttempts counts a key's attempts at or after since.
 func (db *DB) CountAttempts(ctx context.Context, kind, key string, since time.Time) (int, error) {
 	var n int
-	err := db.reader.QueryRowContext(ctx, `SELECT count(*) FROM attempts
+	err := db.rstmts.queryRow(ctx, `SELECT count(*) FROM attempts
 		WHERE kind = ? AND key = ? AND at >= ?`, kind, key, unixNanos(since)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count attempts: %w", err)
@@ -33,7 +33,7 @@ func (db *DB) CountAttempts(ctx context.Context, kind, key string, since time.Ti
 // LastAttempt returns the time of a key's newest attempt, zero if none.
 func (db *DB) LastAttempt(ctx context.Context, kind, key string) (time.Time, error) {
 	var at sql.NullInt64
-	err := db.reader.QueryRowContext(ctx, `SELECT max(at) FROM attempts WHERE kind = ? AND key = ?`,
+	err := db.rstmts.queryRow(ctx, `SELECT max(at) FROM attempts WHERE kind = ? AND key = ?`,
 		kind, key).Scan(&at)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("last attempt: %w", err)
@@ -44,7 +44,7 @@ func (db *DB) LastAttempt(ctx context.Context, kind, key string) (time.Time, err
 // ClearAttempts forgets a key's attempts (after a success).
 func (db *DB) ClearAttempts(ctx context.Context, kind, key string) error {
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`DELETE FROM attempts WHERE kind = ? AND key = ?`, kind, key)
+		_, err := (cachedTx{tx, db.wstmts}).Exec(`DELETE FROM attempts WHERE kind = ? AND key = ?`, kind, key)
 		return err
 	})
 	if err != nil {

@@ -53,7 +53,7 @@ func (db *DB) AppendAudit(ctx context.Context, events ...bot.AuditEvent) error {
 // appendAudit chains events onto the log inside tx, filling in Seq, Hash and
 // a zero At. The head is read from the table itself, so it is right however
 // the savepoints around it commit or roll back.
-func appendAudit(tx *sql.Tx, events []bot.AuditEvent) error {
+func appendAudit(tx dbtx, events []bot.AuditEvent) error {
 	if len(events) == 0 {
 		return nil
 	}

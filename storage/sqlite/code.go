@@ -13,7 +13,7 @@ import (
 // insertCode stores an issued code and voids the earlier active codes of the
 // same conversation and purpose: only the newest code works. A zero ID is
 // generated, a zero CreatedAt set to now.
-func insertCode(tx *sql.Tx, c *bot.Code, now time.Time) error {
+func insertCode(tx dbtx, c *bot.Code, now time.Time) error {
 	if c.ID == "" {
 		c.ID = newID()
 	}

@@ -76,7 +76,7 @@ func encodeDialog(c *bot.Conversation) (stack, slots string, err error) {
 
 // updateConversation replaces the stored state of c, which must exist, with
 // lastSeq as its highest message seq. created_at never changes.
-func updateConversation(tx *sql.Tx, c *bot.Conversation, lastSeq int64, updated time.Time) error {
+func updateConversation(tx dbtx, c *bot.Conversation, lastSeq int64, updated time.Time) error {
 	stack, slots, err := encodeDialog(c)
 	if err != nil {
 		return err
@@ -105,7 +105,7 @@ func updateConversation(tx *sql.Tx, c *bot.Conversation, lastSeq int64, updated 
 
 // Conversation returns a conversation by ID, or an ENOTFOUND error.
 func (db *DB) Conversation(ctx context.Context, id string) (*bot.Conversation, error) {
-	row := db.reader.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ?`, id)
+	row := db.rstmts.queryRow(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ?`, id)
 	c, err := scanConversation(row)
 	if err != nil {
 		return nil, fmt.Errorf("load conversation: %w", err)

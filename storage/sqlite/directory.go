@@ -20,7 +20,7 @@ const directoryPatientColumns = `record_id, mrn, first_name, last_name, dob, zip
 
 // Patient returns a directory record by ID, or ENOTFOUND.
 func (db *DB) Patient(ctx context.Context, recordID string) (portal.Patient, error) {
-	row := db.reader.QueryRowContext(ctx,
+	row := db.rstmts.queryRow(ctx,
 		`SELECT `+directoryPatientColumns+` FROM directory_patients WHERE record_id = ?`, recordID)
 	p, err := scanDirectoryPatient(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -46,7 +46,7 @@ func (db *DB) PatientsByDOBZIP(ctx context.Context, dob, zip string) ([]portal.P
 // PatientByUsername returns the record with this username, ignoring ASCII
 // case, or ENOTFOUND.
 func (db *DB) PatientByUsername(ctx context.Context, username string) (portal.Patient, error) {
-	row := db.reader.QueryRowContext(ctx,
+	row := db.rstmts.queryRow(ctx,
 		`SELECT `+directoryPatientColumns+` FROM directory_patients WHERE username = ?`, username)
 	p, err := scanDirectoryPatient(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -69,7 +69,7 @@ func (db *DB) Patients(ctx context.Context) ([]portal.Patient, error) {
 }
 
 func (db *DB) queryDirectoryPatients(ctx context.Context, query string, args ...any) ([]portal.Patient, error) {
-	rows, err := db.reader.QueryContext(ctx, query, args...)
+	rows, err := db.rstmts.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,7 @@ import (
 // updateHandoff keeps the conversation's handoff row in step with its turn:
 // a new handoff replaces the old one; the conversation's status then marks
 // it assigned (with an agent) or closed (back with the bot, or over).
-func updateHandoff(tx *sql.Tx, c *bot.Conversation, h *bot.Handoff, now time.Time) error {
+func updateHandoff(tx dbtx, c *bot.Conversation, h *bot.Handoff, now time.Time) error {
 	if h != nil {
 		if _, err := tx.Exec(`INSERT OR REPLACE INTO handoffs (conversation_id, queue, reason, step, at)
 			VALUES (?, ?, ?, ?, ?)`, c.ID, h.Queue, h.Reason, h.Step, unixNanos(orNow(h.At))); err != nil {

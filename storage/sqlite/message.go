@@ -18,7 +18,7 @@ const messageColumns = `conversation_id, seq, client_id, sender, agent, text, at
 
 // insertMessage stores m, whose Seq is already assigned. A say id seen before
 // in the conversation is an ECONFLICT error.
-func insertMessage(tx *sql.Tx, m *bot.Message) error {
+func insertMessage(tx dbtx, m *bot.Message) error {
 	replies, err := jsonOrNull(m.Replies, len(m.Replies) == 0)
 	if err != nil {
 		return fmt.Errorf("replies: %w", err)
@@ -34,6 +34,36 @@ func insertMessage(tx *sql.Tx, m *bot.Message) error {
 		return bot.Errorf(bot.ECONFLICT, "message id already seen")
 	}
 	return err
+}
+
+var _ bot.ClientIDStore = (*DB)(nil)
+
+// ClientIDs returns every say id stored in a conversation with its
+// message's seq (by the messages_client_id index); none for a conversation
+// without says, or an unknown one.
+func (db *DB) ClientIDs(ctx context.Context, conversationID string) (map[string]int64, error) {
+	rows, err := db.rstmts.query(ctx, `SELECT client_id, seq FROM messages
+		WHERE conversation_id = ? AND client_id != ''`, conversationID)
+	if err != nil {
+		return nil, fmt.Errorf("load say ids: %w", err)
+	}
+	defer rows.Close()
+	var ids map[string]int64 // nil until there is one: most conversations loaded have none
+	for rows.Next() {
+		var id string
+		var seq int64
+		if err := rows.Scan(&id, &seq); err != nil {
+			return nil, fmt.Errorf("load say ids: %w", err)
+		}
+		if ids == nil {
+			ids = map[string]int64{}
+		}
+		ids[id] = seq
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load say ids: %w", err)
+	}
+	return ids, nil
 }
 
 // Messages returns a conversation's messages with seq > afterSeq, in order:
@@ -75,7 +105,7 @@ func (db *DB) MessageByClientID(ctx context.Context, conversationID, clientID st
 	if clientID == "" {
 		return nil, bot.Errorf(bot.ENOTFOUND, "no such message")
 	}
-	row := db.reader.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
+	row := db.rstmts.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
 		WHERE conversation_id = ? AND client_id = ?`, conversationID, clientID)
 	m, err := scanMessage(row)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -17,7 +17,7 @@ const maxErrorLen = 500
 // insertDelivery queues d, due at now, its recipient, subject and text
 // sealed. A delivery whose Key was seen before is dropped silently: the
 // turn that queued it is being replayed. A zero ID is generated.
-func (db *DB) insertDelivery(tx *sql.Tx, d *bot.Delivery, now time.Time) error {
+func (db *DB) insertDelivery(tx dbtx, d *bot.Delivery, now time.Time) error {
 	if d.ID == "" {
 		d.ID = newID()
 	}

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"database/sql"
 	"fmt"
 
 	"github.com/portico-chat/portico/bot"
@@ -14,7 +13,7 @@ var _ bot.VisitRecorder = (*DB)(nil)
 func (db *DB) RecordsVisits() bool { return true }
 
 // insertVisits appends a turn's state visits, in order.
-func insertVisits(tx *sql.Tx, conversationID string, visits []bot.Visit, now int64) error {
+func insertVisits(tx dbtx, conversationID string, visits []bot.Visit, now int64) error {
 	for _, v := range visits {
 		at := now
 		if !v.At.IsZero() {

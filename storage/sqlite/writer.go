@@ -68,6 +68,9 @@ func (db *DB) run() {
 		case r := <-db.requests:
 			batch = db.gather(append(batch[:0], r))
 			db.commit(batch)
+			if db.wstmts.pending() {
+				db.wstmts.prepare(context.Background())
+			}
 		case <-db.quit:
 			// Flush the callers already blocked on the channel.
 			for {

@@ -9,9 +9,16 @@
 
   // The widget preview runs in an iframe of its own, without admin.js.
   if (page === 'preview') {
-    if (document.body.dataset.open === '1') {
-      window.addEventListener('load', () => { if (window.Portico) window.Portico.open(); });
-    }
+    let done = false;
+    const ready = () => {
+      if (done) return;
+      done = true;
+      if (document.body.dataset.open === '1' && window.Portico) window.Portico.open();
+      // Tell the settings page the preview is drawn, with which values.
+      if (window.frameElement) window.frameElement.dataset.previewReady = location.search;
+    };
+    document.addEventListener('portico:ready', ready);
+    if (document.querySelector('portico-chat')) ready();
     return;
   }
 
@@ -306,7 +313,7 @@
     };
     const show = v => {
       fill(v.widget);
-      $('w-source').textContent = v.stored ? 'an admin saved these' : 'these come from the configuration file';
+      $('w-source').textContent = v.stored ? 'Showing the values an admin saved.' : 'Showing the configuration file\'s values: nothing is saved here yet.';
       contrast();
       preview();
     };
