@@ -57,12 +57,7 @@ func (c *cli) patientsCmd() *cobra.Command {
 			"mrn,first_name,last_name,dob,zip,email,phone,username,activation_code,status\n" +
 			"A bad row is reported with its line number and nothing is imported.",
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			db, cfg, err := c.openDB(cmd)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: c.withDB(func(cmd *cobra.Command, args []string, db *sqlite.DB, cfg *Config) error {
 			f, err := os.Open(args[0])
 			if err != nil {
 				return err
@@ -78,18 +73,13 @@ func (c *cli) patientsCmd() *cobra.Command {
 			}
 			fmt.Fprintf(c.out, "imported %d patients\n", n)
 			return nil
-		},
+		}),
 	})
 	cmd.AddCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List the patients of the local directory",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, _, err := c.openDB(cmd)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: c.withDB(func(cmd *cobra.Command, _ []string, db *sqlite.DB, _ *Config) error {
 			ps, err := portal.NewLocal(db, portal.Policy{}, nil, zerolog.Nop()).List(cmd.Context())
 			if err != nil {
 				return err
@@ -101,7 +91,7 @@ func (c *cli) patientsCmd() *cobra.Command {
 					p.Username, p.Status, yesNo(p.Email != ""), yesNo(p.Phone != ""))
 			}
 			return w.Flush()
-		},
+		}),
 	})
 	cmd.AddCommand(c.unlockCmd(), c.activationCodeCmd())
 	return cmd
@@ -126,19 +116,14 @@ func (c *cli) staffCommand(use, short string, fn func(ctx context.Context, db *s
 		Use:   use,
 		Short: short,
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			db, cfg, err := c.openDB(cmd)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: c.withDB(func(cmd *cobra.Command, args []string, db *sqlite.DB, cfg *Config) error {
 			l := portal.NewLocal(db, portal.Policy{MinLength: cfg.PasswordMin, PortalName: cfg.PortalName}, nil, zerolog.Nop())
 			p, err := l.PatientByMRN(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			return fn(cmd.Context(), db, l, p)
-		},
+		}),
 	}
 }
 
@@ -190,19 +175,27 @@ func (c *cli) auditCmd() *cobra.Command {
 		Use:   "verify",
 		Short: "Check the audit log's hash chain",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, _, err := c.openDB(cmd)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: c.withDB(func(cmd *cobra.Command, _ []string, db *sqlite.DB, _ *Config) error {
 			n, err := db.VerifyAudit(context.WithoutCancel(cmd.Context()))
 			if err != nil {
 				return fmt.Errorf("audit chain broken: %w", err)
 			}
 			fmt.Fprintf(c.out, "audit chain intact: %d events\n", n)
 			return nil
-		},
+		}),
 	})
 	return cmd
+}
+
+// withDB returns a command body that runs fn with the configured database
+// open, and closes it after.
+func (c *cli) withDB(fn func(cmd *cobra.Command, args []string, db *sqlite.DB, cfg *Config) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		db, cfg, err := c.openDB(cmd)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return fn(cmd, args, db, cfg)
+	}
 }

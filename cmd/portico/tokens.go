@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/storage/sqlite"
 )
 
 func (c *cli) tokensCmd() *cobra.Command {
@@ -64,12 +65,7 @@ func (c *cli) tokensListCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List API tokens (never their values)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, _, err := c.openDB(cmd)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: c.withDB(func(cmd *cobra.Command, _ []string, db *sqlite.DB, _ *Config) error {
 			ts, err := db.APITokens(cmd.Context())
 			if err != nil {
 				return err
@@ -85,7 +81,7 @@ func (c *cli) tokensListCmd() *cobra.Command {
 					day(t.CreatedAt), day(t.LastUsed), status)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 }
 
@@ -101,12 +97,7 @@ func (c *cli) tokensRevokeCmd() *cobra.Command {
 		Use:   "revoke ID",
 		Short: "Revoke an API token for good",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			db, _, err := c.openDB(cmd)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: c.withDB(func(cmd *cobra.Command, args []string, db *sqlite.DB, _ *Config) error {
 			if err := db.RevokeAPIToken(cmd.Context(), args[0], time.Now()); err != nil {
 				return err
 			}
@@ -116,6 +107,6 @@ func (c *cli) tokensRevokeCmd() *cobra.Command {
 			}
 			fmt.Fprintf(c.out, "token %s revoked\n", args[0])
 			return nil
-		},
+		}),
 	}
 }

@@ -124,12 +124,7 @@ func (c *cli) usersListCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List the console accounts",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, _, err := c.openDB(cmd)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: c.withDB(func(cmd *cobra.Command, _ []string, db *sqlite.DB, _ *Config) error {
 			us, err := db.Users(cmd.Context())
 			if err != nil {
 				return err
@@ -144,7 +139,7 @@ func (c *cli) usersListCmd() *cobra.Command {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\n", u.Email, u.Name, u.Role, u.Capacity, queues, userStatus(u, time.Now()))
 			}
 			return w.Flush()
-		},
+		}),
 	}
 }
 
@@ -165,18 +160,13 @@ func (c *cli) userCommand(use, short string, fn func(cmd *cobra.Command, db *sql
 		Use:   use,
 		Short: short,
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			db, _, err := c.openDB(cmd)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: c.withDB(func(cmd *cobra.Command, args []string, db *sqlite.DB, _ *Config) error {
 			u, err := db.UserByEmail(cmd.Context(), args[0])
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
 			return fn(cmd, db, u)
-		},
+		}),
 	}
 }
 
