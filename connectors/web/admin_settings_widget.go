@@ -42,9 +42,7 @@ func widgetOf(w Widget) widgetJSON {
 	return widgetJSON{Title: w.Title, Greeting: g, Color: w.Color, LogoURL: w.LogoURL, Position: w.Position}
 }
 
-func (j widgetJSON) widget() Widget {
-	return Widget{Title: j.Title, Greeting: j.Greeting, Color: j.Color, LogoURL: j.LogoURL, Position: j.Position}
-}
+func (j widgetJSON) widget() Widget { return Widget(j) }
 
 // widgetLook is the appearance /widget/config serves: the one an admin
 // saved, else the configuration file's.

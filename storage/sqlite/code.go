@@ -50,7 +50,7 @@ func (db *DB) ActiveCode(ctx context.Context, conversationID, purpose string) (*
 		expiresAt, createdAt int64
 		usedAt               sql.NullInt64
 	)
-	err := db.reader.QueryRowContext(ctx, `SELECT id, conversation_id, purpose, subject, channel,
+	err := db.rstmts.queryRow(ctx, `SELECT id, conversation_id, purpose, subject, channel,
 		salt, hash, expires_at, tries, used_at, created_at FROM codes
 		WHERE conversation_id = ? AND purpose = ? AND used_at IS NULL AND voided_at IS NULL
 		ORDER BY created_at DESC, rowid DESC LIMIT 1`, conversationID, purpose).Scan(

@@ -27,7 +27,7 @@ func (db *DB) CreateConversation(ctx context.Context, c *bot.Conversation) error
 		return fmt.Errorf("create conversation: %w", err)
 	}
 	err = db.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO conversations (`+conversationColumns+`)
+		_, err := (cachedTx{tx, db.wstmts}).Exec(`INSERT INTO conversations (`+conversationColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 		return err
 	})

@@ -46,9 +46,11 @@ var ErrClosed = errors.New("sqlite: database is closed")
 type DB struct {
 	path   string
 	log    zerolog.Logger
-	writer *sql.DB // exactly one connection, used only by the writer goroutine
-	reader *sql.DB // query_only connections
-	box    *sealer // seals the outbox's recipients and texts
+	writer *sql.DB    // exactly one connection, used only by the writer goroutine
+	reader *sql.DB    // query_only connections
+	wstmts *stmtCache // the writer's prepared statements (lazy: see stmtCache)
+	rstmts *stmtCache // the readers' prepared statements
+	box    *sealer    // seals the outbox's recipients and texts
 
 	requests chan *writeRequest // unbuffered: a blocked sender is a queued write
 	quit     chan struct{}      // closed by Close
@@ -122,6 +124,8 @@ func Open(ctx context.Context, path string, log zerolog.Logger) (*DB, error) {
 		return nil, fmt.Errorf("open database readers: %w", err)
 	}
 
+	db.wstmts = newStmtCache(db.writer, true)
+	db.rstmts = newStmtCache(db.reader, false)
 	go db.run()
 	return db, nil
 }
@@ -245,6 +249,8 @@ func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		close(db.quit)
 		<-db.done
+		db.wstmts.close()
+		db.rstmts.close()
 		// Readers first, so that the writer's close is the last one and
 		// SQLite checkpoints the WAL into the main file.
 		rerr := db.reader.Close()

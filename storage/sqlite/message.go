@@ -69,7 +69,7 @@ func (db *DB) ClientIDs(ctx context.Context, conversationID string) (map[string]
 // Messages returns a conversation's messages with seq > afterSeq, in order:
 // none when there are no newer ones, ENOTFOUND for an unknown conversation.
 func (db *DB) Messages(ctx context.Context, conversationID string, afterSeq int64) ([]bot.Message, error) {
-	rows, err := db.reader.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
+	rows, err := db.rstmts.query(ctx, `SELECT `+messageColumns+` FROM messages
 		WHERE conversation_id = ? AND seq > ? ORDER BY seq`, conversationID, afterSeq)
 	if err != nil {
 		return nil, fmt.Errorf("load messages: %w", err)
@@ -105,8 +105,11 @@ func (db *DB) MessageByClientID(ctx context.Context, conversationID, clientID st
 	if clientID == "" {
 		return nil, bot.Errorf(bot.ENOTFOUND, "no such message")
 	}
+	// "client_id != ''" lets SQLite use the partial index messages_client_id
+	// (it cannot know that the bound id is not empty); without it the
+	// lookup scanned the conversation's messages.
 	row := db.rstmts.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
-		WHERE conversation_id = ? AND client_id = ?`, conversationID, clientID)
+		WHERE conversation_id = ? AND client_id = ? AND client_id != ''`, conversationID, clientID)
 	m, err := scanMessage(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, bot.Errorf(bot.ENOTFOUND, "no such message")

@@ -37,6 +37,11 @@ type stmtCache struct {
 	mu     sync.Mutex
 	stmts  map[string]*sql.Stmt
 	missed map[string]struct{} // lazy: to prepare after the transaction
+
+	// The statements bound to the current write transaction (tx.Stmt), so
+	// that the writes of one group commit bind each statement once.
+	tx      *sql.Tx
+	txStmts map[string]*sql.Stmt
 }
 
 func newStmtCache(db *sql.DB, lazy bool) *stmtCache {
@@ -60,9 +65,17 @@ func (c *stmtCache) get(ctx context.Context, query string) *sql.Stmt {
 		c.missed[query] = struct{}{}
 		return nil
 	}
+	// Prepared without the lock: it waits for a free connection, and the
+	// goroutines holding them may be asking the cache too.
+	c.mu.Unlock()
 	s, err := c.db.PrepareContext(ctx, query)
+	c.mu.Lock()
 	if err != nil {
 		return nil
+	}
+	if had, ok := c.stmts[query]; ok { // prepared meanwhile by another caller
+		s.Close()
+		return had
 	}
 	c.stmts[query] = s
 	return s
@@ -101,6 +114,7 @@ func (c *stmtCache) close() {
 		}
 		delete(c.stmts, q)
 	}
+	c.tx, c.txStmts = nil, nil
 }
 
 // queryRow runs a single-row query through the cache.
@@ -119,6 +133,30 @@ func (c *stmtCache) query(ctx context.Context, query string, args ...any) (*sql.
 	return c.db.QueryContext(ctx, query, args...)
 }
 
+// inTx returns query's statement bound to tx, or nil when it has none (yet).
+func (c *stmtCache) inTx(tx *sql.Tx, query string) *sql.Stmt {
+	c.mu.Lock()
+	if c.tx != tx {
+		c.tx, c.txStmts = tx, map[string]*sql.Stmt{}
+	}
+	if s, ok := c.txStmts[query]; ok {
+		c.mu.Unlock()
+		return s
+	}
+	c.mu.Unlock()
+	s := c.get(context.Background(), query)
+	if s == nil {
+		return nil
+	}
+	s = tx.Stmt(s) // closed with tx
+	c.mu.Lock()
+	if c.tx == tx {
+		c.txStmts[query] = s
+	}
+	c.mu.Unlock()
+	return s
+}
+
 // cachedTx runs a write transaction's statements through the writer's
 // cache: tx.Stmt finds the statement already prepared on the transaction's
 // connection (the writer's only one) and reuses it.
@@ -129,18 +167,16 @@ type cachedTx struct {
 
 // Exec runs query in the transaction, prepared.
 func (t cachedTx) Exec(query string, args ...any) (sql.Result, error) {
-	s := t.c.get(context.Background(), query)
-	if s == nil {
-		return t.Tx.Exec(query, args...)
+	if s := t.c.inTx(t.Tx, query); s != nil {
+		return s.Exec(args...)
 	}
-	return t.Tx.Stmt(s).Exec(args...)
+	return t.Tx.Exec(query, args...)
 }
 
 // QueryRow runs a single-row query in the transaction, prepared.
 func (t cachedTx) QueryRow(query string, args ...any) *sql.Row {
-	s := t.c.get(context.Background(), query)
-	if s == nil {
-		return t.Tx.QueryRow(query, args...)
+	if s := t.c.inTx(t.Tx, query); s != nil {
+		return s.QueryRow(args...)
 	}
-	return t.Tx.Stmt(s).QueryRow(args...)
+	return t.Tx.QueryRow(query, args...)
 }

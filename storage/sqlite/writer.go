@@ -130,7 +130,7 @@ func (db *DB) commit(batch []*writeRequest) {
 		if results[i] != nil {
 			continue
 		}
-		if err := db.savepoint(ctx, tx, r.fn); err != nil {
+		if err := db.savepoint(tx, r.fn); err != nil {
 			if isFatal(err) {
 				_ = tx.Rollback()
 				db.fail(batch, results, err)
@@ -190,21 +190,22 @@ func isFatal(err error) bool {
 // savepoint runs fn inside SAVEPOINT w. On fn's error (or panic) it rolls
 // back to the savepoint and returns fn's error; if the savepoint itself
 // cannot be managed the transaction is broken and the error is fatal.
-func (db *DB) savepoint(ctx context.Context, tx *sql.Tx, fn func(*sql.Tx) error) error {
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+func (db *DB) savepoint(tx *sql.Tx, fn func(*sql.Tx) error) error {
+	ctl := cachedTx{tx, db.wstmts} // four statements per write in a group commit: prepared
+	if _, err := ctl.Exec("SAVEPOINT w"); err != nil {
 		return &fatalError{fmt.Errorf("savepoint: %w", err)}
 	}
 	err := protect(tx, fn)
 	if err == nil {
-		if _, rerr := tx.ExecContext(ctx, "RELEASE w"); rerr != nil {
+		if _, rerr := ctl.Exec("RELEASE w"); rerr != nil {
 			return &fatalError{fmt.Errorf("release savepoint: %w", rerr)}
 		}
 		return nil
 	}
-	if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO w"); rerr != nil {
+	if _, rerr := ctl.Exec("ROLLBACK TO w"); rerr != nil {
 		return &fatalError{fmt.Errorf("roll back savepoint after %v: %w", err, rerr)}
 	}
-	if _, rerr := tx.ExecContext(ctx, "RELEASE w"); rerr != nil {
+	if _, rerr := ctl.Exec("RELEASE w"); rerr != nil {
 		return &fatalError{fmt.Errorf("release savepoint: %w", rerr)}
 	}
 	return err
