@@ -40,7 +40,9 @@ func StackedBars(s Spec, labels []string, series []Series) []byte {
 			}
 			c.rect("bar", x, y, barW, h, color(k), name+": "+Format(v)+s.Unit)
 		}
-		c.text(x+barW/2, float64(marginTop)+plotH+16, "middle", "label", short(label, len(labels)))
+		if shown(i, len(labels)) {
+			c.text(x+barW/2, float64(marginTop)+plotH+16, "middle", "label", short(label, len(labels)))
+		}
 	}
 	if len(series) > 1 {
 		names := make([]string, len(series))
@@ -66,6 +68,20 @@ func maxOf(vs []float64) float64 {
 		m = max(m, v)
 	}
 	return m
+}
+
+// maxAxisLabels is how many labels fit under a chart without overlapping;
+// past it, every n-th is written (each mark's own title still names it).
+const maxAxisLabels = 10
+
+// shown reports whether the i-th of n axis labels is written: all when
+// they fit, else every n-th, always the last.
+func shown(i, n int) bool {
+	if n <= maxAxisLabels {
+		return true
+	}
+	every := (n + maxAxisLabels - 1) / maxAxisLabels
+	return i == n-1 || i%every == 0 && n-1-i >= every/2+1
 }
 
 // short shortens a label when many share the axis: a date keeps its

@@ -34,6 +34,9 @@ func Line(s Spec, labels []string, series []Series) []byte {
 		}
 	}
 	for i, label := range labels {
+		if !shown(i, len(labels)) {
+			continue
+		}
 		c.text(x(i), float64(marginTop)+plotH+16, "middle", "label", short(label, len(labels)))
 	}
 	names := make([]string, len(series))
