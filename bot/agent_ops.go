@@ -287,3 +287,29 @@ func maskUsername(u string) string {
 	}
 	return string(r[:2]) + "•••"
 }
+
+// FollowupDone marks a message a patient left as answered by an agent, and
+// sends every console the list that is left.
+func (e *Engine) FollowupDone(ctx context.Context, agentID, followupID string) error {
+	if e.deskStore == nil {
+		return Errorf(EINTERNAL, "follow-ups are not stored")
+	}
+	now := e.clock.Now()
+	if err := e.deskStore.FollowupDone(ctx, followupID, agentID, now); err != nil {
+		return err
+	}
+	err := e.store.AppendAudit(ctx, AuditEvent{Type: "followup.done", At: now, Node: e.cfg.Node,
+		Actor: "agent:" + agentID, Outcome: "ok", Detail: followupID})
+	if err != nil {
+		return fmt.Errorf("audit follow-up: %w", err)
+	}
+	fs, err := e.deskStore.Followups(ctx)
+	if err != nil {
+		return err
+	}
+	if fs == nil {
+		fs = []Followup{}
+	}
+	e.toAllAgents(AgentEvent{Followups: fs})
+	return nil
+}

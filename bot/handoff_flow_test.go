@@ -377,6 +377,24 @@ func TestQueueTimeoutOffersToWaitOrLeaveAMessage(t *testing.T) {
 	if got := second.audited("followup.created"); len(got) != 1 {
 		t.Errorf("followup.created audits %v, want one", got)
 	}
+
+	// An agent answers it: gone from every console's list, audited, once.
+	if err := h.eng.FollowupDone(h.ctx, observer.ID, fs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	agentEvs := obs.take()
+	if last := agentEvs[len(agentEvs)-1]; last.Followups == nil || len(last.Followups) != 0 {
+		t.Errorf("after marking it answered the consoles were told %+v, want an empty list", last)
+	}
+	if open, _ := h.env.DB.Followups(h.ctx); len(open) != 0 {
+		t.Errorf("open follow-ups %+v after it was answered, want none", open)
+	}
+	if got := h.auditOf("followup.done"); len(got) != 1 || got[0].Actor != "agent:"+observer.ID {
+		t.Errorf("followup.done audits %+v, want one by the agent", got)
+	}
+	if err := h.eng.FollowupDone(h.ctx, observer.ID, fs[0].ID); bot.ErrorCode(err) != bot.ENOTFOUND {
+		t.Errorf("answering it twice: got %v, want not_found", err)
+	}
 }
 
 func TestKeepWaitingReturnsToTheSameQueue(t *testing.T) {

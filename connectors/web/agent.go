@@ -255,6 +255,8 @@ func (con *console) dispatchAgent(ctx context.Context, c *agentConn, f AgentFram
 		return nil
 	case typeActive:
 		return nil
+	case typeFollowupDone:
+		return d.FollowupDone(ctx, me, f.ID)
 	default:
 		return fmt.Errorf("dispatch agent frame %q: no handler", f.Type)
 	}

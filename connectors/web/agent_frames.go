@@ -24,6 +24,7 @@ const (
 	typePresence     = "presence"
 	typeOpen         = "open"   // additive: view any conversation, past ones too
 	typeActive       = "active" // additive: the agent used the console (keeps the session alive)
+	typeFollowupDone = "followup_done" // additive: a message a patient left has been answered
 	typeQueue        = "queue"
 	typeConversation = "conversation"
 	typeAssigned     = "assigned"
@@ -157,6 +158,14 @@ func DecodeAgentFrame(b []byte) (AgentFrame, error) {
 		}
 	case typeActive:
 		needConv = false
+	case typeFollowupDone:
+		needConv = false
+		switch {
+		case f.ID == "":
+			return AgentFrame{}, badFrame("followup_done needs the follow-up's id")
+		case len(f.ID) > maxIDLen:
+			return AgentFrame{}, tooLarge("id", maxIDLen)
+		}
 	default:
 		return AgentFrame{}, &FrameError{Code: CodeUnknownType, Message: fmt.Sprintf("unknown frame type %q", clip(f.Type, 32))}
 	}

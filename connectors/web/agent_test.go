@@ -108,6 +108,7 @@ func TestAgentFramesReachTheDesk(t *testing.T) {
 		{`{"type":"presence","status":"available"}`, "presence " + me + " true"},
 		{`{"type":"presence","status":"away"}`, "presence " + me + " false"},
 		{`{"type":"open","conversation":"old7","extra":"ignored"}`, "view " + me + " old7"},
+		{`{"type":"followup_done","id":"f1"}`, "followup_done " + me + " f1"},
 	}
 	for _, tt := range tests {
 		send(t, ws, tt.frame)
@@ -168,6 +169,7 @@ func TestBadAgentFramesGetErrorFrames(t *testing.T) {
 		{`{"type":"transfer","conversation":"c1","queue":"a","agent":"b"}`, "bad_frame"},
 		{`{"type":"close","conversation":"c1"}`, "bad_frame"},
 		{`{"type":"presence","status":"asleep"}`, "bad_frame"},
+		{`{"type":"followup_done"}`, "bad_frame"},
 		{`{"type":"claim","conversation":"` + strings.Repeat("c", maxConvIDLen+1) + `"}`, "too_large"},
 	}
 	for _, tt := range tests {

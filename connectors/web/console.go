@@ -84,6 +84,9 @@ type Desk interface {
 	Transfer(ctx context.Context, agentID, conversationID, queue, toAgent, note string) error
 	ToBot(ctx context.Context, agentID, conversationID, flow string) error
 	CloseChat(ctx context.Context, agentID, conversationID string, resolution bot.Resolution) error
+	// FollowupDone marks a message a patient left as answered; every console
+	// gets the shorter list.
+	FollowupDone(ctx context.Context, agentID, followupID string) error
 	// ViewConversation returns any conversation's view, past ones too;
 	// the engine audits every view.
 	ViewConversation(ctx context.Context, agentID, conversationID string) (bot.ConversationView, error)

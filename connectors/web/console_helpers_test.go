@@ -140,6 +140,11 @@ func (d *fakeDesk) CloseChat(_ context.Context, agentID, conv string, r bot.Reso
 	return d.fail(conv)
 }
 
+func (d *fakeDesk) FollowupDone(_ context.Context, agentID, id string) error {
+	d.record("followup_done %s %s", agentID, id)
+	return d.fail(id)
+}
+
 func (d *fakeDesk) ViewConversation(_ context.Context, agentID, conv string) (bot.ConversationView, error) {
 	d.record("view %s %s", agentID, conv)
 	if err := d.fail(conv); err != nil {

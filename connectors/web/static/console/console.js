@@ -174,7 +174,11 @@
       const open = el('button', 'secondary', 'Open the chat');
       open.type = 'button';
       open.addEventListener('click', () => openConversation(f.conversation));
-      li.append(open);
+      const done = el('button', 'secondary', 'Mark as answered');
+      done.type = 'button';
+      done.setAttribute('aria-label', 'Mark the message from ' + f.contact + ' as answered');
+      done.addEventListener('click', () => send({ type: 'followup_done', id: f.id }));
+      li.append(open, ' ', done);
       ul.append(li);
     }
   }
