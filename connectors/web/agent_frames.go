@@ -22,8 +22,8 @@ const (
 	typeToBot        = "to_bot"
 	typeClose        = "close"
 	typePresence     = "presence"
-	typeOpen         = "open"   // additive: view any conversation, past ones too
-	typeActive       = "active" // additive: the agent used the console (keeps the session alive)
+	typeOpen         = "open"          // additive: view any conversation, past ones too
+	typeActive       = "active"        // additive: the agent used the console (keeps the session alive)
 	typeFollowupDone = "followup_done" // additive: a message a patient left has been answered
 	typeQueue        = "queue"
 	typeConversation = "conversation"
