@@ -20,8 +20,10 @@ const consoleWidth, consoleHeight = 1280, 800
 // cond is true; while the page is still loading (no such element yet) it
 // counts as false.
 func consoleUntil(cond string) chromedp.Action[chromedp.Void] {
+	// Checked on every animation frame, not on DOM mutations: a text box's
+	// value changes without one.
 	return chromedp.Poll[chromedp.Void](fmt.Sprintf(`(() => { try { return !!(%s); } catch { return false; } })()`, cond),
-		chromedp.WithPollingMutation(), chromedp.WithPollingTimeout(waitLimit))
+		chromedp.WithPollingTimeout(waitLimit))
 }
 
 // consoleType types into the reply box as keystrokes and sends with Enter.
