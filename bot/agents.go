@@ -19,6 +19,9 @@ func (e *Engine) AttachAgent(ctx context.Context, info AgentInfo, c AgentClient)
 	d.mu.Lock()
 	a := d.agent(info)
 	a.info = info // what the agent connects with now: name, capacity, queues
+	if len(a.clients) == 0 {
+		a.available = !info.Away // a first console says where the agent stands
+	}
 	a.clients[c] = struct{}{}
 	a.goneSince = time.Time{}
 	items := e.queueItems()

@@ -19,6 +19,9 @@ type AgentInfo struct {
 	Role     string   // RoleAgent or RoleAdmin
 	Capacity int      // chats at once; 0 means the default (3)
 	Queues   []string // queues the agent works; empty means every queue
+	// Away is the presence the console starts with (it remembers the
+	// agent's choice); false means available for new chats.
+	Away bool
 }
 
 // AgentClient is one agent console connection. Like Client, Deliver must

@@ -434,3 +434,22 @@ func TestRestartGraceStartsAtTheRestart(t *testing.T) {
 		t.Errorf("positions %v, want the released chat first, then the others in order", pos)
 	}
 }
+
+// TestAConsoleThatStartsAwayGetsNothing: a console that connects away (the
+// agent's remembered choice) is given no chat before the agent says so.
+func TestAConsoleThatStartsAwayGetsNothing(t *testing.T) {
+	h := newDeskHarness(t, nil)
+	c := h.queued()
+	away := ana
+	away.Away = true
+	h.connect(away)
+	if conv := c.conv(); conv.Status != bot.StatusQueued || conv.Agent != "" {
+		t.Fatalf("chat %s with %q, want waiting: the agent connected away", conv.Status, conv.Agent)
+	}
+	if err := h.eng.SetPresence(h.ctx, ana.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.conv().Agent; got != ana.ID {
+		t.Errorf("after the agent became available: held by %q, want %s", got, ana.ID)
+	}
+}

@@ -139,7 +139,9 @@ func TestHandoffInTwoBrowsers(t *testing.T) {
 	do(t, agent,
 		chromedp.Focus("#reply-text"),
 		chromedp.KeyEvent("/he"),
-		consoleUntil(`!document.getElementById('canned-list').hidden`),
+		// Wait for the list filtered by "he" (only /hello), not the whole
+		// list the "/" alone opens: Enter takes the first item shown.
+		consoleUntil(`!document.getElementById('canned-list').hidden && document.querySelectorAll('#canned-list li').length === 1`),
 	)
 	consoleShot(t, agent, "canned")
 	do(t, agent,

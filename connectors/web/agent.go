@@ -75,7 +75,9 @@ func (con *console) handleAgentSocket(w http.ResponseWriter, r *http.Request) {
 	}()
 	go con.watchSession(ctx, c, ss)
 
-	if err := con.deps.Desk.AttachAgent(ctx, c.agent, c); err != nil {
+	info := c.agent
+	info.Away = r.URL.Query().Get("presence") == "away" // so no chat is assigned before the console says so
+	if err := con.deps.Desk.AttachAgent(ctx, info, c); err != nil {
 		f, _ := agentError(err, "")
 		c.queue(mustJSON(f))
 		log.Error().Err(err).Msg("attach agent")

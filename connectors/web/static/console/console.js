@@ -36,7 +36,8 @@
 
   function connect() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const ws = new WebSocket(proto + '//' + location.host + '/ws/agent', 'portico.v1');
+    const presence = state.available ? 'available' : 'away'; // known before any chat is assigned
+    const ws = new WebSocket(proto + '//' + location.host + '/ws/agent?presence=' + presence, 'portico.v1');
     state.ws = ws;
     let opened = false;
     ws.onopen = () => {
