@@ -40,7 +40,7 @@ func (c *cli) serveCmd() *cobra.Command {
 				return fmt.Errorf("http.addr: %w", err)
 			}
 			log.Info().Str("addr", l.Addr().String()).Bool("demo", cfg.Demo).Msg("listening")
-			c.banner(cfg, l.Addr())
+			c.banner(cfg, l.Addr(), app.DemoSite)
 			return app.Run(cmd.Context(), l)
 		},
 	}
@@ -51,8 +51,9 @@ func (c *cli) serveCmd() *cobra.Command {
 	return cmd
 }
 
-// banner prints where to click.
-func (c *cli) banner(cfg *Config, addr net.Addr) {
+// banner prints where to click. site is the cross-origin demo site's URL,
+// "" without one.
+func (c *cli) banner(cfg *Config, addr net.Addr, site string) {
 	base := cfg.PublicURL
 	if base == "" {
 		port := addr.(*net.TCPAddr).Port
@@ -70,8 +71,12 @@ func (c *cli) banner(cfg *Config, addr net.Addr) {
 		fmt.Fprintf(&b, "  Demo accounts' password: %q; try resetting the password of\n", portal.DemoPassword)
 		fmt.Fprintf(&b, "  Olivia Activeuser, born 05/17/1985, ZIP 02139, username olivia.active\n")
 		fmt.Fprintf(&b, "  (testdata/README.md lists every demo patient).\n")
+		if site != "" {
+			fmt.Fprintf(&b, "  Same widget, another origin: %s/\n", site)
+		}
 		fmt.Fprintf(&b, "  Agent console:        %s/agent\n", base)
 		fmt.Fprintf(&b, "    demo agent: %s  password %q\n", demoAgentEmail, demoAgentPassword)
+		fmt.Fprintf(&b, "  Admin (flows, analytics, settings): %s/admin\n", base)
 		fmt.Fprintf(&b, "    demo admin: %s  password %q\n", demoAdminEmail, demoAdminPassword)
 	}
 	fmt.Fprintf(&b, "  Health:               %s/healthz\n\n", base)
