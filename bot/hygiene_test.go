@@ -12,7 +12,7 @@ import (
 
 // securityDirs hold security code: verification, codes, tokens, the
 // directory and what stores and sends them. Paths are relative to bot/.
-var securityDirs = []string{".", "../connectors/portal", "../connectors/notify", "../storage"}
+var securityDirs = []string{".", "../connectors/portal", "../connectors/notify", "../connectors/web", "../storage", "../cmd/portico"}
 
 // forbiddenImports are predictable random sources.
 var forbiddenImports = map[string]bool{"math/rand": true, "math/rand/v2": true}

@@ -19,6 +19,11 @@ const (
 // against; nothing reads it.
 const noRecord = ""
 
+// RecordFailureKind is the attempt kind of a record's failed
+// verifications. Retention keeps these rows: a hard lock must last until
+// staff lift it, however old its failures are.
+const RecordFailureKind = attemptVerifyRecord
+
 // Verification purposes of one-time codes.
 const purposeVerify = "verify"
 

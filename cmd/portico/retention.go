@@ -3,14 +3,17 @@ package main
 import (
 	"context"
 	"time"
+
+	"github.com/portico-chat/portico/bot"
 )
 
 // purgeInterval is how often the retention job runs.
 const purgeInterval = 6 * time.Hour
 
 // attemptRetention is how long failure and send counts are kept: longer
-// than any window that reads them (a day), short enough that client IPs
-// do not pile up. A record's count of failures in a row is bounded by it.
+// than any window that reads them (a day), short enough that client IPs do
+// not pile up. A record's own failures (no IP) are kept until a success or
+// staff clear them, so a hard lock never lapses by itself.
 const attemptRetention = 30 * 24 * time.Hour
 
 // purge deletes, until ctx is done, the transcripts of conversations that
@@ -29,7 +32,7 @@ func (a *App) purge(ctx context.Context) error {
 			a.log.Info().Int("messages", n).Time("before", cutoff).Msg("purged transcripts")
 		}
 		old := time.Now().UTC().Add(-attemptRetention)
-		if _, err := a.DB.PurgeAttempts(ctx, old); err != nil && ctx.Err() == nil {
+		if _, err := a.DB.PurgeAttempts(ctx, old, bot.RecordFailureKind); err != nil && ctx.Err() == nil {
 			a.log.Error().Err(err).Msg("purge attempts")
 		}
 		if _, err := a.DB.PurgeDirectoryKeys(ctx, old); err != nil && ctx.Err() == nil {

@@ -80,7 +80,7 @@ func (c *cli) usersAddCmd() *cobra.Command {
 			if err := db.CreateUser(cmd.Context(), &u); err != nil {
 				return fmt.Errorf("add %s: %w", email, err)
 			}
-			if err := cliAudit(cmd.Context(), db, "user.added", u.ID, role); err != nil {
+			if err := cliAudit(cmd.Context(), db, "user.created", u.ID, role); err != nil {
 				return err
 			}
 			fmt.Fprintf(c.out, "added %s %s (%s)\n", role, email, u.ID)
@@ -203,7 +203,7 @@ func (c *cli) usersPasswordCmd() *cobra.Command {
 			if err := db.SetUserPassword(cmd.Context(), u.ID, hash); err != nil {
 				return err
 			}
-			if err := cliAudit(cmd.Context(), db, "user.password_set", u.ID, ""); err != nil {
+			if err := cliAudit(cmd.Context(), db, "user.password_reset", u.ID, ""); err != nil {
 				return err
 			}
 			fmt.Fprintf(c.out, "password of %s changed; its sessions are ended\n", u.Email)

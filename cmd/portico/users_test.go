@@ -155,7 +155,7 @@ func TestUsersDisableAndPasswordEndSessions(t *testing.T) {
 	for _, e := range evs {
 		types = append(types, e.Type)
 	}
-	for _, want := range []string{"user.added", "user.password_set", "user.disabled"} {
+	for _, want := range []string{"user.created", "user.password_reset", "user.disabled"} {
 		if !strings.Contains(strings.Join(types, " "), want) {
 			t.Errorf("audit %v lacks %s", types, want)
 		}

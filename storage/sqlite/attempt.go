@@ -54,11 +54,17 @@ func (db *DB) ClearAttempts(ctx context.Context, kind, key string) error {
 }
 
 // PurgeAttempts deletes attempts older than before (client IPs are personal
-// data). Keep before further back than the longest lockout window.
-func (db *DB) PurgeAttempts(ctx context.Context, before time.Time) (int, error) {
+// data), except those of keepKinds. Keep before further back than the
+// longest lockout window.
+func (db *DB) PurgeAttempts(ctx context.Context, before time.Time, keepKinds ...string) (int, error) {
 	var n int64
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.Exec(`DELETE FROM attempts WHERE at < ?`, unixNanos(before))
+		q, args := `DELETE FROM attempts WHERE at < ?`, []any{unixNanos(before)}
+		for _, k := range keepKinds {
+			q += ` AND kind != ?`
+			args = append(args, k)
+		}
+		res, err := tx.Exec(q, args...)
 		if err != nil {
 			return err
 		}

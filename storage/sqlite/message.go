@@ -176,12 +176,21 @@ func (db *DB) PurgeTranscripts(ctx context.Context, before time.Time) (int, erro
 		}
 	}
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`UPDATE conversations SET slots = '{}'
-			WHERE status = 'closed' AND updated_at < ? AND slots != '{}'`, cutoff)
+		if _, err := tx.Exec(`UPDATE conversations SET slots = '{}'
+			WHERE status = 'closed' AND updated_at < ? AND slots != '{}'`, cutoff); err != nil {
+			return err
+		}
+		// Agents' notes and the messages patients left are part of the
+		// transcript too; a follow-up still open is kept until answered.
+		closed := `SELECT id FROM conversations WHERE status = 'closed' AND updated_at < ?`
+		if _, err := tx.Exec(`DELETE FROM notes WHERE conversation_id IN (`+closed+`)`, cutoff); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`DELETE FROM followups WHERE done_at IS NOT NULL AND conversation_id IN (`+closed+`)`, cutoff)
 		return err
 	})
 	if err != nil {
-		return total, fmt.Errorf("purge transcript slots: %w", err)
+		return total, fmt.Errorf("purge transcript slots, notes and follow-ups: %w", err)
 	}
 	return total, nil
 }
