@@ -143,7 +143,11 @@ func TestHandoffInTwoBrowsers(t *testing.T) {
 		// list the "/" alone opens: Enter takes the first item shown.
 		consoleUntil(`!document.getElementById('canned-list').hidden && document.querySelectorAll('#canned-list li').length === 1`),
 	)
-	consoleShot(t, agent, "canned")
+	if os.Getenv("PORTICO_SCREENSHOTS") != "" {
+		// Only when refreshing the docs: a screenshot between showing the list
+		// and choosing from it can blur the box, which closes the list.
+		consoleShot(t, agent, "canned")
+	}
 	do(t, agent,
 		chromedp.KeyEvent("\r"),
 		consoleUntil(`document.getElementById('reply-text').value.includes('thanks for waiting')`),
