@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -54,6 +55,13 @@ func TestWidgetAccessibility(t *testing.T) {
 			axe := axeScript(t)
 			ctx := browser(t)
 			srv := runServer(t, nil)
+			// axe measures colors as painted: on a loaded machine the panel's
+			// fade-in can still be running, and half-transparent text fails
+			// contrast. Reduced motion turns the animation off (widget.css).
+			reduced := emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}}}
+			if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, reduced); err != nil {
+				t.Fatal(err)
+			}
 			do(t, ctx,
 				chromedp.EmulateViewport(1280, 800),
 				chromedp.Navigate(srv.URL+"/?lang="+tt.lang),
