@@ -303,3 +303,34 @@ func contrastRatio(a, b string) float64 {
 	x, y := lum(a), lum(b)
 	return (math.Max(x, y) + 0.05) / (math.Min(x, y) + 0.05)
 }
+
+// TestWidgetAtDoubleZoom: at 200% zoom a 1280×800 window is 640×400 CSS
+// pixels. The open panel must fit the window, the question and its input
+// must be reachable, and nothing may scroll sideways (WCAG 1.4.4, 1.4.10).
+func TestWidgetAtDoubleZoom(t *testing.T) {
+	ctx := browser(t)
+	srv := runServer(t, nil)
+	do(t, ctx,
+		chromedp.EmulateViewport(640, 400),
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.Poll[chromedp.Void](`document.querySelector('portico-chat')?.isConnected`, chromedp.WithPollingMutation()),
+		chromedp.Click(`a[data-portico-open="reset_password"]`),
+		choose("name"),
+		asks("first_name"),
+	)
+	fits := eval[string](t, ctx, `(() => { const r = `+shadow+`;
+		const p = r.querySelector('.panel').getBoundingClientRect();
+		const i = r.querySelector('#input, input[type=text], input:not([type=hidden])').getBoundingClientRect();
+		const s = r.querySelector('button[type=submit], .send').getBoundingClientRect();
+		const problems = [];
+		if (p.left < 0 || p.top < 0 || p.right > innerWidth + 0.5 || p.bottom > innerHeight + 0.5) problems.push('panel outside the window');
+		if (i.width < 100 || i.bottom > innerHeight + 0.5) problems.push('input not usable');
+		if (s.right > innerWidth + 0.5 || s.bottom > innerHeight + 0.5) problems.push('send button cut off');
+		const pane = r.querySelector('.panel');
+		if (pane.scrollWidth > pane.clientWidth + 1) problems.push('panel scrolls sideways');
+		return problems.join(', '); })()`)
+	if fits != "" {
+		t.Errorf("at 200%% zoom: %s", fits)
+	}
+	do(t, ctx, typeIn("Olivia"), asks("last_name"))
+}
