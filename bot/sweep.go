@@ -34,8 +34,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
-// Sweep closes, as abandoned, the conversations with the bot that have been
-// idle longer than the limit, and returns how many it closed.
+// Sweep closes, as abandoned, the conversations idle longer than the limit
+// that are with the bot, or waiting for a person after the patient left,
+// and returns how many it closed.
 func (e *Engine) Sweep(ctx context.Context, lister IdleConversations) (int, error) {
 	cutoff := e.clock.Now().Add(-e.cfg.Limits.ConversationIdle)
 	ids, err := lister.OpenConversationsIdleSince(ctx, cutoff)
@@ -44,8 +45,10 @@ func (e *Engine) Sweep(ctx context.Context, lister IdleConversations) (int, erro
 	}
 	n := 0
 	for _, id := range ids {
-		closed, err := e.abandon(ctx, id, "abandoned", func(c *Conversation) bool {
-			return c.Status == StatusBot && c.UpdatedAt.Before(cutoff)
+		closed, err := e.abandon(ctx, id, "abandoned", func(c *Conversation, attached bool) bool {
+			// With the bot: idle is idle. Waiting for a person: only once the
+			// patient has gone too; a patient still on the page keeps their place.
+			return c.UpdatedAt.Before(cutoff) && (c.Status == StatusBot || c.Status == StatusQueued && !attached)
 		})
 		if err != nil {
 			return n, err
@@ -59,13 +62,13 @@ func (e *Engine) Sweep(ctx context.Context, lister IdleConversations) (int, erro
 
 // Bye ends the conversation as abandoned, unless it has already ended.
 func (e *Engine) Bye(ctx context.Context, conversationID string) error {
-	_, err := e.abandon(ctx, conversationID, "", func(c *Conversation) bool { return c.Status != StatusClosed })
+	_, err := e.abandon(ctx, conversationID, "", func(c *Conversation, _ bool) bool { return c.Status != StatusClosed })
 	return err
 }
 
 // abandon closes a conversation as abandoned if cond still holds under its
 // lock, saying the system text named by say ("" for none).
-func (e *Engine) abandon(ctx context.Context, id, say string, cond func(*Conversation) bool) (bool, error) {
+func (e *Engine) abandon(ctx context.Context, id, say string, cond func(c *Conversation, attached bool) bool) (bool, error) {
 	defer e.settleIfDirty(ctx)
 	l := e.acquire(id)
 	defer e.release(id, l)
@@ -74,7 +77,7 @@ func (e *Engine) abandon(ctx context.Context, id, say string, cond func(*Convers
 	if err := e.load(ctx, id, l); err != nil {
 		return false, err
 	}
-	if !cond(l.conv) {
+	if !cond(l.conv, len(l.clients) > 0) {
 		return false, nil
 	}
 	t := e.newTurn(ctx, l.conv, "")

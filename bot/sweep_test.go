@@ -142,3 +142,34 @@ func TestByeOfAnUnknownConversationIsNotFound(t *testing.T) {
 		t.Errorf("error code %q, want %q", got, bot.ENOTFOUND)
 	}
 }
+
+// TestSweepClosesAQueueEntryOnlyOnceThePatientHasGone: a patient waiting
+// for a person keeps their place while on the page; one who left long ago
+// is closed as abandoned and leaves the queue.
+func TestSweepClosesAQueueEntryOnlyOnceThePatientHasGone(t *testing.T) {
+	h := newHarness(t)
+	idle := bot.DefaultLimits().ConversationIdle
+	staying := h.open("")
+	staying.say("agent")
+	gone := h.open("")
+	gone.say("agent")
+	h.eng.Detach(gone.id, gone.rec)
+	h.env.Clock.Advance(idle + time.Second)
+
+	if _, err := h.eng.Sweep(h.ctx, h.env.DB); err != nil {
+		t.Fatal(err)
+	}
+	if c := staying.conv(); c.Status != bot.StatusQueued {
+		t.Errorf("patient still on the page: %s, want still queued", c.Status)
+	}
+	if c := gone.conv(); c.Status != bot.StatusClosed || c.Resolution != bot.Abandoned {
+		t.Errorf("patient gone for %s: %s/%s, want closed/abandoned", idle, c.Status, c.Resolution)
+	}
+	open, err := h.env.DB.OpenHandoffs(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(open) != 1 || open[0].ID != staying.id {
+		t.Errorf("open handoffs after the sweep: %d, want only the patient still waiting", len(open))
+	}
+}
