@@ -175,8 +175,8 @@ func (con *console) agentReadLoop(ctx context.Context, c *agentConn, ss *staffSe
 		ws.SetReadDeadline(time.Now().Add(agentPongWait))
 		return nil
 	})
-	bucket := newTokenBucket(con.cfg.RateFrames, con.cfg.RateWindow, con.cfg.RateBurst, con.s.now())
-	dropped := 0
+	guard := newFloodGuard(con.cfg.RateFrames, con.cfg.RateWindow, con.cfg.RateBurst, con.s.now(),
+		"Too many actions at once. Please wait a moment.")
 	for {
 		kind, data, err := ws.ReadMessage()
 		if err != nil {
@@ -184,31 +184,24 @@ func (con *console) agentReadLoop(ctx context.Context, c *agentConn, ss *staffSe
 			return
 		}
 		ws.SetReadDeadline(time.Now().Add(agentPongWait))
-		if ok, wait := bucket.take(con.s.now()); !ok {
-			dropped++
-			if dropped > maxDroppedFrames {
+		if ok, notice, flood := guard.admit(con.s.now()); !ok {
+			if flood {
 				c.log.Warn().Msg("agent socket closed: flooding")
 				c.stop(websocket.ClosePolicyViolation, "too many frames")
 				return
 			}
-			if dropped == 1 {
-				f := errorFrame(CodeRateLimited, "Too many actions at once. Please wait a moment.")
-				f.RetryAfterS = retryAfterSeconds(wait)
-				c.queue(mustJSON(f))
+			if notice != nil {
+				c.queue(notice)
 			}
 			continue
 		}
-		dropped = 0
 		if kind != websocket.TextMessage {
 			c.queue(mustJSON(errorFrame(CodeBadFrame, textNotText)))
 			continue
 		}
 		f, err := DecodeAgentFrame(data)
 		if err != nil {
-			var fe *FrameError
-			if !errors.As(err, &fe) {
-				fe = badFrame("not a valid frame")
-			}
+			fe := asFrameError(err)
 			c.queue(mustJSON(AgentErrorFrame{ErrorFrame: errorFrame(fe.Code, fe.Message)}))
 			continue
 		}

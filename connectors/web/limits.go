@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"math"
 	"sync"
 	"time"
@@ -79,4 +80,48 @@ func (c *connCounter) release(ip string) {
 		return
 	}
 	c.n[ip]--
+}
+
+// floodGuard applies a socket's frame budget. Over the budget a frame is
+// dropped; the first drop of a run tells the client (rate_limited, with
+// retry_after_s) and more than maxDroppedFrames drops in a row mean the
+// client is flooding and the socket must close.
+type floodGuard struct {
+	bucket  *tokenBucket
+	dropped int
+	text    string // what the rate_limited error says
+}
+
+func newFloodGuard(frames int, window time.Duration, burst int, now time.Time, text string) *floodGuard {
+	return &floodGuard{bucket: newTokenBucket(frames, window, burst, now), text: text}
+}
+
+// admit reports whether a frame read at now may be handled. When it may
+// not, notice is the error frame to send (nil after the first drop) and
+// flood says the socket must close.
+func (g *floodGuard) admit(now time.Time) (ok bool, notice []byte, flood bool) {
+	allowed, wait := g.bucket.take(now)
+	if allowed {
+		g.dropped = 0
+		return true, nil, false
+	}
+	g.dropped++
+	if g.dropped > maxDroppedFrames {
+		return false, nil, true
+	}
+	if g.dropped == 1 {
+		f := errorFrame(CodeRateLimited, g.text)
+		f.RetryAfterS = retryAfterSeconds(wait)
+		return false, mustJSON(f), false
+	}
+	return false, nil, false
+}
+
+// asFrameError is the decoder's error as a FrameError to send back.
+func asFrameError(err error) *FrameError {
+	var fe *FrameError
+	if !errors.As(err, &fe) {
+		fe = badFrame("not a valid frame")
+	}
+	return fe
 }

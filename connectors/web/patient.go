@@ -139,8 +139,7 @@ func (s *Server) readLoop(ctx context.Context, c *patientConn, ip string) (conv 
 		}
 		return nil
 	})
-	bucket := newTokenBucket(s.cfg.RateFrames, s.cfg.RateWindow, s.cfg.RateBurst, s.now())
-	dropped := 0
+	guard := newFloodGuard(s.cfg.RateFrames, s.cfg.RateWindow, s.cfg.RateBurst, s.now(), textRateLimited)
 	for {
 		kind, data, err := ws.ReadMessage()
 		if err != nil {
@@ -150,31 +149,24 @@ func (s *Server) readLoop(ctx context.Context, c *patientConn, ip string) (conv 
 		if conv != "" {
 			ws.SetReadDeadline(time.Now().Add(pongWait))
 		}
-		if ok, wait := bucket.take(s.now()); !ok {
-			dropped++
-			if dropped > maxDroppedFrames {
+		if ok, notice, flood := guard.admit(s.now()); !ok {
+			if flood {
 				c.log.Warn().Str("conn", c.id).Str("conversation", conv).Msg("patient socket closed: flooding")
 				c.stop(closePolicy, "too many frames")
 				return conv
 			}
-			if dropped == 1 {
-				f := errorFrame(CodeRateLimited, textRateLimited)
-				f.RetryAfterS = retryAfterSeconds(wait)
-				c.queue(mustJSON(f))
+			if notice != nil {
+				c.queue(notice)
 			}
 			continue
 		}
-		dropped = 0
 		if kind != websocket.TextMessage {
 			c.queue(mustJSON(errorFrame(CodeBadFrame, textNotText)))
 			continue
 		}
 		frame, err := DecodeClientFrame(data)
 		if err != nil {
-			var fe *FrameError
-			if !errors.As(err, &fe) {
-				fe = badFrame("not a valid frame")
-			}
+			fe := asFrameError(err)
 			c.queue(mustJSON(errorFrame(fe.Code, fe.Message)))
 			continue
 		}

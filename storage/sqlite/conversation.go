@@ -150,7 +150,7 @@ func (db *DB) OpenConversationsIdleSince(ctx context.Context, t time.Time) ([]st
 	return ids, nil
 }
 
-func scanConversation(row interface{ Scan(...any) error }) (*bot.Conversation, error) {
+func scanConversation(row scanner) (*bot.Conversation, error) {
 	var (
 		c                    bot.Conversation
 		status, resolution   string

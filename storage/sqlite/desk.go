@@ -14,24 +14,8 @@ var _ bot.DeskStore = (*DB)(nil)
 // OpenHandoffs returns the conversations waiting for a person or with one,
 // oldest in the queue first: what the desk rebuilds after a restart.
 func (db *DB) OpenHandoffs(ctx context.Context) ([]*bot.Conversation, error) {
-	rows, err := db.reader.QueryContext(ctx, `SELECT `+conversationColumns+` FROM conversations
+	return queryAll(ctx, db, "open handoffs", scanConversation, `SELECT `+conversationColumns+` FROM conversations
 		WHERE status IN ('queued', 'agent') ORDER BY queued_at, id`)
-	if err != nil {
-		return nil, fmt.Errorf("open handoffs: %w", err)
-	}
-	defer rows.Close()
-	var out []*bot.Conversation
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			return nil, fmt.Errorf("open handoffs: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("open handoffs: %w", err)
-	}
-	return out, nil
 }
 
 // AddNote stores an agent's internal note.

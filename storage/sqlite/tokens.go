@@ -40,7 +40,7 @@ func (db *DB) CreateAPIToken(ctx context.Context, t *bot.APIToken) error {
 
 const tokenColumns = `id, name, token_hash, scopes, created_by, created_at, last_used_at, revoked_at`
 
-func scanToken(row interface{ Scan(...any) error }) (bot.APIToken, error) {
+func scanToken(row scanner) (bot.APIToken, error) {
 	var t bot.APIToken
 	var scopes string
 	var created, used, revoked sql.NullInt64
@@ -68,24 +68,8 @@ func (db *DB) APITokenByHash(ctx context.Context, hash []byte) (bot.APIToken, er
 
 // APITokens lists every token, revoked ones too, oldest first.
 func (db *DB) APITokens(ctx context.Context) ([]bot.APIToken, error) {
-	rows, err := db.reader.QueryContext(ctx, `SELECT `+tokenColumns+` FROM api_tokens
+	return queryAll(ctx, db, "list API tokens", scanToken, `SELECT `+tokenColumns+` FROM api_tokens
 		ORDER BY created_at, id`)
-	if err != nil {
-		return nil, fmt.Errorf("list API tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []bot.APIToken
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list API tokens: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list API tokens: %w", err)
-	}
-	return out, nil
 }
 
 // RevokeAPIToken revokes a token for good; ENOTFOUND if there is no such

@@ -73,23 +73,7 @@ func (db *DB) userWhere(ctx context.Context, where string, arg any) (bot.User, e
 
 // Users returns every console account, by email.
 func (db *DB) Users(ctx context.Context) ([]bot.User, error) {
-	rows, err := db.reader.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY email`)
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	defer rows.Close()
-	var us []bot.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list users: %w", err)
-		}
-		us = append(us, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	return us, nil
+	return queryAll(ctx, db, "list users", scanUser, `SELECT `+userColumns+` FROM users ORDER BY email`)
 }
 
 // SignInFailed counts a wrong password for the user in one write. When the
@@ -163,7 +147,7 @@ func (db *DB) updateUser(ctx context.Context, what, id string, endSessions bool,
 	return nil
 }
 
-func scanUser(row interface{ Scan(...any) error }) (bot.User, error) {
+func scanUser(row scanner) (bot.User, error) {
 	var (
 		u        bot.User
 		queues   string
