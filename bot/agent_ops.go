@@ -10,15 +10,21 @@ import (
 // its lock, committed like a patient's.
 
 // Claim takes a waiting chat. Of two agents claiming at once exactly one
-// wins; the other gets ECONFLICT.
-func (e *Engine) Claim(ctx context.Context, agentID, conversationID string) error {
+// wins; the other gets ECONFLICT. An agent who already holds their
+// capacity gets ECAPACITY, unless overCapacity asks to go beyond it and
+// Config.CapacityOverride allows them to.
+func (e *Engine) Claim(ctx context.Context, agentID, conversationID string, overCapacity bool) error {
 	info, ok := e.agentInfo(agentID)
 	if !ok {
 		return Errorf(EUNAUTHORIZED, "connect to the console first")
 	}
-	err := e.assign(ctx, conversationID, info, "claimed")
+	seat, err := e.seatFor(info, info, overCapacity)
+	if err != nil {
+		return err
+	}
+	err = e.assign(ctx, conversationID, info, "claimed", seat)
 	e.settle(ctx)
-	return err
+	return atCapacity(err, true, info, e.capacityOf(info))
 }
 
 // AgentSay sends an agent's message to the patient. A say id already seen
@@ -106,16 +112,24 @@ func (e *Engine) Typing(ctx context.Context, conversationID string, on bool) err
 func (e *Engine) Seen(ctx context.Context, conversationID string, seq int64) error { return nil }
 
 // Transfer hands a chat to another queue or another agent, with an
-// optional note for whoever takes it.
-func (e *Engine) Transfer(ctx context.Context, agentID, conversationID, queue, toAgent, note string) error {
+// optional note for whoever takes it. An agent who already holds their
+// capacity is refused (ECAPACITY) unless overCapacity asks to go beyond it
+// and Config.CapacityOverride allows the one transferring to.
+func (e *Engine) Transfer(ctx context.Context, agentID, conversationID, queue, toAgent, note string, overCapacity bool) error {
 	if (queue == "") == (toAgent == "") {
 		return Errorf(EINVALID, "transfer to a queue or to an agent")
 	}
 	var target AgentInfo
+	var seat *AgentLimit
 	if toAgent != "" {
 		var ok bool
 		if target, ok = e.agentInfo(toAgent); !ok {
 			return Errorf(ENOTFOUND, "that agent is not connected")
+		}
+		me, _ := e.agentInfo(agentID)
+		var err error
+		if seat, err = e.seatFor(me, target, overCapacity); err != nil {
+			return err
 		}
 	}
 	err := e.withConversation(ctx, conversationID, func(t *turn) error {
@@ -125,7 +139,8 @@ func (e *Engine) Transfer(ctx context.Context, agentID, conversationID, queue, t
 		if toAgent != "" {
 			t.conv.Agent, t.conv.AgentName = target.ID, target.Name
 			t.message(FromSystem, strings.ReplaceAll(text("agent_joined", t.conv.Locale), "{agent}", target.Name), nil, nil)
-			t.agentAudit(agentID, "transfer", "ok", "agent:"+target.ID)
+			t.out.AgentLimit = seat
+			t.agentAudit(agentID, "transfer", "ok", strings.TrimSpace("agent:"+target.ID+" "+overDetail(seat)))
 			return nil
 		}
 		t.conv.Status, t.conv.Queue, t.conv.Agent, t.conv.AgentName = StatusQueued, queue, "", ""
@@ -134,7 +149,7 @@ func (e *Engine) Transfer(ctx context.Context, agentID, conversationID, queue, t
 		return nil
 	})
 	if err != nil {
-		return err
+		return atCapacity(err, false, target, e.capacityOf(target))
 	}
 	if note != "" {
 		if err := e.AgentNote(ctx, agentID, conversationID, note); err != nil {

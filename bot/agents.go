@@ -157,7 +157,9 @@ func (e *Engine) settle(ctx context.Context) {
 				break
 			}
 			skip[w.conv] = true
-			if err := e.assign(ctx, w.conv, info, "auto"); err != nil && ErrorCode(err) != ECONFLICT {
+			seat := &AgentLimit{Agent: info.ID, Max: e.capacityOf(info)}
+			// ECAPACITY: another node gave the agent a chat this desk has not seen yet.
+			if err := e.assign(ctx, w.conv, info, "auto", seat); err != nil && ErrorCode(err) != ECONFLICT && ErrorCode(err) != ECAPACITY {
 				e.log.Error().Err(err).Str("conversation", w.conv).Msg("assign")
 			}
 		}
@@ -205,15 +207,18 @@ func (e *Engine) tellPatients(conversationID string, ev Event) {
 }
 
 // assign gives a waiting chat to an agent: the patient is told who joined,
-// the agent gets the whole conversation.
-func (e *Engine) assign(ctx context.Context, conversationID string, a AgentInfo, how string) error {
+// the agent gets the whole conversation. The commit fails with ECAPACITY
+// if it would take the agent past seat; a nil seat is a decision to go
+// beyond the agent's capacity, and is audited as one.
+func (e *Engine) assign(ctx context.Context, conversationID string, a AgentInfo, how string, seat *AgentLimit) error {
 	err := e.withConversation(ctx, conversationID, func(t *turn) error {
 		if t.conv.Status != StatusQueued {
 			return Errorf(ECONFLICT, "this chat is no longer waiting")
 		}
 		t.conv.Status, t.conv.Agent, t.conv.AgentName = StatusAgent, a.ID, a.Name
 		t.message(FromSystem, strings.ReplaceAll(text("agent_joined", t.conv.Locale), "{agent}", a.Name), nil, nil)
-		t.agentAudit(a.ID, "claim", how, "")
+		t.out.AgentLimit = seat
+		t.agentAudit(a.ID, "claim", how, overDetail(seat))
 		return nil
 	})
 	if err != nil {
@@ -249,6 +254,14 @@ func (e *Engine) withConversation(ctx context.Context, id string, fn func(t *tur
 func (t *turn) agentAudit(agentID, typ, outcome, detail string) {
 	t.audit(typ, outcome, detail)
 	t.out.Audit[len(t.out.Audit)-1].Actor = "agent:" + agentID
+}
+
+// overDetail is the audit detail of a move made beyond a capacity.
+func overDetail(seat *AgentLimit) string {
+	if seat == nil {
+		return "over_capacity"
+	}
+	return ""
 }
 
 // holding returns an error unless agentID holds the conversation.

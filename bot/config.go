@@ -62,6 +62,10 @@ type Config struct {
 	// The human side.
 	Queues         map[string]Queue // by name; a queue not listed is always open, priority 0
 	AgentCapacity  int              // chats an agent takes at once unless set per agent
+	// CapacityOverride says who may knowingly go beyond a capacity, with
+	// a claim or a transfer that asks to: OverrideNone (default),
+	// OverrideAdmins or OverrideEveryone. Auto-assignment never does.
+	CapacityOverride string
 	AutoAssign     bool             // hand waiting chats to available agents; else agents claim
 	HandoffTimeout time.Duration    // after this long in the queue the patient may leave a message
 	AgentGrace     time.Duration    // a disconnected agent keeps their chats this long
@@ -69,6 +73,13 @@ type Config struct {
 	SupportMailbox string           // emailed (without PHI) when a patient leaves a message
 	DeskInterval   time.Duration    // how often grace periods and queue timeouts are checked
 }
+
+// Who may go beyond an agent's capacity (Config.CapacityOverride).
+const (
+	OverrideNone     = "none"
+	OverrideAdmins   = "admins"
+	OverrideEveryone = "everyone"
+)
 
 // DefaultConfig returns a working configuration.
 func DefaultConfig() Config {
@@ -80,7 +91,8 @@ func DefaultConfig() Config {
 		PasswordMinLength: 15,
 		SweepInterval:     time.Minute,
 		Limits:            DefaultLimits(),
-		AgentCapacity:     3,
+		AgentCapacity:     DefaultCapacity,
+		CapacityOverride:  OverrideNone,
 		AutoAssign:        true,
 		HandoffTimeout:    5 * time.Minute,
 		AgentGrace:        2 * time.Minute,

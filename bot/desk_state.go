@@ -167,14 +167,6 @@ func (e *Engine) ordered() []*waiter {
 	return ws
 }
 
-// capacity is how many chats an agent takes at once.
-func (e *Engine) capacity(a *agentState) int {
-	if a.info.Capacity > 0 {
-		return a.info.Capacity
-	}
-	return e.cfg.AgentCapacity
-}
-
 // serves reports whether an agent works a queue.
 func serves(a *agentState, queue string) bool {
 	return len(a.info.Queues) == 0 || slices.Contains(a.info.Queues, queue)
@@ -190,7 +182,7 @@ func (e *Engine) nextAssignment(skip map[string]bool) (*waiter, *agentState) {
 		}
 		var best *agentState
 		for _, a := range e.desk.agents {
-			if !a.available || len(a.clients) == 0 || !serves(a, w.queue) || len(a.chats) >= e.capacity(a) {
+			if !a.available || len(a.clients) == 0 || !serves(a, w.queue) || len(a.chats) >= e.capacityOf(a.info) {
 				continue
 			}
 			if best == nil || len(a.chats) < len(best.chats) ||

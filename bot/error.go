@@ -16,6 +16,7 @@ const (
 	ELOCKED       = "locked"       // too many failures; wait or ask a person
 	ERATELIMITED  = "rate_limited" // too many requests
 	EUNAUTHORIZED = "unauthorized" // not signed in, or not allowed
+	ECAPACITY     = "at_capacity"  // the agent already holds as many chats as they may
 )
 
 // Error is a domain failure with a machine-readable code and a message safe

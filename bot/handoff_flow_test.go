@@ -94,7 +94,7 @@ func TestTransferToAQueueThenToAnAgent(t *testing.T) {
 	c.rec.take()
 
 	const note = "Copay question, already verified by phone"
-	if err := h.eng.Transfer(h.ctx, ana.ID, c.id, "billing", "", note); err != nil {
+	if err := h.eng.Transfer(h.ctx, ana.ID, c.id, "billing", "", note, false); err != nil {
 		t.Fatal(err)
 	}
 	if conv := c.conv(); conv.Status != bot.StatusQueued || conv.Queue != "billing" || conv.Agent != "" {
@@ -140,7 +140,7 @@ func TestTransferToAQueueThenToAnAgent(t *testing.T) {
 
 	// Straight to a connected agent: assigned to them at once.
 	c.rec.take()
-	if err := h.eng.Transfer(h.ctx, bill.ID, c.id, "", ana.ID, ""); err != nil {
+	if err := h.eng.Transfer(h.ctx, bill.ID, c.id, "", ana.ID, "", false); err != nil {
 		t.Fatal(err)
 	}
 	if conv := c.conv(); conv.Status != bot.StatusAgent || conv.Agent != ana.ID || conv.AgentName != ana.Name {
@@ -157,10 +157,10 @@ func TestTransferToAQueueThenToAnAgent(t *testing.T) {
 	if !strings.Contains(botText(evs), "Ana from our support team has joined") {
 		t.Errorf("patient was told %q, want Ana's name", botText(evs))
 	}
-	if err := h.eng.Transfer(h.ctx, ana.ID, c.id, "", "agent-gone", ""); bot.ErrorCode(err) != bot.ENOTFOUND {
+	if err := h.eng.Transfer(h.ctx, ana.ID, c.id, "", "agent-gone", "", false); bot.ErrorCode(err) != bot.ENOTFOUND {
 		t.Errorf("transfer to an agent not connected: %v, want ENOTFOUND", err)
 	}
-	if err := h.eng.Transfer(h.ctx, ana.ID, c.id, "billing", bill.ID, ""); bot.ErrorCode(err) != bot.EINVALID {
+	if err := h.eng.Transfer(h.ctx, ana.ID, c.id, "billing", bill.ID, "", false); bot.ErrorCode(err) != bot.EINVALID {
 		t.Errorf("transfer to a queue and an agent at once: %v, want EINVALID", err)
 	}
 }
@@ -448,11 +448,11 @@ func TestOnlyTheHolderActsOnAChat(t *testing.T) {
 	}{
 		{"say", func() error { return h.eng.AgentSay(h.ctx, ben.ID, c.id, "b-1", "hello") }},
 		{"typing", func() error { return h.eng.AgentTyping(h.ctx, ben.ID, c.id, true) }},
-		{"transfer to a queue", func() error { return h.eng.Transfer(h.ctx, ben.ID, c.id, "billing", "", "") }},
-		{"transfer to an agent", func() error { return h.eng.Transfer(h.ctx, ben.ID, c.id, "", ana.ID, "") }},
+		{"transfer to a queue", func() error { return h.eng.Transfer(h.ctx, ben.ID, c.id, "billing", "", "", false) }},
+		{"transfer to an agent", func() error { return h.eng.Transfer(h.ctx, ben.ID, c.id, "", ana.ID, "", false) }},
 		{"back to the bot", func() error { return h.eng.ToBot(h.ctx, ben.ID, c.id, "reset_password") }},
 		{"close", func() error { return h.eng.CloseChat(h.ctx, ben.ID, c.id, bot.Resolved) }},
-		{"claim a chat someone holds", func() error { return h.eng.Claim(h.ctx, ben.ID, c.id) }},
+		{"claim a chat someone holds", func() error { return h.eng.Claim(h.ctx, ben.ID, c.id, false) }},
 	}
 	for _, tt := range tests {
 		wantConflict(t, tt.name, tt.do())

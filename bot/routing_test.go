@@ -231,7 +231,7 @@ func TestConcurrentClaimsHaveOneWinner(t *testing.T) {
 		for i := range agents {
 			wg.Go(func() {
 				<-start
-				errs[i] = h.eng.Claim(h.ctx, agents[i].ID, c.id)
+				errs[i] = h.eng.Claim(h.ctx, agents[i].ID, c.id, false)
 			})
 		}
 		close(start)
@@ -267,7 +267,7 @@ func TestConcurrentClaimsHaveOneWinner(t *testing.T) {
 	if got := len(h.auditOf("claim")); got != 3 {
 		t.Errorf("%d claim audit rows, want 3 (one per chat)", got)
 	}
-	if err := h.eng.Claim(h.ctx, "agent-unknown", "whatever"); bot.ErrorCode(err) != bot.EUNAUTHORIZED {
+	if err := h.eng.Claim(h.ctx, "agent-unknown", "whatever", false); bot.ErrorCode(err) != bot.EUNAUTHORIZED {
 		t.Errorf("claim by an agent not connected: %v, want EUNAUTHORIZED", err)
 	}
 }

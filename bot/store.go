@@ -37,6 +37,12 @@ type Turn struct {
 	Deliveries   []Delivery // codes and notices for the outbox
 	Codes        []Code     // issued codes; each voids the earlier active one of the same conversation and purpose
 	Handoff      *Handoff   // put the conversation in a queue
+	// AgentLimit, when set, makes the commit conditional on an agent's
+	// load: it fails with ECAPACITY, changing nothing, unless the agent
+	// holds fewer than Max other conversations. The store checks it in the
+	// commit's own write, so concurrent claims cannot overshoot, on one
+	// node or several sharing the database.
+	AgentLimit *AgentLimit
 	Visits       []Visit    // states entered, for analytics; only a VisitRecorder store keeps them
 }
 
@@ -90,6 +96,13 @@ type Handoff struct {
 	Reason         string
 	Step           string // flow/state where the bot gave up
 	At             time.Time
+}
+
+// AgentLimit bounds how many conversations an agent holds (status agent)
+// when a turn gives them one more.
+type AgentLimit struct {
+	Agent string
+	Max   int
 }
 
 // CodeStore keeps one-time codes.

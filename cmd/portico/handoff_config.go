@@ -11,14 +11,15 @@ import (
 
 // handoffDefaults are the human side's configuration keys.
 var handoffDefaults = map[string]any{
-	"handoff.default_queue": "portal-support",
-	"handoff.auto_assign":   true,
-	"handoff.capacity":      3,
-	"handoff.timeout":       "5m",
-	"handoff.agent_grace":   "2m",
-	"handoff.max_misses":    5,
-	"handoff.mailbox":       "",
-	"handoff.queues":        []any{},
+	"handoff.default_queue":     "portal-support",
+	"handoff.auto_assign":       true,
+	"handoff.capacity":          3,
+	"handoff.capacity_override": bot.OverrideNone,
+	"handoff.timeout":           "5m",
+	"handoff.agent_grace":       "2m",
+	"handoff.max_misses":        5,
+	"handoff.mailbox":           "",
+	"handoff.queues":            []any{},
 }
 
 func init() {
@@ -32,11 +33,14 @@ type HandoffSettings struct {
 	DefaultQueue string
 	AutoAssign   bool
 	Capacity     int
-	Timeout      time.Duration
-	AgentGrace   time.Duration
-	MaxMisses    int
-	Mailbox      string
-	Queues       map[string]bot.Queue
+	// CapacityOverride says who may knowingly take or give a chat beyond
+	// an agent's capacity: none, admins or everyone.
+	CapacityOverride string
+	Timeout          time.Duration
+	AgentGrace       time.Duration
+	MaxMisses        int
+	Mailbox          string
+	Queues           map[string]bot.Queue
 }
 
 // queueConfig is one entry of handoff.queues in the config file:
@@ -61,14 +65,15 @@ type queueConfig struct {
 // handoff reads the handoff keys; problems go to p.
 func (p *parser) handoff(v *viper.Viper) HandoffSettings {
 	h := HandoffSettings{
-		DefaultQueue: p.nonEmpty("handoff.default_queue"),
-		AutoAssign:   p.boolean("handoff.auto_assign"),
-		Capacity:     p.positive("handoff.capacity"),
-		Timeout:      p.duration("handoff.timeout"),
-		AgentGrace:   p.duration("handoff.agent_grace"),
-		MaxMisses:    p.positive("handoff.max_misses"),
-		Mailbox:      p.str("handoff.mailbox"),
-		Queues:       map[string]bot.Queue{},
+		DefaultQueue:     p.nonEmpty("handoff.default_queue"),
+		AutoAssign:       p.boolean("handoff.auto_assign"),
+		Capacity:         p.positive("handoff.capacity"),
+		CapacityOverride: p.oneOf("handoff.capacity_override", bot.OverrideNone, bot.OverrideAdmins, bot.OverrideEveryone),
+		Timeout:          p.duration("handoff.timeout"),
+		AgentGrace:       p.duration("handoff.agent_grace"),
+		MaxMisses:        p.positive("handoff.max_misses"),
+		Mailbox:          p.str("handoff.mailbox"),
+		Queues:           map[string]bot.Queue{},
 	}
 	var qs []queueConfig
 	if err := v.UnmarshalKey("handoff.queues", &qs); err != nil {
@@ -101,6 +106,7 @@ func (p *parser) handoff(v *viper.Viper) HandoffSettings {
 // apply copies the settings into the engine's configuration.
 func (h HandoffSettings) apply(c *bot.Config) {
 	c.DefaultQueue, c.AutoAssign, c.AgentCapacity = h.DefaultQueue, h.AutoAssign, h.Capacity
+	c.CapacityOverride = h.CapacityOverride
 	c.HandoffTimeout, c.AgentGrace, c.MaxMisses = h.Timeout, h.AgentGrace, h.MaxMisses
 	c.SupportMailbox, c.Queues = h.Mailbox, h.Queues
 }

@@ -63,3 +63,29 @@ func TestHandoffBadQueuesNameTheEntry(t *testing.T) {
 		}
 	}
 }
+
+func TestCapacityOverrideSetting(t *testing.T) {
+	cases := []struct{ value, want, wantErr string }{
+		{"", "none", ""},
+		{"admins", "admins", ""},
+		{"Everyone", "everyone", ""},
+		{"supervisors", "", `handoff.capacity_override: "supervisors" is not one of none, admins, everyone`},
+	}
+	for _, c := range cases {
+		v := newViper(nil)
+		if c.value != "" {
+			v.Set("handoff.capacity_override", c.value)
+		}
+		cfg, err := loadConfig(v, "")
+		switch {
+		case c.wantErr != "":
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("%q: got %v, want an error containing %q", c.value, err, c.wantErr)
+			}
+		case err != nil:
+			t.Errorf("%q: %v", c.value, err)
+		case cfg.Handoff.CapacityOverride != c.want:
+			t.Errorf("%q: got %q, want %q", c.value, cfg.Handoff.CapacityOverride, c.want)
+		}
+	}
+}

@@ -226,7 +226,7 @@ func (con *console) dispatchAgent(ctx context.Context, c *agentConn, f AgentFram
 	d, me := con.deps.Desk, c.agent.ID
 	switch f.Type {
 	case typeClaim:
-		return d.Claim(ctx, me, f.Conversation)
+		return d.Claim(ctx, me, f.Conversation, f.OverCapacity)
 	case typeSay:
 		return d.AgentSay(ctx, me, f.Conversation, f.ID, f.Text)
 	case typeNote:
@@ -234,7 +234,7 @@ func (con *console) dispatchAgent(ctx context.Context, c *agentConn, f AgentFram
 	case typeTyping:
 		return d.AgentTyping(ctx, me, f.Conversation, f.On)
 	case typeTransfer:
-		return d.Transfer(ctx, me, f.Conversation, f.Queue, f.Agent, f.Note)
+		return d.Transfer(ctx, me, f.Conversation, f.Queue, f.Agent, f.Note, f.OverCapacity)
 	case typeToBot:
 		return d.ToBot(ctx, me, f.Conversation, f.Flow)
 	case typeClose:

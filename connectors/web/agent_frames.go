@@ -37,6 +37,7 @@ const (
 	CodeConflict     = "conflict"     // someone else holds the chat
 	CodeNotFound     = "not_found"    // no such conversation or agent
 	CodeUnauthorized = "unauthorized" // not allowed for this agent
+	CodeAtCapacity   = "at_capacity"  // the agent taking the chat holds their capacity already
 )
 
 // Agent field limits. The frame as a whole is capped by
@@ -61,6 +62,7 @@ type agentWire struct {
 	Flow         *string `json:"flow"`
 	Resolution   *string `json:"resolution"`
 	Status       *string `json:"status"`
+	OverCapacity *bool   `json:"over_capacity"`
 }
 
 // AgentFrame is a decoded agent frame: Type and the fields it uses.
@@ -76,6 +78,7 @@ type AgentFrame struct {
 	Flow         string
 	Resolution   string
 	Available    bool // presence
+	OverCapacity bool // claim, transfer: knowingly go beyond the capacity
 }
 
 // DecodeAgentFrame parses and checks one agent frame. Unknown fields are
@@ -103,6 +106,9 @@ func DecodeAgentFrame(b []byte) (AgentFrame, error) {
 	}
 	if w.On != nil {
 		f.On = *w.On
+	}
+	if w.OverCapacity != nil {
+		f.OverCapacity = *w.OverCapacity
 	}
 	needConv := true
 	switch f.Type {
@@ -394,6 +400,8 @@ func agentError(err error, conversation string) (AgentErrorFrame, bool) {
 		code = CodeNotFound
 	case bot.EUNAUTHORIZED:
 		code = CodeUnauthorized
+	case bot.ECAPACITY:
+		code = CodeAtCapacity
 	case bot.EINVALID:
 		code = CodeInvalid
 	case bot.ERATELIMITED:

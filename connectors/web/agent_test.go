@@ -96,12 +96,14 @@ func TestAgentFramesReachTheDesk(t *testing.T) {
 		want  string
 	}{
 		{`{"type":"claim","conversation":"c2"}`, "claim " + me + " c2"},
+		{`{"type":"claim","conversation":"c2","over_capacity":true}`, "claim " + me + " c2 over_capacity"},
 		{`{"type":"say","conversation":"c2","id":"s1","text":"Hello, I am Ana."}`, "say " + me + " c2 s1 Hello, I am Ana."},
 		{`{"type":"note","conversation":"c2","text":"Checked the record."}`, "note " + me + " c2 Checked the record."},
 		{`{"type":"typing","conversation":"c2","on":true}`, "typing " + me + " c2 true"},
 		{`{"type":"typing","conversation":"c2","on":false}`, "typing " + me + " c2 false"},
 		{`{"type":"transfer","conversation":"c2","queue":"billing","note":"About a bill"}`, "transfer " + me + " c2 queue=billing agent= note=About a bill"},
 		{`{"type":"transfer","conversation":"c2","agent":"u9"}`, "transfer " + me + " c2 queue= agent=u9 note="},
+		{`{"type":"transfer","conversation":"c2","agent":"u9","over_capacity":true}`, "transfer " + me + " c2 queue= agent=u9 note= over_capacity"},
 		{`{"type":"to_bot","conversation":"c2","flow":"reset_password"}`, "to_bot " + me + " c2 flow=reset_password"},
 		{`{"type":"to_bot","conversation":"c2"}`, "to_bot " + me + " c2 flow="},
 		{`{"type":"close","conversation":"c2","resolution":"resolved"}`, "close " + me + " c2 resolved"},
@@ -133,6 +135,7 @@ func TestDeskErrorsBecomeErrorFrames(t *testing.T) {
 		{"gone", "not_found", "No such conversation."},
 		{"theirs", "unauthorized", "This chat is not yours."},
 		{"bad", "invalid", "That resolution is not known."},
+		{"full", "at_capacity", "You already have 3 chats, your limit. Close or transfer one first."},
 		{"boom", "internal", "Something went wrong on our side. Please try again."},
 	}
 	for _, tt := range tests {

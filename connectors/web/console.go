@@ -77,11 +77,14 @@ type Desk interface {
 	// starts their grace period.
 	DetachAgent(agentID string, c bot.AgentClient)
 	SetPresence(ctx context.Context, agentID string, available bool) error
-	Claim(ctx context.Context, agentID, conversationID string) error
+	// Claim and Transfer refuse with bot.ECAPACITY when the agent taking
+	// the chat already holds their capacity, unless overCapacity asks to go
+	// beyond it and the one acting may.
+	Claim(ctx context.Context, agentID, conversationID string, overCapacity bool) error
 	AgentSay(ctx context.Context, agentID, conversationID, id, text string) error
 	AgentNote(ctx context.Context, agentID, conversationID, text string) error
 	AgentTyping(ctx context.Context, agentID, conversationID string, on bool) error
-	Transfer(ctx context.Context, agentID, conversationID, queue, toAgent, note string) error
+	Transfer(ctx context.Context, agentID, conversationID, queue, toAgent, note string, overCapacity bool) error
 	ToBot(ctx context.Context, agentID, conversationID, flow string) error
 	CloseChat(ctx context.Context, agentID, conversationID string, resolution bot.Resolution) error
 	// FollowupDone marks a message a patient left as answered; every console
@@ -90,6 +93,9 @@ type Desk interface {
 	// ViewConversation returns any conversation's view, past ones too;
 	// the engine audits every view.
 	ViewConversation(ctx context.Context, agentID, conversationID string) (bot.ConversationView, error)
+	// CapacityFor is how many chats an agent takes at once, and whether
+	// they may knowingly go beyond a capacity.
+	CapacityFor(a bot.AgentInfo) (chats int, mayExceed bool)
 }
 
 // StaffUsers finds console accounts and counts their sign-in failures.

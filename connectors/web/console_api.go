@@ -25,20 +25,25 @@ var cannedShortcut = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 
 // meJSON is the signed-in user as the console shows them.
 type meJSON struct {
-	ID       string   `json:"id"`
-	Name     string   `json:"name"`
-	Email    string   `json:"email"`
-	Role     string   `json:"role"`
-	Capacity int      `json:"capacity"`
-	Queues   []string `json:"queues"`
-	Expires  string   `json:"session_expires"`
-	IdleS    int      `json:"session_idle_s"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Email    string `json:"email"`
+	Role     string `json:"role"`
+	Capacity int    `json:"capacity"`
+	// MayExceed: this user may take or give a chat beyond a capacity
+	// (handoff.capacity_override); the console then offers "Take it anyway".
+	MayExceed bool     `json:"capacity_override"`
+	Queues    []string `json:"queues"`
+	Expires   string   `json:"session_expires"`
+	IdleS     int      `json:"session_idle_s"`
 }
 
 func (con *console) handleMe(w http.ResponseWriter, _ *http.Request, ss *staffSession) {
 	u := ss.user
-	capacity := u.Capacity
-	if capacity <= 0 {
+	capacity, mayExceed := u.Capacity, false
+	if con.deps.Desk != nil {
+		capacity, mayExceed = con.deps.Desk.CapacityFor(u.Agent())
+	} else if capacity <= 0 {
 		capacity = bot.DefaultCapacity
 	}
 	queues := u.Queues
@@ -46,7 +51,7 @@ func (con *console) handleMe(w http.ResponseWriter, _ *http.Request, ss *staffSe
 		queues = []string{}
 	}
 	writeJSON(w, http.StatusOK, meJSON{
-		ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, Capacity: capacity, Queues: queues,
+		ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, Capacity: capacity, MayExceed: mayExceed, Queues: queues,
 		Expires: rfc3339(ss.row.ExpiresAt), IdleS: int(con.cfg.SessionIdle.Seconds()),
 	})
 }

@@ -85,8 +85,13 @@ func TestMe(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &me); err != nil || code != http.StatusOK {
 		t.Fatalf("got %d %s", code, body)
 	}
-	if me.ID != env.agent.ID || me.Name != "Ana" || me.Role != "agent" || me.Capacity != bot.DefaultCapacity || me.IdleS != 900 {
-		t.Errorf("got %+v", me)
+	// The capacity is the desk's (handoff.capacity applies): the fake says 5.
+	if me.ID != env.agent.ID || me.Name != "Ana" || me.Role != "agent" || me.Capacity != 5 || me.MayExceed || me.IdleS != 900 {
+		t.Errorf("got %+v, want Ana, agent, capacity 5 from the desk, no override, idle 900 s", me)
+	}
+	_, body = env.mustSignIn(t, "max@example.org", adminPassword).api(t, "GET", "/agent/api/me", "", "", "")
+	if err := json.Unmarshal([]byte(body), &me); err != nil || !me.MayExceed {
+		t.Errorf("admin's me %s: want capacity_override true (the fake desk lets admins)", body)
 	}
 	if strings.Contains(body, "password") || strings.Contains(body, "argon2") {
 		t.Errorf("me leaks the password hash: %s", body)

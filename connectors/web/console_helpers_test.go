@@ -72,6 +72,8 @@ func (d *fakeDesk) fail(conv string) error {
 		return bot.Errorf(bot.EUNAUTHORIZED, "This chat is not yours.")
 	case "bad":
 		return bot.Errorf(bot.EINVALID, "That resolution is not known.")
+	case "full":
+		return bot.Errorf(bot.ECAPACITY, "You already have 3 chats, your limit. Close or transfer one first.")
 	case "boom":
 		return errors.New("store: disk on fire")
 	}
@@ -105,8 +107,8 @@ func (d *fakeDesk) SetPresence(_ context.Context, agentID string, available bool
 	return nil
 }
 
-func (d *fakeDesk) Claim(_ context.Context, agentID, conv string) error {
-	d.record("claim %s %s", agentID, conv)
+func (d *fakeDesk) Claim(_ context.Context, agentID, conv string, over bool) error {
+	d.record("claim %s %s%s", agentID, conv, overNote(over))
 	return d.fail(conv)
 }
 
@@ -125,8 +127,8 @@ func (d *fakeDesk) AgentTyping(_ context.Context, agentID, conv string, on bool)
 	return d.fail(conv)
 }
 
-func (d *fakeDesk) Transfer(_ context.Context, agentID, conv, queue, toAgent, note string) error {
-	d.record("transfer %s %s queue=%s agent=%s note=%s", agentID, conv, queue, toAgent, note)
+func (d *fakeDesk) Transfer(_ context.Context, agentID, conv, queue, toAgent, note string, over bool) error {
+	d.record("transfer %s %s queue=%s agent=%s note=%s%s", agentID, conv, queue, toAgent, note, overNote(over))
 	return d.fail(conv)
 }
 
@@ -151,6 +153,20 @@ func (d *fakeDesk) ViewConversation(_ context.Context, agentID, conv string) (bo
 		return bot.ConversationView{}, err
 	}
 	return deskView(conv), nil
+}
+
+// CapacityFor says what the console's /me shows: 5 chats whatever the
+// account says (so a test sees /me asks the desk), admins may go beyond.
+func (d *fakeDesk) CapacityFor(a bot.AgentInfo) (int, bool) {
+	return 5, a.Role == bot.RoleAdmin
+}
+
+// overNote marks a call that asked to go beyond a capacity.
+func overNote(over bool) string {
+	if over {
+		return " over_capacity"
+	}
+	return ""
 }
 
 // nextCall waits for the desk's next recorded call.

@@ -9,6 +9,24 @@ import (
 	"github.com/portico-chat/portico/bot"
 )
 
+// checkAgentLimit fails with ECAPACITY when the agent already holds
+// lim.Max conversations other than conversationID. It must run in the
+// write that gives them this one (index conversations_agent_load).
+func checkAgentLimit(tx dbtx, conversationID string, lim *bot.AgentLimit) error {
+	if lim == nil {
+		return nil
+	}
+	var n int
+	if err := tx.QueryRow(`SELECT count(*) FROM conversations WHERE status = 'agent' AND agent = ? AND id != ?`,
+		lim.Agent, conversationID).Scan(&n); err != nil {
+		return fmt.Errorf("count agent's chats: %w", err)
+	}
+	if n >= lim.Max {
+		return bot.Errorf(bot.ECAPACITY, "agent holds %d of %d chats", n, lim.Max)
+	}
+	return nil
+}
+
 // updateHandoff keeps the conversation's handoff row in step with its turn:
 // a new handoff replaces the old one; the conversation's status then marks
 // it assigned (with an agent) or closed (back with the bot, or over).

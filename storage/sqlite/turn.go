@@ -15,6 +15,10 @@ import (
 //   - inserts the messages (a say id seen before fails the whole turn with
 //     ECONFLICT, so the caller can look up the original with
 //     MessageByClientID);
+//   - refuses the turn (ECAPACITY) if it would give t.AgentLimit's agent
+//     more conversations than its Max: counted here, inside the single
+//     writer's transaction (BEGIN IMMEDIATE across processes), so
+//     concurrent claims cannot both see room;
 //   - replaces the conversation's state (it must exist: ENOTFOUND);
 //   - chains the audit events;
 //   - queues the deliveries (one with a key seen before is dropped);
@@ -59,6 +63,9 @@ func (db *DB) Commit(ctx context.Context, t *bot.Turn) error {
 			if err := insertMessage(tx, &msgs[i]); err != nil {
 				return err
 			}
+		}
+		if err := checkAgentLimit(tx, c.ID, t.AgentLimit); err != nil {
+			return err
 		}
 		if err := updateConversation(tx, c, lastSeq, now); err != nil {
 			return err

@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Commit", func(t *testing.T) { testCommit(t, open) })
 	t.Run("ClientIDDedup", func(t *testing.T) { testClientIDDedup(t, open) })
 	t.Run("ConcurrentSeq", func(t *testing.T) { testConcurrentSeq(t, open) })
+	t.Run("AgentLimit", func(t *testing.T) { testAgentLimit(t, open) })
 	t.Run("Codes", func(t *testing.T) { testCodes(t, open) })
 	t.Run("CodeConsumeRace", func(t *testing.T) { testCodeConsumeRace(t, open) })
 	t.Run("Attempts", func(t *testing.T) { testAttempts(t, open) })
