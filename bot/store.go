@@ -43,7 +43,7 @@ type Turn struct {
 	// commit's own write, so concurrent claims cannot overshoot, on one
 	// node or several sharing the database.
 	AgentLimit *AgentLimit
-	Visits       []Visit    // states entered, for analytics; only a VisitRecorder store keeps them
+	Visits     []Visit // states entered, for analytics; only a VisitRecorder store keeps them
 }
 
 // AuditEvent is one row of the append-only, hash-chained audit log.
