@@ -60,18 +60,19 @@ type Config struct {
 	Limits            Limits
 
 	// The human side.
-	Queues        map[string]Queue // by name; a queue not listed is always open, priority 0
-	AgentCapacity int              // chats an agent takes at once unless set per agent
+	Queues         map[string]Queue // by name; a queue not listed is always open, priority 0
+	AgentCapacity  int              // chats an agent takes at once unless set per agent
+	AutoAssign     bool             // hand waiting chats to available agents; else agents claim
+	HandoffTimeout time.Duration    // after this long in the queue the patient may leave a message
+	AgentGrace     time.Duration    // a disconnected agent keeps their chats this long
+	MaxMisses      int              // unrecognised answers in a row before a person takes over
+	SupportMailbox string           // emailed (without PHI) when a patient leaves a message
+	DeskInterval   time.Duration    // how often grace periods and queue timeouts are checked
+
 	// CapacityOverride says who may knowingly go beyond a capacity, with
 	// a claim or a transfer that asks to: OverrideNone (default),
 	// OverrideAdmins or OverrideEveryone. Auto-assignment never does.
 	CapacityOverride string
-	AutoAssign       bool          // hand waiting chats to available agents; else agents claim
-	HandoffTimeout   time.Duration // after this long in the queue the patient may leave a message
-	AgentGrace       time.Duration // a disconnected agent keeps their chats this long
-	MaxMisses        int           // unrecognised answers in a row before a person takes over
-	SupportMailbox   string        // emailed (without PHI) when a patient leaves a message
-	DeskInterval     time.Duration // how often grace periods and queue timeouts are checked
 }
 
 // Who may go beyond an agent's capacity (Config.CapacityOverride).

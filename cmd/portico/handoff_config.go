@@ -11,15 +11,17 @@ import (
 
 // handoffDefaults are the human side's configuration keys.
 var handoffDefaults = map[string]any{
-	"handoff.default_queue":     "portal-support",
-	"handoff.auto_assign":       true,
-	"handoff.capacity":          3,
+	"handoff.default_queue": "portal-support",
+	"handoff.auto_assign":   true,
+	"handoff.capacity":      3,
+	"handoff.timeout":       "5m",
+	"handoff.agent_grace":   "2m",
+	"handoff.max_misses":    5,
+	"handoff.mailbox":       "",
+	"handoff.queues":        []any{},
+
+	// Who may knowingly go beyond an agent's capacity: none, admins or everyone.
 	"handoff.capacity_override": bot.OverrideNone,
-	"handoff.timeout":           "5m",
-	"handoff.agent_grace":       "2m",
-	"handoff.max_misses":        5,
-	"handoff.mailbox":           "",
-	"handoff.queues":            []any{},
 }
 
 func init() {
@@ -33,14 +35,15 @@ type HandoffSettings struct {
 	DefaultQueue string
 	AutoAssign   bool
 	Capacity     int
+	Timeout      time.Duration
+	AgentGrace   time.Duration
+	MaxMisses    int
+	Mailbox      string
+	Queues       map[string]bot.Queue
+
 	// CapacityOverride says who may knowingly take or give a chat beyond
 	// an agent's capacity: none, admins or everyone.
 	CapacityOverride string
-	Timeout          time.Duration
-	AgentGrace       time.Duration
-	MaxMisses        int
-	Mailbox          string
-	Queues           map[string]bot.Queue
 }
 
 // queueConfig is one entry of handoff.queues in the config file:
@@ -65,15 +68,16 @@ type queueConfig struct {
 // handoff reads the handoff keys; problems go to p.
 func (p *parser) handoff(v *viper.Viper) HandoffSettings {
 	h := HandoffSettings{
-		DefaultQueue:     p.nonEmpty("handoff.default_queue"),
-		AutoAssign:       p.boolean("handoff.auto_assign"),
-		Capacity:         p.positive("handoff.capacity"),
+		DefaultQueue: p.nonEmpty("handoff.default_queue"),
+		AutoAssign:   p.boolean("handoff.auto_assign"),
+		Capacity:     p.positive("handoff.capacity"),
+		Timeout:      p.duration("handoff.timeout"),
+		AgentGrace:   p.duration("handoff.agent_grace"),
+		MaxMisses:    p.positive("handoff.max_misses"),
+		Mailbox:      p.str("handoff.mailbox"),
+		Queues:       map[string]bot.Queue{},
+
 		CapacityOverride: p.oneOf("handoff.capacity_override", bot.OverrideNone, bot.OverrideAdmins, bot.OverrideEveryone),
-		Timeout:          p.duration("handoff.timeout"),
-		AgentGrace:       p.duration("handoff.agent_grace"),
-		MaxMisses:        p.positive("handoff.max_misses"),
-		Mailbox:          p.str("handoff.mailbox"),
-		Queues:           map[string]bot.Queue{},
 	}
 	var qs []queueConfig
 	if err := v.UnmarshalKey("handoff.queues", &qs); err != nil {
