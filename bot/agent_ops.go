@@ -180,6 +180,7 @@ func (e *Engine) ToBot(ctx context.Context, agentID, conversationID, flow string
 			return err
 		}
 		t.conv.Status, t.conv.Agent, t.conv.AgentName = StatusBot, "", ""
+		t.out.HandoffOutcome = HandoffToBot
 		t.message(FromSystem, text("back_to_bot", t.conv.Locale), nil, nil)
 		t.agentAudit(agentID, "to_bot", "ok", flow)
 		return t.startFlow(flow)
@@ -206,6 +207,7 @@ func (e *Engine) CloseChat(ctx context.Context, agentID, conversationID string, 
 		}
 		t.conv.Status, t.conv.Agent, t.conv.AgentName = StatusBot, "", ""
 		t.conv.Slots[slotAgentResolution] = string(resolution)
+		t.out.HandoffOutcome = string(resolution)
 		t.agentAudit(agentID, "close", string(resolution), "")
 		if _, ok := t.e.flows.Current(rateFlow); !ok {
 			t.end(resolution)

@@ -68,6 +68,7 @@ func (e *Engine) SweepDesk(ctx context.Context) {
 				return Errorf(ECONFLICT, "moved on")
 			}
 			t.audit("handoff", "timeout", t.conv.Queue)
+			t.out.HandoffOutcome = HandoffTimedOut
 			t.offerMessage("queue_busy", "")
 			return nil
 		})

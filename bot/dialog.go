@@ -285,7 +285,7 @@ func (t *turn) handoff(queue, reason, step string, byPatient, announce bool) {
 	if t.conv.QueuedAt.IsZero() || t.conv.Slots[slotOffered] == "" {
 		t.conv.QueuedAt = t.now // a patient who chose to keep waiting keeps their place
 	}
-	t.out.Handoff = &Handoff{ConversationID: t.conv.ID, Queue: queue, Reason: reason, Step: step, At: t.now}
+	t.out.Handoff = &Handoff{ConversationID: t.conv.ID, Queue: queue, Reason: reason, Step: step, At: t.now, Since: t.conv.QueuedAt}
 	if announce {
 		t.message(FromSystem, text("handoff", t.conv.Locale), nil, nil)
 	}

@@ -159,6 +159,9 @@ func (e *Engine) Detach(conversationID string, c Client) {
 // ack (if any), the messages, then a status change. l.mu must be held.
 func (e *Engine) commit(ctx context.Context, l *live, t *turn, sender Client, sayID string) error {
 	before := l.conv
+	if onDesk(before) && !onDesk(t.out.Conversation) && t.out.HandoffOutcome == "" {
+		t.out.HandoffOutcome = handoffOutcome(t.out.Conversation)
+	}
 	if err := e.store.Commit(ctx, &t.out); err != nil {
 		return err
 	}
@@ -201,6 +204,15 @@ func (e *Engine) commit(ctx context.Context, l *live, t *turn, sender Client, sa
 		}
 	}
 	return nil
+}
+
+// handoffOutcome is how a handoff ended when the turn that ended it did
+// not say: closed with the conversation's resolution, or back to the bot.
+func handoffOutcome(after *Conversation) string {
+	if after.Status == StatusClosed && after.Resolution != "" {
+		return string(after.Resolution)
+	}
+	return HandoffToBot
 }
 
 // onDesk reports whether a conversation is waiting for or with a person.

@@ -46,14 +46,16 @@ type Report struct {
 	Days        []string     `json:"days"`  // every day of the range, YYYY-MM-DD, in order
 	Daily       []DayCount   `json:"daily"` // non-zero cells only
 	Containment Ratio        `json:"containment"`
-	Handoffs    []ReasonRate `json:"handoffs"` // by reason, most first
+	Handoffs    []ReasonRate `json:"handoffs"` // every handoff by reason, most first
 	HandoffRate Ratio        `json:"handoff_rate"`
-	Funnels     []Funnel     `json:"funnels"`
-	Resolution  Durations    `json:"time_to_resolution"`
-	QueueWait   Durations    `json:"queue_wait"`
-	HandleTime  Durations    `json:"handle_time"`
-	Ratings     Ratings      `json:"ratings"`
-	Busiest     Heatmap      `json:"busiest"`
+	// HandoffOutcomes counts every handoff by how it ended, most first.
+	HandoffOutcomes []OutcomeCount `json:"handoff_outcomes"`
+	Funnels         []Funnel       `json:"funnels"`
+	Resolution      Durations      `json:"time_to_resolution"`
+	QueueWait       Durations      `json:"queue_wait"`
+	HandleTime      Durations      `json:"handle_time"`
+	Ratings         Ratings        `json:"ratings"`
+	Busiest         Heatmap        `json:"busiest"`
 }
 
 // Totals counts the report's conversations by how they stand.
@@ -67,6 +69,7 @@ type Totals struct {
 	Other         int `json:"other"`      // closed with another resolution (e.g. an agent's no_response)
 	Contained     int `json:"contained"`  // resolved by the bot with no person
 	Queued        int `json:"queued"`     // ever put in a queue
+	Handoffs      int `json:"handoffs"`   // handoffs to a person: a conversation may have several
 }
 
 // DayCount is the conversations created on one day, of one flow and channel.
@@ -93,11 +96,20 @@ func NewRatio(count, of int) Ratio {
 	return r
 }
 
-// ReasonRate is the conversations handed off for one reason, as a share of
-// all the report's conversations.
+// ReasonRate is the handoffs made for one reason, as a share of all the
+// report's handoffs.
 type ReasonRate struct {
 	Reason string `json:"reason"`
 	Ratio
+}
+
+// OutcomeCount is the handoffs that ended one way: an agent's resolution
+// (resolved, unresolved, no_response), to_bot, timeout, abandoned,
+// requeued, open (not ended yet) or not_recorded (ended before outcomes
+// were kept).
+type OutcomeCount struct {
+	Outcome string `json:"outcome"`
+	Count   int    `json:"count"`
 }
 
 // Funnel is how far the conversations of one flow got.

@@ -37,6 +37,11 @@ type Turn struct {
 	Deliveries   []Delivery // codes and notices for the outbox
 	Codes        []Code     // issued codes; each voids the earlier active one of the same conversation and purpose
 	Handoff      *Handoff   // put the conversation in a queue
+	// HandoffOutcome says how the conversation's open handoff ended, when
+	// this turn takes it off the human side (back to the bot, or closed):
+	// an agent's resolution, "to_bot", "timeout", "abandoned". The engine
+	// always sets it then (Engine.commit).
+	HandoffOutcome string
 	// AgentLimit, when set, makes the commit conditional on an agent's
 	// load: it fails with ECAPACITY, changing nothing, unless the agent
 	// holds fewer than Max other conversations. The store checks it in the
@@ -89,14 +94,24 @@ type Code struct {
 	CreatedAt      time.Time
 }
 
-// Handoff puts a conversation in a human queue.
+// Handoff puts a conversation in a human queue. Every handoff is kept,
+// with when an agent first took it and how it ended, for analytics.
 type Handoff struct {
 	ConversationID string
 	Queue          string
 	Reason         string
 	Step           string // flow/state where the bot gave up
 	At             time.Time
+	Since          time.Time // in line since: earlier than At when the patient kept their place; zero means At
 }
+
+// How a handoff ended (Turn.HandoffOutcome), besides an agent's
+// resolution (resolved, unresolved, no_response).
+const (
+	HandoffToBot     = "to_bot"    // an agent handed the patient back to the bot
+	HandoffTimedOut  = "timeout"   // nobody took it in time: the patient was offered to leave a message
+	HandoffAbandoned = "abandoned" // the patient left, or the conversation idled out
+)
 
 // AgentLimit bounds how many conversations an agent holds (status agent)
 // when a turn gives them one more.

@@ -85,6 +85,7 @@ func (e *Engine) abandon(ctx context.Context, id, say string, cond func(c *Conve
 		t.message(FromSystem, text(say, l.conv.Locale), nil, nil)
 	}
 	t.end(Abandoned)
+	t.out.HandoffOutcome = HandoffAbandoned // the patient left; an agent's resolution may stand for the conversation
 	if err := e.commit(ctx, l, t, nil, ""); err != nil {
 		return false, fmt.Errorf("abandon conversation: %w", err)
 	}

@@ -91,7 +91,7 @@ func drawHandoffs(r *bot.Report, _ string) []byte {
 		labels, values = append(labels, h.Reason), append(values, float64(h.Count))
 	}
 	return chart.Bars(chart.Spec{ID: "chart-handoffs", Title: chartTitles["handoffs"],
-		Desc: "Bars: conversations handed to a person, by reason. " + rangeText(r), Unit: " conversations"}, labels, values)
+		Desc: "Bars: handoffs to a person, by reason (a chat handed off twice counts twice). " + rangeText(r), Unit: " handoffs"}, labels, values)
 }
 
 // funnelOf returns the funnel of flow focus, else of the report's flow,

@@ -21,6 +21,8 @@ var datasets = map[string]func(*bot.Report) chart.Table{
 	"durations": durationTable,
 	"ratings":   ratingTable,
 	"busiest":   busiestTable,
+
+	"handoff_outcomes": handoffOutcomeTable,
 }
 
 // weekdays names Report.Busiest's rows.
@@ -38,6 +40,7 @@ func summaryTable(r *bot.Report) chart.Table {
 		{"other", itoa(t.Other)},
 		{"contained", itoa(t.Contained)},
 		{"queued", itoa(t.Queued)},
+		{"handoffs", itoa(t.Handoffs)},
 		{"containment_rate", rate(r.Containment.Rate)},
 		{"handoff_rate", rate(r.HandoffRate.Rate)},
 		{"ratings", itoa(r.Ratings.Count)},
@@ -54,10 +57,20 @@ func dailyTable(r *bot.Report) chart.Table {
 	return t
 }
 
+// handoffTable counts every handoff by reason; rate is the share of all
+// handoffs (a conversation handed off twice counts twice).
 func handoffTable(r *bot.Report) chart.Table {
-	t := chart.Table{Caption: "Handoffs by reason", Columns: []string{"reason", "conversations", "rate"}}
+	t := chart.Table{Caption: "Handoffs by reason", Columns: []string{"reason", "handoffs", "rate"}}
 	for _, h := range r.Handoffs {
 		t.Rows = append(t.Rows, []string{h.Reason, itoa(h.Count), rate(h.Rate)})
+	}
+	return t
+}
+
+func handoffOutcomeTable(r *bot.Report) chart.Table {
+	t := chart.Table{Caption: "Handoffs by outcome", Columns: []string{"outcome", "handoffs"}}
+	for _, o := range r.HandoffOutcomes {
+		t.Rows = append(t.Rows, []string{o.Outcome, itoa(o.Count)})
 	}
 	return t
 }

@@ -21,7 +21,7 @@ func knownReport() *bot.Report {
 	min := time.Minute
 	r := &bot.Report{
 		From: time.Date(2025, 3, 3, 5, 0, 0, 0, time.UTC), To: time.Date(2025, 3, 6, 5, 0, 0, 0, time.UTC), TimeZone: "America/New_York",
-		Totals: bot.Totals{Conversations: 9, Open: 2, Resolved: 5, Unresolved: 1, Abandoned: 1, Contained: 3, Queued: 3},
+		Totals: bot.Totals{Conversations: 9, Open: 2, Resolved: 5, Unresolved: 1, Abandoned: 1, Contained: 3, Queued: 3, Handoffs: 4},
 		Days:   []string{"2025-03-03", "2025-03-04", "2025-03-05"},
 		Daily: []bot.DayCount{
 			{Day: "2025-03-03", Flow: "reset_password", Channel: "web", Conversations: 3},
@@ -33,9 +33,10 @@ func knownReport() *bot.Report {
 		Containment: bot.NewRatio(3, 9),
 		HandoffRate: bot.NewRatio(3, 9),
 		Handoffs: []bot.ReasonRate{
-			{Reason: "requested", Ratio: bot.NewRatio(2, 9)},
-			{Reason: "=cmd|' /C calc'!A0", Ratio: bot.NewRatio(1, 9)}, // a hostile name stays text in a spreadsheet
+			{Reason: "requested", Ratio: bot.NewRatio(3, 4)},
+			{Reason: "=cmd|' /C calc'!A0", Ratio: bot.NewRatio(1, 4)}, // a hostile name stays text in a spreadsheet
 		},
+		HandoffOutcomes: []bot.OutcomeCount{{Outcome: "resolved", Count: 2}, {Outcome: "to_bot", Count: 1}, {Outcome: "open", Count: 1}},
 		Funnels: []bot.Funnel{
 			{Flow: "greeting", Entered: 9, Steps: []bot.FunnelStep{{State: "welcome", Reached: 9, Visits: 9, Stopped: 1}}},
 			{Flow: "reset_password", Entered: 5, Steps: []bot.FunnelStep{
@@ -161,10 +162,11 @@ func TestAnalyticsCSVMatchesTheReport(t *testing.T) {
 	}
 	cases := []struct{ dataset, want string }{
 		{"summary", "metric,value\nconversations,9\nopen,2\nresolved,5\nunresolved,1\nabandoned,1\nhanded_off,0\nother,0\n" +
-			"contained,3\nqueued,3\ncontainment_rate,0.3333\nhandoff_rate,0.3333\nratings,2\nrating_average,3.0000\n"},
+			"contained,3\nqueued,3\nhandoffs,4\ncontainment_rate,0.3333\nhandoff_rate,0.3333\nratings,2\nrating_average,3.0000\n"},
 		{"daily", "day,flow,channel,conversations\n2025-03-03,reset_password,web,3\n2025-03-04,forgot_username,web,1\n" +
 			"2025-03-04,greeting,web,1\n2025-03-05,greeting,web,1\n2025-03-05,reset_password,web,2\n"},
-		{"handoffs", "reason,conversations,rate\nrequested,2,0.2222\n'=cmd|' /C calc'!A0,1,0.1111\n"},
+		{"handoffs", "reason,handoffs,rate\nrequested,3,0.7500\n'=cmd|' /C calc'!A0,1,0.2500\n"},
+		{"handoff_outcomes", "outcome,handoffs\nresolved,2\nto_bot,1\nopen,1\n"},
 		{"funnel", "flow,state,reached,visits,stopped,abandoned\ngreeting,welcome,9,9,1,0\nreset_password,ask_dob,5,5,2,1\n" +
 			"reset_password,ask_code,2,3,1,0\nreset_password,done,2,2,2,0\n"},
 		{"durations", "measure,count,median_seconds,p90_seconds\ntime_to_resolution,5,600,1500\nqueue_wait,2,180,600\nhandle_time,2,720.5,1800\n"},

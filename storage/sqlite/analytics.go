@@ -23,13 +23,18 @@ var _ bot.Reporter = (*DB)(nil)
 type reportConv struct {
 	id, status, resolution, flow string
 	created                      time.Time
-	queued                       bool   // ever put in a queue
-	reason                       string // of its latest handoff
-	handoffAt, assigned, closed  time.Time
-	followup                     bool // left a message for the team
+	queued                       bool            // ever put in a queue
+	handoffs                     []reportHandoff // every handoff, in order
+	followup                     bool            // left a message for the team
 	closedAt                     time.Time
 	rating                       int
 	visits                       []bot.Visit
+}
+
+// reportHandoff is what a report reads of one handoff.
+type reportHandoff struct {
+	reason, outcome        string
+	since, assigned, ended time.Time // in line since; first taken; off the human side (zero: not yet)
 }
 
 // Report computes the analytics report of the conversations created in
@@ -58,6 +63,9 @@ func (db *DB) Report(ctx context.Context, q bot.ReportQuery) (*bot.Report, error
 	if err != nil {
 		return nil, err
 	}
+	if err := reportHandoffs(ctx, tx, q, convs); err != nil {
+		return nil, err
+	}
 	if err := reportVisits(ctx, tx, q, convs); err != nil {
 		return nil, err
 	}
@@ -77,14 +85,13 @@ func (db *DB) Report(ctx context.Context, q bot.ReportQuery) (*bot.Report, error
 	return buildReport(q, list), nil
 }
 
-// reportConversations reads the conversations created in the range, with
-// their latest handoff and whether they left a message.
+// reportConversations reads the conversations created in the range, and
+// whether they were ever queued or left a message.
 func reportConversations(ctx context.Context, tx *sql.Tx, q bot.ReportQuery) (map[string]*reportConv, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT c.id, c.status, c.resolution, c.flow, c.created_at,
-			c.queued_at IS NOT NULL OR h.conversation_id IS NOT NULL,
-			coalesce(h.reason, ''), h.at, h.assigned_at, h.closed_at,
+			c.queued_at IS NOT NULL OR EXISTS (SELECT 1 FROM handoffs h WHERE h.conversation_id = c.id),
 			EXISTS (SELECT 1 FROM followups f WHERE f.conversation_id = c.id)
-		FROM conversations c LEFT JOIN handoffs h ON h.conversation_id = c.id
+		FROM conversations c
 		WHERE c.created_at >= ? AND c.created_at < ?`, unixNanos(q.From), unixNanos(q.To))
 	if err != nil {
 		return nil, fmt.Errorf("report conversations: %w", err)
@@ -93,22 +100,51 @@ func reportConversations(ctx context.Context, tx *sql.Tx, q bot.ReportQuery) (ma
 	convs := map[string]*reportConv{}
 	for rows.Next() {
 		var (
-			c                      reportConv
-			created                int64
-			at, assigned, closedAt sql.NullInt64
+			c       reportConv
+			created int64
 		)
-		if err := rows.Scan(&c.id, &c.status, &c.resolution, &c.flow, &created, &c.queued,
-			&c.reason, &at, &assigned, &closedAt, &c.followup); err != nil {
+		if err := rows.Scan(&c.id, &c.status, &c.resolution, &c.flow, &created, &c.queued, &c.followup); err != nil {
 			return nil, fmt.Errorf("report conversations: %w", err)
 		}
 		c.created = time.Unix(0, created).UTC()
-		c.handoffAt, c.assigned, c.closed = fromNanos(at), fromNanos(assigned), fromNanos(closedAt)
 		convs[c.id] = &c
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("report conversations: %w", err)
 	}
 	return convs, nil
+}
+
+// reportHandoffs reads every handoff of the range's conversations, in the
+// order they were made.
+func reportHandoffs(ctx context.Context, tx *sql.Tx, q bot.ReportQuery, convs map[string]*reportConv) error {
+	rows, err := tx.QueryContext(ctx, `SELECT h.conversation_id, h.reason, h.outcome, h.waiting_since, h.assigned_at, h.closed_at
+		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id
+		WHERE c.created_at >= ? AND c.created_at < ?
+		ORDER BY h.id`, unixNanos(q.From), unixNanos(q.To))
+	if err != nil {
+		return fmt.Errorf("report handoffs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id              string
+			h               reportHandoff
+			since           int64
+			assigned, ended sql.NullInt64
+		)
+		if err := rows.Scan(&id, &h.reason, &h.outcome, &since, &assigned, &ended); err != nil {
+			return fmt.Errorf("report handoffs: %w", err)
+		}
+		h.since, h.assigned, h.ended = time.Unix(0, since).UTC(), fromNanos(assigned), fromNanos(ended)
+		if c := convs[id]; c != nil {
+			c.handoffs = append(c.handoffs, h)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("report handoffs: %w", err)
+	}
+	return nil
 }
 
 // reportVisits reads the states the range's conversations entered, in order.

@@ -14,26 +14,32 @@ func buildReport(q bot.ReportQuery, convs []*reportConv) *bot.Report {
 	r := &bot.Report{
 		From: q.From.UTC(), To: q.To.UTC(), Flow: q.Flow, TimeZone: q.Location.String(),
 		Days: reportDays(q), Daily: []bot.DayCount{}, Handoffs: []bot.ReasonRate{}, Funnels: []bot.Funnel{},
+		HandoffOutcomes: []bot.OutcomeCount{},
 	}
 	daily := map[bot.DayCount]int{}
-	reasons := map[string]int{}
+	reasons, outcomes := map[string]int{}, map[string]int{}
 	var resolution, wait, handle []time.Duration
 	for _, c := range convs {
 		countTotals(&r.Totals, c)
 		local := c.created.In(q.Location)
 		daily[bot.DayCount{Day: local.Format(time.DateOnly), Flow: c.flow, Channel: bot.ChannelWeb}]++
 		r.Busiest.Cells[local.Weekday()][local.Hour()]++
-		if c.queued {
-			reasons[cmp.Or(c.reason, "unknown")]++
+		if c.queued && len(c.handoffs) == 0 {
+			reasons["unknown"]++ // queued before handoffs were recorded
+			outcomes[outcomeNotRecorded]++
+		}
+		for _, h := range c.handoffs {
+			reasons[cmp.Or(h.reason, "unknown")]++
+			outcomes[handoffOutcome(h)]++
+			if !h.assigned.IsZero() {
+				wait = append(wait, h.assigned.Sub(h.since))
+			}
+			if !h.assigned.IsZero() && !h.ended.IsZero() {
+				handle = append(handle, h.ended.Sub(h.assigned))
+			}
 		}
 		if end := resolvedAt(c); !end.IsZero() {
 			resolution = append(resolution, end.Sub(c.created))
-		}
-		if !c.assigned.IsZero() && !c.handoffAt.IsZero() {
-			wait = append(wait, c.assigned.Sub(c.handoffAt))
-		}
-		if !c.assigned.IsZero() && !c.closed.IsZero() {
-			handle = append(handle, c.closed.Sub(c.assigned))
 		}
 		if c.rating > 0 {
 			r.Ratings.Count++
@@ -50,11 +56,20 @@ func buildReport(q bot.ReportQuery, convs []*reportConv) *bot.Report {
 	})
 	r.Containment = bot.NewRatio(r.Totals.Contained, total)
 	r.HandoffRate = bot.NewRatio(r.Totals.Queued, total)
+	for _, n := range reasons {
+		r.Totals.Handoffs += n
+	}
 	for reason, n := range reasons {
-		r.Handoffs = append(r.Handoffs, bot.ReasonRate{Reason: reason, Ratio: bot.NewRatio(n, total)})
+		r.Handoffs = append(r.Handoffs, bot.ReasonRate{Reason: reason, Ratio: bot.NewRatio(n, r.Totals.Handoffs)})
 	}
 	slices.SortFunc(r.Handoffs, func(a, b bot.ReasonRate) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Reason, b.Reason))
+	})
+	for outcome, n := range outcomes {
+		r.HandoffOutcomes = append(r.HandoffOutcomes, bot.OutcomeCount{Outcome: outcome, Count: n})
+	}
+	slices.SortFunc(r.HandoffOutcomes, func(a, b bot.OutcomeCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Outcome, b.Outcome))
 	})
 	r.Funnels = funnels(convs)
 	r.Resolution, r.QueueWait, r.HandleTime = bot.Summarize(resolution), bot.Summarize(wait), bot.Summarize(handle)
@@ -100,15 +115,33 @@ func countTotals(t *bot.Totals, c *reportConv) {
 	}
 }
 
+// Handoff outcomes the report names itself, besides the stored ones.
+const (
+	outcomeOpen        = "open"         // still waiting or with a person
+	outcomeNotRecorded = "not_recorded" // ended before outcomes were recorded
+)
+
+// handoffOutcome is how a handoff ended, as the report counts it.
+func handoffOutcome(h reportHandoff) string {
+	switch {
+	case h.ended.IsZero():
+		return outcomeOpen
+	case h.outcome == "":
+		return outcomeNotRecorded
+	}
+	return h.outcome
+}
+
 // resolvedAt is when a resolved conversation's problem was solved: when
-// the person who had it closed the chat (before the rating questions), or
-// else when the conversation closed. Zero for the others.
+// the person who had its last handoff ended it (closed the chat, before
+// the rating questions), or else when the conversation closed. Zero for
+// the others.
 func resolvedAt(c *reportConv) time.Time {
 	if c.status != string(bot.StatusClosed) || c.resolution != string(bot.Resolved) {
 		return time.Time{}
 	}
-	if !c.assigned.IsZero() && !c.closed.IsZero() {
-		return c.closed
+	if n := len(c.handoffs); n > 0 && !c.handoffs[n-1].assigned.IsZero() && !c.handoffs[n-1].ended.IsZero() {
+		return c.handoffs[n-1].ended
 	}
 	return c.closedAt
 }

@@ -66,9 +66,15 @@ func (s *seeder) visit(at time.Time, flow string, states ...string) *seeder {
 }
 
 func (s *seeder) queue(at time.Time, reason string) *seeder {
+	return s.queueSince(at, reason, at)
+}
+
+// queueSince hands off with the patient in line since an earlier time, as
+// a patient who chose to keep waiting is.
+func (s *seeder) queueSince(at time.Time, reason string, since time.Time) *seeder {
 	return s.commit(at, func(c *bot.Conversation, turn *bot.Turn) {
-		c.Status, c.Queue, c.Reason, c.QueuedAt = bot.StatusQueued, "portal-support", reason, at.UTC()
-		turn.Handoff = &bot.Handoff{Queue: "portal-support", Reason: reason, At: at.UTC()}
+		c.Status, c.Queue, c.Reason, c.QueuedAt = bot.StatusQueued, "portal-support", reason, since.UTC()
+		turn.Handoff = &bot.Handoff{Queue: "portal-support", Reason: reason, At: at.UTC(), Since: since.UTC()}
 		s.audit(turn, at, "handoff", "queued", "portal-support "+reason)
 	})
 }
@@ -78,9 +84,12 @@ func (s *seeder) assign(at time.Time) *seeder {
 }
 
 // agentClose hands the chat back to the bot, as an agent's close does
-// before the rating questions.
-func (s *seeder) agentClose(at time.Time) *seeder {
-	return s.commit(at, func(c *bot.Conversation, _ *bot.Turn) { c.Status, c.Agent = bot.StatusBot, "" })
+// before the rating questions (outcome: the agent's resolution), as does
+// "return to the bot" (to_bot) and a queue timeout (timeout).
+func (s *seeder) agentClose(at time.Time, outcome string) *seeder {
+	return s.commit(at, func(c *bot.Conversation, turn *bot.Turn) {
+		c.Status, c.Agent, turn.HandoffOutcome = bot.StatusBot, "", outcome
+	})
 }
 
 func (s *seeder) rate(at time.Time, n int) *seeder {
@@ -89,7 +98,7 @@ func (s *seeder) rate(at time.Time, n int) *seeder {
 
 func (s *seeder) close(at time.Time, r bot.Resolution) *seeder {
 	return s.commit(at, func(c *bot.Conversation, turn *bot.Turn) {
-		c.Status, c.Resolution = bot.StatusClosed, r
+		c.Status, c.Resolution, turn.HandoffOutcome = bot.StatusClosed, r, string(r)
 		s.audit(turn, at, "conversation.closed", string(r), c.Flow+"."+c.State)
 	})
 }
@@ -112,12 +121,12 @@ func seedKnown(t *testing.T, db *sqlite.DB) {
 	// minutes and resolved it, the patient rated 4.
 	seed(t, db, "c4", local(4, 10, 0)).visit(local(4, 10, 0), "greeting", "welcome").
 		visit(local(4, 10, 1), "forgot_username", "ask_dob").queue(local(4, 10, 5), "retries_exhausted").
-		assign(local(4, 10, 8)).agentClose(local(4, 10, 20)).visit(local(4, 10, 20), "rate_chat", "ask_rating").
+		assign(local(4, 10, 8)).agentClose(local(4, 10, 20), "resolved").visit(local(4, 10, 20), "rate_chat", "ask_rating").
 		rate(local(4, 10, 21), 4).close(local(4, 10, 22), bot.Resolved)
 	// c5: asked for a person from the menu; waited 10 minutes, 30 minutes
 	// with the agent, unresolved, rated 2.
 	seed(t, db, "c5", local(4, 10, 30)).visit(local(4, 10, 30), "greeting", "welcome", "to_person").
-		queue(local(4, 10, 31), "requested").assign(local(4, 10, 41)).agentClose(local(4, 11, 11)).
+		queue(local(4, 10, 31), "requested").assign(local(4, 10, 41)).agentClose(local(4, 11, 11), "unresolved").
 		visit(local(4, 11, 11), "rate_chat", "ask_rating").rate(local(4, 11, 12), 2).close(local(4, 11, 12), bot.Unresolved)
 	// c6: still waiting in the queue.
 	seed(t, db, "c6", local(5, 10, 15)).visit(local(5, 10, 15), "greeting", "welcome").
@@ -161,7 +170,7 @@ func TestReportKnownConversations(t *testing.T) {
 		{"from", r.From, local(3, 0, 0).UTC()},
 		{"to", r.To, local(6, 0, 0).UTC()},
 		{"time zone", r.TimeZone, "UTC-5"},
-		{"totals", r.Totals, bot.Totals{Conversations: 9, Open: 2, Resolved: 5, Unresolved: 1, Abandoned: 1, Contained: 3, Queued: 3}},
+		{"totals", r.Totals, bot.Totals{Conversations: 9, Open: 2, Resolved: 5, Unresolved: 1, Abandoned: 1, Contained: 3, Queued: 3, Handoffs: 3}},
 		{"days", r.Days, []string{"2025-03-03", "2025-03-04", "2025-03-05"}},
 		{"daily", r.Daily, []bot.DayCount{
 			{Day: "2025-03-03", Flow: "reset_password", Channel: "web", Conversations: 3},
@@ -174,8 +183,11 @@ func TestReportKnownConversations(t *testing.T) {
 		{"containment", r.Containment, bot.Ratio{Count: 3, Of: 9, Rate: 3.0 / 9}},
 		{"handoff rate", r.HandoffRate, bot.Ratio{Count: 3, Of: 9, Rate: 3.0 / 9}},
 		{"handoffs by reason", r.Handoffs, []bot.ReasonRate{
-			{Reason: "requested", Ratio: bot.Ratio{Count: 2, Of: 9, Rate: 2.0 / 9}},
-			{Reason: "retries_exhausted", Ratio: bot.Ratio{Count: 1, Of: 9, Rate: 1.0 / 9}},
+			{Reason: "requested", Ratio: bot.Ratio{Count: 2, Of: 3, Rate: 2.0 / 3}},
+			{Reason: "retries_exhausted", Ratio: bot.Ratio{Count: 1, Of: 3, Rate: 1.0 / 3}},
+		}},
+		{"handoff outcomes", r.HandoffOutcomes, []bot.OutcomeCount{
+			{Outcome: "open", Count: 1}, {Outcome: "resolved", Count: 1}, {Outcome: "unresolved", Count: 1},
 		}},
 		// 4, 6, 10, 20 (c4: until the agent closed), 25 minutes.
 		{"time to resolution", r.Resolution, bot.Durations{Count: 5, Median: 10 * min, P90: 25 * min}},
@@ -242,13 +254,73 @@ func TestReportOneFlow(t *testing.T) {
 		got, want any
 	}{
 		// c1, c2, c3, c6, c11.
-		{"totals", r.Totals, bot.Totals{Conversations: 5, Open: 1, Resolved: 3, Abandoned: 1, Contained: 2, Queued: 1}},
+		{"totals", r.Totals, bot.Totals{Conversations: 5, Open: 1, Resolved: 3, Abandoned: 1, Contained: 2, Queued: 1, Handoffs: 1}},
 		{"containment", r.Containment, bot.Ratio{Count: 2, Of: 5, Rate: 0.4}},
-		{"handoffs", r.Handoffs, []bot.ReasonRate{{Reason: "requested", Ratio: bot.Ratio{Count: 1, Of: 5, Rate: 0.2}}}},
+		{"handoffs", r.Handoffs, []bot.ReasonRate{{Reason: "requested", Ratio: bot.Ratio{Count: 1, Of: 1, Rate: 1}}}},
 		{"time to resolution", r.Resolution, bot.Durations{Count: 3, Median: 10 * min, P90: 25 * min}},
 		{"queue wait", r.QueueWait, bot.Durations{}},
 		{"ratings", r.Ratings, bot.Ratings{}},
 		{"funnel flows", funnelFlows(r.Funnels), []string{"greeting", "reset_password"}},
+	}
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", c.name, c.got, c.want)
+		}
+	}
+}
+
+// TestReportCountsEveryHandoff: conversations handed off more than once
+// count every handoff, each with its reason, wait, handle time and
+// outcome. Every number below is computed by hand from the seed.
+func TestReportCountsEveryHandoff(t *testing.T) {
+	db := openTest(t)
+	// h1: retries exhausted at 10:01, taken at 10:03 (waited 2), returned
+	// to the bot at 10:08 (handled 5); asked for a person at 10:10, taken
+	// at 10:14 (waited 4), closed resolved at 10:22 (handled 8).
+	seed(t, db, "h1", local(3, 10, 0)).visit(local(3, 10, 0), "greeting", "welcome").
+		queue(local(3, 10, 1), "retries_exhausted").assign(local(3, 10, 3)).agentClose(local(3, 10, 8), bot.HandoffToBot).
+		visit(local(3, 10, 8), "reset_password", "ask_dob").queue(local(3, 10, 10), "requested").
+		assign(local(3, 10, 14)).agentClose(local(3, 10, 22), "resolved").close(local(3, 10, 23), bot.Resolved)
+	// h2: asked at 11:01, nobody came by 11:06 (timeout); kept their place
+	// at 11:07, taken at 11:11 (in line 10 minutes), closed unresolved at
+	// 11:20 (handled 9).
+	seed(t, db, "h2", local(3, 11, 0)).visit(local(3, 11, 0), "greeting", "welcome").
+		queue(local(3, 11, 1), "requested").agentClose(local(3, 11, 6), bot.HandoffTimedOut).
+		queueSince(local(3, 11, 7), "still_waiting", local(3, 11, 1)).assign(local(3, 11, 11)).
+		agentClose(local(3, 11, 20), "unresolved").close(local(3, 11, 21), bot.Unresolved)
+	// h3: asked at 12:01 and left before anyone came.
+	seed(t, db, "h3", local(3, 12, 0)).visit(local(3, 12, 0), "greeting", "welcome").
+		queue(local(3, 12, 1), "requested").close(local(3, 12, 40), bot.Abandoned)
+	// h4: the dialog failed at 13:00; still waiting.
+	seed(t, db, "h4", local(3, 13, 0)).visit(local(3, 13, 0), "greeting", "welcome").queue(local(3, 13, 0), "error")
+
+	r, err := db.Report(context.Background(), knownQuery())
+	if err != nil {
+		t.Fatal(err)
+	}
+	min := time.Minute
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"totals", r.Totals, bot.Totals{Conversations: 4, Open: 1, Resolved: 1, Unresolved: 1, Abandoned: 1, Queued: 4, Handoffs: 6}},
+		{"handoff rate", r.HandoffRate, bot.Ratio{Count: 4, Of: 4, Rate: 1}},
+		{"handoffs by reason", r.Handoffs, []bot.ReasonRate{
+			{Reason: "requested", Ratio: bot.Ratio{Count: 3, Of: 6, Rate: 0.5}},
+			{Reason: "error", Ratio: bot.Ratio{Count: 1, Of: 6, Rate: 1.0 / 6}},
+			{Reason: "retries_exhausted", Ratio: bot.Ratio{Count: 1, Of: 6, Rate: 1.0 / 6}},
+			{Reason: "still_waiting", Ratio: bot.Ratio{Count: 1, Of: 6, Rate: 1.0 / 6}},
+		}},
+		{"handoff outcomes", r.HandoffOutcomes, []bot.OutcomeCount{
+			{Outcome: "abandoned", Count: 1}, {Outcome: "open", Count: 1}, {Outcome: "resolved", Count: 1},
+			{Outcome: "timeout", Count: 1}, {Outcome: "to_bot", Count: 1}, {Outcome: "unresolved", Count: 1},
+		}},
+		// Waits 2, 4, 10 minutes: median 4, p90 10.
+		{"queue wait", r.QueueWait, bot.Durations{Count: 3, Median: 4 * min, P90: 10 * min}},
+		// Handled 5, 8, 9 minutes: median 8, p90 9.
+		{"handle time", r.HandleTime, bot.Durations{Count: 3, Median: 8 * min, P90: 9 * min}},
+		// h1, solved when its last handoff ended: 22 minutes after it began.
+		{"time to resolution", r.Resolution, bot.Durations{Count: 1, Median: 22 * min, P90: 22 * min}},
 	}
 	for _, c := range checks {
 		if !reflect.DeepEqual(c.got, c.want) {

@@ -24,8 +24,8 @@ import (
 //   - queues the deliveries (one with a key seen before is dropped);
 //   - stores the codes, voiding earlier active ones of the same
 //     conversation and purpose;
-//   - puts the conversation in a queue (replacing an earlier handoff), and
-//     marks its handoff assigned or closed as its status moves on;
+//   - records a new handoff (every one is kept), and marks the open one
+//     taken or ended (with t.HandoffOutcome) as the status moves on;
 //   - appends the states the turn entered (state_visits, for analytics).
 //
 // On success it sets the messages' ConversationID and Seq, the
@@ -87,7 +87,7 @@ func (db *DB) Commit(ctx context.Context, t *bot.Turn) error {
 		if err := insertVisits(tx, c.ID, t.Visits, unixNanos(now)); err != nil {
 			return err
 		}
-		return updateHandoff(tx, c, t.Handoff, now)
+		return updateHandoff(tx, c, t.Handoff, t.HandoffOutcome, now)
 	})
 	if err != nil {
 		return fmt.Errorf("commit turn: %w", err)

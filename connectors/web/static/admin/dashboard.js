@@ -11,7 +11,7 @@
   const charts = ['daily', 'trend', 'handoffs', 'funnel', 'durations', 'ratings', 'busiest'];
   const datasets = {
     summary: 'Summary', daily: 'Conversations per day', handoffs: 'Handoffs by reason', funnel: 'Funnels',
-    durations: 'Durations', ratings: 'Ratings', busiest: 'Busiest hours',
+    durations: 'Durations', ratings: 'Ratings', busiest: 'Busiest hours', handoff_outcomes: 'Handoffs by outcome',
   };
   const form = document.getElementById('report-form');
   const f = { from: form.querySelector('#from'), to: form.querySelector('#to'), tz: form.querySelector('#tz'), flow: form.querySelector('#flow') };
@@ -58,7 +58,7 @@
     document.getElementById('numbers').replaceChildren(
       number('Conversations', String(t.conversations), `${t.open} still open`, 'conversations'),
       number('Containment', percent(r.containment.rate), `${r.containment.count} of ${r.containment.of} resolved by the bot alone`, 'containment'),
-      number('Handoff rate', percent(r.handoff_rate.rate), `${r.handoff_rate.count} of ${r.handoff_rate.of} went to a person`, 'handoff_rate'),
+      number('Handoff rate', percent(r.handoff_rate.rate), `${r.handoff_rate.count} of ${r.handoff_rate.of} went to a person · ${n(t.handoffs, 'handoff', 'handoffs')}`, 'handoff_rate'),
       number('Time to resolution', median(r.time_to_resolution), spread(r.time_to_resolution, 'conversation', 'conversations'), 'resolution'),
       number('Queue wait', median(r.queue_wait), spread(r.queue_wait, 'handoff', 'handoffs'), 'queue_wait'),
       number('Agent handle time', median(r.handle_time), spread(r.handle_time, 'chat', 'chats'), 'handle_time'),
