@@ -108,7 +108,7 @@ func (t *turn) sendUsername() (string, error) {
 	}
 	subject, body := usernameNotice(t.conv.Locale, t.e.cfg.PortalName, acc.Username)
 	channel := strings.TrimPrefix(t.conv.VerifiedBy, "otp_")
-	if channel != "email" && channel != "sms" {
+	if channel != DeliverEmail && channel != DeliverSMS || !t.e.canSend(channel) {
 		t.audit("username.sent", "ok", "contacts")
 		return outcomeSent, t.deliverToContacts(record, "username", subject, body)
 	}

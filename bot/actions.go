@@ -59,17 +59,18 @@ func (t *turn) setCounter(slot string, n int) {
 	t.conv.Slots[slot] = strconv.Itoa(n)
 }
 
-// deliverToContacts queues a notice to every contact on file.
+// deliverToContacts queues a notice to every contact on file that a live
+// channel reaches.
 func (t *turn) deliverToContacts(record, kind string, subject, body string) error {
 	c, err := t.e.dir.Contacts(t.ctx, record)
 	if err != nil {
 		return fmt.Errorf("contacts for notice: %w", err)
 	}
-	if c.Email != "" {
-		t.deliver("email", c.Email, subject, body, kind)
+	if c.Email != "" && t.e.canSend(DeliverEmail) {
+		t.deliver(DeliverEmail, c.Email, subject, body, kind)
 	}
-	if c.Phone != "" {
-		t.deliver("sms", c.Phone, subject, body, kind)
+	if c.Phone != "" && t.e.canSend(DeliverSMS) {
+		t.deliver(DeliverSMS, c.Phone, subject, body, kind)
 	}
 	return nil
 }

@@ -66,6 +66,7 @@ func patientMessage(c *Conversation, s Say, masked bool) Message {
 // answer handles the patient's answer to the question the conversation
 // waits on.
 func (t *turn) answer(f *flows.Flow, st *flows.State, s Say) error {
+	st = t.offered(f, st) // a channel that cannot send is no answer
 	slot := f.Slots[st.Ask]
 	value, ok := t.interpret(f, st, slot, s)
 	if !ok {

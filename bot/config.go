@@ -69,6 +69,11 @@ type Config struct {
 	SupportMailbox string           // emailed (without PHI) when a patient leaves a message
 	DeskInterval   time.Duration    // how often grace periods and queue timeouts are checked
 
+	// Channels are the delivery channels that can send (DeliverEmail,
+	// DeliverSMS): only these are offered for one-time codes, and notices
+	// go only to these.
+	Channels []string
+
 	// CapacityOverride says who may knowingly go beyond a capacity, with
 	// a claim or a transfer that asks to: OverrideNone (default),
 	// OverrideAdmins or OverrideEveryone. Auto-assignment never does.
@@ -94,6 +99,7 @@ func DefaultConfig() Config {
 		Limits:            DefaultLimits(),
 		AgentCapacity:     DefaultCapacity,
 		CapacityOverride:  OverrideNone,
+		Channels:          []string{DeliverEmail, DeliverSMS},
 		AutoAssign:        true,
 		HandoffTimeout:    5 * time.Minute,
 		AgentGrace:        2 * time.Minute,

@@ -177,6 +177,10 @@ func (t *turn) enter(f *flows.Flow, name string) (outcome string, wait bool, err
 	switch st.Kind {
 	case flows.KindAsk:
 		t.conv.Tries = 0
+		st = t.offered(f, st)
+		if outcome, decided := t.channelChoice(f, st); decided {
+			return outcome, outcome == "", nil
+		}
 		t.ask(f, st, t.fill(st.Say.In(loc)))
 		return "", true, nil
 	default:

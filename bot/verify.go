@@ -59,6 +59,11 @@ func (t *turn) sendCode(channel string) (string, error) {
 		t.audit("code.issued", "refused", "conversation limit")
 		return outcomeTooMany, nil
 	}
+	if !t.e.canSend(channel) {
+		// Never offered (see channels.go): only a flow that names a channel
+		// some other way gets here. Saying "we sent a code" would be untrue.
+		return "", fmt.Errorf("send_code: channel %q has no transport", channel)
+	}
 	t.setCounter(slotCodesSent, sent+1)
 	t.conv.Slots[slotChannel] = channel
 

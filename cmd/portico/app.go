@@ -120,16 +120,13 @@ func (a *App) wire(ctx context.Context) error {
 		sc.SMS = notify.NewSMS(notify.SMSConfig{URL: cfg.SMS.URL, Account: cfg.SMS.Account, Token: cfg.SMS.Token, From: cfg.SMS.From})
 	}
 	a.Sender = notify.NewSender(a.DB, sc, a.log.With().Str("component", "notify").Logger())
-	if !cfg.Demo && (sc.Email == nil || sc.SMS == nil) {
-		// The dialogs offer both channels to everyone (so they give nothing
-		// away); codes for a channel with no transport are never delivered.
-		a.log.Warn().Bool("email", sc.Email != nil).Bool("sms", sc.SMS != nil).
-			Msg("not every delivery channel is configured: codes on the missing one will not be delivered")
-	}
+	channels := deliveryChannels(cfg)
+	logChannels(a.log, channels)
 
 	ec := bot.DefaultConfig()
 	ec.Node, ec.PortalName, ec.PasswordMinLength = cfg.Node, cfg.PortalName, a.Dir.Policy().MinLength
 	ec.Limits.CodeTTL, ec.Limits.ConversationIdle = cfg.CodeTTL, cfg.IdleTimeout
+	ec.Channels = liveChannels(channels) // a channel that cannot send is never offered
 	cfg.Handoff.apply(&ec)
 	if err := a.storedQueues(ctx, &ec); err != nil {
 		return err
