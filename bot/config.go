@@ -74,6 +74,11 @@ type Config struct {
 	// go only to these.
 	Channels []string
 
+	// PatientGoneAfter is how long a waiting patient may have no page of
+	// the chat open before the queue shows them as gone (sorted last,
+	// never auto-assigned): a page change or a reconnect takes less.
+	PatientGoneAfter time.Duration
+
 	// CapacityOverride says who may knowingly go beyond a capacity, with
 	// a claim or a transfer that asks to: OverrideNone (default),
 	// OverrideAdmins or OverrideEveryone. Auto-assignment never does.
@@ -100,6 +105,7 @@ func DefaultConfig() Config {
 		AgentCapacity:     DefaultCapacity,
 		CapacityOverride:  OverrideNone,
 		Channels:          []string{DeliverEmail, DeliverSMS},
+		PatientGoneAfter:  15 * time.Second,
 		AutoAssign:        true,
 		HandoffTimeout:    5 * time.Minute,
 		AgentGrace:        2 * time.Minute,

@@ -51,6 +51,7 @@ type QueueItem struct {
 	Position       int // 1 = next in its queue
 	Locale         string
 	Verified       bool
+	Left           time.Duration // how long ago the patient closed every page of the chat; 0 while one is open
 }
 
 // ConversationView is everything an agent sees of a chat: the whole

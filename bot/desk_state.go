@@ -41,7 +41,21 @@ type waiter struct {
 	since    time.Time
 	locale   string
 	verified bool
-	offered  bool // already offered to leave a message
+	offered  bool      // already offered to leave a message
+	noPage   time.Time // since when no page of the patient is open; zero while one is
+}
+
+// left is how long ago a waiting patient left (closed every page of the
+// chat), or 0 while they are there. A patient away for less than
+// Config.PatientGoneAfter is still there: a page change or a reconnect.
+func (e *Engine) left(w *waiter, now time.Time) time.Duration {
+	if w.noPage.IsZero() {
+		return 0
+	}
+	if d := now.Sub(w.noPage); d >= e.cfg.PatientGoneAfter {
+		return max(d, time.Nanosecond)
+	}
+	return 0
 }
 
 func newDeskState() *deskState {
@@ -68,7 +82,9 @@ func (e *Engine) loadDesk(ctx context.Context) error {
 	for _, c := range convs {
 		switch c.Status {
 		case StatusQueued:
-			d.waiting[c.ID] = waiterOf(c)
+			w := waiterOf(c)
+			w.noPage = now // no page is open on a fresh desk; one attaching says so (notePresence)
+			d.waiting[c.ID] = w
 		case StatusAgent:
 			a := d.agent(AgentInfo{ID: c.Agent, Name: c.AgentName})
 			a.chats[c.ID] = struct{}{}
@@ -105,9 +121,10 @@ func (d *deskState) agent(info AgentInfo) *agentState {
 	return a
 }
 
-// sync records a conversation's move on the desk after its turn committed.
-// d.mu must not be held.
-func (e *Engine) deskSync(before, after *Conversation) {
+// deskSync records a conversation's move on the desk after its turn
+// committed; present says whether a page of the patient is open. d.mu
+// must not be held.
+func (e *Engine) deskSync(before, after *Conversation, present bool) {
 	d := e.desk
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -120,7 +137,11 @@ func (e *Engine) deskSync(before, after *Conversation) {
 	switch after.Status {
 	case StatusQueued:
 		if _, ok := d.waiting[id]; !ok || before == nil || before.Status != StatusQueued {
-			d.waiting[id] = waiterOf(after)
+			w := waiterOf(after)
+			if !present {
+				w.noPage = e.clock.Now()
+			}
+			d.waiting[id] = w
 		}
 	case StatusAgent:
 		if w := d.waiting[id]; w != nil {
@@ -137,6 +158,25 @@ func (e *Engine) deskSync(before, after *Conversation) {
 	}
 }
 
+// notePresence records whether a waiting patient has a page of the chat
+// open, as their sockets attach and detach. The consoles hear of it at
+// the next settle (a patient who left is marked only after
+// Config.PatientGoneAfter). d.mu must not be held.
+func (e *Engine) notePresence(conversationID string, present bool) {
+	d := e.desk
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	w := d.waiting[conversationID]
+	switch {
+	case w == nil:
+	case present && !w.noPage.IsZero():
+		w.noPage = time.Time{}
+		e.dirty.Store(true)
+	case !present && w.noPage.IsZero():
+		w.noPage = e.clock.Now()
+	}
+}
+
 func (d *deskState) recordWait(queue string, w time.Duration) {
 	ws := append(d.waits[queue], w)
 	if len(ws) > recentWaits {
@@ -145,8 +185,9 @@ func (d *deskState) recordWait(queue string, w time.Duration) {
 	d.waits[queue] = ws
 }
 
-// ordered returns the waiting conversations in service order: higher
-// priority queues first, then the longest waiting. d.mu must be held.
+// ordered returns the waiting conversations in service order: patients
+// still there before those who left, then higher priority queues first,
+// then the longest waiting. d.mu must be held.
 func (e *Engine) ordered() []*waiter {
 	d := e.desk
 	ws := make([]*waiter, 0, len(d.waiting))
@@ -154,7 +195,11 @@ func (e *Engine) ordered() []*waiter {
 		ws = append(ws, w)
 	}
 	qs := e.queues()
+	now := e.clock.Now()
 	sort.Slice(ws, func(i, j int) bool {
+		if li, lj := e.left(ws[i], now) > 0, e.left(ws[j], now) > 0; li != lj {
+			return lj
+		}
 		pi, pj := qs[ws[i].queue].Priority, qs[ws[j].queue].Priority
 		if pi != pj {
 			return pi > pj
@@ -174,10 +219,12 @@ func serves(a *agentState, queue string) bool {
 
 // nextAssignment picks the next waiting chat and the agent to take it: the
 // available, connected agent of that queue with the fewest chats under
-// their capacity (the one idle longest on a tie). d.mu must be held.
+// their capacity (the one idle longest on a tie). A chat whose patient
+// left is not assigned: an agent may still claim it. d.mu must be held.
 func (e *Engine) nextAssignment(skip map[string]bool) (*waiter, *agentState) {
+	now := e.clock.Now()
 	for _, w := range e.ordered() {
-		if skip[w.conv] {
+		if skip[w.conv] || e.left(w, now) > 0 {
 			continue
 		}
 		var best *agentState
@@ -206,7 +253,7 @@ func (e *Engine) queueItems() []QueueItem {
 		pos[w.queue]++
 		items = append(items, QueueItem{
 			ConversationID: w.conv, Queue: w.queue, Reason: w.reason, Waiting: now.Sub(w.since),
-			Position: pos[w.queue], Locale: w.locale, Verified: w.verified,
+			Position: pos[w.queue], Locale: w.locale, Verified: w.verified, Left: e.left(w, now),
 		})
 	}
 	return items

@@ -122,9 +122,17 @@ func (e *Engine) load(ctx context.Context, id string, l *live) error {
 func (e *Engine) broadcast(l *live, ev Event) {
 	for c := range l.clients {
 		if !c.Deliver(ev) {
-			delete(l.clients, c)
-			e.releaseClient(l)
+			e.dropClient(l, c)
 		}
+	}
+}
+
+// dropClient detaches a client that cannot keep up. l.mu must be held.
+func (e *Engine) dropClient(l *live, c Client) {
+	delete(l.clients, c)
+	e.releaseClient(l)
+	if len(l.clients) == 0 && l.conv != nil {
+		e.notePresence(l.conv.ID, false)
 	}
 }
 
@@ -149,6 +157,9 @@ func (e *Engine) Detach(conversationID string, c Client) {
 	l.mu.Lock()
 	_, ok := l.clients[c]
 	delete(l.clients, c)
+	if ok && len(l.clients) == 0 {
+		e.notePresence(conversationID, false)
+	}
 	l.mu.Unlock()
 	if ok {
 		e.release(conversationID, l)
@@ -175,8 +186,7 @@ func (e *Engine) commit(ctx context.Context, l *live, t *turn, sender Client, sa
 	if sender != nil && sayID != "" && len(t.out.Messages) > 0 {
 		if !sender.Deliver(Event{Ack: &Ack{ID: sayID, Seq: t.out.Messages[0].Seq}}) {
 			if _, ok := l.clients[sender]; ok {
-				delete(l.clients, sender)
-				e.releaseClient(l)
+				e.dropClient(l, sender)
 			}
 		}
 	}
@@ -192,7 +202,7 @@ func (e *Engine) commit(ctx context.Context, l *live, t *turn, sender Client, sa
 		}
 	}
 	if onDesk(before) || onDesk(after) {
-		e.deskSync(before, after)
+		e.deskSync(before, after, len(l.clients) > 0)
 		e.dirty.Store(true)
 	}
 	if len(t.out.Deliveries) > 0 {

@@ -16,6 +16,7 @@ func (e *Engine) Hello(ctx context.Context, h Hello, c Client) (Welcome, error) 
 			w, err := e.attach(ctx, conv.ID, h.LastSeq, c)
 			w.Resume = h.Resume
 			if err == nil && w.Status == StatusQueued {
+				e.settleIfDirty(ctx) // a patient back after leaving: the consoles see them there again
 				e.tellPlace(ctx, conv.ID, c)
 			}
 			return w, err
@@ -77,7 +78,7 @@ func (e *Engine) open(ctx context.Context, h Hello) (opened, error) {
 		e.kick()
 	}
 	if onDesk(t.out.Conversation) {
-		e.deskSync(nil, t.out.Conversation)
+		e.deskSync(nil, t.out.Conversation, true) // its opener attaches next
 		e.dirty.Store(true)
 	}
 	return opened{conversation: conv.ID, resume: token}, nil
@@ -87,6 +88,9 @@ func (e *Engine) open(ctx context.Context, h Hello) (opened, error) {
 // conversation's clients. The conversation lock makes replay and live
 // messages meet without gap or duplicate.
 func (e *Engine) attach(ctx context.Context, id string, lastSeq int64, c Client) (Welcome, error) {
+	if err := e.loadDesk(ctx); err != nil { // so the patient is seen there (notePresence)
+		return Welcome{}, err
+	}
 	l := e.acquire(id)
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -112,5 +116,6 @@ func (e *Engine) attach(ctx context.Context, id string, lastSeq int64, c Client)
 		}
 	}
 	l.clients[c] = struct{}{}
+	e.notePresence(id, true)
 	return Welcome{ConversationID: id, Seq: l.conv.LastSeq, Status: l.conv.Status}, nil
 }

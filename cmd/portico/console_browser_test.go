@@ -147,6 +147,12 @@ func TestHandoffInTwoBrowsers(t *testing.T) {
 		// Only when refreshing the docs: a screenshot between showing the list
 		// and choosing from it can blur the box, which closes the list.
 		consoleShot(t, agent, "canned")
+		// The screenshot may have blurred the box and closed the list: open it again.
+		do(t, agent,
+			chromedp.Focus("#reply-text"),
+			chromedp.Evaluate[chromedp.Void](`document.getElementById('reply-text').dispatchEvent(new Event('input'))`),
+			consoleUntil(`!document.getElementById('canned-list').hidden && document.querySelectorAll('#canned-list li').length === 1`),
+		)
 	}
 	do(t, agent,
 		chromedp.KeyEvent("\r"),

@@ -22,6 +22,8 @@ var handoffDefaults = map[string]any{
 
 	// Who may knowingly go beyond an agent's capacity: none, admins or everyone.
 	"handoff.capacity_override": bot.OverrideNone,
+	// A waiting patient with no page open this long shows as gone in the queue.
+	"handoff.patient_gone_after": "15s",
 }
 
 func init() {
@@ -44,6 +46,9 @@ type HandoffSettings struct {
 	// CapacityOverride says who may knowingly take or give a chat beyond
 	// an agent's capacity: none, admins or everyone.
 	CapacityOverride string
+	// PatientGoneAfter: a waiting patient with no page of the chat open
+	// this long shows as gone in the queue, after those still there.
+	PatientGoneAfter time.Duration
 }
 
 // queueConfig is one entry of handoff.queues in the config file:
@@ -78,6 +83,7 @@ func (p *parser) handoff(v *viper.Viper) HandoffSettings {
 		Queues:       map[string]bot.Queue{},
 
 		CapacityOverride: p.oneOf("handoff.capacity_override", bot.OverrideNone, bot.OverrideAdmins, bot.OverrideEveryone),
+		PatientGoneAfter: p.duration("handoff.patient_gone_after"),
 	}
 	var qs []queueConfig
 	if err := v.UnmarshalKey("handoff.queues", &qs); err != nil {
@@ -110,7 +116,7 @@ func (p *parser) handoff(v *viper.Viper) HandoffSettings {
 // apply copies the settings into the engine's configuration.
 func (h HandoffSettings) apply(c *bot.Config) {
 	c.DefaultQueue, c.AutoAssign, c.AgentCapacity = h.DefaultQueue, h.AutoAssign, h.Capacity
-	c.CapacityOverride = h.CapacityOverride
+	c.CapacityOverride, c.PatientGoneAfter = h.CapacityOverride, h.PatientGoneAfter
 	c.HandoffTimeout, c.AgentGrace, c.MaxMisses = h.Timeout, h.AgentGrace, h.MaxMisses
 	c.SupportMailbox, c.Queues = h.Mailbox, h.Queues
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -16,10 +17,16 @@ import (
 // and fails on any serious or critical violation.
 func axeCheck(t *testing.T, ctx context.Context, axe, state string) {
 	t.Helper()
+	axeCheckIn(t, ctx, axe, "portico-chat", state)
+}
+
+// axeCheckIn runs axe-core on the element selector finds.
+func axeCheckIn(t *testing.T, ctx context.Context, axe, selector, state string) {
+	t.Helper()
 	if !eval[bool](t, ctx, `typeof window.axe === 'object'`) {
 		do(t, ctx, chromedp.Evaluate[chromedp.Void](axe))
 	}
-	js := `axe.run(document.querySelector('portico-chat'), {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})
+	js := `axe.run(document.querySelector(` + strconv.Quote(selector) + `), {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})
 		.then(r => r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
 		.map(v => v.impact + ' ' + v.id + ': ' + v.help + ' at ' + v.nodes.map(n => JSON.stringify(n.target)).join(', ')))`
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](js, chromedp.EvalAwaitPromise))

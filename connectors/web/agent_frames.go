@@ -210,6 +210,7 @@ type QueueItemJSON struct {
 	Position     int    `json:"position"`
 	Locale       string `json:"locale"`
 	Verified     bool   `json:"verified"`
+	LeftS        int    `json:"left_s,omitempty"` // seconds since the patient closed every page of the chat; absent while one is open
 }
 
 // AgentMsgFrame is a transcript message as an agent sees it: the patient's
@@ -341,6 +342,7 @@ func agentFrameOf(ev bot.AgentEvent) (any, error) {
 			f.Items = append(f.Items, QueueItemJSON{
 				Conversation: q.ConversationID, Queue: q.Queue, Reason: q.Reason,
 				WaitingS: int(math.Floor(q.Waiting.Seconds())), Position: q.Position, Locale: q.Locale, Verified: q.Verified,
+				LeftS: leftSeconds(q.Left),
 			})
 		}
 		return f, nil
@@ -364,6 +366,15 @@ func agentFrameOf(ev bot.AgentEvent) (any, error) {
 	default:
 		return nil, fmt.Errorf("encode agent event: no field set")
 	}
+}
+
+// leftSeconds is how long ago a patient left, in whole seconds, at least
+// 1 once they have (0 means there).
+func leftSeconds(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	return max(1, int(d/time.Second))
 }
 
 // noneSet reports whether no field of ev is set.

@@ -304,6 +304,11 @@ func TestAgentEventsAreEncodedAsTheProtocolSays(t *testing.T) {
 		{"queue", bot.AgentEvent{Queue: []bot.QueueItem{{ConversationID: "q1", Queue: "portal-support", Reason: "locked",
 			Waiting: 95600 * time.Millisecond, Position: 2, Locale: "es", Verified: true}}},
 			`{"type":"queue","items":[{"conversation":"q1","queue":"portal-support","reason":"locked","waiting_s":95,"position":2,"locale":"es","verified":true}]}`},
+		{"queue with a patient who left", bot.AgentEvent{Queue: []bot.QueueItem{
+			{ConversationID: "q1", Queue: "portal-support", Waiting: 300 * time.Second, Position: 1, Locale: "en", Left: 240900 * time.Millisecond},
+			{ConversationID: "q2", Queue: "portal-support", Waiting: time.Second, Position: 2, Locale: "en", Left: time.Millisecond}}},
+			`{"type":"queue","items":[{"conversation":"q1","queue":"portal-support","reason":"","waiting_s":300,"position":1,"locale":"en","verified":false,"left_s":240},` +
+				`{"conversation":"q2","queue":"portal-support","reason":"","waiting_s":1,"position":2,"locale":"en","verified":false,"left_s":1}]}`},
 		{"empty queue", bot.AgentEvent{Queue: []bot.QueueItem{}}, `{"type":"queue","items":[]}`},
 		{"empty queue as nil", bot.AgentEvent{}, `{"type":"queue","items":[]}`},
 		{"patient msg", bot.AgentEvent{Message: &msg},

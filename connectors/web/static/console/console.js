@@ -30,6 +30,7 @@
     typingTimer: 0,
     searchPage: 1,
     said: 0,
+    moves: new Map(),   // conversation id -> the last claim or transfer sent, to offer "Take it anyway"
   };
 
   // ---------- socket ----------
@@ -94,8 +95,26 @@
       case 'assigned': onAssigned(f); break;
       case 'released': onReleased(f); break;
       case 'followups': onFollowups(f.items || []); break;
-      case 'error': toast(f.message || f.code); break;
+      case 'error': onError(f); break;
     }
+  }
+
+  // onError shows what the server refused. A claim or transfer refused
+  // because the agent taking the chat is at their capacity can be sent
+  // again, knowingly, by someone allowed to go beyond it.
+  function onError(f) {
+    const move = state.moves.get(f.conversation);
+    if (f.code === 'at_capacity' && move && state.me && state.me.capacity_override && !move.over_capacity) {
+      toast(f.message, 'Take it anyway', () => send(track(Object.assign({}, move, { over_capacity: true }))));
+      return;
+    }
+    toast(f.message || f.code);
+  }
+
+  // track remembers a claim or transfer frame before it is sent.
+  function track(frame) {
+    state.moves.set(frame.conversation, frame);
+    return frame;
   }
 
   // ---------- queue ----------
@@ -118,11 +137,12 @@
     const names = new Set();
     for (const it of state.queue) {
       names.add(it.queue);
-      const li = el('li');
+      const li = el('li', it.left_s ? 'gone' : '');
       li.dataset.conversation = it.conversation;
       const top = el('div', 'q-top');
       top.append(el('strong', '', it.queue || 'queue'), el('span', 'q-wait', ''));
       li.append(top);
+      if (it.left_s) li.append(el('span', 'q-left', '')); // ticking, see tickQueue
       const meta = el('div', 'q-meta');
       meta.append(el('span', 'badge', '#' + it.position));
       meta.append(el('span', 'badge', (it.locale || '?').toUpperCase()));
@@ -132,8 +152,8 @@
       const act = el('div', 'q-actions');
       const claim = el('button', '', 'Claim');
       claim.type = 'button';
-      claim.setAttribute('aria-label', 'Claim chat waiting in ' + (it.queue || 'the queue'));
-      claim.addEventListener('click', () => send({ type: 'claim', conversation: it.conversation }));
+      claim.setAttribute('aria-label', 'Claim chat waiting in ' + (it.queue || 'the queue') + (it.left_s ? ' (the patient has left)' : ''));
+      claim.addEventListener('click', () => send(track({ type: 'claim', conversation: it.conversation })));
       const view = el('button', 'secondary', 'View');
       view.type = 'button';
       view.addEventListener('click', () => openConversation(it.conversation));
@@ -160,7 +180,17 @@
       w.textContent = clock(s);
       w.classList.toggle('long', s >= 300);
       w.setAttribute('aria-label', 'waiting ' + Math.floor(s / 60) + ' minutes ' + (s % 60) + ' seconds');
+      const left = li.querySelector('.q-left');
+      if (left) left.textContent = 'Patient left ' + ago(it.left_s + extra);
     }
+  }
+
+  // ago says how long ago, in words: "under a minute ago", "4 min ago".
+  function ago(s) {
+    const m = Math.floor(s / 60);
+    if (m < 1) return 'under a minute ago';
+    if (m < 60) return m + ' min ago';
+    return Math.floor(m / 60) + ' h ' + (m % 60) + ' min ago';
   }
 
   function onFollowups(items) {
@@ -319,6 +349,7 @@
       }
       tabs.append(b);
     }
+    showLoad();
   }
 
   function renderChat() {
@@ -511,7 +542,7 @@
   function current() { return state.chats.get(state.active); }
 
   function wireActions() {
-    $('claim').addEventListener('click', () => { const c = current(); if (c) send({ type: 'claim', conversation: c.id }); });
+    $('claim').addEventListener('click', () => { const c = current(); if (c) send(track({ type: 'claim', conversation: c.id })); });
     $('transfer').addEventListener('submit', (e) => {
       e.preventDefault();
       const c = current();
@@ -519,7 +550,7 @@
       if (!c || !to) return;
       const f = { type: 'transfer', conversation: c.id, note: $('transfer-note').value.trim() };
       f[$('transfer-kind').value] = to;
-      if (send(f)) { $('transfer-note').value = ''; $('transfer-box').open = false; }
+      if (send(track(f))) { $('transfer-note').value = ''; $('transfer-box').open = false; }
     });
     $('tobot').addEventListener('submit', (e) => {
       e.preventDefault();
@@ -547,15 +578,30 @@
 
   // ---------- presence, alerts, activity ----------
 
+  // setPresence shows where the agent stands, and the one button that
+  // changes it says what it does: a console starts away, with a banner
+  // over the queue asking the agent to start taking chats.
   function setPresence(available, quiet) {
     state.available = available;
     localStorage.setItem('portico.available', available ? '1' : '0');
-    const b = $('presence');
-    b.textContent = available ? 'Available' : 'Away';
-    b.classList.toggle('available', available);
-    b.classList.toggle('away', !available);
-    b.setAttribute('aria-pressed', String(available));
+    const st = $('presence-state');
+    st.textContent = available ? "You're taking chats" : "You're away";
+    st.classList.toggle('available', available);
+    st.classList.toggle('away', !available);
+    $('presence').textContent = available ? 'Stop taking chats' : 'Start taking chats';
+    $('presence').setAttribute('aria-label', available ? 'Stop taking chats: no new chats will be assigned to you' : 'Start taking chats: new chats will be assigned to you');
+    $('away-banner').hidden = available;
     if (!quiet) send({ type: 'presence', status: available ? 'available' : 'away' });
+  }
+
+  // showLoad shows how many chats the agent holds of their capacity.
+  function showLoad() {
+    if (!state.me) return;
+    const held = [...state.chats.values()].filter(mine).length;
+    const l = $('load');
+    l.textContent = 'Chats ' + held + ' of ' + state.me.capacity;
+    l.setAttribute('aria-label', 'You hold ' + held + ' of ' + state.me.capacity + ' chats');
+    l.classList.toggle('full', held >= state.me.capacity);
   }
 
   let audio = null;
@@ -589,7 +635,7 @@
   }
 
   function updateTitle() {
-    let n = state.queue.length;
+    let n = state.queue.filter((q) => !q.left_s).length; // patients still there
     for (const c of state.chats.values()) n += c.unread;
     document.title = n > 0 ? '(' + n + ') ' + baseTitle : baseTitle;
   }
@@ -696,12 +742,18 @@
   }
 
   let toastTimer = 0;
-  function toast(text) {
+  // toast shows a message, with a button when there is something to do
+  // about it (it then stays longer).
+  function toast(text, action, onAction) {
     const t = $('toast');
-    t.textContent = text;
+    $('toast-text').textContent = text;
+    const b = $('toast-action');
+    b.hidden = !action;
+    b.textContent = action || '';
+    b.onclick = action ? () => { t.hidden = true; onAction(); } : null;
     t.hidden = false;
     clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => { t.hidden = true; }, 6000);
+    toastTimer = setTimeout(() => { t.hidden = true; }, action ? 15000 : 6000);
   }
 
   // ---------- start ----------
@@ -716,6 +768,8 @@
     setPresence(state.available, true);
     wireActions();
     $('presence').addEventListener('click', () => setPresence(!state.available));
+    $('start-taking').addEventListener('click', () => setPresence(true));
+    showLoad();
     $('mute').addEventListener('click', () => setMuted(!state.muted));
     if ('Notification' in window && Notification.permission === 'default') {
       $('notify').hidden = false;
