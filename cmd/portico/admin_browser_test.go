@@ -266,8 +266,9 @@ func TestAdminDashboard(t *testing.T) {
 		t.Errorf("got %d tables of numbers, want one per chart (7)", n)
 	}
 	links := eval[[]string](t, ctx, `[...document.querySelectorAll('#csv a')].map(a => a.getAttribute('href'))`)
-	if len(links) != 7 || !strings.HasPrefix(links[0], "/admin/analytics/summary.csv?from=") {
-		t.Errorf("CSV links %v, want 7 starting with summary.csv and the query", links)
+	if len(links) != 8 || !strings.HasPrefix(links[0], "/admin/analytics/summary.csv?from=") ||
+		!strings.HasPrefix(links[7], "/admin/analytics/handoff_outcomes.csv?from=") {
+		t.Errorf("CSV links %v, want 8 from summary.csv to handoff_outcomes.csv, with the query", links)
 	}
 	adminShot(t, ctx, "dashboard")
 
