@@ -163,10 +163,7 @@ func TestReportKnownConversations(t *testing.T) {
 		t.Fatalf("Report: %v", err)
 	}
 	min := time.Minute
-	checks := []struct {
-		name      string
-		got, want any
-	}{
+	checkAll(t, []check{
 		{"from", r.From, local(3, 0, 0).UTC()},
 		{"to", r.To, local(6, 0, 0).UTC()},
 		{"time zone", r.TimeZone, "UTC-5"},
@@ -218,12 +215,7 @@ func TestReportKnownConversations(t *testing.T) {
 				{State: "ask_dob", Reached: 1, Visits: 1},
 			}},
 		}},
-	}
-	for _, c := range checks {
-		if !reflect.DeepEqual(c.got, c.want) {
-			t.Errorf("%s:\n got %+v\nwant %+v", c.name, c.got, c.want)
-		}
-	}
+	})
 
 	// Busiest hours, in the report's zone: weekday (0 = Sunday), hour.
 	want := map[[2]int]int{{1, 9}: 2, {1, 14}: 1, {2, 10}: 2, {3, 10}: 1, {3, 12}: 1, {3, 13}: 1, {3, 23}: 1}
@@ -249,10 +241,7 @@ func TestReportOneFlow(t *testing.T) {
 		t.Fatalf("Report: %v", err)
 	}
 	min := time.Minute
-	checks := []struct {
-		name      string
-		got, want any
-	}{
+	checkAll(t, []check{
 		// c1, c2, c3, c6, c11.
 		{"totals", r.Totals, bot.Totals{Conversations: 5, Open: 1, Resolved: 3, Abandoned: 1, Contained: 2, Queued: 1, Handoffs: 1}},
 		{"containment", r.Containment, bot.Ratio{Count: 2, Of: 5, Rate: 0.4}},
@@ -261,12 +250,7 @@ func TestReportOneFlow(t *testing.T) {
 		{"queue wait", r.QueueWait, bot.Durations{}},
 		{"ratings", r.Ratings, bot.Ratings{}},
 		{"funnel flows", funnelFlows(r.Funnels), []string{"greeting", "reset_password"}},
-	}
-	for _, c := range checks {
-		if !reflect.DeepEqual(c.got, c.want) {
-			t.Errorf("%s:\n got %+v\nwant %+v", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 // TestReportCountsEveryHandoff: conversations handed off more than once
@@ -299,10 +283,7 @@ func TestReportCountsEveryHandoff(t *testing.T) {
 		t.Fatal(err)
 	}
 	min := time.Minute
-	checks := []struct {
-		name      string
-		got, want any
-	}{
+	checkAll(t, []check{
 		{"totals", r.Totals, bot.Totals{Conversations: 4, Open: 1, Resolved: 1, Unresolved: 1, Abandoned: 1, Queued: 4, Handoffs: 6}},
 		{"handoff rate", r.HandoffRate, bot.Ratio{Count: 4, Of: 4, Rate: 1}},
 		{"handoffs by reason", r.Handoffs, []bot.ReasonRate{
@@ -321,7 +302,18 @@ func TestReportCountsEveryHandoff(t *testing.T) {
 		{"handle time", r.HandleTime, bot.Durations{Count: 3, Median: 8 * min, P90: 9 * min}},
 		// h1, solved when its last handoff ended: 22 minutes after it began.
 		{"time to resolution", r.Resolution, bot.Durations{Count: 1, Median: 22 * min, P90: 22 * min}},
-	}
+	})
+}
+
+// check is one number of a report: what it is, what came, what should.
+type check struct {
+	name      string
+	got, want any
+}
+
+// checkAll fails for every check whose got is not want.
+func checkAll(t *testing.T, checks []check) {
+	t.Helper()
 	for _, c := range checks {
 		if !reflect.DeepEqual(c.got, c.want) {
 			t.Errorf("%s:\n got %+v\nwant %+v", c.name, c.got, c.want)
