@@ -105,7 +105,8 @@
   function onError(f) {
     const move = state.moves.get(f.conversation);
     if (f.code === 'at_capacity' && move && state.me && state.me.capacity_override && !move.over_capacity) {
-      toast(f.message, 'Take it anyway', () => send(track(Object.assign({}, move, { over_capacity: true }))));
+      const again = move.type === 'claim' ? 'Take it anyway' : 'Transfer anyway';
+      toast(f.message, again, () => send(track(Object.assign({}, move, { over_capacity: true }))));
       return;
     }
     toast(f.message || f.code);
