@@ -67,6 +67,9 @@ type Totals struct {
 	Other         int `json:"other"`      // closed with another resolution (e.g. an agent's no_response)
 	Contained     int `json:"contained"`  // resolved by the bot with no person
 	Queued        int `json:"queued"`     // ever put in a queue
+	// Unanswered counts the conversations left out of every other number:
+	// the patient opened the chat and never said or tapped anything.
+	Unanswered int `json:"unanswered"`
 }
 
 // DayCount is the conversations created on one day, of one flow and channel.

@@ -38,6 +38,7 @@ func summaryTable(r *bot.Report) chart.Table {
 		{"other", itoa(t.Other)},
 		{"contained", itoa(t.Contained)},
 		{"queued", itoa(t.Queued)},
+		{"unanswered", itoa(t.Unanswered)},
 		{"containment_rate", rate(r.Containment.Rate)},
 		{"handoff_rate", rate(r.HandoffRate.Rate)},
 		{"ratings", itoa(r.Ratings.Count)},

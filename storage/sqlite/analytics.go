@@ -30,6 +30,7 @@ type reportConv struct {
 	closedAt                     time.Time
 	rating                       int
 	visits                       []bot.Visit
+	answered                     bool // the patient said or tapped anything
 }
 
 // Report computes the analytics report of the conversations created in
@@ -65,16 +66,25 @@ func (db *DB) Report(ctx context.Context, q bot.ReportQuery) (*bot.Report, error
 		return nil, err
 	}
 	var list []*reportConv
+	unanswered := 0
 	for _, c := range convs {
 		c.flow = attribute(c, q.Routing)
-		if q.Flow == "" || c.flow == q.Flow {
+		switch {
+		case q.Flow != "" && c.flow != q.Flow:
+		case !c.answered:
+			// A greeting nobody answered is not a conversation: a patient
+			// who opened the chat and left was never helped or failed.
+			unanswered++
+		default:
 			list = append(list, c)
 		}
 	}
 	slices.SortFunc(list, func(a, b *reportConv) int {
 		return cmp.Or(a.created.Compare(b.created), cmp.Compare(a.id, b.id))
 	})
-	return buildReport(q, list), nil
+	r := buildReport(q, list)
+	r.Totals.Unanswered = unanswered
+	return r, nil
 }
 
 // reportConversations reads the conversations created in the range, with
@@ -83,7 +93,8 @@ func reportConversations(ctx context.Context, tx *sql.Tx, q bot.ReportQuery) (ma
 	rows, err := tx.QueryContext(ctx, `SELECT c.id, c.status, c.resolution, c.flow, c.created_at,
 			c.queued_at IS NOT NULL OR h.conversation_id IS NOT NULL,
 			coalesce(h.reason, ''), h.at, h.assigned_at, h.closed_at,
-			EXISTS (SELECT 1 FROM followups f WHERE f.conversation_id = c.id)
+			EXISTS (SELECT 1 FROM followups f WHERE f.conversation_id = c.id),
+			EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.sender = 'patient')
 		FROM conversations c LEFT JOIN handoffs h ON h.conversation_id = c.id
 		WHERE c.created_at >= ? AND c.created_at < ?`, unixNanos(q.From), unixNanos(q.To))
 	if err != nil {
@@ -98,7 +109,7 @@ func reportConversations(ctx context.Context, tx *sql.Tx, q bot.ReportQuery) (ma
 			at, assigned, closedAt sql.NullInt64
 		)
 		if err := rows.Scan(&c.id, &c.status, &c.resolution, &c.flow, &created, &c.queued,
-			&c.reason, &at, &assigned, &closedAt, &c.followup); err != nil {
+			&c.reason, &at, &assigned, &closedAt, &c.followup, &c.answered); err != nil {
 			return nil, fmt.Errorf("report conversations: %w", err)
 		}
 		c.created = time.Unix(0, created).UTC()
