@@ -70,12 +70,13 @@ func (c *cli) configCmd() *cobra.Command {
 		Short: "Print the effective configuration, secrets masked",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := c.config(cmd); err != nil {
+			cfg, err := c.config(cmd)
+			if err != nil {
 				return err
 			}
 			var b strings.Builder
-			printConfig(c.v, &b)
-			_, err := io.WriteString(c.out, b.String())
+			printConfig(c.v, cfg, &b)
+			_, err = io.WriteString(c.out, b.String())
 			return err
 		},
 	}
