@@ -410,6 +410,7 @@
 
   function handle(f) {
     dispatch(f);
+    if (stick) { toEnd(); } // replies, the ended box, the field: laid out below the log
     reflect();
   }
 
@@ -580,12 +581,17 @@
   // to its end, and while the log is at its end it stays there when it
   // gets shorter (quick replies, the ended box, a banner or a phone's
   // keyboard take room below it).
-  var stick = true;
+  // A scroll event comes a frame after the scroll: by then the log may
+  // have shrunk under our own toEnd, which says nothing about where the
+  // patient wants to be. Only a position we did not set counts.
+  var stick = true, setTop = -1;
   function toEnd() {
     ui.log.scrollTop = ui.log.scrollHeight;
+    setTop = ui.log.scrollTop;
     stick = true;
   }
   ui.log.addEventListener('scroll', function () {
+    if (Math.abs(ui.log.scrollTop - setTop) < 1) { return; }
     stick = ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight <= STICK_PX;
   });
   if (window.ResizeObserver) { new ResizeObserver(function () { if (stick) { toEnd(); } }).observe(ui.log); }
