@@ -150,7 +150,6 @@ func TestPasswordPolicy(t *testing.T) {
 		{"keyboard walk", def, "qwertyuiopasdfg", bot.PasswordWeak},
 		{"common word and digits", def, "Password1234567", bot.PasswordWeak},
 		{"two common names", def, "jordan23michael", bot.PasswordWeak},
-		{"8 random with 2FA", twoFactor, "kq7v!mzp", ""},
 		{"10 weak with 2FA", twoFactor, "Boston2017", bot.PasswordWeak},
 		{"passphrase", def, "violet ferns under the bridge", ""},
 		{"demo passphrase", def, DemoPassword, ""},
