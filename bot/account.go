@@ -33,20 +33,32 @@ func (t *turn) checkUsername(username string) (string, error) {
 func (t *turn) rejection(err error, what string) (string, error) {
 	switch {
 	case err == nil:
-		delete(t.conv.Slots, "reason")
+		delete(t.conv.Slots, slotReason)
+		delete(t.conv.Slots, slotReasonKey)
 		return outcomeOK, nil
 	case ErrorCode(err) == EINVALID:
 		reason := ErrorMessage(err)
-		msg := text(reason, t.conv.Locale)
-		if msg == "" {
-			msg = text("invalid", t.conv.Locale)
-		}
-		msg = strings.ReplaceAll(msg, "{min}", fmt.Sprint(t.e.cfg.PasswordMinLength))
-		t.conv.Slots["reason"] = msg
+		t.setReason(reason)
 		t.audit(strings.ReplaceAll(what, " ", "_")+".rejected", "rejected", reason)
 		return outcomeRejected, nil
 	}
 	return "", fmt.Errorf("%s: %w", what, err)
+}
+
+// setReason words a rejection reason for the patient into the {reason}
+// slot, and keeps its key so that a change of language can word it again.
+func (t *turn) setReason(key string) {
+	t.conv.Slots[slotReasonKey] = key
+	t.conv.Slots[slotReason] = t.reasonText(key)
+}
+
+// reasonText is a rejection reason's text in the conversation's locale.
+func (t *turn) reasonText(key string) string {
+	msg := text(key, t.conv.Locale)
+	if msg == "" {
+		msg = text("invalid", t.conv.Locale)
+	}
+	return strings.ReplaceAll(msg, "{min}", fmt.Sprint(t.e.cfg.PasswordMinLength))
 }
 
 // activate sets the username and password of a verified pending account.
@@ -90,7 +102,7 @@ func (t *turn) resetPassword(password string) (string, error) {
 // unavailable answers an account that cannot be changed online (disabled):
 // the patient is told so plainly in the rejection reason.
 func (t *turn) unavailable() (string, error) {
-	t.conv.Slots["reason"] = text("account_unavailable", t.conv.Locale)
+	t.setReason("account_unavailable")
 	t.conv.Slots[slotHandoffWhy] = "account_disabled"
 	t.audit("account.change", "refused", "disabled")
 	return outcomeRejected, nil

@@ -31,7 +31,12 @@ const (
 	slotOffered         = "_offered"          // already offered to leave a message
 	slotAgentResolution = "_agent_resolution" // how the agent closed the chat
 	slotLeftQueue       = "_left_queue"       // the queue a follow-up belongs to
+	slotReasonKey       = "_reason"           // the key of the text in slotReason
 )
+
+// slotReason is the visible slot a rejected answer's reason is worded in,
+// for flows to say as {reason}.
+const slotReason = "reason"
 
 // Built-in flows the engine itself starts.
 const (

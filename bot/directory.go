@@ -43,7 +43,10 @@ const (
 	PasswordCommon        = "common"
 	PasswordHasUsername   = "contains_username"
 	PasswordHasName       = "contains_name"
-	PasswordHasPortalName = "contains_portal_name"
+	PasswordHasPortalName = "contains_portal_name" // the portal's name, or the service's ("portico")
+	PasswordRepetitive    = "repetitive"           // one letter, word or pattern over and over
+	PasswordSequential    = "sequential"           // letters or digits in order, like abcd or 1234
+	PasswordWeak          = "weak"                 // the strength estimate says it is easy to guess
 	UsernameTaken         = "username_taken"
 	UsernameBadFormat     = "username_format"
 )

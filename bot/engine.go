@@ -27,6 +27,7 @@ type Engine struct {
 	log      zerolog.Logger
 	kick     func() // wakes the delivery sender after a turn queued deliveries
 	metrics  Metrics
+	held     func(HeldCode)
 
 	deskStore DeskStore // nil: no notes, follow-ups or desk rebuild after restart
 	desk      *deskState
@@ -49,6 +50,19 @@ type Deps struct {
 	Kick      func() // nil means nobody to wake
 	Desk      DeskStore
 	Metrics   Metrics // nil counts nothing
+	// Held is told of each one-time code held back for a known record
+	// (the send limit, a paused record) after its turn is stored; the
+	// patient was told the same as for a sent code. The demo's dev outbox
+	// shows it. It runs under the conversation's lock: keep it short.
+	Held func(HeldCode)
+}
+
+// HeldCode is a one-time code that was not sent, though the record exists.
+type HeldCode struct {
+	Record  string // the record the code was for
+	Channel string // "email" or "sms"
+	Why     string // the audit row's reason, e.g. "record_throttled", "record_paused"
+	At      time.Time
 }
 
 // live is a conversation with clients attached or a turn in progress.
@@ -77,7 +91,7 @@ func NewEngine(cfg Config, d Deps, log zerolog.Logger) *Engine {
 	return &Engine{
 		cfg: cfg, store: d.Store, codes: d.Codes, attempts: d.Attempts, dir: d.Directory,
 		flows: d.Flows, clock: d.Clock, kick: d.Kick, log: log, live: map[string]*live{},
-		deskStore: d.Desk, desk: newDeskState(), metrics: d.Metrics,
+		deskStore: d.Desk, desk: newDeskState(), metrics: d.Metrics, held: d.Held,
 	}
 }
 

@@ -23,6 +23,9 @@ func (e *Engine) Hello(ctx context.Context, h Hello, c Client) (Welcome, error) 
 		case err != nil && ErrorCode(err) != ENOTFOUND:
 			return Welcome{}, fmt.Errorf("resume: %w", err)
 		}
+		if h.ResumeOnly {
+			return Welcome{}, Errorf(EEXPIRED, "This chat has ended.")
+		}
 	}
 	id, err := e.open(ctx, h)
 	if err != nil {

@@ -49,8 +49,9 @@ func (NoMetrics) HandedOff(string, string, string) {}
 
 var _ Metrics = NoMetrics{}
 
-// observe counts what a committed turn did. It reads the turn's audit
-// events, so the metrics count exactly what the audit log records.
+// observe counts what a committed turn did, and tells Deps.Held of codes
+// held back. It reads the turn's audit events, so the metrics count
+// exactly what the audit log records.
 func (e *Engine) observe(t *Turn) {
 	m := e.metrics
 	for _, a := range t.Audit {
@@ -68,6 +69,9 @@ func (e *Engine) observe(t *Turn) {
 				}
 			}
 			m.CodeIssued(channel, a.Outcome)
+			if a.Outcome == "suppressed" && a.Subject != "" && e.held != nil {
+				e.held(HeldCode{Record: a.Subject, Channel: channel, Why: a.Detail, At: a.At})
+			}
 		case "verify.attempt":
 			method := a.Detail
 			if strings.HasPrefix(method, "otp") {

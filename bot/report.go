@@ -70,6 +70,9 @@ type Totals struct {
 	Contained     int `json:"contained"`  // resolved by the bot with no person
 	Queued        int `json:"queued"`     // ever put in a queue
 	Handoffs      int `json:"handoffs"`   // handoffs to a person: a conversation may have several
+	// Unanswered counts the conversations left out of every other number:
+	// the patient opened the chat and never said or tapped anything.
+	Unanswered int `json:"unanswered"`
 }
 
 // DayCount is the conversations created on one day, of one flow and channel.

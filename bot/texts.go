@@ -114,33 +114,47 @@ var texts = map[string]flows.Text{
 		Spanish: "Nuestro horario es {hours}.",
 	},
 	// Password and username rejections, keyed by the Directory's reasons.
+	// Each says why, once; the flow's question after it asks for another
+	// answer and suggests a passphrase, so neither is said twice.
 	PasswordTooShort: {
-		English: "That password is too short. Please use at least {min} characters. A few words together, like \"river lamp orange cloud\", are easy to remember.",
-		Spanish: "Esa contraseña es muy corta. Use al menos {min} caracteres. Unas cuantas palabras juntas, como \"río lámpara naranja nube\", son fáciles de recordar.",
+		English: "That password is too short: it needs at least {min} characters.",
+		Spanish: "Esa contraseña es muy corta: necesita al menos {min} caracteres.",
 	},
 	PasswordTooLong: {
-		English: "That password is too long. Please use a shorter one.",
-		Spanish: "Esa contraseña es demasiado larga. Use una más corta.",
+		English: "That password is longer than we can accept.",
+		Spanish: "Esa contraseña es más larga de lo que podemos aceptar.",
 	},
 	PasswordCommon: {
-		English: "That password is too common and easy to guess. Please choose something only you would think of, like a few unrelated words.",
-		Spanish: "Esa contraseña es muy común y fácil de adivinar. Elija algo que solo usted pensaría, como unas cuantas palabras sin relación.",
+		English: "That password is one of the most common ones, so it is easy to guess.",
+		Spanish: "Esa contraseña es de las más comunes, así que es fácil de adivinar.",
 	},
 	PasswordHasUsername: {
-		English: "The password can't contain your username. Please choose another one.",
-		Spanish: "La contraseña no puede contener su nombre de usuario. Elija otra.",
+		English: "That password contains your username, so it is easy to guess.",
+		Spanish: "Esa contraseña contiene su nombre de usuario, así que es fácil de adivinar.",
 	},
 	PasswordHasName: {
-		English: "The password can't contain your name. Please choose another one.",
-		Spanish: "La contraseña no puede contener su nombre. Elija otra.",
+		English: "That password contains your name, so it is easy to guess.",
+		Spanish: "Esa contraseña contiene su nombre, así que es fácil de adivinar.",
 	},
 	PasswordHasPortalName: {
-		English: "The password can't contain the name of the portal. Please choose another one.",
-		Spanish: "La contraseña no puede contener el nombre del portal. Elija otra.",
+		English: "That password contains the name of this website, so it is easy to guess.",
+		Spanish: "Esa contraseña contiene el nombre de este sitio web, así que es fácil de adivinar.",
+	},
+	PasswordRepetitive: {
+		English: "That password repeats the same letters or words, so it is easy to guess.",
+		Spanish: "Esa contraseña repite las mismas letras o palabras, así que es fácil de adivinar.",
+	},
+	PasswordSequential: {
+		English: "That password is letters or numbers in a row, like abcd or 1234, so it is easy to guess.",
+		Spanish: "Esa contraseña son letras o números seguidos, como abcd o 1234, así que es fácil de adivinar.",
+	},
+	PasswordWeak: {
+		English: "That password would be easy for a computer to guess.",
+		Spanish: "Una computadora podría adivinar esa contraseña con facilidad.",
 	},
 	UsernameTaken: {
-		English: "That username is already taken. Please try another one.",
-		Spanish: "Ese nombre de usuario ya está en uso. Pruebe con otro.",
+		English: "That username is already taken.",
+		Spanish: "Ese nombre de usuario ya está en uso.",
 	},
 	UsernameBadFormat: {
 		English: "A username needs 3 to 64 letters or numbers, and may also use . _ - or @.",

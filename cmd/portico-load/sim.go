@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -239,9 +240,14 @@ func newPassword(p Patient) string {
 	}
 	// Digits between the words keep two words from spelling a name across
 	// the gap ("bramble orchard" holds "leo"); the policy ignores spaces.
+	// Four different words: the policy refuses a password that mostly
+	// repeats itself.
+	words := slices.Clone(passwordWords)
 	w := make([]string, 4)
 	for i := range w {
-		w[i] = passwordWords[h%uint32(len(passwordWords))]
+		n := h % uint32(len(words))
+		w[i] = words[n]
+		words = slices.Delete(words, int(n), int(n)+1)
 		h /= uint32(len(passwordWords))
 	}
 	return strings.Join(w, fmt.Sprintf(" %d ", h%10)) + " river"

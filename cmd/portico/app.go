@@ -131,25 +131,29 @@ func (a *App) wire(ctx context.Context) error {
 	if err := a.storedQueues(ctx, &ec); err != nil {
 		return err
 	}
-	a.Engine = bot.NewEngine(ec, bot.Deps{
+	deps := bot.Deps{
 		Store: a.DB, Codes: a.DB, Attempts: a.DB, Directory: a.Dir, Flows: fl, Kick: a.Sender.Kick, Desk: a.DB,
 		Metrics: a.newMetrics(ec),
-	}, a.log.With().Str("component", "bot").Logger())
+	}
+	if a.Dev != nil {
+		deps.Held = a.showHeld
+	}
+	a.Engine = bot.NewEngine(ec, deps, a.log.With().Str("component", "bot").Logger())
 
-	deps := web.Deps{Ready: func(ctx context.Context) error { return a.DB.Reader().PingContext(ctx) }}
+	wd := web.Deps{Ready: func(ctx context.Context) error { return a.DB.Reader().PingContext(ctx) }}
 	if cfg.Demo {
-		deps.SignIn = signIn{a.Dir}
-		deps.Outbox = a.Dev.Handler()
+		wd.SignIn = signIn{a.Dir}
+		wd.Outbox = a.Dev.Handler()
 		a.listenDemoSite()
-		deps.Stats = a.statsHandler()
+		wd.Stats = a.statsHandler()
 	}
 	a.FlowAdmin = flowadmin.New(flowadmin.Config{
 		Store: a.DB, Flows: fl, Files: fsys, Patients: portico.DemoPatients, Node: cfg.Node,
 		Log: a.log.With().Str("component", "flowadmin").Logger(),
 	})
-	deps.Flows = web.FlowAdminDeps{Flows: a.FlowAdmin, Tokens: a.DB}
-	deps.Agents = web.AgentDeps{Users: a.DB, Sessions: a.DB, Canned: a.DB, Search: a.DB, Audit: a.DB, Desk: a.Engine}
-	deps.Settings = web.SettingsDeps{Users: a.DB, Queues: a.DB, Settings: a.DB, Audit: a.DB, Live: a.Engine}
+	wd.Flows = web.FlowAdminDeps{Flows: a.FlowAdmin, Tokens: a.DB}
+	wd.Agents = web.AgentDeps{Users: a.DB, Sessions: a.DB, Canned: a.DB, Search: a.DB, Audit: a.DB, Desk: a.Engine}
+	wd.Settings = web.SettingsDeps{Users: a.DB, Queues: a.DB, Settings: a.DB, Audit: a.DB, Live: a.Engine}
 	a.Web = web.New(web.Config{
 		Addr: cfg.Addr, AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL, Demo: cfg.Demo,
 		DemoSecondURL: a.DemoSite, Widget: cfg.Widget,
@@ -160,8 +164,39 @@ func (a *App) wire(ctx context.Context) error {
 			SessionIdle: cfg.Console.SessionIdle, SessionAbsolute: cfg.Console.SessionAbsolute,
 			SignInFailures: cfg.Console.SignInFailures, SignInLock: cfg.Console.SignInLock,
 		},
-	}, a.Engine, deps, a.log.With().Str("component", "web").Logger())
+	}, a.Engine, wd, a.log.With().Str("component", "web").Logger())
 	return nil
+}
+
+// heldLookup bounds the directory read behind a dev outbox note.
+const heldLookup = 2 * time.Second
+
+// showHeld puts a note in the demo's dev outbox when a code was held back
+// (the send limit, a paused record), so that someone trying the
+// walkthrough twice sees why no code came. The patient's chat said the
+// same as for a sent code; only this demo-only page tells them apart.
+func (a *App) showHeld(h bot.HeldCode) {
+	why := notify.NotSentLimit
+	switch h.Why {
+	case "no_contact":
+		return // nowhere it would have gone
+	case "record_paused":
+		why = notify.NotSentPaused
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), heldLookup)
+	defer cancel()
+	c, err := a.Dir.Contacts(ctx, h.Record)
+	if err != nil {
+		a.log.Warn().Err(err).Msg("dev outbox: contacts of a held code")
+		return
+	}
+	to := c.Email
+	if h.Channel == "sms" {
+		to = c.Phone
+	}
+	if to != "" {
+		a.Dev.RecordHeld(to, h.Channel, why, h.At)
+	}
 }
 
 // storedQueues puts the database's queues in the engine's configuration.

@@ -41,7 +41,7 @@ var defaults = map[string]any{
 	"widget.logo_url":            "",
 	"widget.position":            "right",
 	"node":                       "",
-	"portal.name":                "Portico",
+	"portal.name":                "", // "Portico"; in demo mode the demo clinic's, "Sample Health"
 	"portal.password_min_length": 15,
 	"flows.dir":                  "",
 	"notify.email.smtp.addr":     "",
@@ -59,7 +59,7 @@ var defaults = map[string]any{
 	"metrics.enabled":            true,
 	"metrics.addr":               "",
 	"log.level":                  "info",
-	"log.format":                 "",
+	"log.format":                 "", // "json"; in demo mode "console"
 	"security.code_ttl":          "10m",
 	"console.session_idle":       "15m",
 	"console.session_absolute":   "12h",
@@ -67,6 +67,12 @@ var defaults = map[string]any{
 	"console.signin_lock":        "15m",
 	"security.conversation_idle": "30m",
 }
+
+// The portal's name in codes and notices when portal.name is not set.
+const (
+	defaultPortalName = "Portico"
+	demoPortalName    = "Sample Health" // the demo portal's clinic (connectors/web/demotexts.go)
+)
 
 // secretKeys are masked by `config print`.
 var secretKeys = map[string]bool{
@@ -190,7 +196,7 @@ func loadConfig(v *viper.Viper, file string) (*Config, error) {
 			Greeting: greetings(p.str("widget.greeting_en"), p.str("widget.greeting_es")),
 		},
 		Node:        p.str("node"),
-		PortalName:  p.nonEmpty("portal.name"),
+		PortalName:  p.str("portal.name"),
 		PasswordMin: p.positive("portal.password_min_length"),
 		FlowsDir:    p.str("flows.dir"),
 		SMTP: SMTPSettings{
@@ -263,6 +269,13 @@ func loadConfig(v *viper.Viper, file string) (*Config, error) {
 		c.LogFormat = "json"
 		if c.Demo {
 			c.LogFormat = "console"
+		}
+	}
+	if c.PortalName == "" {
+		// Codes and notices name the portal; the demo's is Sample Health.
+		c.PortalName = defaultPortalName
+		if c.Demo {
+			c.PortalName = demoPortalName
 		}
 	}
 	if len(p.errs) > 0 {
@@ -406,8 +419,10 @@ func nonEmptyStrings(ss []string) []string {
 }
 
 // printConfig writes the effective configuration, secrets masked, keys
-// sorted.
-func printConfig(v *viper.Viper, w *strings.Builder) {
+// sorted. A key whose default depends on others (log.format, portal.name,
+// node) shows the value c took, not an empty default.
+func printConfig(v *viper.Viper, c *Config, w *strings.Builder) {
+	derived := map[string]string{"log.format": c.LogFormat, "portal.name": c.PortalName, "node": c.Node}
 	keys := make([]string, 0, len(defaults))
 	for k := range defaults {
 		keys = append(keys, k)
@@ -415,6 +430,9 @@ func printConfig(v *viper.Viper, w *strings.Builder) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		val := fmt.Sprint(v.Get(k))
+		if d, ok := derived[k]; ok {
+			val = d
+		}
 		if secretKeys[k] && val != "" {
 			val = "********"
 		}

@@ -93,6 +93,43 @@ func TestConfigPrintMasksSecrets(t *testing.T) {
 	}
 }
 
+func TestConfigPrintShowsEffectiveDefaults(t *testing.T) {
+	// The README documents log.format's default as json (console in demo)
+	// and portal.name's as Portico (the demo clinic's in demo): config
+	// print must say the same, not an empty value.
+	tests := []struct {
+		args []string
+		env  map[string]string
+		want []string
+	}{
+		{[]string{"config", "print"}, nil, []string{"log.format: json\n", "portal.name: Portico\n"}},
+		{[]string{"config", "print", "--demo"}, nil, []string{"log.format: console\n", "portal.name: Sample Health\n"}},
+		{[]string{"config", "print", "--demo"}, map[string]string{"PORTICO_LOG_FORMAT": "json", "PORTICO_PORTAL_NAME": "Lakeside Clinic"},
+			[]string{"log.format: json\n", "portal.name: Lakeside Clinic\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			var out bytes.Buffer
+			root := newRoot(strings.NewReader(""), &out, &out)
+			root.SetArgs(tt.args)
+			if err := root.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range tt.want {
+				if !strings.Contains(out.String(), line) {
+					t.Errorf("got:\n%s\nwant a line %q", out.String(), line)
+				}
+			}
+			if strings.Contains(out.String(), "node: \n") {
+				t.Errorf("node is empty, want the host name it takes")
+			}
+		})
+	}
+}
+
 func TestFlowsCommands(t *testing.T) {
 	var out bytes.Buffer
 	root := newRoot(strings.NewReader(""), &out, &out)

@@ -75,7 +75,7 @@ func (c *cli) configCmd() *cobra.Command {
 				return err
 			}
 			var b strings.Builder
-			printConfig(c.v, &b)
+			printConfig(c.v, cfg, &b)
 			printChannels(&b, cfg)
 			_, err = io.WriteString(c.out, b.String())
 			return err

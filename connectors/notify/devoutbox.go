@@ -16,13 +16,15 @@ const DevOutboxCap = 500
 // entry in memory (a load test of tens of thousands of patients fits).
 const MaxDevOutboxCap = 1_000_000
 
-// Sent is one delivery as the dev outbox saw it.
+// Sent is one delivery as the dev outbox saw it, or one it was told was
+// held back (NotSent is then why, e.g. "limit").
 type Sent struct {
 	To      string
 	Channel string
 	Subject string
 	Text    string
 	At      time.Time
+	NotSent string // "" for a delivery; why a code was not sent otherwise
 }
 
 // DevOutbox keeps the latest deliveries in memory so that a demo, a test or
@@ -76,6 +78,39 @@ func (o *DevOutbox) init() {
 
 // Record keeps a copy of d as sent at at.
 func (o *DevOutbox) Record(d bot.Delivery, at time.Time) {
+	o.record(Sent{To: d.To, Channel: d.Channel, Subject: d.Subject, Text: d.Text, At: at.UTC()})
+}
+
+// Reasons a code is held back, as RecordHeld shows them.
+const (
+	NotSentLimit  = "limit"  // the patient's record had its codes for now (SECURITY.md: 3 in 15 minutes, 10 a day)
+	NotSentPaused = "paused" // the record's verification is paused after failures
+)
+
+// heldTexts explain a held code to the person trying the demo; the
+// patient's chat said the same as when a code is sent.
+var heldTexts = map[string]string{
+	NotSentLimit: "No code was sent: this patient already had the most codes allowed for now " +
+		"(3 in 15 minutes, 10 a day). The chat said the same as when a code is sent, " +
+		"so it tells no one whether the patient exists. Wait, or try another demo patient.",
+	NotSentPaused: "No code was sent: this patient's verification is paused after too many " +
+		"failed tries. The chat said the same as when a code is sent. " +
+		"The command portico patients unlock MRN lifts the pause.",
+}
+
+// RecordHeld keeps a note that a code for to was not sent, and why
+// (NotSentLimit, NotSentPaused), so that someone trying the demo twice
+// sees why no code arrived. It holds no code.
+func (o *DevOutbox) RecordHeld(to, channel, why string, at time.Time) {
+	text := heldTexts[why]
+	if text == "" {
+		text = "No code was sent (" + why + "). The chat said the same as when a code is sent."
+	}
+	o.record(Sent{To: to, Channel: channel, Subject: "Not sent: " + why, Text: text, At: at.UTC(), NotSent: why})
+}
+
+// record keeps s, dropping the oldest entry when full.
+func (o *DevOutbox) record(s Sent) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.init()
@@ -88,14 +123,8 @@ func (o *DevOutbox) Record(d bot.Delivery, at time.Time) {
 			o.byTo[old] = seqs[1:]
 		}
 	}
-	o.ring[slot] = Sent{
-		To:      d.To,
-		Channel: d.Channel,
-		Subject: d.Subject,
-		Text:    d.Text,
-		At:      at.UTC(),
-	}
-	o.byTo[d.To] = append(o.byTo[d.To], o.total)
+	o.ring[slot] = s
+	o.byTo[s.To] = append(o.byTo[s.To], o.total)
 	o.total++
 	close(o.changed)
 	o.changed = make(chan struct{})

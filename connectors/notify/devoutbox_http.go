@@ -22,6 +22,7 @@ type sentJSON struct {
 	Channel string `json:"channel"`
 	Text    string `json:"text"`
 	At      string `json:"at"`
+	NotSent string `json:"not_sent,omitempty"` // why a code was held back
 }
 
 // Handler serves the dev outbox: a JSON array, newest last, at
@@ -49,7 +50,7 @@ func (o *DevOutbox) serveJSON(w http.ResponseWriter, r *http.Request) {
 	all := o.selected(r)
 	out := make([]sentJSON, len(all))
 	for i, s := range all {
-		out[i] = sentJSON{To: s.To, Channel: s.Channel, Text: s.Text, At: s.At.UTC().Format(time.RFC3339)}
+		out[i] = sentJSON{To: s.To, Channel: s.Channel, Text: s.Text, At: s.At.UTC().Format(time.RFC3339), NotSent: s.NotSent}
 	}
 	noStore(w)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -89,6 +90,8 @@ body { font: 1rem/1.5 system-ui, sans-serif; margin: 1rem auto; max-width: 60rem
 table { border-collapse: collapse; width: 100%; }
 th, td { border: 1px solid #777; padding: .4rem .6rem; text-align: left; vertical-align: top; }
 td.text { white-space: pre-wrap; word-break: break-word; }
+tr.not-sent td { background: #f3f3f3; font-style: italic; }
+tr.not-sent td:nth-child(4) { font-style: normal; font-weight: bold; color: #8a1f11; }
 </style>
 </head>
 <body>
@@ -101,7 +104,7 @@ td.text { white-space: pre-wrap; word-break: break-word; }
 <caption>Messages, newest first ({{len .Sent}})</caption>
 <thead><tr><th scope="col">Time (UTC)</th><th scope="col">Channel</th><th scope="col">To</th><th scope="col">Subject</th><th scope="col">Text</th></tr></thead>
 <tbody>
-{{range .Sent}}<tr><td><time datetime="{{rfc3339 .At}}">{{rfc3339 .At}}</time></td><td>{{.Channel}}</td><td>{{.To}}</td><td>{{.Subject}}</td><td class="text">{{.Text}}</td></tr>
+{{range .Sent}}<tr{{if .NotSent}} class="not-sent"{{end}}><td><time datetime="{{rfc3339 .At}}">{{rfc3339 .At}}</time></td><td>{{.Channel}}</td><td>{{.To}}</td><td>{{.Subject}}</td><td class="text">{{.Text}}</td></tr>
 {{end}}</tbody>
 </table>
 {{else}}

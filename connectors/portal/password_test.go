@@ -1,11 +1,14 @@
 package portal
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/trustelem/zxcvbn/frequency"
 
@@ -84,26 +87,29 @@ func TestBlocklistSize(t *testing.T) {
 func TestPasswordPolicy(t *testing.T) {
 	def := Policy{}.withDefaults()
 	twoFactor := Policy{MinLength: 8}.withDefaults()
+	clinic := Policy{PortalName: "Sample Health"}.withDefaults()
 	tests := []struct {
 		name    string
 		policy  Policy
 		pw      string
 		wantMsg string // "" for accepted
 	}{
-		{"14 code points", def, "abcdefghijklmn", bot.PasswordTooShort},
-		{"15 code points", def, "abcdefghijklmno", ""},
-		{"14 code points, 28 bytes", def, strings.Repeat("é", 14), bot.PasswordTooShort},
-		{"15 code points, 30 bytes", def, strings.Repeat("é", 15), ""},
+		// Length, in code points after NFKC (SECURITY.md).
+		{"14 code points", def, "violet ferns u", bot.PasswordTooShort},
+		{"15 code points", def, "violet fern sky", ""},
+		{"14 code points, 28 bytes", def, "éclair ñandú ü", bot.PasswordTooShort},
+		{"15 code points, 30 bytes", def, "éclair ñandú üö", ""},
 		// NFKC turns the ligature "ﬁ" into two letters: 14 → 15 code points.
 		{"ligature counts after NFKC", def, "ﬁrst light now", ""},
 		{"ligature text still short", def, "ﬁrst light no", bot.PasswordTooShort},
 		// Each emoji is one code point however many bytes it takes.
-		{"15 emoji", def, strings.Repeat("🐢", 15), ""},
-		{"14 emoji", def, strings.Repeat("🐢", 14), bot.PasswordTooShort},
-		{"64 accepted", def, strings.Repeat("a quiet river ", 5)[:64], ""},
-		{"256 accepted", def, strings.Repeat("x", 256), ""},
-		{"257 too long", def, strings.Repeat("x", 257), bot.PasswordTooLong},
+		{"15 emoji", def, "🐢🌵🎈🍋🚲🦉🎻🌙🧭🍄🐙🎲🌈🪁🥨", ""},
+		{"14 emoji", def, "🐢🌵🎈🍋🚲🦉🎻🌙🧭🍄🐙🎲🌈🪁", bot.PasswordTooShort},
+		{"64 accepted", def, longPassphrase(64), ""},
+		{"256 accepted", def, longPassphrase(256), ""},
+		{"257 too long", def, longPassphrase(257), bot.PasswordTooLong},
 		{"no composition rules", def, "all lower case words here", ""},
+		// The blocklist.
 		{"common, long", def, "qazwsxedcrfvtgb", bot.PasswordCommon},
 		{"common, other case", def, "QazWsxEdcRfvTgb", bot.PasswordCommon},
 		{"common with 2FA", twoFactor, "password123", bot.PasswordCommon},
@@ -111,6 +117,8 @@ func TestPasswordPolicy(t *testing.T) {
 		{"common iloveyou", twoFactor, "iloveyou", bot.PasswordCommon},
 		{"8 with 2FA", twoFactor, "kq7v!mzp", ""},
 		{"7 with 2FA", twoFactor, "kq7v!mz", bot.PasswordTooShort},
+		// Context words: the username, the patient's names, the portal's
+		// and the service's names.
 		{"username", def, "hello jdoe how are you", bot.PasswordHasUsername},
 		{"username any case", def, "hello JDoe how are you", bot.PasswordHasUsername},
 		{"first name", def, "maría sings at dawn", bot.PasswordHasName},
@@ -119,6 +127,32 @@ func TestPasswordPolicy(t *testing.T) {
 		{"hyphenated last name whole", def, "lopezgarcia forever!", bot.PasswordHasName},
 		{"portal name", def, "my Portico account!!", bot.PasswordHasPortalName},
 		{"portal name spaced", def, "the port ico of it all", bot.PasswordHasPortalName},
+		{"clinic's portal name", clinic, "samplehealth rocks on", bot.PasswordHasPortalName},
+		{"clinic's portal name spaced", clinic, "Sample Health 4ever!!", bot.PasswordHasPortalName},
+		{"service name with a clinic's portal", clinic, "I use portico daily", bot.PasswordHasPortalName},
+		// Repetitive characters (NIST SP 800-63B: "aaaaaa").
+		{"word twice", def, "passwordpassword", bot.PasswordRepetitive},
+		{"word twice and a digit", def, "passwordpassword1", bot.PasswordRepetitive},
+		{"word twice, spaced", def, "Password Password!", bot.PasswordRepetitive},
+		{"one letter", def, "aaaaaaaaaaaaaaa", bot.PasswordRepetitive},
+		{"one emoji", def, strings.Repeat("🐢", 15), bot.PasswordRepetitive},
+		{"short pattern", def, "abcabcabcabcabc", bot.PasswordRepetitive},
+		{"phrase three times", def, "sunny day sunny day sunny day", bot.PasswordRepetitive},
+		{"doubled letters are fine", def, "sweet coffee all morning", ""},
+		{"a little repetition is fine", def, "haha my green kettle sings", ""},
+		// Sequential characters (NIST: "1234abcd").
+		{"alphabet", def, "abcdefghijklmnop", bot.PasswordSequential},
+		{"digits wrapping", def, "123456789012345", bot.PasswordSequential},
+		{"down", def, "zyxwvutsrqponmlk", bot.PasswordSequential},
+		{"letters and digits", def, "abcdefgh12345678", bot.PasswordSequential},
+		{"a short run is fine", def, "abc tulips on the pier", ""},
+		// The strength estimate (zxcvbn).
+		{"keyboard walk", def, "qwertyuiopasdfg", bot.PasswordWeak},
+		{"common word and digits", def, "Password1234567", bot.PasswordWeak},
+		{"two common names", def, "jordan23michael", bot.PasswordWeak},
+		{"10 weak with 2FA", twoFactor, "Boston2017", bot.PasswordWeak},
+		{"passphrase", def, "violet ferns under the bridge", ""},
+		{"demo passphrase", def, DemoPassword, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,6 +168,20 @@ func TestPasswordPolicy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// longPassphrase returns n code points of unrelated words.
+func longPassphrase(n int) string {
+	words := strings.Fields(`violet ferns under the bridge copper kettle whistles at noon seven lanterns
+		drift past a quiet harbor where gulls argue about bread while my neighbor paints tiny boats
+		and sings old songs to a sleepy orange cat named biscuit who ignores every single word of
+		it then naps beside warm radiators dreaming of sardines mackerel tuna and endless summer
+		afternoons spent chasing moths across gardens full of lavender rosemary thyme basil`)
+	s := strings.Join(words, " ")
+	if len(s) < n {
+		panic("longPassphrase: not enough words")
+	}
+	return s[:n]
 }
 
 func TestShortNamesAreNotChecked(t *testing.T) {
@@ -183,5 +231,61 @@ func TestNoMathRand(t *testing.T) {
 		if strings.Contains(string(src), `"math/rand`) {
 			t.Errorf("%s imports math/rand", f)
 		}
+	}
+}
+
+func TestStrengthCountsContextWords(t *testing.T) {
+	// "activeuserdog!!" is strong for anyone but a patient whose username
+	// holds "activeuser": for them it is a known word and a dog.
+	p := Policy{}.withDefaults()
+	tests := []struct {
+		username string
+		wantMsg  string
+	}{
+		{"olivia.activeuser", bot.PasswordWeak},
+		{"someone.else", ""},
+	}
+	for _, tt := range tests {
+		err := p.checkPassword("activeuserdog!!", tt.username, "Olivia", "Stone")
+		if got := bot.ErrorMessage(err); err != nil && got != tt.wantMsg || err == nil && tt.wantMsg != "" {
+			t.Errorf("username %s: got %v, want %q", tt.username, err, tt.wantMsg)
+		}
+	}
+}
+
+func TestStrengthEstimateIsBounded(t *testing.T) {
+	// zxcvbn's time grows faster than the length: only the first
+	// maxEstimateRunes code points are estimated, so a long hostile
+	// password costs what a 64-character one does.
+	long := strings.Repeat("x1y2", 64) // 256 code points, repetitive only past the estimate's window
+	start := time.Now()
+	_ = strongEnough(long, nil, minStrengthScore)
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Errorf("estimating 256 code points took %v, want well under 100ms", d)
+	}
+}
+
+func TestPasswordPolicyConcurrently(t *testing.T) {
+	// The estimate shares zxcvbn's dictionaries and compiled patterns
+	// between goroutines; run it at once from many (go test -race).
+	p := Policy{}.withDefaults()
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := p.checkPassword("violet ferns under the bridge", "jdoe", "Jo", "Doe"); err != nil {
+				errs <- err
+			}
+			if err := p.checkPassword("passwordpassword1", "jdoe", "Jo", "Doe"); bot.ErrorMessage(err) != bot.PasswordRepetitive {
+				errs <- fmt.Errorf("got %v, want %s", err, bot.PasswordRepetitive)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

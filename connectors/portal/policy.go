@@ -63,9 +63,12 @@ func (p Policy) withDefaults() Policy {
 }
 
 // checkPassword applies the policy to a password for a patient with the
-// given names and username. It returns an EINVALID *bot.Error whose
-// Message is one of the bot.Password* reasons. There are no composition
-// rules, and nothing is ever truncated.
+// given names and username: length, the blocklist, context words (the
+// username, the patient's names, the portal's and the service's names),
+// repetitive or sequential characters, then zxcvbn's strength estimate
+// (strength.go). It returns an EINVALID *bot.Error whose Message is one of
+// the bot.Password* reasons, the first rule broken. There are no
+// composition rules, and nothing is ever truncated.
 func (p Policy) checkPassword(password, username, firstName, lastName string) error {
 	pw := norm.NFKC.String(password)
 	n := utf8.RuneCountInString(pw)
@@ -86,8 +89,19 @@ func (p Policy) checkPassword(password, username, firstName, lastName string) er
 			return &bot.Error{Code: bot.EINVALID, Message: bot.PasswordHasName}
 		}
 	}
-	if portal := foldName(p.PortalName); portal != "" && strings.Contains(folded, portal) {
-		return &bot.Error{Code: bot.EINVALID, Message: bot.PasswordHasPortalName}
+	for _, site := range []string{foldName(p.PortalName), serviceName} {
+		if site != "" && strings.Contains(folded, site) {
+			return &bot.Error{Code: bot.EINVALID, Message: bot.PasswordHasPortalName}
+		}
+	}
+	switch repetitive, sequential := patterns(pw); {
+	case repetitive:
+		return &bot.Error{Code: bot.EINVALID, Message: bot.PasswordRepetitive}
+	case sequential:
+		return &bot.Error{Code: bot.EINVALID, Message: bot.PasswordSequential}
+	}
+	if !strongEnough(pw, contextWords(username, firstName, lastName, p.PortalName, serviceName), p.minScore()) {
+		return &bot.Error{Code: bot.EINVALID, Message: bot.PasswordWeak}
 	}
 	return nil
 }

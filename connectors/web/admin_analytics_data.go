@@ -41,6 +41,7 @@ func summaryTable(r *bot.Report) chart.Table {
 		{"contained", itoa(t.Contained)},
 		{"queued", itoa(t.Queued)},
 		{"handoffs", itoa(t.Handoffs)},
+		{"unanswered", itoa(t.Unanswered)},
 		{"containment_rate", rate(r.Containment.Rate)},
 		{"handoff_rate", rate(r.HandoffRate.Rate)},
 		{"ratings", itoa(r.Ratings.Count)},

@@ -21,7 +21,7 @@ func knownReport() *bot.Report {
 	min := time.Minute
 	r := &bot.Report{
 		From: time.Date(2025, 3, 3, 5, 0, 0, 0, time.UTC), To: time.Date(2025, 3, 6, 5, 0, 0, 0, time.UTC), TimeZone: "America/New_York",
-		Totals: bot.Totals{Conversations: 9, Open: 2, Resolved: 5, Unresolved: 1, Abandoned: 1, Contained: 3, Queued: 3, Handoffs: 4},
+		Totals: bot.Totals{Conversations: 9, Open: 2, Resolved: 5, Unresolved: 1, Abandoned: 1, Contained: 3, Queued: 3, Handoffs: 4, Unanswered: 2},
 		Days:   []string{"2025-03-03", "2025-03-04", "2025-03-05"},
 		Daily: []bot.DayCount{
 			{Day: "2025-03-03", Flow: "reset_password", Channel: "web", Conversations: 3},
@@ -162,7 +162,7 @@ func TestAnalyticsCSVMatchesTheReport(t *testing.T) {
 	}
 	cases := []struct{ dataset, want string }{
 		{"summary", "metric,value\nconversations,9\nopen,2\nresolved,5\nunresolved,1\nabandoned,1\nhanded_off,0\nother,0\n" +
-			"contained,3\nqueued,3\nhandoffs,4\ncontainment_rate,0.3333\nhandoff_rate,0.3333\nratings,2\nrating_average,3.0000\n"},
+			"contained,3\nqueued,3\nhandoffs,4\nunanswered,2\ncontainment_rate,0.3333\nhandoff_rate,0.3333\nratings,2\nrating_average,3.0000\n"},
 		{"daily", "day,flow,channel,conversations\n2025-03-03,reset_password,web,3\n2025-03-04,forgot_username,web,1\n" +
 			"2025-03-04,greeting,web,1\n2025-03-05,greeting,web,1\n2025-03-05,reset_password,web,2\n"},
 		{"handoffs", "reason,handoffs,rate\nrequested,3,0.7500\n'=cmd|' /C calc'!A0,1,0.2500\n"},

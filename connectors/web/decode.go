@@ -15,6 +15,9 @@ const (
 	typeSay   = "say"
 	typeSeen  = "seen"
 	typeBye   = "bye"
+	// typeLocale switches the conversation's language (an addition to
+	// PROTOCOL.md: docs/protocol.md).
+	typeLocale = "locale"
 	// typeTyping is shared with the server's frame.
 )
 
@@ -34,6 +37,9 @@ type HelloFrame struct {
 	LastSeq int64  `json:"last_seq"`
 	Locale  string `json:"locale"`
 	Start   string `json:"start,omitempty"`
+	// ResumeOnly: with a dead resume token, fail with error{expired}
+	// instead of starting a new conversation (an addition).
+	ResumeOnly bool `json:"resume_only,omitempty"`
 }
 
 // SayFrame is the patient's turn: text, a quick reply's value, or both.
@@ -56,6 +62,11 @@ type SeenFrame struct {
 // ByeFrame says the patient closed the chat.
 type ByeFrame struct{}
 
+// LocaleFrame switches the conversation's language mid-chat.
+type LocaleFrame struct {
+	Locale string `json:"locale"`
+}
+
 // FrameError is why a client frame was refused; Code is an error frame code
 // (bad_frame, unknown_type or too_large) and Message says what to fix.
 type FrameError struct {
@@ -76,6 +87,7 @@ type wire struct {
 	LastSeq *int64  `json:"last_seq"`
 	Locale  *string `json:"locale"`
 	Start   *string `json:"start"`
+	Resumed *bool   `json:"resume_only"`
 	ID      *string `json:"id"`
 	Text    *string `json:"text"`
 	Reply   *string `json:"reply"`
@@ -84,7 +96,7 @@ type wire struct {
 }
 
 // DecodeClientFrame parses one patient frame into a HelloFrame, SayFrame,
-// TypingFrame, SeenFrame or ByeFrame. Unknown fields are ignored. Any
+// TypingFrame, SeenFrame, ByeFrame or LocaleFrame. Unknown fields are ignored. Any
 // failure is a *FrameError.
 func DecodeClientFrame(b []byte) (any, error) {
 	var w wire
@@ -114,6 +126,14 @@ func DecodeClientFrame(b []byte) (any, error) {
 		return SeenFrame{Seq: *w.Seq}, nil
 	case typeBye:
 		return ByeFrame{}, nil
+	case typeLocale:
+		switch {
+		case w.Locale == nil || strings.TrimSpace(*w.Locale) == "":
+			return nil, badFrame("locale needs locale")
+		case len(*w.Locale) > maxLocaleLen:
+			return nil, tooLarge("locale", maxLocaleLen)
+		}
+		return LocaleFrame{Locale: *w.Locale}, nil
 	default:
 		return nil, &FrameError{Code: CodeUnknownType, Message: fmt.Sprintf("unknown frame type %q", clip(*w.Type, 32))}
 	}
@@ -155,7 +175,10 @@ func decodeHello(w *wire) (HelloFrame, error) {
 	if w.LastSeq != nil {
 		h.LastSeq = *w.LastSeq
 	}
+	h.ResumeOnly = w.Resumed != nil && *w.Resumed
 	switch {
+	case h.ResumeOnly && h.Resume == "":
+		return HelloFrame{}, badFrame("resume_only needs resume")
 	case h.LastSeq < 0:
 		return HelloFrame{}, badFrame("last_seq must not be negative")
 	case len(h.Resume) > maxResumeLen:

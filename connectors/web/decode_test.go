@@ -25,6 +25,9 @@ func TestDecodeClientFrame(t *testing.T) {
 		{in: `{"type":"typing","on":false}`, want: TypingFrame{On: false}},
 		{in: `{"type":"seen","seq":0}`, want: SeenFrame{Seq: 0}},
 		{in: `{"type":"bye"}`, want: ByeFrame{}},
+		{in: `{"type":"locale","locale":"es"}`, want: LocaleFrame{Locale: "es"}},
+		{in: `{"type":"hello","resume":"r","resume_only":true}`, want: HelloFrame{Resume: "r", ResumeOnly: true}},
+		{in: `{"type":"hello","resume":"r","resume_only":false}`, want: HelloFrame{Resume: "r"}},
 
 		{in: ``, code: CodeBadFrame, msg: "one JSON object"},
 		{in: `[]`, code: CodeBadFrame, msg: "one JSON object"},
@@ -45,6 +48,11 @@ func TestDecodeClientFrame(t *testing.T) {
 		{in: `{"type":"typing"}`, code: CodeBadFrame, msg: "typing needs on"},
 		{in: `{"type":"seen"}`, code: CodeBadFrame, msg: "seen needs seq"},
 		{in: `{"type":"seen","seq":-2}`, code: CodeBadFrame, msg: "seq must not be negative"},
+		{in: `{"type":"locale"}`, code: CodeBadFrame, msg: "locale needs locale"},
+		{in: `{"type":"locale","locale":" "}`, code: CodeBadFrame, msg: "locale needs locale"},
+		{in: `{"type":"locale","locale":` + quote(strings.Repeat("e", maxLocaleLen+1)) + `}`, code: CodeTooLarge, msg: "locale"},
+		{in: `{"type":"hello","resume_only":true}`, code: CodeBadFrame, msg: "resume_only needs resume"},
+		{in: `{"type":"hello","resume":"r","resume_only":"yes"}`, code: CodeBadFrame, msg: "resume_only must be true or false"},
 	}
 	for _, tt := range tests {
 		got, err := DecodeClientFrame([]byte(tt.in))
@@ -77,6 +85,7 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		`{"type":"typing","on":true}`,
 		`{"type":"seen","seq":5}`,
 		`{"type":"bye"}`,
+		`{"type":"locale","locale":"es"}`,
 		`{"type":"say","id":"x","text":"\ud800"}`,
 		`{"type":"seen","seq":1e400}`,
 		`{"type":"hello","last_seq":9223372036854775808}`,
@@ -135,6 +144,11 @@ func reencode(t *testing.T, f any) []byte {
 		}{typeSeen, f}
 	case ByeFrame:
 		v = map[string]string{"type": typeBye}
+	case LocaleFrame:
+		v = struct {
+			Type string `json:"type"`
+			LocaleFrame
+		}{typeLocale, f}
 	default:
 		t.Fatalf("decoded to %T", f)
 	}

@@ -6,20 +6,23 @@ import (
 	"net/url"
 	"strings"
 
+	"golang.org/x/text/language"
+
 	"github.com/portico-chat/portico/bot"
 )
 
 // maxFormBytes caps the demo sign-in form's body.
 const maxFormBytes = 4 << 10
 
-// Texts of the demo sign-in. One text for every failed sign-in, whatever
-// the cause, so the page never tells whether an account exists.
+// Keys of the demo sign-in's texts in demoTexts. One text for every failed
+// sign-in, whatever the cause, so the page never tells whether an account
+// exists.
 const (
-	textSignInFailed   = "That username and password did not match our records. Check them and try again, or use the links below for help."
-	textSignInTrouble  = "Something went wrong on our side. Please try again in a moment."
-	textSignInMissing  = "Enter your username and password."
-	textSignInOff      = "Sign-in is not available in this demo."
-	textCrossSiteRefus = "This form can only be sent from this site."
+	textSignInFailed   = "signin_failed"
+	textSignInTrouble  = "signin_trouble"
+	textSignInMissing  = "signin_missing"
+	textSignInOff      = "signin_off"
+	textCrossSiteRefus = "cross_site"
 )
 
 // handleSignIn checks the demo portal's sign-in form. It answers 303 to
@@ -29,21 +32,21 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	if !s.sameOrigin(r) {
 		s.log.Info().Str("origin", clip(r.Header.Get("Origin"), 100)).Str("host", clip(r.Host, 100)).
 			Msg("demo sign-in refused: not from this site")
-		http.Error(w, textCrossSiteRefus, http.StatusForbidden)
+		http.Error(w, demoTexts[demoLang(r)][textCrossSiteRefus], http.StatusForbidden)
 		return
 	}
 	if s.deps.SignIn == nil {
-		s.renderPortal(w, http.StatusServiceUnavailable, textSignInOff)
+		s.renderPortal(w, r, http.StatusServiceUnavailable, textSignInOff)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		s.renderPortal(w, http.StatusBadRequest, textSignInMissing)
+		s.renderPortal(w, r, http.StatusBadRequest, textSignInMissing)
 		return
 	}
 	user, pass := r.PostForm.Get("username"), r.PostForm.Get("password")
 	if user == "" || pass == "" {
-		s.renderPortal(w, http.StatusUnauthorized, textSignInMissing)
+		s.renderPortal(w, r, http.StatusUnauthorized, textSignInMissing)
 		return
 	}
 	err := s.deps.SignIn.SignIn(r.Context(), user, pass)
@@ -52,10 +55,10 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/demo/welcome", http.StatusSeeOther)
 	case isDomainError(err):
 		s.log.Info().Str("ip", s.ips.of(r)).Msg("demo sign-in failed")
-		s.renderPortal(w, http.StatusUnauthorized, textSignInFailed)
+		s.renderPortal(w, r, http.StatusUnauthorized, textSignInFailed)
 	default:
 		s.log.Error().Err(err).Msg("demo sign-in")
-		s.renderPortal(w, http.StatusInternalServerError, textSignInTrouble)
+		s.renderPortal(w, r, http.StatusInternalServerError, textSignInTrouble)
 	}
 }
 
@@ -63,6 +66,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 // no session, so it shows nothing about the account. It embeds the widget
 // too: a chat in progress follows the patient here.
 func (s *Server) handleWelcome(w http.ResponseWriter, r *http.Request) {
+	w.Header().Add("Vary", "Accept-Language")
 	data := s.demoPage(demoLang(r), "")
 	data.Title = data.T["welcome_title"] + " (DEMO)"
 	if err := s.pages.render(w, http.StatusOK, "welcome.html", data); err != nil {
@@ -70,8 +74,11 @@ func (s *Server) handleWelcome(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) renderPortal(w http.ResponseWriter, status int, msg string) {
-	if err := s.pages.render(w, status, "portal.html", s.demoPage("en", msg)); err != nil {
+// renderPortal shows the sign-in page again with the text of errKey.
+func (s *Server) renderPortal(w http.ResponseWriter, r *http.Request, status int, errKey string) {
+	lang := demoLang(r)
+	w.Header().Add("Vary", "Accept-Language")
+	if err := s.pages.render(w, status, "portal.html", s.demoPage(lang, demoTexts[lang][errKey])); err != nil {
 		s.log.Error().Err(err).Msg("render portal page")
 	}
 }
@@ -82,12 +89,35 @@ func (s *Server) demoPage(lang, errText string) page {
 	return page{Title: t["title"], Demo: true, Lang: lang, T: t, SecondURL: s.cfg.DemoSecondURL, Error: errText}
 }
 
-// demoLang is the demo pages' language: ?lang=es for Spanish.
+// demoLanguages are the demo pages' languages, the first the default.
+var demoLanguages = language.NewMatcher([]language.Tag{language.English, language.Spanish})
+
+// demoLang is the demo pages' language: ?lang=en or ?lang=es when the
+// patient picked one, else the best match of the browser's
+// Accept-Language, as a real portal would do (the widget then follows the
+// page's <html lang>). Pages that depend on it say Vary: Accept-Language.
 func demoLang(r *http.Request) string {
-	if r.URL.Query().Get("lang") == "es" {
+	if l := r.URL.Query().Get("lang"); l == "es" || l == "en" {
+		return l
+	}
+	_, i, _ := demoLanguages.Match(acceptLanguage(r)...)
+	if i == 1 {
 		return "es"
 	}
 	return "en"
+}
+
+// maxAcceptLanguage bounds the header parsed for the demo's language.
+const maxAcceptLanguage = 256
+
+// acceptLanguage returns the languages of the Accept-Language header, most
+// wanted first; a header that does not parse counts as none.
+func acceptLanguage(r *http.Request) []language.Tag {
+	tags, _, err := language.ParseAcceptLanguage(clip(r.Header.Get("Accept-Language"), maxAcceptLanguage))
+	if err != nil {
+		return nil
+	}
+	return tags
 }
 
 // CrossOriginDemo returns the handler of the second demo site: a page
@@ -103,6 +133,7 @@ func (s *Server) CrossOriginDemo(portico string) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", staticHandler())
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Vary", "Accept-Language")
 		data := s.demoPage(demoLang(r), "")
 		data.Title, data.Portico, data.SecondURL = data.T["other_title"]+" (DEMO)", portico, ""
 		if err := s.pages.render(w, http.StatusOK, "elsewhere.html", data); err != nil {

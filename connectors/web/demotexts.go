@@ -28,6 +28,11 @@ var demoTexts = map[string]map[string]string{
 		"other_title":     "Pay your bill",
 		"other_text":      "This page is served from a different origin than Portico. It embeds the chat with the same one script tag.",
 		"other_help":      "Trouble signing in to pay?",
+		"signin_failed":   "That username and password did not match our records. Check them and try again, or use the links below for help.",
+		"signin_trouble":  "Something went wrong on our side. Please try again in a moment.",
+		"signin_missing":  "Enter your username and password.",
+		"signin_off":      "Sign-in is not available in this demo.",
+		"cross_site":      "This form can only be sent from this site.",
 	},
 	"es": {
 		"title":           "Entrar | Portal del paciente de Sample Health (DEMO)",
@@ -54,5 +59,10 @@ var demoTexts = map[string]map[string]string{
 		"other_title":     "Pague su factura",
 		"other_text":      "Esta página se sirve desde un origen distinto al de Portico. Incluye el chat con la misma etiqueta script.",
 		"other_help":      "¿Problemas para entrar a pagar?",
+		"signin_failed":   "Ese usuario y esa contraseña no coinciden con nuestros registros. Revíselos e intente de nuevo, o use los enlaces de abajo para pedir ayuda.",
+		"signin_trouble":  "Algo falló de nuestro lado. Intente de nuevo en un momento.",
+		"signin_missing":  "Escriba su usuario y su contraseña.",
+		"signin_off":      "La entrada no está disponible en esta demostración.",
+		"cross_site":      "Este formulario solo se puede enviar desde este sitio.",
 	},
 }

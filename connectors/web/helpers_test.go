@@ -62,6 +62,9 @@ func (e *fakeEngine) Hello(_ context.Context, h bot.Hello, c bot.Client) (bot.We
 	case "crash":
 		return bot.Welcome{}, errors.New("store: closed")
 	}
+	if h.Resume == "dead" && h.ResumeOnly {
+		return bot.Welcome{}, bot.Errorf(bot.EEXPIRED, "This chat has ended.")
+	}
 	e.mu.Lock()
 	w := bot.Welcome{ConversationID: "c1", Resume: "token-1", Seq: int64(len(e.stored)), Status: bot.StatusBot}
 	if h.Resume == "dead" {
@@ -128,6 +131,11 @@ func (e *fakeEngine) Seen(_ context.Context, _ string, seq int64) error {
 
 func (e *fakeEngine) Bye(context.Context, string) error {
 	e.calls <- "bye"
+	return nil
+}
+
+func (e *fakeEngine) SetLocale(_ context.Context, _ string, _ bot.Client, locale, _ string) error {
+	e.calls <- "locale:" + locale
 	return nil
 }
 

@@ -61,6 +61,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 	name, data := "running.html", page{Title: "Portico", Portico: s.ownOrigin(r)}
 	if s.cfg.Demo {
 		name, data = "portal.html", s.demoPage(demoLang(r), "")
+		w.Header().Add("Vary", "Accept-Language")
 	}
 	if err := s.pages.render(w, http.StatusOK, name, data); err != nil {
 		s.log.Error().Err(err).Str("page", name).Msg("render page")
@@ -68,7 +69,9 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 }
 
 // staticHandler serves the embedded assets under /static/, without
-// directory listings.
+// directory listings. They are public files, and the widget loads some
+// (a logo) from portal pages on other origins, so any origin may embed
+// them: Cross-Origin-Resource-Policy same-origin would break the image.
 func staticHandler() http.Handler {
 	sub, err := fs.Sub(staticFiles, "static")
 	if err != nil {
@@ -81,6 +84,7 @@ func staticHandler() http.Handler {
 			return
 		}
 		w.Header().Set("Cache-Control", staticCache)
+		w.Header().Set("Cross-Origin-Resource-Policy", "cross-origin")
 		files.ServeHTTP(w, r)
 	})
 }

@@ -51,15 +51,15 @@ func TestDemoSignIn(t *testing.T) {
 		bodyHas  string
 	}{
 		{"right password", fakePortal{}, "alice", "correct horse battery", map[string]string{"Origin": "http://" + host}, http.StatusSeeOther, "/demo/welcome", ""},
-		{"wrong password", fakePortal{}, "alice", "wrong", map[string]string{"Origin": "http://" + host}, http.StatusUnauthorized, "", textSignInFailed},
-		{"unknown user", fakePortal{}, "mallory", "wrong", map[string]string{"Origin": "http://" + host}, http.StatusUnauthorized, "", textSignInFailed},
-		{"empty fields", fakePortal{}, "", "", map[string]string{"Origin": "http://" + host}, http.StatusUnauthorized, "", textSignInMissing},
+		{"wrong password", fakePortal{}, "alice", "wrong", map[string]string{"Origin": "http://" + host}, http.StatusUnauthorized, "", demoTexts["en"][textSignInFailed]},
+		{"unknown user", fakePortal{}, "mallory", "wrong", map[string]string{"Origin": "http://" + host}, http.StatusUnauthorized, "", demoTexts["en"][textSignInFailed]},
+		{"empty fields", fakePortal{}, "", "", map[string]string{"Origin": "http://" + host}, http.StatusUnauthorized, "", demoTexts["en"][textSignInMissing]},
 		{"same-origin referer", fakePortal{}, "alice", "correct horse battery", map[string]string{"Referer": "http://" + host + "/"}, http.StatusSeeOther, "/demo/welcome", ""},
-		{"foreign origin", fakePortal{}, "alice", "correct horse battery", map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden, "", textCrossSiteRefus},
-		{"foreign referer", fakePortal{}, "alice", "correct horse battery", map[string]string{"Referer": "https://evil.example/x"}, http.StatusForbidden, "", textCrossSiteRefus},
-		{"null origin", fakePortal{}, "alice", "correct horse battery", map[string]string{"Origin": "null", "Referer": "http://" + host + "/"}, http.StatusForbidden, "", textCrossSiteRefus},
-		{"neither origin nor referer", fakePortal{}, "alice", "correct horse battery", nil, http.StatusForbidden, "", textCrossSiteRefus},
-		{"portal down", fakePortal{fail: io.ErrUnexpectedEOF}, "alice", "correct horse battery", map[string]string{"Origin": "http://" + host}, http.StatusInternalServerError, "", textSignInTrouble},
+		{"foreign origin", fakePortal{}, "alice", "correct horse battery", map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden, "", demoTexts["en"][textCrossSiteRefus]},
+		{"foreign referer", fakePortal{}, "alice", "correct horse battery", map[string]string{"Referer": "https://evil.example/x"}, http.StatusForbidden, "", demoTexts["en"][textCrossSiteRefus]},
+		{"null origin", fakePortal{}, "alice", "correct horse battery", map[string]string{"Origin": "null", "Referer": "http://" + host + "/"}, http.StatusForbidden, "", demoTexts["en"][textCrossSiteRefus]},
+		{"neither origin nor referer", fakePortal{}, "alice", "correct horse battery", nil, http.StatusForbidden, "", demoTexts["en"][textCrossSiteRefus]},
+		{"portal down", fakePortal{fail: io.ErrUnexpectedEOF}, "alice", "correct horse battery", map[string]string{"Origin": "http://" + host}, http.StatusInternalServerError, "", demoTexts["en"][textSignInTrouble]},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,6 +158,73 @@ func TestDemoPages(t *testing.T) {
 	for _, path := range []string{"/dev/outbox", "/dev/outbox.json"} {
 		if got := get(s.Handler(), path).Body.String(); got != "outbox:"+path {
 			t.Errorf("%s: got %q, want the outbox handler", path, got)
+		}
+	}
+}
+
+func TestDemoPagesNegotiateTheLanguage(t *testing.T) {
+	// The demo portal does what a portal would: the language the patient
+	// picked (?lang=), else the browser's; the widget then follows the
+	// page's <html lang>. Both demo origins, the welcome page and a failed
+	// sign-in's page too.
+	s := New(Config{Demo: true}, newFakeEngine(), Deps{SignIn: fakePortal{}}, discardLog())
+	other := s.CrossOriginDemo("http://localhost:8080")
+	tests := []struct {
+		path, accept, want string
+	}{
+		{"/", "", "en"},
+		{"/", "es-ES,es;q=0.9", "es"},
+		{"/", "es-MX", "es"},
+		{"/", "fr-FR,es;q=0.8,en;q=0.5", "es"},
+		{"/", "fr-FR,en;q=0.9,es;q=0.8", "en"},
+		{"/", "de-DE", "en"},
+		{"/", "es-ES;q=oops", "en"}, // does not parse: the default
+		{"/", strings.Repeat("x", 300), "en"},
+		{"/?lang=en", "es-ES", "en"},
+		{"/?lang=es", "en-US", "es"},
+		{"/?lang=xx", "es", "es"},
+		{"/demo/welcome", "es", "es"},
+	}
+	for _, tt := range tests {
+		for name, h := range map[string]http.Handler{"portal": s.Handler(), "other origin": other} {
+			if name == "other origin" && tt.path != "/" && !strings.HasPrefix(tt.path, "/?") {
+				continue
+			}
+			req := httptest.NewRequest(http.MethodGet, tt.path, nil)
+			if tt.accept != "" {
+				req.Header.Set("Accept-Language", tt.accept)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if got := rec.Body.String(); !strings.Contains(got, `<html lang="`+tt.want+`">`) {
+				t.Errorf("%s %s, Accept-Language %q: want <html lang=%q>", name, tt.path, tt.accept, tt.want)
+			}
+			if !strings.Contains(rec.Header().Get("Vary"), "Accept-Language") {
+				t.Errorf("%s %s: Vary %q, want Accept-Language", name, tt.path, rec.Header().Get("Vary"))
+			}
+		}
+	}
+	form := strings.NewReader("username=alice&password=wrong")
+	req := httptest.NewRequest(http.MethodPost, "/demo/signin", form)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://example.com")
+	req.Header.Set("Accept-Language", "es")
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	if body := rec.Body.String(); rec.Code != http.StatusUnauthorized || !strings.Contains(body, demoTexts["es"][textSignInFailed]) {
+		t.Errorf("failed sign-in in Spanish: got %d, want 401 with the Spanish text", rec.Code)
+	}
+}
+
+func TestDemoTextsHaveEveryKeyInBothLanguages(t *testing.T) {
+	for key := range demoTexts["en"] {
+		if demoTexts["es"][key] == "" {
+			t.Errorf("demo text %q has no Spanish", key)
+		}
+	}
+	for key := range demoTexts["es"] {
+		if demoTexts["en"][key] == "" {
+			t.Errorf("demo text %q has no English", key)
 		}
 	}
 }

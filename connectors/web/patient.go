@@ -32,6 +32,9 @@ type Conversations interface {
 	Typing(ctx context.Context, conversationID string, on bool) error
 	Seen(ctx context.Context, conversationID string, seq int64) error
 	Bye(ctx context.Context, conversationID string) error
+	// SetLocale switches the conversation's language; a question the bot
+	// waits on is asked again in it.
+	SetLocale(ctx context.Context, conversationID string, c bot.Client, locale, source string) error
 	// Detach stops delivering to c; the socket calls it when it ends.
 	Detach(conversationID string, c bot.Client)
 }
@@ -195,7 +198,7 @@ func (s *Server) readLoop(ctx context.Context, c *patientConn, ip string) (conv 
 // before the replay. It returns the conversation's ID, or "" on failure.
 func (s *Server) hello(ctx context.Context, c *patientConn, h HelloFrame, ip string) string {
 	w, err := s.conv.Hello(ctx, bot.Hello{
-		Resume: h.Resume, LastSeq: h.LastSeq, Locale: h.Locale, Start: h.Start, Source: ip,
+		Resume: h.Resume, LastSeq: h.LastSeq, Locale: h.Locale, Start: h.Start, Source: ip, ResumeOnly: h.ResumeOnly,
 	}, c)
 	if err != nil {
 		c.dropHeld()
@@ -228,6 +231,8 @@ func (s *Server) dispatch(ctx context.Context, c *patientConn, conv string, fram
 		return s.conv.Seen(ctx, conv, f.Seq)
 	case ByeFrame:
 		return s.conv.Bye(ctx, conv)
+	case LocaleFrame:
+		return s.conv.SetLocale(ctx, conv, c, f.Locale, ip)
 	default:
 		return fmt.Errorf("dispatch %T: no handler", frame)
 	}

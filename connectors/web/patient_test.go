@@ -88,6 +88,25 @@ func TestHelloWithDeadTokenSaysExpiredBeforeWelcome(t *testing.T) {
 	expectType(t, ws, "welcome")
 }
 
+func TestResumeOnlyHelloWithDeadTokenStartsNothing(t *testing.T) {
+	// A widget restoring a chat on a new page must not start a conversation
+	// the patient did not ask for: error{expired}, no welcome, and the
+	// socket may say hello again (here: for the new chat the patient asks for).
+	eng := newFakeEngine()
+	ts := startServer(t, eng, Deps{}, nil, nil)
+	ws := ts.dial(t)
+	send(t, ws, `{"type":"hello","resume":"dead","last_seq":7,"locale":"en","resume_only":true}`)
+	if e := expectType(t, ws, "error"); e["code"] != CodeExpired || e["message"] != "This chat has ended." {
+		t.Errorf("got %v, want expired: This chat has ended.", e)
+	}
+	select {
+	case c := <-eng.attached:
+		t.Fatalf("attached %v, want no conversation", c)
+	default:
+	}
+	hello(t, ws)
+}
+
 func TestFailedHello(t *testing.T) {
 	ts := startServer(t, newFakeEngine(botMessage(1, "Hi")), Deps{}, nil, nil)
 	ws := ts.dial(t)
@@ -164,6 +183,7 @@ func TestOtherFramesReachTheEngine(t *testing.T) {
 		{`{"type":"typing","on":false}`, "typing:false"},
 		{`{"type":"seen","seq":3}`, "seen:3"},
 		{`{"type":"bye"}`, "bye"},
+		{`{"type":"locale","locale":"es-MX"}`, "locale:es-MX"},
 	} {
 		send(t, ws, tt.frame)
 		if got := eng.nextCall(t); got != tt.call {

@@ -76,9 +76,15 @@ func TestWidgetFilesArePublic(t *testing.T) {
 			}
 		})
 	}
-	// Every other response stays same-origin.
-	if got := get(s.Handler(), "/").Header().Get("Cross-Origin-Resource-Policy"); got != "same-origin" {
-		t.Errorf("/: got CORP %q, want same-origin", got)
+	// The files under /static/ (a logo the widget shows on a portal) may
+	// be embedded by any origin too; every other response stays same-origin.
+	for path, want := range map[string]string{
+		"/": "same-origin", "/widget/nope": "same-origin",
+		"/static/sample-health.svg": "cross-origin", "/static/portico.css": "cross-origin",
+	} {
+		if got := get(s.Handler(), path).Header().Get("Cross-Origin-Resource-Policy"); got != want {
+			t.Errorf("%s: got CORP %q, want %s", path, got, want)
+		}
 	}
 	if got := get(s.Handler(), "/").Header().Get("Access-Control-Allow-Origin"); got != "" {
 		t.Errorf("/: got Access-Control-Allow-Origin %q, want none", got)

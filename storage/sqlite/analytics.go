@@ -29,6 +29,7 @@ type reportConv struct {
 	closedAt                     time.Time
 	rating                       int
 	visits                       []bot.Visit
+	answered                     bool // the patient said or tapped anything
 }
 
 // reportHandoff is what a report reads of one handoff.
@@ -73,16 +74,25 @@ func (db *DB) Report(ctx context.Context, q bot.ReportQuery) (*bot.Report, error
 		return nil, err
 	}
 	var list []*reportConv
+	unanswered := 0
 	for _, c := range convs {
 		c.flow = attribute(c, q.Routing)
-		if q.Flow == "" || c.flow == q.Flow {
+		switch {
+		case q.Flow != "" && c.flow != q.Flow:
+		case !c.answered:
+			// A greeting nobody answered is not a conversation: a patient
+			// who opened the chat and left was never helped or failed.
+			unanswered++
+		default:
 			list = append(list, c)
 		}
 	}
 	slices.SortFunc(list, func(a, b *reportConv) int {
 		return cmp.Or(a.created.Compare(b.created), cmp.Compare(a.id, b.id))
 	})
-	return buildReport(q, list), nil
+	r := buildReport(q, list)
+	r.Totals.Unanswered = unanswered
+	return r, nil
 }
 
 // reportConversations reads the conversations created in the range, and
@@ -90,7 +100,8 @@ func (db *DB) Report(ctx context.Context, q bot.ReportQuery) (*bot.Report, error
 func reportConversations(ctx context.Context, tx *sql.Tx, q bot.ReportQuery) (map[string]*reportConv, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT c.id, c.status, c.resolution, c.flow, c.created_at,
 			c.queued_at IS NOT NULL OR EXISTS (SELECT 1 FROM handoffs h WHERE h.conversation_id = c.id),
-			EXISTS (SELECT 1 FROM followups f WHERE f.conversation_id = c.id)
+			EXISTS (SELECT 1 FROM followups f WHERE f.conversation_id = c.id),
+			EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.sender = 'patient')
 		FROM conversations c
 		WHERE c.created_at >= ? AND c.created_at < ?`, unixNanos(q.From), unixNanos(q.To))
 	if err != nil {
@@ -103,7 +114,7 @@ func reportConversations(ctx context.Context, tx *sql.Tx, q bot.ReportQuery) (ma
 			c       reportConv
 			created int64
 		)
-		if err := rows.Scan(&c.id, &c.status, &c.resolution, &c.flow, &created, &c.queued, &c.followup); err != nil {
+		if err := rows.Scan(&c.id, &c.status, &c.resolution, &c.flow, &created, &c.queued, &c.followup, &c.answered); err != nil {
 			return nil, fmt.Errorf("report conversations: %w", err)
 		}
 		c.created = time.Unix(0, created).UTC()

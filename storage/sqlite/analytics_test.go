@@ -27,7 +27,18 @@ type seeder struct {
 	c  *bot.Conversation
 }
 
+// seed writes a conversation the patient answered (said or tapped
+// something in), as every counted conversation is.
 func seed(t *testing.T, db *sqlite.DB, id string, created time.Time) *seeder {
+	t.Helper()
+	return seedUnanswered(t, db, id, created).commit(created, func(c *bot.Conversation, turn *bot.Turn) {
+		turn.Messages = append(turn.Messages, bot.Message{ConversationID: c.ID, ClientID: "s-" + c.ID,
+			From: bot.FromPatient, Text: "hi", At: created.UTC()})
+	})
+}
+
+// seedUnanswered writes a conversation whose patient never said anything.
+func seedUnanswered(t *testing.T, db *sqlite.DB, id string, created time.Time) *seeder {
 	t.Helper()
 	c := &bot.Conversation{ID: id, Status: bot.StatusBot, Locale: "en", CreatedAt: created.UTC(), UpdatedAt: created.UTC()}
 	if err := db.CreateConversation(context.Background(), c); err != nil {
@@ -144,6 +155,12 @@ func seedKnown(t *testing.T, db *sqlite.DB) {
 		Contact: "x", Question: "y", CreatedAt: local(5, 13, 20)}); err != nil {
 		t.Fatalf("AddFollowup: %v", err)
 	}
+	// c12, c13: greetings nobody answered (the chat was opened, or opened
+	// straight into a flow, and left): no conversation in any number.
+	seedUnanswered(t, db, "c12", local(5, 11, 0)).visit(local(5, 11, 0), "greeting", "welcome").
+		close(local(5, 11, 30), bot.Abandoned)
+	seedUnanswered(t, db, "c13", local(5, 11, 5)).visit(local(5, 11, 5), "reset_password", "ask_dob").
+		close(local(5, 11, 35), bot.Abandoned)
 	// Outside the range: Sunday 23:00 here (Monday in UTC), and the
 	// range's end itself.
 	seed(t, db, "c8", local(2, 23, 0)).visit(local(2, 23, 0), "greeting", "welcome").
@@ -167,7 +184,7 @@ func TestReportKnownConversations(t *testing.T) {
 		{"from", r.From, local(3, 0, 0).UTC()},
 		{"to", r.To, local(6, 0, 0).UTC()},
 		{"time zone", r.TimeZone, "UTC-5"},
-		{"totals", r.Totals, bot.Totals{Conversations: 9, Open: 2, Resolved: 5, Unresolved: 1, Abandoned: 1, Contained: 3, Queued: 3, Handoffs: 3}},
+		{"totals", r.Totals, bot.Totals{Conversations: 9, Open: 2, Resolved: 5, Unresolved: 1, Abandoned: 1, Contained: 3, Queued: 3, Handoffs: 3, Unanswered: 2}},
 		{"days", r.Days, []string{"2025-03-03", "2025-03-04", "2025-03-05"}},
 		{"daily", r.Daily, []bot.DayCount{
 			{Day: "2025-03-03", Flow: "reset_password", Channel: "web", Conversations: 3},
@@ -243,7 +260,7 @@ func TestReportOneFlow(t *testing.T) {
 	min := time.Minute
 	checkAll(t, []check{
 		// c1, c2, c3, c6, c11.
-		{"totals", r.Totals, bot.Totals{Conversations: 5, Open: 1, Resolved: 3, Abandoned: 1, Contained: 2, Queued: 1, Handoffs: 1}},
+		{"totals", r.Totals, bot.Totals{Conversations: 5, Open: 1, Resolved: 3, Abandoned: 1, Contained: 2, Queued: 1, Handoffs: 1, Unanswered: 1}},
 		{"containment", r.Containment, bot.Ratio{Count: 2, Of: 5, Rate: 0.4}},
 		{"handoffs", r.Handoffs, []bot.ReasonRate{{Reason: "requested", Ratio: bot.Ratio{Count: 1, Of: 1, Rate: 1}}}},
 		{"time to resolution", r.Resolution, bot.Durations{Count: 3, Median: 10 * min, P90: 25 * min}},

@@ -56,7 +56,8 @@
     const t = r.totals;
     const n = (x, one, many) => `${x} ${x === 1 ? one : many}`;
     document.getElementById('numbers').replaceChildren(
-      number('Conversations', String(t.conversations), `${t.open} still open`, 'conversations'),
+      number('Conversations', String(t.conversations),
+        `${t.open} still open; ${n(t.unanswered, 'greeting', 'greetings')} nobody answered not counted`, 'conversations'),
       number('Containment', percent(r.containment.rate), `${r.containment.count} of ${r.containment.of} resolved by the bot alone`, 'containment'),
       number('Handoff rate', percent(r.handoff_rate.rate), `${r.handoff_rate.count} of ${r.handoff_rate.of} went to a person · ${n(t.handoffs, 'handoff', 'handoffs')}`, 'handoff_rate'),
       number('Time to resolution', median(r.time_to_resolution), spread(r.time_to_resolution, 'conversation', 'conversations'), 'resolution'),

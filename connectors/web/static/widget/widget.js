@@ -12,7 +12,7 @@
 
   var VERSION = '1';
   var SUBPROTOCOL = 'portico.v1';
-  var STORE_KEY = 'portico.v1';          // sessionStorage only: {resume, lastSeq, open}
+  var STORE_KEY = 'portico.v1';          // sessionStorage only: {resume, lastSeq, open, ended, lang}
   var BACKOFF_MIN_MS = 500;
   var BACKOFF_MAX_MS = 30000;
   var REFUSED_AFTER = 2;                 // failed handshakes before a refusal is believed
@@ -24,12 +24,14 @@
   var RATE_BURST = 9;
   var RATE_PER_MS = 1.8 / 1000;
   var MAX_TEXT = 2000;
+  var STICK_PX = 8;                      // this close to the end, the log follows new content
+  var SCROLL_SLOP = 4;                   // page scrolls smaller than this do not move the launcher
   var DEFAULT_COLOR = '#0b5cad';
 
   var STRINGS = {
     en: {
       title: 'Help with your account',
-      greeting: 'Hi! We can help you set up your account, reset your password or find your username.',
+      lang: 'English', langLabel: 'English: show the chat in English',
       open: 'Open chat: {title}', minimize: 'Minimize chat', end: 'End chat',
       log: 'Conversation', you: 'You', bot: 'Assistant', agent: 'Agent', system: 'Notice',
       message: 'Your message', answer: 'Your answer', send: 'Send', replies: 'Suggested answers',
@@ -50,7 +52,7 @@
     },
     es: {
       title: 'Ayuda con su cuenta',
-      greeting: '¡Hola! Le ayudamos a activar su cuenta, cambiar su contraseña o recuperar su usuario.',
+      lang: 'Español', langLabel: 'Español: ver el chat en español',
       open: 'Abrir el chat: {title}', minimize: 'Minimizar el chat', end: 'Terminar el chat',
       log: 'Conversación', you: 'Usted', bot: 'Asistente', agent: 'Agente', system: 'Aviso',
       message: 'Su mensaje', answer: 'Su respuesta', send: 'Enviar', replies: 'Respuestas sugeridas',
@@ -78,12 +80,15 @@
   var ORIGIN = new URL(script ? script.src : '/', location.href).origin;
   var data = script ? script.dataset : {};
 
-  function pickLocale(want) {
-    var l = want && want !== 'auto' ? want : (document.documentElement.lang || navigator.language || 'en');
+  // The language: the patient's own pick in the widget (this tab), else
+  // data-portico-locale when not "auto", else the page's <html lang> when
+  // the page declares one, else the browser's. Spanish for any es…,
+  // English otherwise.
+  function pickLocale(picked, want) {
+    var l = picked || (want && want !== 'auto' ? want : '') || document.documentElement.lang ||
+      (navigator.languages && navigator.languages[0]) || navigator.language || 'en';
     return /^es(-|$)/i.test(l) ? 'es' : 'en';
   }
-  var locale = pickLocale(data.porticoLocale);
-  var S = STRINGS[locale];
 
   function t(key, args) {
     return S[key].replace(/\{(\w+)\}/g, function (_, k) { return args && args[k] != null ? args[k] : ''; });
@@ -130,16 +135,20 @@
   function load() {
     try {
       var s = JSON.parse(sessionStorage.getItem(STORE_KEY) || '{}');
-      return { resume: typeof s.resume === 'string' ? s.resume : '', lastSeq: Number(s.lastSeq) || 0, open: !!s.open };
+      return { resume: typeof s.resume === 'string' ? s.resume : '', lastSeq: Number(s.lastSeq) || 0, open: !!s.open,
+        ended: !!s.ended, lang: s.lang === 'es' || s.lang === 'en' ? s.lang : '' };
     } catch (e) {
-      return { resume: '', lastSeq: 0, open: false };
+      return { resume: '', lastSeq: 0, open: false, ended: false, lang: '' };
     }
   }
-  var stored = load();
-  var state = { resume: stored.resume, lastSeq: stored.lastSeq, open: stored.open };
+  // ended: the conversation of the token is over; a new page shows it as
+  // ended instead of starting another. lang: the patient's pick.
+  var state = load();
+  var locale = pickLocale(state.lang, data.porticoLocale);
+  var S = STRINGS[locale];
   function save() {
     try {
-      if (!state.resume && !state.open) { sessionStorage.removeItem(STORE_KEY); return; }
+      if (!state.resume && !state.open && !state.lang) { sessionStorage.removeItem(STORE_KEY); return; }
       sessionStorage.setItem(STORE_KEY, JSON.stringify(state));
     } catch (e) { /* storage off: the chat still works in this page */ }
   }
@@ -165,7 +174,7 @@
     '0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z"/></svg>';
 
   var ui = {};
-  ui.launcherText = h('span', {});
+  ui.launcherText = h('span', { class: 'label' });
   ui.badge = h('span', { class: 'badge', hidden: true });
   ui.launcher = h('button', { type: 'button', class: 'launcher', 'aria-expanded': 'false', 'aria-controls': 'panel' },
     [ui.launcherText, ui.badge]);
@@ -173,7 +182,8 @@
   ui.logo = h('img', { class: 'logo', alt: '', hidden: true });
   ui.title = h('h2', { id: 'title' });
   ui.status = h('p', { id: 'status', class: 'status', role: 'status' });
-  ui.end = h('button', { type: 'button', class: 'end', text: S.end });
+  ui.lang = h('button', { type: 'button', class: 'lang' });
+  ui.end = h('button', { type: 'button', class: 'end', text: S.end, hidden: true });
   ui.min = h('button', { type: 'button', class: 'min', 'aria-label': S.minimize, text: '–' });
   ui.banner = h('p', { class: 'banner', role: 'alert', hidden: true });
   ui.intro = h('p', { class: 'intro' });
@@ -181,7 +191,8 @@
   ui.typing = h('p', { class: 'typing', hidden: true });
   ui.replies = h('div', { class: 'replies', role: 'group', 'aria-label': S.replies, hidden: true });
   ui.again = h('button', { type: 'button', class: 'primary', text: S.again });
-  ui.ended = h('div', { class: 'ended', hidden: true }, [h('p', { text: S.ended }), ui.again]);
+  ui.endedText = h('p', { text: S.ended });
+  ui.ended = h('div', { class: 'ended', hidden: true }, [ui.endedText, ui.again]);
   ui.label = h('label', { for: 'input', id: 'label', text: S.message });
   ui.input = h('input', { id: 'input', name: 'message', type: 'text', autocomplete: 'off', maxlength: String(MAX_TEXT),
     'aria-describedby': 'hint err', enterkeyhint: 'send' });
@@ -191,24 +202,65 @@
   ui.err = h('p', { id: 'err', class: 'err', hidden: true });
   ui.form = h('form', { class: 'form', novalidate: true }, [ui.label, h('div', { class: 'row' }, [ui.input, ui.reveal, ui.send]), ui.hint, ui.err]);
   ui.panel = h('section', { id: 'panel', class: 'panel', role: 'dialog', 'aria-labelledby': 'title', 'aria-describedby': 'status', hidden: true }, [
-    h('header', { class: 'head' }, [ui.logo, h('div', { class: 'titles' }, [ui.title, ui.status]), ui.end, ui.min]),
+    h('header', { class: 'head' }, [ui.logo, h('div', { class: 'titles' }, [ui.title, ui.status]),
+      h('div', { class: 'tools' }, [ui.lang, ui.end, ui.min])]),
     ui.banner, ui.intro, ui.log, ui.typing, ui.replies, ui.ended, ui.form
   ]);
   root.appendChild(ui.launcher);
   root.appendChild(ui.panel);
 
+  // On a phone the launcher sits over the page. At the end of the page a
+  // spacer of its height keeps the last lines clear of it (it is nothing
+  // on wider screens); while the page scrolls down the launcher tucks
+  // away (see tuck).
+  if (!customElements.get('portico-spacer')) {
+    customElements.define('portico-spacer', class extends HTMLElement {});
+  }
+  var spacer = document.createElement('portico-spacer');
+  spacer.setAttribute('aria-hidden', 'true');
+  var spacerSheet = new CSSStyleSheet();
+  spacerSheet.replaceSync(':host{display:none}@media (max-width:480px){:host{display:block;height:5rem}}');
+  spacer.attachShadow({ mode: 'open' }).adoptedStyleSheets = [spacerSheet];
+
+  // applyStrings words everything the widget itself says in S (after a
+  // change of language too).
+  function applyStrings() {
+    host.setAttribute('lang', locale);
+    var other = locale === 'es' ? 'en' : 'es';
+    ui.lang.textContent = STRINGS[other].lang;
+    ui.lang.setAttribute('lang', other);
+    ui.lang.setAttribute('aria-label', STRINGS[other].langLabel);
+    ui.end.textContent = S.end;
+    ui.min.setAttribute('aria-label', S.minimize);
+    ui.log.setAttribute('aria-label', S.log);
+    ui.replies.setAttribute('aria-label', S.replies);
+    ui.again.textContent = S.again;
+    ui.endedText.textContent = S.ended;
+    ui.send.textContent = S.send;
+    ui.label.textContent = hint ? S.answer : S.message;
+    ui.hint.textContent = hint && hint.kind === 'secret' ? S.secretHint : hint && hint.hint ? t('format', { hint: hint.hint }) : '';
+    setReveal(ui.input.type === 'text' && !ui.reveal.hidden);
+    timeFmt = new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' });
+  }
+
   // ---- appearance: server config, then data-portico-* overrides --------------
 
-  var look = { title: S.title, greeting: S.greeting, color: DEFAULT_COLOR, logo_url: '', position: 'right' };
+  // look is the server's appearance, then the page's data-portico-*
+  // overrides. An empty title is the widget's own, in the patient's
+  // language; the greeting line is empty unless one is configured (the
+  // bot greets the patient itself: two greetings read oddly).
+  var look = { title: '', greeting: {}, color: DEFAULT_COLOR, logo_url: '', position: 'right' };
+  function title() { return look.title || S.title; }
   var originAllowed = null; // what /widget/config said about this page's origin
 
   function applyLook() {
     var th = theme(look.color);
     themeSheet.replaceSync(':host{--pc-accent:' + th.accent + ';--pc-on-accent:' + th.on_accent + ';--pc-ink:' + th.ink + '}');
-    ui.title.textContent = look.title;
-    ui.launcherText.textContent = look.title;
+    ui.title.textContent = title();
+    ui.launcherText.textContent = title();
     launcherLabel();
-    ui.intro.textContent = look.greeting;
+    ui.intro.textContent = data.porticoGreeting || look.greeting[locale] || '';
+    ui.intro.hidden = !ui.intro.textContent;
     host.classList.toggle('left', look.position === 'left');
     if (look.logo_url) {
       ui.logo.src = new URL(look.logo_url, ORIGIN).href;
@@ -219,10 +271,12 @@
   function configure(cfg) {
     cfg = cfg || {};
     ['title', 'color', 'logo_url', 'position'].forEach(function (k) { if (cfg[k]) { look[k] = String(cfg[k]); } });
-    if (cfg.greeting && cfg.greeting[locale]) { look.greeting = String(cfg.greeting[locale]); }
+    if (cfg.greeting) {
+      ['en', 'es'].forEach(function (l) { if (cfg.greeting[l]) { look.greeting[l] = String(cfg.greeting[l]); } });
+    }
     if (typeof cfg.origin_allowed === 'boolean') { originAllowed = cfg.origin_allowed; }
     var over = { title: data.porticoTitle, color: data.porticoColor, logo_url: data.porticoLogo,
-      position: data.porticoPosition, greeting: data.porticoGreeting };
+      position: data.porticoPosition };
     Object.keys(over).forEach(function (k) { if (over[k]) { look[k] = over[k]; } });
     applyLook();
   }
@@ -261,6 +315,7 @@
   var opener = null;
   var hint = null;
   var refused = false;
+  var answered = false;        // the patient said or tapped something in this chat
 
   function later(name, fn, ms) {
     clearTimeout(timers[name]);
@@ -302,6 +357,9 @@
     sock.onopen = function () {
       opened = true;
       var hello = { type: 'hello', resume: state.resume, last_seq: shownSeq, locale: locale };
+      // Resuming never starts a new conversation: a dead token gets
+      // error{expired} and the chat shows as ended (docs/protocol.md).
+      if (state.resume) { hello.resume_only = true; }
       if (!state.resume && startFlow) { hello.start = startFlow; }
       tokens = RATE_BURST; // a new connection has a fresh budget
       send(hello);
@@ -352,6 +410,7 @@
 
   function handle(f) {
     dispatch(f);
+    if (stick) { toEnd(); } // replies, the ended box, the field: laid out below the log
     reflect();
   }
 
@@ -365,6 +424,10 @@
         state.resume = String(f.resume || '');
         save();
         setStatus(f.status, f);
+        // The patient picked a language, perhaps while offline or on
+        // another page: the conversation follows (a no-op when it already
+        // speaks it).
+        if (state.lang && f.status !== 'closed') { send({ type: 'locale', locale: state.lang }); }
         flush();
         break;
       case 'msg':
@@ -388,7 +451,7 @@
         break;
       case 'typing':
         if (f.on) {
-          ui.typing.textContent = t('typing', { who: f.from === 'agent' ? (agentName || S.agent) : look.title });
+          ui.typing.textContent = t('typing', { who: f.from === 'agent' ? (agentName || S.agent) : title() });
         }
         ui.typing.hidden = !f.on;
         break;
@@ -400,14 +463,26 @@
 
   function onError(f) {
     if (f.code === 'expired') {
-      // The old conversation is gone; the welcome that follows starts anew.
+      // The old conversation is gone. We resumed with resume_only, so no
+      // new one was started: show the chat as ended, with "Start a new
+      // chat", until the patient asks for one.
       state.resume = '';
       state.lastSeq = 0;
+      state.ended = false;
       shownSeq = 0;
       historyUpTo = 0;
       pending = [];
+      answered = false;
       ui.log.textContent = '';
       save();
+      if (!welcomed) {
+        active = false;
+        clearTimeout(timers.reconnect);
+        if (ws) { var s = ws; ws = null; s.close(1000); }
+        banner('');
+        setStatus('closed', { type: 'local' });
+        return;
+      }
     }
     if (f.code === 'rate_limited') {
       // The server dropped a frame. Send the unacked says again, same ids,
@@ -420,29 +495,35 @@
   }
 
   var agentName = '';
-  function setStatus(st, f) {
-    status = st;
-    var text = S.stBot;
+  var statusFrame = {};
+  // statusText words a status for the header, in the current language.
+  function statusText(st, f) {
     if (st === 'queued') {
-      text = S.stQueued;
+      var text = S.stQueued;
       if (f.position === 1) { text = S.stNext; } else if (f.position > 1) { text = t('stPos', { n: f.position }); }
       if (f.position && f.wait_s > 0) {
         var m = Math.max(1, Math.round(f.wait_s / 60));
         text += ', ' + (m === 1 ? S.minute : t('minutes', { n: m }));
       }
-      if (!lastHandoff) {
-        lastHandoff = true;
-        emit('portico:handoff', { position: f.position || null, wait_s: f.wait_s || null });
-      }
-    } else if (st === 'agent') {
-      agentName = f.agent || agentName;
-      text = t('stAgent', { name: agentName || S.someone });
-    } else if (st === 'closed') {
-      text = S.stClosed;
+      return text;
     }
+    if (st === 'agent') { return t('stAgent', { name: agentName || S.someone }); }
+    return st === 'closed' ? S.stClosed : st ? S.stBot : '';
+  }
+
+  function setStatus(st, f) {
+    status = st;
+    statusFrame = f;
+    if (st === 'queued' && !lastHandoff) {
+      lastHandoff = true;
+      emit('portico:handoff', { position: f.position || null, wait_s: f.wait_s || null });
+    }
+    if (st === 'agent') { agentName = f.agent || agentName; }
     if (st !== 'queued') { lastHandoff = false; }
     if (st !== 'agent') { stopTyping(false); }
-    setStatusText(text);
+    setStatusText(statusText(st, f));
+    // "End chat" only while there is a chat to end.
+    ui.end.hidden = !(st === 'bot' || st === 'queued' || st === 'agent');
     if (st === 'closed') {
       var hadFocus = !!root.activeElement;
       ui.typing.hidden = true;
@@ -450,11 +531,10 @@
       setComposer(false);
       clearReplies();
       if (hadFocus) { ui.again.focus(); } // the field it was in is gone
-      // A closed chat is not resumed on the next page: drop the token.
-      var resume = state.resume;
-      state.resume = '';
+      // The token is kept: the next page shows this chat, ended, with its
+      // transcript (a "password changed" stays readable), not a new one.
+      state.ended = !!state.resume;
       save();
-      state.resume = resume;
       if (f.type === 'status') {
         // Nothing follows a closing status: hang up instead of resuming a closed chat.
         active = false;
@@ -493,15 +573,40 @@
     var li = h('li', { class: 'from-' + from + (cls ? ' ' + cls : '') }, [meta, h('p', { class: 'bubble', text: text })]);
     var before = ui.log.querySelector('.pending');
     ui.log.insertBefore(li, before); // pending says stay last until acked
-    ui.log.scrollTop = ui.log.scrollHeight;
+    toEnd();
     return li;
   }
 
+  // The last message is always fully visible: a new one scrolls the log
+  // to its end, and while the log is at its end it stays there when it
+  // gets shorter (quick replies, the ended box, a banner or a phone's
+  // keyboard take room below it).
+  // A scroll event comes a frame after the scroll: by then the log may
+  // have shrunk under our own toEnd, which says nothing about where the
+  // patient wants to be. Only a position we did not set counts.
+  var stick = true, setTop = -1;
+  function toEnd() {
+    ui.log.scrollTop = ui.log.scrollHeight;
+    setTop = ui.log.scrollTop;
+    stick = true;
+  }
+  ui.log.addEventListener('scroll', function () {
+    if (Math.abs(ui.log.scrollTop - setTop) < 1) { return; }
+    stick = ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight <= STICK_PX;
+  });
+  if (window.ResizeObserver) { new ResizeObserver(function () { if (stick) { toEnd(); } }).observe(ui.log); }
+
+  function who(from, agent) {
+    return { bot: title(), agent: agent || agentName || S.agent, patient: S.you, system: S.system }[from] || '';
+  }
+
   function render(m) {
-    var who = { bot: look.title, agent: m.agent || agentName || S.agent, patient: S.you, system: S.system }[m.from] || '';
-    bubble(m.from, who, String(m.text || ''), m.at).setAttribute('data-seq', String(m.seq));
+    var li = bubble(m.from, who(m.from, m.agent), String(m.text || ''), m.at);
+    li.setAttribute('data-seq', String(m.seq));
+    if (m.agent) { li.setAttribute('data-agent', m.agent); }
     if (m.from === 'agent') { ui.typing.hidden = true; }
     if (m.from === 'patient') {
+      answered = true;
       clearReplies();
     } else {
       showReplies(m.replies || []);
@@ -511,13 +616,14 @@
       unread++;
       ui.badge.textContent = String(unread);
       ui.badge.hidden = false;
+      host.classList.remove('tucked'); // a new message is never hidden
       launcherLabel();
     }
   }
 
   function notice(text) { bubble('system', S.system, text, null, 'notice'); }
 
-  function launcherLabel() { ui.launcher.setAttribute('aria-label', t('open', { title: look.title }) + badgeLabel()); }
+  function launcherLabel() { ui.launcher.setAttribute('aria-label', t('open', { title: title() }) + badgeLabel()); }
   function badgeLabel() { return unread ? ' (' + unread + ' ' + (unread === 1 ? S.unread : S.unreads) + ')' : ''; }
 
   function clearReplies() {
@@ -690,10 +796,13 @@
     clearReplies();
     shapeInput(null);
     ui.ended.hidden = true;
+    ui.end.hidden = true;
     banner('');
     startFlow = flow || '';
     status = '';
     active = true;
+    answered = false;
+    state.ended = false;
     save();
     connect();
     reflect();
@@ -717,14 +826,41 @@
     ui.badge.hidden = true;
     applyLook();
     // A chat in progress is never thrown away by open() ("End chat" does
-    // that); an ended one is replaced when a flow is asked for.
-    if (!refused && (status === 'closed' ? flow : !active)) { startConversation(flow); }
+    // that); an ended one stays on screen, ended, and is replaced only when
+    // a flow is asked for. No conversation starts before the patient asks.
+    var ended = status === 'closed' || state.ended;
+    if (refused) {
+      // nothing to start
+    } else if (ended && flow) {
+      startConversation(flow);
+    } else if (!active && state.resume && shownSeq === 0) {
+      active = true; // this tab's chat on a new page: show it, ended or not
+      connect();
+    } else if (!active && !ended) {
+      startConversation(flow);
+    } else if (flow && status === 'bot' && !answered && !pending.length) {
+      switchFlow(flow);
+    }
     scheduleSeen();
     reflect();
     if (restoring) { return; } // a new page: focus stays where the page puts it
     focusIn();
     if (!wasOpen) { emit('portico:open', { flow: flow || null }); }
     reflect();
+  }
+
+  // switchFlow answers "Forgot password?" (or any flow asked for) while
+  // the patient has answered nothing yet: the asked-for flow starts
+  // instead of the menu staying. The menu offers the flows by name
+  // (docs/protocol.md), so that is a tap on its button; elsewhere, the
+  // untouched chat is ended and a new one starts in the flow.
+  function switchFlow(flow) {
+    var offered = Array.prototype.filter.call(ui.replies.querySelectorAll('button'), function (b) {
+      return b.getAttribute('data-value') === flow;
+    })[0];
+    if (offered) { offered.click(); return; }
+    if (welcomed) { send({ type: 'bye' }); }
+    startConversation(flow);
   }
 
   function close() {
@@ -750,6 +886,10 @@
       pending = [];
       banner('');
       setStatus('closed', { type: 'local' });
+      // The server did not hear it: the next page must not resume it.
+      state.resume = '';
+      state.ended = false;
+      save();
       reflect();
     }
     ui.again.focus();
@@ -774,9 +914,53 @@
     });
   }
 
+  // ---- language -----------------------------------------------------------------
+
+  // setLocale switches the widget and the conversation to another
+  // language: the server asks its waiting question again in it
+  // (the locale frame, docs/protocol.md). The pick holds for this tab.
+  function setLocale(l) {
+    locale = l;
+    S = STRINGS[l];
+    state.lang = l;
+    save();
+    applyStrings();
+    applyLook();
+    setStatusText(status ? statusText(status, statusFrame) : ws ? S.connecting : '');
+    Array.prototype.forEach.call(ui.log.children, function (li) {
+      var from = (/from-(\w+)/.exec(li.className) || [])[1];
+      var w = li.querySelector('.who');
+      if (w && from) { w.textContent = who(from, li.getAttribute('data-agent')); }
+    });
+    renderPending();
+    sendLocale();
+  }
+
+  function sendLocale() {
+    if (!welcomed || status === 'closed') { return; } // the next welcome sends it
+    if (!send({ type: 'locale', locale: locale })) { later('locale', sendLocale, msUntilToken()); }
+  }
+
+  // ---- the launcher on a phone -----------------------------------------------------
+
+  // tuck moves the launcher out of the way while the page scrolls down on
+  // a phone, where it would cover the text being read; it comes back when
+  // the page scrolls up or reaches its end (where the spacer keeps the
+  // last lines clear of it), and never hides a new message or focus.
+  var lastY = window.scrollY || 0;
+  function tuck() {
+    var y = window.scrollY || 0;
+    if (Math.abs(y - lastY) < SCROLL_SLOP) { return; }
+    var end = window.innerHeight + y >= document.documentElement.scrollHeight - STICK_PX;
+    host.classList.toggle('tucked', narrow.matches && y > lastY && !end && !unread && root.activeElement !== ui.launcher);
+    lastY = y;
+  }
+  window.addEventListener('scroll', tuck, { passive: true });
+
   // ---- events -----------------------------------------------------------------
 
   ui.launcher.addEventListener('click', function () { open(); });
+  ui.lang.addEventListener('click', function () { setLocale(locale === 'es' ? 'en' : 'es'); });
   ui.min.addEventListener('click', close);
   ui.end.addEventListener('click', endChat);
   ui.again.addEventListener('click', function () { startConversation(''); focusIn(); });
@@ -824,17 +1008,24 @@
     contrast: function (a, b) { return contrast(parseColor(a), parseColor(b)); }
   };
 
+  applyStrings();
   configure({});
   function attach() {
     reflect();
+    document.body.appendChild(spacer);
     document.body.appendChild(host);
-    if (state.resume) {
+    if (state.resume && !state.ended) {
       // A conversation of this tab: resume it where it was, replaying its
       // transcript into this page.
       active = true;
       connect();
     }
-    if (state.open) { open(null, true); }
+    if (state.open && state.resume) {
+      open(null, true); // an ended chat shows as ended
+    } else if (state.open) {
+      state.open = false; // nothing to show: start nothing before the patient asks
+      save();
+    }
     emit('portico:ready', { version: VERSION });
   }
   ready.then(function () {
