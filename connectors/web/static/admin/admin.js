@@ -18,7 +18,7 @@
 
   // api calls the admin API with the session's CSRF token. It resolves to
   // the parsed JSON (or text, for as: 'text'); it rejects with ApiError.
-  // A lost session sends the browser to sign in.
+  // A lost session sends the browser to sign in, and back here after.
   async function api(method, path, body, as) {
     const init = { method, headers: { 'X-CSRF-Token': csrf }, credentials: 'same-origin' };
     if (body !== undefined) {
@@ -32,7 +32,8 @@
       throw new ApiError(0, { message: 'The server cannot be reached. Check the connection and try again.' });
     }
     if (resp.status === 401) {
-      location.assign('/agent/signin');
+      // Back to this page after signing in (the server checks the path).
+      location.assign('/agent/signin?next=' + encodeURIComponent(location.pathname + location.search));
       throw new ApiError(401, { message: 'Your session ended. Please sign in again.' });
     }
     if (resp.status === 204) return null;
