@@ -51,8 +51,11 @@ var kindStyle = map[flows.Kind]string{
 func dot(f *flows.Flow) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "digraph %s {\n", quote(f.Name))
-	b.WriteString("  graph [rankdir=TB, nodesep=0.4, ranksep=0.5, fontname=\"Helvetica\"];\n")
-	b.WriteString("  node [fontname=\"Helvetica\", fontsize=11];\n")
+	// pad keeps the outermost nodes off the drawing's edge; the margin
+	// leaves room for text a browser's font draws a little wider than
+	// Graphviz measured (two-line "cds" goto arrows are tight otherwise).
+	b.WriteString("  graph [rankdir=TB, nodesep=0.4, ranksep=0.5, pad=0.25, fontname=\"Helvetica\"];\n")
+	b.WriteString("  node [fontname=\"Helvetica\", fontsize=11, margin=\"0.16,0.09\"];\n")
 	b.WriteString("  edge [fontname=\"Helvetica\", fontsize=10];\n")
 	b.WriteString("  \"__start\" [id=\"start\", shape=point, width=0.15, label=\"\"];\n")
 	fmt.Fprintf(&b, "  \"__start\" -> %s [id=\"edge-start\"];\n", quote("s_"+f.Start))

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // Layout of every chart, in SVG user units.
@@ -24,6 +25,7 @@ const (
 	marginBot   = 64
 	legendRow   = 18
 	gridLines   = 4
+	axisTitleX  = 12 // the baseline of the value axis's title, turned upright
 )
 
 // palette is the Okabe–Ito palette: distinguishable with the common colour
@@ -36,7 +38,7 @@ type Spec struct {
 	ID    string
 	Title string
 	Desc  string
-	Unit  string // appended to numbers in marks' titles, e.g. " conversations"
+	Unit  string // appended to numbers in marks' titles, e.g. " conversations"; also the value axis's title
 }
 
 // Series is one named row of values, one per label.
@@ -76,7 +78,8 @@ func (c *canvas) text(x, y float64, anchor, class, s string) {
 }
 
 // axis draws horizontal grid lines and their values for a plot of plotH
-// units whose top value is top.
+// units whose top value is top, and names the values' unit along the
+// axis ("conversations", "minutes").
 func (c *canvas) axis(top float64, plotW, plotH float64) {
 	for i := 0; i <= gridLines; i++ {
 		v := top * float64(i) / gridLines
@@ -84,6 +87,11 @@ func (c *canvas) axis(top float64, plotW, plotH float64) {
 		fmt.Fprintf(c, `<line x1="%d" x2="%s" y1="%s" y2="%s" stroke="#ccc" stroke-width="1"/>`,
 			marginLeft, num(marginLeft+plotW), num(y), num(y))
 		c.text(marginLeft-6, y+4, "end", "tick", Format(v))
+	}
+	if unit := strings.TrimSpace(c.spec.Unit); unit != "" {
+		x, y := num(axisTitleX), num(marginTop+plotH/2)
+		fmt.Fprintf(c, `<text class="axis-title" x="%s" y="%s" text-anchor="middle" transform="rotate(-90 %s %s)">%s</text>`,
+			x, y, x, y, esc(unit))
 	}
 }
 

@@ -37,7 +37,7 @@ func Line(s Spec, labels []string, series []Series) []byte {
 		if !shown(i, len(labels)) {
 			continue
 		}
-		c.text(x(i), float64(marginTop)+plotH+16, "middle", "label", short(label, len(labels)))
+		c.label(x(i), float64(marginTop)+plotH+16, labelRoom(step, len(labels)), short(label, len(labels)))
 	}
 	names := make([]string, len(series))
 	for i, sr := range series {

@@ -145,12 +145,21 @@
     return { select: id => select(document.getElementById(id), false) };
   }
 
-  // who shortens an audit actor ("admin:30493d60…") for a table cell.
-  function who(actor) {
+  // who names an actor or subject ("admin:30493d60…") for a table cell:
+  // the person's or token's name from the answer's names map, else the
+  // reference shortened. Keep the reference itself in the cell's title.
+  function who(actor, names) {
     if (!actor) return '–';
+    if (names && names[actor]) return names[actor];
     const [role, id] = actor.split(':');
     return id && id.length > 8 ? `${role}:${id.slice(0, 8)}…` : actor;
   }
 
-  window.PorticoAdmin = { api, ApiError, toast, when, duration, percent, el, confirm, tabs, csrf, who };
+  // person is a cell's content for an actor: the name, with the
+  // reference on hover.
+  function person(actor, names) {
+    return el('span', { class: 'person', title: actor || false }, who(actor, names));
+  }
+
+  window.PorticoAdmin = { api, ApiError, toast, when, duration, percent, el, confirm, tabs, csrf, who, person };
 })();
