@@ -141,17 +141,19 @@ func drawDurations(r *bot.Report, _ string) []byte {
 		Unit: " " + unit}, groups, []chart.Series{median, p90})
 }
 
-// durationUnit is the unit the durations chart counts in: seconds, minutes
-// or hours, whichever keeps the longest bar a number people read at a
-// glance (under 120 of them).
+// durationUnit is the unit the durations chart counts in: milliseconds,
+// seconds, minutes or hours, whichever keeps the longest bar a number
+// people read at a glance (under 2000, 120, 120 of them).
 func durationUnit(longest time.Duration) (string, time.Duration) {
 	switch {
 	case longest >= 2*time.Hour:
 		return "hours", time.Hour
 	case longest >= 2*time.Minute:
 		return "minutes", time.Minute
+	case longest >= 2*time.Second:
+		return "seconds", time.Second
 	}
-	return "seconds", time.Second
+	return "milliseconds", time.Millisecond
 }
 
 func drawRatings(r *bot.Report, _ string) []byte {

@@ -81,3 +81,20 @@ func TestValueAxisNamesItsUnit(t *testing.T) {
 		t.Error("a chart without a unit has an axis title")
 	}
 }
+
+func TestGridLinesFallOnWholeNumbers(t *testing.T) {
+	for _, v := range []float64{0, 1, 3, 9, 10, 11, 25, 41, 90, 100, 101, 260, 999, 1234, 45000} {
+		top := niceMax(v)
+		if top < v {
+			t.Errorf("niceMax(%v) = %v, below the value", v, top)
+		}
+		if top > 2*max(v, 4) {
+			t.Errorf("niceMax(%v) = %v, more than twice the value", v, top)
+		}
+		for i := 1; i <= gridLines; i++ {
+			if tick := top * float64(i) / gridLines; tick != float64(int(tick)) {
+				t.Errorf("niceMax(%v) = %v: grid line %d is at %v, not a whole number", v, top, i, tick)
+			}
+		}
+	}
+}

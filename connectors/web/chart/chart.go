@@ -106,14 +106,14 @@ func (c *canvas) legend(names []string, y float64) {
 }
 
 // niceMax rounds a maximum up so grid lines fall on round numbers: a
-// multiple of gridLines up to 10 (whole ticks for small counts), else 1, 2
-// or 5 times a power of ten.
+// multiple of gridLines up to 10 (whole ticks for small counts), else 1,
+// 2, 4 or 8 times a power of ten, whose quarters are whole numbers too.
 func niceMax(v float64) float64 {
 	if v <= 10 {
 		return max(1, math.Ceil(v/gridLines)) * gridLines
 	}
 	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 5} {
+	for _, m := range []float64{1, 2, 4, 8} {
 		if m*p >= v {
 			return m * p
 		}

@@ -55,6 +55,22 @@
   const actual = () => { chosen = true; zoom(natural); };
   const whole = () => { chosen = true; zoom(fit()); box.scrollLeft = box.scrollTop = 0; };
 
+  // Full window: the panel takes the whole window, and the diagram is
+  // sized again for it unless the admin chose a zoom.
+  const panel = document.getElementById('panel-diagram');
+  const expand = document.getElementById('diagram-expand');
+  function expanded(on) {
+    panel.classList.toggle('expanded', on);
+    expand.setAttribute('aria-pressed', String(on));
+    expand.textContent = on ? 'Leave full window' : 'Full window';
+    show();
+    box.focus();
+  }
+  expand.addEventListener('click', () => expanded(!panel.classList.contains('expanded')));
+  panel.addEventListener('keydown', e => {
+    if (e.key === 'Escape' && panel.classList.contains('expanded')) { e.preventDefault(); expanded(false); }
+  });
+
   document.getElementById('zoom-in').addEventListener('click', zoomIn);
   document.getElementById('zoom-out').addEventListener('click', zoomOut);
   document.getElementById('zoom-actual').addEventListener('click', actual);
@@ -155,11 +171,14 @@
 
   // show sizes a new diagram: the admin's zoom if they chose one, else as
   // large as fits up to actual size, never with text too small to read
-  // (the box then scrolls).
+  // (the box then scrolls, starting at the flow's start, top centre).
   function show() {
     if (!svg || box.clientWidth === 0) return; // drawn when its tab is shown
     zoom(chosen ? scale : Math.max(legible(), Math.min(fit(), natural)), 0, 0);
-    if (!chosen) box.scrollLeft = box.scrollTop = 0;
+    if (chosen) return;
+    box.scrollTop = 0;
+    const start = svg.querySelector('#start')?.getBoundingClientRect();
+    if (start) box.scrollLeft += start.left + start.width / 2 - (box.getBoundingClientRect().left + box.clientWidth / 2);
   }
   // The panel is hidden until its tab is chosen: size the diagram then.
   new ResizeObserver(() => { if (svg && !svg.style.width) show(); }).observe(box);
