@@ -86,6 +86,7 @@ func TestDiagramIsLegibleZoomsAndPans(t *testing.T) {
 
 	openEditor(t, ctx, srv.URL, "reset_password")
 	do(t, ctx, shown)
+	axeCheckIn(t, ctx, axeScript(t), "#panel-diagram", "the diagram panel")
 
 	// Keys, with the focus in the diagram: + and − zoom, 0 is actual
 	// size, the arrows move the view.
@@ -149,6 +150,12 @@ func TestDiagramIsLegibleZoomsAndPans(t *testing.T) {
 		t.Errorf("in the full window the smallest diagram text is %.1f px, want at least %d", px, minDiagramTextPx)
 	}
 	adminShot(t, ctx, "diagram-full")
+	for i := range 12 { // Tab stays in what the window shows (or leaves for the browser's own controls)
+		do(t, ctx, chromedp.KeyEvent("\t"))
+		if in := eval[bool](t, ctx, `document.activeElement === document.body || !!document.activeElement.closest('#panel-diagram')`); !in {
+			t.Fatalf("in the full window, Tab %d moved the focus out of the diagram, to %s", i+1, eval[string](t, ctx, `document.activeElement.outerHTML.slice(0, 80)`))
+		}
+	}
 	do(t, ctx, chromedp.KeyEvent(kb.Escape),
 		consoleUntil(`!document.getElementById('panel-diagram').classList.contains('expanded')`))
 	if got := eval[string](t, ctx, `document.getElementById('diagram-expand').getAttribute('aria-pressed')`); got != "false" {
@@ -170,6 +177,26 @@ func drag(t *testing.T, ctx context.Context, x0, y0, x1, y1 float64) {
 		if _, err := chromedp.Call(ctx, input.DispatchMouseEvent, e); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// axeCheckIn runs axe-core (WCAG 2.0/2.1 A and AA rules, best practices)
+// on the page's element selector and fails on any serious or critical
+// violation.
+func axeCheckIn(t *testing.T, ctx context.Context, axe, selector, state string) {
+	t.Helper()
+	if !eval[bool](t, ctx, `typeof window.axe === 'object'`) {
+		do(t, ctx, chromedp.Evaluate[chromedp.Void](axe))
+	}
+	js := fmt.Sprintf(`axe.run(document.querySelector(%q), {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})
+		.then(r => r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+		.map(v => v.impact + ' ' + v.id + ': ' + v.help + ' at ' + v.nodes.map(n => JSON.stringify(n.target)).join(', ')))`, selector)
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: axe: %v", state, err)
+	}
+	for _, v := range got {
+		t.Errorf("%s: %s", state, v)
 	}
 }
 
@@ -195,6 +222,7 @@ func TestTestResultsLineUp(t *testing.T) {
 	    lines: rows.map(li => li.querySelector('.test-name').getClientRects().length),
 	  };
 	})()`)
+	axeCheckIn(t, ctx, axeScript(t), "#panel-results", "the test results")
 	if len(cols["verdict"]) < 10 {
 		t.Fatalf("got %d test rows, want reset_password's tests", len(cols["verdict"]))
 	}

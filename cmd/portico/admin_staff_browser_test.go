@@ -150,6 +150,7 @@ func TestEditorKnowsAnUndoneEditIsNoChange(t *testing.T) {
 		}
 	}
 	do(t, ctx, chromedp.EmulateViewport(consoleWidth, consoleHeight))
+	axeCheckIn(t, ctx, axeScript(t), "main", "the audit log")
 	adminShot(t, ctx, "audit")
 }
 

@@ -16,19 +16,7 @@ import (
 // and fails on any serious or critical violation.
 func axeCheck(t *testing.T, ctx context.Context, axe, state string) {
 	t.Helper()
-	if !eval[bool](t, ctx, `typeof window.axe === 'object'`) {
-		do(t, ctx, chromedp.Evaluate[chromedp.Void](axe))
-	}
-	js := `axe.run(document.querySelector('portico-chat'), {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})
-		.then(r => r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-		.map(v => v.impact + ' ' + v.id + ': ' + v.help + ' at ' + v.nodes.map(n => JSON.stringify(n.target)).join(', ')))`
-	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](js, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("%s: axe: %v", state, err)
-	}
-	for _, v := range got {
-		t.Errorf("%s: %s", state, v)
-	}
+	axeCheckIn(t, ctx, axe, "portico-chat", state)
 }
 
 // screenshot saves the page as .cache/screenshots/widget-NAME.png.

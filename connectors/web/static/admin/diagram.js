@@ -59,7 +59,20 @@
   // sized again for it unless the admin chose a zoom.
   const panel = document.getElementById('panel-diagram');
   const expand = document.getElementById('diagram-expand');
+  let inerted = [];
+  // isolate makes everything but the panel inert while it fills the
+  // window, so Tab and screen readers stay in what is shown.
+  function isolate(on) {
+    inerted.forEach(n => { n.inert = false; });
+    inerted = [];
+    for (let n = panel; on && n.parentElement && n !== document.body; n = n.parentElement) {
+      for (const sib of n.parentElement.children) {
+        if (sib !== n && !sib.inert && sib.tagName !== 'SCRIPT') { sib.inert = true; inerted.push(sib); }
+      }
+    }
+  }
   function expanded(on) {
+    isolate(on);
     panel.classList.toggle('expanded', on);
     expand.setAttribute('aria-pressed', String(on));
     expand.textContent = on ? 'Leave full window' : 'Full window';
@@ -67,7 +80,7 @@
     box.focus();
   }
   expand.addEventListener('click', () => expanded(!panel.classList.contains('expanded')));
-  panel.addEventListener('keydown', e => {
+  document.addEventListener('keydown', e => {
     if (e.key === 'Escape' && panel.classList.contains('expanded')) { e.preventDefault(); expanded(false); }
   });
 
@@ -150,7 +163,9 @@
       for (const g of next.querySelectorAll('g[data-state]')) {
         g.setAttribute('tabindex', '0');
         g.setAttribute('role', 'button');
-        g.setAttribute('aria-label', `State ${g.dataset.state}, line ${g.dataset.line}: go to it`);
+        // The name starts with the words the node shows (WCAG 2.5.3, label in name).
+        const shows = [...g.querySelectorAll('text')].map(t => t.textContent.trim()).join(' ');
+        g.setAttribute('aria-label', `${shows || g.dataset.state}, line ${g.dataset.line}: go to it`);
         g.querySelector('title')?.remove(); // the aria-label says it; a tooltip would cover the node
         const go = () => jumpToState(g.dataset.state, Number(g.dataset.line));
         g.addEventListener('click', go);
