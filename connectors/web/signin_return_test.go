@@ -1,7 +1,6 @@
 package web
 
 import (
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -55,38 +54,19 @@ func TestReturnPathRefusesAnythingOffSite(t *testing.T) {
 	}
 }
 
-// signInVia fetches the sign-in page at path and posts the form with its
-// fields, sending next as the page asked; it returns the response.
-func signInVia(t *testing.T, b *browserClient, page, next, email, password string) *http.Response {
+// signInWith signs in through the form, sending next as a page would;
+// it returns the response to the form.
+func signInWith(t *testing.T, b *browserClient, next, email, password string) *http.Response {
 	t.Helper()
-	resp, err := b.Get(b.base + page)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body := readAll(t, resp)
-	m := csrfInput.FindStringSubmatch(body)
-	if m == nil {
-		t.Fatalf("no csrf field in %s:\n%s", page, body)
-	}
-	form := url.Values{"csrf": {m[1]}, "email": {email}, "password": {password}}
+	form := url.Values{"csrf": {b.signInForm(t)}, "email": {email}, "password": {password}}
 	if next != "" {
 		form.Set("next", next)
 	}
-	resp, _ = b.post(t, "/agent/signin", form, b.origin)
+	resp, _ := b.post(t, "/agent/signin", form, b.origin)
 	return resp
 }
 
-func readAll(t *testing.T, resp *http.Response) string {
-	t.Helper()
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-var nextInput = `name="next" value="`
+const nextInput = `name="next" value="`
 
 func TestSignInReturnsToThePageAskedFor(t *testing.T) {
 	env := startConsole(t, nil)
@@ -100,11 +80,7 @@ func TestSignInReturnsToThePageAskedFor(t *testing.T) {
 		"/admin/tokens?sort=name":     "/agent/signin?next=%2Fadmin%2Ftokens%3Fsort%3Dname",
 		"/agent":                      "/agent/signin",
 	} {
-		resp, err := b.Get(env.base + page)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp, _ := b.get(t, page)
 		if got := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || got != want {
 			t.Errorf("GET %s signed out: got %d to %q, want 303 to %q", page, resp.StatusCode, got, want)
 		}
@@ -112,15 +88,11 @@ func TestSignInReturnsToThePageAskedFor(t *testing.T) {
 
 	// The form keeps the page, through a failed attempt too, and a
 	// sign-in goes there.
-	resp, err := b.Get(env.base + "/agent/signin?next=%2Fadmin%2Fanalytics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body := readAll(t, resp); !strings.Contains(body, nextInput+`/admin/analytics"`) {
+	if _, body := b.get(t, "/agent/signin?next=%2Fadmin%2Fanalytics"); !strings.Contains(body, nextInput+`/admin/analytics"`) {
 		t.Errorf("the sign-in form does not carry next=/admin/analytics:\n%s", body)
 	}
-	m := csrfInput.FindStringSubmatch(readAll(t, mustGet(t, b, "/agent/signin")))
-	resp, body := b.post(t, "/agent/signin", url.Values{"csrf": {m[1]}, "email": {"max@example.org"}, "password": {"wrong"}, "next": {"/admin/analytics"}}, b.origin)
+	form := url.Values{"csrf": {b.signInForm(t)}, "email": {"max@example.org"}, "password": {"wrong"}, "next": {"/admin/analytics"}}
+	resp, body := b.post(t, "/agent/signin", form, b.origin)
 	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, nextInput+`/admin/analytics"`) {
 		t.Errorf("after a wrong password: got %d, want 401 with the form still carrying next:\n%s", resp.StatusCode, body)
 	}
@@ -141,7 +113,7 @@ func TestSignInReturnsToThePageAskedFor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env.clock.advance(signInIPWindow) // the address's sign-in allowance refills
-			resp := signInVia(t, env.client(t), "/agent/signin", tt.next, "max@example.org", adminPassword)
+			resp := signInWith(t, env.client(t), tt.next, "max@example.org", adminPassword)
 			if got := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || got != tt.want {
 				t.Errorf("sign in with next=%q: got %d to %q, want 303 to %q", tt.next, resp.StatusCode, got, tt.want)
 			}
@@ -152,19 +124,9 @@ func TestSignInReturnsToThePageAskedFor(t *testing.T) {
 	env.clock.advance(signInIPWindow)
 	b = env.mustSignIn(t, "max@example.org", adminPassword)
 	for next, want := range map[string]string{"/admin/analytics": "/admin/analytics", "//evil.example": "/agent"} {
-		resp := mustGet(t, b, "/agent/signin?"+url.Values{"next": {next}}.Encode())
-		resp.Body.Close()
+		resp, _ := b.get(t, "/agent/signin?"+url.Values{"next": {next}}.Encode())
 		if got := resp.Header.Get("Location"); got != want {
 			t.Errorf("signed in, GET /agent/signin?next=%s: to %q, want %q", next, got, want)
 		}
 	}
-}
-
-func mustGet(t *testing.T, b *browserClient, path string) *http.Response {
-	t.Helper()
-	resp, err := b.Get(b.base + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp
 }

@@ -12,16 +12,13 @@ func Bars(s Spec, labels []string, values []float64) []byte {
 // more than one series. A series shorter than labels counts as zeros.
 func StackedBars(s Spec, labels []string, series []Series) []byte {
 	c := newCanvas(s, width, height)
-	plotW := float64(width - marginLeft - marginRight)
-	plotH := float64(height - marginTop - marginBot)
 	totals := make([]float64, len(labels))
 	for _, sr := range series {
 		for i := range labels {
 			totals[i] += at(sr.Values, i)
 		}
 	}
-	top := niceMax(maxOf(totals))
-	c.axis(top, plotW, plotH)
+	plotW, plotH, top := c.plot([]Series{{Values: totals}})
 	slot := plotW / float64(max(1, len(labels)))
 	barW := slot * 0.7
 	for i, label := range labels {
@@ -45,11 +42,7 @@ func StackedBars(s Spec, labels []string, series []Series) []byte {
 		}
 	}
 	if len(series) > 1 {
-		names := make([]string, len(series))
-		for i, sr := range series {
-			names[i] = sr.Name
-		}
-		c.legend(names, float64(height-legendRow))
+		c.legend(names(series), float64(height-legendRow))
 	}
 	return c.done()
 }
@@ -59,14 +52,7 @@ func StackedBars(s Spec, labels []string, series []Series) []byte {
 // legend of the series.
 func GroupedBars(s Spec, groups []string, series []Series) []byte {
 	c := newCanvas(s, width, height)
-	plotW := float64(width - marginLeft - marginRight)
-	plotH := float64(height - marginTop - marginBot)
-	top := 0.0
-	for _, sr := range series {
-		top = max(top, maxOf(sr.Values))
-	}
-	top = niceMax(top)
-	c.axis(top, plotW, plotH)
+	plotW, plotH, top := c.plot(series)
 	slot := plotW / float64(max(1, len(groups)))
 	barW := slot * 0.7 / float64(max(1, len(series)))
 	for i, g := range groups {
@@ -82,11 +68,7 @@ func GroupedBars(s Spec, groups []string, series []Series) []byte {
 		}
 		c.label(marginLeft+slot*float64(i)+slot/2, float64(marginTop)+plotH+16, slot, g)
 	}
-	names := make([]string, len(series))
-	for i, sr := range series {
-		names[i] = sr.Name
-	}
-	c.legend(names, float64(height-legendRow))
+	c.legend(names(series), float64(height-legendRow))
 	return c.done()
 }
 

@@ -95,6 +95,28 @@ func (c *canvas) axis(top float64, plotW, plotH float64) {
 	}
 }
 
+// plot draws the value axis for the largest value of series and returns
+// the plot area's size and the axis's top value.
+func (c *canvas) plot(series []Series) (plotW, plotH, top float64) {
+	plotW = float64(width - marginLeft - marginRight)
+	plotH = float64(height - marginTop - marginBot)
+	for _, sr := range series {
+		top = max(top, maxOf(sr.Values))
+	}
+	top = niceMax(top)
+	c.axis(top, plotW, plotH)
+	return plotW, plotH, top
+}
+
+// names lists the series' names, for a legend.
+func names(series []Series) []string {
+	out := make([]string, len(series))
+	for i, sr := range series {
+		out[i] = sr.Name
+	}
+	return out
+}
+
 // legend lists series names with their colours under the plot.
 func (c *canvas) legend(names []string, y float64) {
 	x := float64(marginLeft)
