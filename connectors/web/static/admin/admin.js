@@ -161,5 +161,11 @@
     return el('span', { class: 'person', title: actor || false }, who(actor, names));
   }
 
-  window.PorticoAdmin = { api, ApiError, toast, when, duration, percent, el, confirm, tabs, csrf, who, person };
+  // breakable is text for a cell that may wrap after "=", ":", ",", "/"
+  // and "&" (a long key=value or path breaks there), never inside a word.
+  function breakable(text) {
+    return text.split(/(?<=[=:,/&])/).flatMap((part, i) => (i ? [el('wbr'), part] : [part]));
+  }
+
+  window.PorticoAdmin = { api, ApiError, toast, when, duration, percent, el, confirm, tabs, csrf, who, person, breakable };
 })();

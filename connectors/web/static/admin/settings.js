@@ -337,10 +337,6 @@
 
   // ---- audit log ------------------------------------------------------------------
 
-  // breakable lets a detail wrap after "=", ":", ",", "/" and "&" (a
-  // long key=value or id breaks there), never inside a word.
-  const breakable = text => text.split(/(?<=[=:,/&])/).flatMap((part, i) => (i ? [el('wbr'), part] : [part]));
-
   async function audit() {
     const form = $('audit-filter'), tbody = $('audit').tBodies[0];
     let before = 0;
@@ -357,7 +353,7 @@
       el('td', {}, el('code', { text: e.type })), el('td', {}, A.person(e.actor, names)),
       el('td', {}, e.subject ? A.person(e.subject, names) : ''),
       el('td', {}, el('span', { class: e.outcome === 'ok' ? 'badge ok' : e.outcome ? 'badge warn' : '', text: e.outcome })),
-      el('td', { class: 'audit-detail' }, breakable(e.detail || '')), el('td', { text: e.source }));
+      el('td', { class: 'audit-detail' }, A.breakable(e.detail || '')), el('td', { text: e.source }));
     const load = async more => {
       const q = query();
       if (more) q.set('before', String(before));
