@@ -82,8 +82,21 @@ const minSuggestLen = 3
 // suggest returns ` (did you mean "x"?)` when word is a close misspelling
 // of one of the candidates, and "" otherwise.
 func suggest(word string, candidates []string) string {
-	if len(word) < minSuggestLen {
+	best, ok := Closest(word, candidates)
+	if !ok {
 		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// Closest returns the candidate that word is most likely a misspelling of:
+// the nearest by Damerau–Levenshtein distance, at most one edit away from
+// a candidate shorter than five characters and two from a longer one. It
+// is the one "did you mean" rule of the flow validator and of the
+// command line (configuration keys).
+func Closest(word string, candidates []string) (string, bool) {
+	if len(word) < minSuggestLen {
+		return "", false
 	}
 	best, bestDist := "", 3
 	for _, c := range candidates {
@@ -95,10 +108,7 @@ func suggest(word string, candidates []string) string {
 			best, bestDist = c, d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	return best, best != ""
 }
 
 // quoted lists names for a message: "a", "b" and "c".

@@ -165,12 +165,14 @@ func loadConfig(v *viper.Viper, file string) (*Config, error) {
 			return nil, fmt.Errorf("config file %s: %w", file, err)
 		}
 	} else if _, err := os.Stat("portico.yaml"); err == nil {
-		v.SetConfigFile("portico.yaml")
+		file = "portico.yaml"
+		v.SetConfigFile(file)
 		if err := v.ReadInConfig(); err != nil {
 			return nil, fmt.Errorf("config file portico.yaml: %w", err)
 		}
 	}
 	p := parser{v: v}
+	p.unknownKeys(v, file, os.Environ()) // config_keys.go
 	c := &Config{
 		Addr:           p.addr("http.addr"),
 		PublicURL:      p.url("http.public_url"),

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -25,18 +26,11 @@ func (c *cli) flowsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "flows", Short: "Validate and test flow definitions"}
 	cmd.AddCommand(c.flowsPushCmd(), c.flowsPullCmd()) // flows_remote.go
 	cmd.AddCommand(&cobra.Command{
-		Use:   "validate [DIR]",
-		Short: "Validate the flows in DIR (default: the built-in flows)",
+		Use:   "validate [DIR | FILE]",
+		Short: "Validate the flows in DIR, or the flow FILE with the other flows of its folder (default: the built-in flows)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fsys := flowsFS(dirArg(args))
-			set, err := flows.ParseSet(fsys, bot.Catalog())
-			if err != nil {
-				fmt.Fprintln(c.out, err)
-				return fmt.Errorf("flows are not valid")
-			}
-			fmt.Fprintf(c.out, "%d flows valid: %v\n", len(set.Names()), set.Names())
-			return nil
+			return c.validateFlows(dirArg(args))
 		},
 	})
 	cmd.AddCommand(&cobra.Command{
@@ -44,7 +38,11 @@ func (c *cli) flowsCmd() *cobra.Command {
 		Short: "Run the transcript tests in DIR/tests against the flows in DIR",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			failed, err := runFlowTests(cmd.Context(), flowsFS(dirArg(args)), c.out)
+			dir := dirArg(args)
+			if err := isDir(dir); err != nil {
+				return err
+			}
+			failed, err := runFlowTests(cmd.Context(), flowsFS(dir), c.out)
 			if err != nil {
 				return err
 			}
@@ -62,6 +60,101 @@ func dirArg(args []string) string {
 		return args[0]
 	}
 	return ""
+}
+
+// isDir checks that a flows folder given on the command line is one ("" is
+// the built-in flows).
+func isDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	info, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("%s is a file: give the folder of the flows (their tests are in FOLDER/%s)", dir, testsDir)
+	}
+	return nil
+}
+
+// validateFlows validates the flows of a folder, or one flow file, and
+// prints every problem as path:line:column: message.
+func (c *cli) validateFlows(path string) error {
+	if path != "" {
+		info, err := os.Stat(path)
+		if err != nil {
+			return err
+		}
+		if !info.IsDir() {
+			return c.validateFlowFile(path)
+		}
+	}
+	set, err := flows.ParseSet(flowsFS(path), bot.Catalog())
+	if err != nil {
+		c.printFlowProblems(path, err)
+		return fmt.Errorf("flows are not valid")
+	}
+	if len(set.Names()) == 0 {
+		return fmt.Errorf("%s holds no flow files (*.yaml)", path)
+	}
+	fmt.Fprintf(c.out, "%d flows valid: %v\n", len(set.Names()), set.Names())
+	return nil
+}
+
+// validateFlowFile validates one flow file: alone first, then with the
+// other flows of its folder, which its calls and gotos name (the folder
+// is what flows.dir would load).
+func (c *cli) validateFlowFile(path string) error {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	if filepath.Ext(base) != ".yaml" {
+		return fmt.Errorf("%s: flow files end in .yaml", path)
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if _, err := flows.Parse(base, src, bot.Catalog()); err != nil {
+		c.printFlowProblems(dir, err)
+		return fmt.Errorf("%s is not valid", path)
+	}
+	set, err := flows.ParseSet(os.DirFS(dir), bot.Catalog())
+	var ps flows.Problems
+	switch {
+	case err == nil:
+		fmt.Fprintf(c.out, "%s is valid, with the %d flows of %s: %v\n", path, len(set.Names()), dir, set.Names())
+		return nil
+	case !errors.As(err, &ps):
+		return err
+	}
+	var own flows.Problems
+	for _, p := range ps {
+		if p.File == base {
+			own = append(own, p)
+		}
+	}
+	if len(own) > 0 {
+		c.printFlowProblems(dir, own)
+		return fmt.Errorf("%s is not valid", path)
+	}
+	c.printFlowProblems(dir, ps)
+	return fmt.Errorf("%s is valid on its own, but its calls and gotos could not be checked: other flows in %s have the problems above", path, dir)
+}
+
+// printFlowProblems writes a validation error, each problem on its own line
+// with the file's path under dir.
+func (c *cli) printFlowProblems(dir string, err error) {
+	var ps flows.Problems
+	if !errors.As(err, &ps) {
+		fmt.Fprintln(c.out, err)
+		return
+	}
+	for _, p := range ps {
+		if dir != "" {
+			p.File = filepath.Join(dir, p.File)
+		}
+		fmt.Fprintln(c.out, p)
+	}
 }
 
 // runFlowTests runs every transcript test and prints one line a case; it

@@ -12,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
+
+	"github.com/portico-chat/portico/flows"
 )
 
 func main() {
@@ -60,7 +62,40 @@ func newRoot(in io.Reader, out, errw io.Writer) *cobra.Command {
 		c.usersCmd(),
 		c.tokensCmd(),
 	)
+	for _, cmd := range root.Commands() {
+		refuseUnknown(cmd)
+	}
 	return root
+}
+
+// refuseUnknown makes cmd, and every command under it that only groups
+// sub-commands, fail on an unknown sub-command with a suggestion. Cobra
+// checks the root's sub-commands itself but, below the root, prints the
+// group's help and succeeds (exit status 0).
+func refuseUnknown(cmd *cobra.Command) {
+	for _, sub := range cmd.Commands() {
+		refuseUnknown(sub)
+	}
+	if !cmd.HasSubCommands() || cmd.Runnable() {
+		return
+	}
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		var names []string
+		for _, sub := range cmd.Commands() {
+			if sub.IsAvailableCommand() {
+				names = append(names, sub.Name())
+			}
+		}
+		if near, ok := flows.Closest(args[0], names); ok {
+			msg += "\n\nDid you mean this?\n\t" + near
+		}
+		return fmt.Errorf("%s\n\nRun '%s --help' for its commands", msg, cmd.CommandPath())
+	}
 }
 
 func (c *cli) configCmd() *cobra.Command {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -20,15 +19,17 @@ func axeCheck(t *testing.T, ctx context.Context, axe, state string) {
 	axeCheckIn(t, ctx, axe, "portico-chat", state)
 }
 
-// axeCheckIn runs axe-core on the element selector finds.
+// axeCheckIn runs axe-core (WCAG 2.0/2.1 A and AA rules, best practices)
+// on the page's element selector and fails on any serious or critical
+// violation.
 func axeCheckIn(t *testing.T, ctx context.Context, axe, selector, state string) {
 	t.Helper()
 	if !eval[bool](t, ctx, `typeof window.axe === 'object'`) {
 		do(t, ctx, chromedp.Evaluate[chromedp.Void](axe))
 	}
-	js := `axe.run(document.querySelector(` + strconv.Quote(selector) + `), {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})
+	js := fmt.Sprintf(`axe.run(document.querySelector(%q), {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})
 		.then(r => r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-		.map(v => v.impact + ' ' + v.id + ': ' + v.help + ' at ' + v.nodes.map(n => JSON.stringify(n.target)).join(', ')))`
+		.map(v => v.impact + ' ' + v.id + ': ' + v.help + ' at ' + v.nodes.map(n => JSON.stringify(n.target)).join(', ')))`, selector)
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](js, chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatalf("%s: axe: %v", state, err)

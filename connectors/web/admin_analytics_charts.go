@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/connectors/web/chart"
@@ -123,12 +124,36 @@ func drawFunnel(r *bot.Report, focus string) []byte {
 }
 
 func drawDurations(r *bot.Report, _ string) []byte {
-	labels := []string{"resolution median", "resolution p90", "queue wait median", "queue wait p90", "handle median", "handle p90"}
-	values := []float64{r.Resolution.Median.Minutes(), r.Resolution.P90.Minutes(), r.QueueWait.Median.Minutes(),
-		r.QueueWait.P90.Minutes(), r.HandleTime.Median.Minutes(), r.HandleTime.P90.Minutes()}
-	return chart.Bars(chart.Spec{ID: "chart-durations", Title: chartTitles["durations"],
-		Desc: "Bars: median and 90th percentile, in minutes, of time to resolution, queue wait and agent handle time. " + rangeText(r),
-		Unit: " minutes"}, labels, values)
+	groups := []string{"Time to resolution", "Queue wait", "Agent handle time"}
+	ds := []bot.Durations{r.Resolution, r.QueueWait, r.HandleTime}
+	longest := time.Duration(0)
+	for _, d := range ds {
+		longest = max(longest, d.Median, d.P90)
+	}
+	unit, per := durationUnit(longest)
+	median := chart.Series{Name: "median", Values: make([]float64, len(ds))}
+	p90 := chart.Series{Name: "90th percentile", Values: make([]float64, len(ds))}
+	for i, d := range ds {
+		median.Values[i], p90.Values[i] = float64(d.Median)/float64(per), float64(d.P90)/float64(per)
+	}
+	return chart.GroupedBars(chart.Spec{ID: "chart-durations", Title: chartTitles["durations"],
+		Desc: "Bars: median and 90th percentile, in " + unit + ", of time to resolution, queue wait and agent handle time. " + rangeText(r),
+		Unit: " " + unit}, groups, []chart.Series{median, p90})
+}
+
+// durationUnit is the unit the durations chart counts in: milliseconds,
+// seconds, minutes or hours, whichever keeps the longest bar a number
+// people read at a glance (under 2000, 120, 120 of them).
+func durationUnit(longest time.Duration) (string, time.Duration) {
+	switch {
+	case longest >= 2*time.Hour:
+		return "hours", time.Hour
+	case longest >= 2*time.Minute:
+		return "minutes", time.Minute
+	case longest >= 2*time.Second:
+		return "seconds", time.Second
+	}
+	return "milliseconds", time.Millisecond
 }
 
 func drawRatings(r *bot.Report, _ string) []byte {

@@ -285,3 +285,24 @@ func TestAnalyticsQuery(t *testing.T) {
 		t.Errorf("a store's invalid range: got %d %s, want 400 with its message", res.StatusCode, body)
 	}
 }
+
+func TestDurationsChartCountsInAReadableUnit(t *testing.T) {
+	for _, tt := range []struct {
+		longest time.Duration
+		unit    string
+	}{
+		{0, "milliseconds"}, {800 * time.Millisecond, "milliseconds"}, {2 * time.Second, "seconds"},
+		{119 * time.Second, "seconds"}, {2 * time.Minute, "minutes"}, {119 * time.Minute, "minutes"}, {3 * time.Hour, "hours"},
+	} {
+		if got, _ := durationUnit(tt.longest); got != tt.unit {
+			t.Errorf("durationUnit(%v) = %q, want %q", tt.longest, got, tt.unit)
+		}
+	}
+	r := &bot.Report{Resolution: bot.Durations{Count: 2, Median: 90 * time.Second, P90: 4 * time.Minute}}
+	svg := string(drawDurations(r, ""))
+	for _, want := range []string{">minutes</text>", "<title>Time to resolution, median: 1.50 minutes</title>", "<title>Time to resolution, 90th percentile: 4 minutes</title>"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("the durations chart lacks %s", want)
+		}
+	}
+}

@@ -88,13 +88,32 @@ type flowAPI struct {
 	tokens APITokens
 }
 
-func (a *flowAPI) handleList(w http.ResponseWriter, r *http.Request, _ flowadmin.Actor) {
+func (a *flowAPI) handleList(w http.ResponseWriter, r *http.Request, who flowadmin.Actor) {
 	list, err := a.flows.List(r.Context())
 	if err != nil {
 		a.fail(w, err, "list flows")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"flows": list})
+	refs := make([]string, len(list))
+	for i, f := range list {
+		refs[i] = f.Editor
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"flows": list, "names": a.names(r, who, refs...)})
+}
+
+// names resolves authors to people's names (actor_names.go) for an
+// admin's page; an API token's caller gets the references alone.
+func (a *flowAPI) names(r *http.Request, who flowadmin.Actor, refs ...string) map[string]string {
+	if !strings.HasPrefix(who.Who, bot.RoleAdmin+":") {
+		return map[string]string{}
+	}
+	return a.con.names(r.Context(), refs...)
+}
+
+// draftJSON is a draft with the names of its author.
+type draftJSON struct {
+	*flowadmin.DraftView
+	Names map[string]string `json:"names"`
 }
 
 // flowSource is the body of validate and draft requests.
@@ -116,13 +135,20 @@ func (a *flowAPI) handleValidate(w http.ResponseWriter, r *http.Request, _ flowa
 	writeJSON(w, http.StatusOK, map[string]any{"valid": len(ps) == 0, "problems": ps})
 }
 
-func (a *flowAPI) handleGet(w http.ResponseWriter, r *http.Request, _ flowadmin.Actor) {
+func (a *flowAPI) handleGet(w http.ResponseWriter, r *http.Request, who flowadmin.Actor) {
 	d, err := a.flows.Get(r.Context(), r.PathValue("name"))
 	if err != nil {
 		a.fail(w, err, "get flow")
 		return
 	}
-	writeJSON(w, http.StatusOK, d)
+	var author string
+	if d.Draft != nil {
+		author = d.Draft.Author
+	}
+	writeJSON(w, http.StatusOK, struct {
+		flowadmin.Detail
+		Names map[string]string `json:"names"`
+	}{d, a.names(r, who, author)})
 }
 
 func (a *flowAPI) handleSaveDraft(w http.ResponseWriter, r *http.Request, who flowadmin.Actor) {
@@ -135,7 +161,7 @@ func (a *flowAPI) handleSaveDraft(w http.ResponseWriter, r *http.Request, who fl
 		a.fail(w, err, "save draft")
 		return
 	}
-	writeJSON(w, http.StatusOK, d)
+	writeJSON(w, http.StatusOK, draftJSON{d, a.names(r, who, d.Author)})
 }
 
 func (a *flowAPI) handleDiscardDraft(w http.ResponseWriter, r *http.Request, _ flowadmin.Actor) {
@@ -186,13 +212,17 @@ func (a *flowAPI) published(w http.ResponseWriter, res flowadmin.PublishResult, 
 	})
 }
 
-func (a *flowAPI) handleVersions(w http.ResponseWriter, r *http.Request, _ flowadmin.Actor) {
+func (a *flowAPI) handleVersions(w http.ResponseWriter, r *http.Request, who flowadmin.Actor) {
 	vs, err := a.flows.Versions(r.Context(), r.PathValue("name"))
 	if err != nil {
 		a.fail(w, err, "list versions")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"versions": vs})
+	refs := make([]string, 0, 2*len(vs))
+	for _, v := range vs {
+		refs = append(refs, v.Author, v.PublishedBy)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"versions": vs, "names": a.names(r, who, refs...)})
 }
 
 func (a *flowAPI) handleDiff(w http.ResponseWriter, r *http.Request, _ flowadmin.Actor) {

@@ -90,7 +90,7 @@ func (p *adminPages) page(h func(http.ResponseWriter, *http.Request, adminPage))
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 			return
 		case ss == nil:
-			http.Redirect(w, r, "/agent/signin", http.StatusSeeOther)
+			http.Redirect(w, r, signInFor(r), http.StatusSeeOther)
 			return
 		}
 		page := adminPage{CSRF: csrfToken(ss.token), Name: ss.user.Name, Role: ss.user.Role}

@@ -3,6 +3,7 @@ package web
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -70,8 +71,9 @@ func TestAdminPagesAreForAdminsOnly(t *testing.T) {
 			}
 
 			resp, _ = anon.get(t, r.path)
-			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/agent/signin" {
-				t.Errorf("signed out: got %d to %q, want 303 to /agent/signin", resp.StatusCode, resp.Header.Get("Location"))
+			want := "/agent/signin?next=" + url.QueryEscape(r.path) // and back here after
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
+				t.Errorf("signed out: got %d to %q, want 303 to %s", resp.StatusCode, resp.Header.Get("Location"), want)
 			}
 		})
 	}

@@ -153,7 +153,7 @@ func (st *settings) handlePage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
 	case ss == nil:
-		http.Redirect(w, r, "/agent/signin", http.StatusSeeOther)
+		http.Redirect(w, r, signInFor(r), http.StatusSeeOther)
 		return
 	}
 	f := settingsPageFiles[r.URL.Path]

@@ -117,15 +117,18 @@ func (st *settings) handleAudit(w http.ResponseWriter, r *http.Request, ss *staf
 		evs = evs[:auditPageSize]
 	}
 	out := make([]auditJSON, len(evs))
+	refs := make([]string, 0, 2*len(evs))
 	for i, e := range evs {
 		out[i] = auditJSON{Seq: e.Seq, Type: e.Type, At: e.At.UTC().Format(time.RFC3339Nano), Node: e.Node, Source: e.Source,
 			Actor: e.Actor, Subject: e.Subject, Outcome: e.Outcome, Detail: e.Detail}
+		refs = append(refs, e.Actor, e.Subject)
 	}
 	var next int64
 	if more {
 		next = evs[len(evs)-1].Seq
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": out, "more": more, "next_before": next})
+	writeJSON(w, http.StatusOK, map[string]any{"events": out, "more": more, "next_before": next,
+		"names": st.con.names(r.Context(), refs...)})
 }
 
 // auditCSVHeader is the export's first line.

@@ -45,10 +45,11 @@ func (a *flowAPI) handleTokenList(w http.ResponseWriter, r *http.Request, _ *sta
 		return
 	}
 	out := make([]tokenView, len(ts))
+	refs := make([]string, len(ts))
 	for i, t := range ts {
-		out[i] = viewToken(t)
+		out[i], refs[i] = viewToken(t), t.CreatedBy
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"tokens": out})
+	writeJSON(w, http.StatusOK, map[string]any{"tokens": out, "names": a.con.names(r.Context(), refs...)})
 }
 
 // handleTokenCreate makes a token and returns it once, in "token".

@@ -12,6 +12,7 @@ type consolePage struct {
 	Error string
 	Email string // kept in the sign-in form after a failure
 	CSRF  string // the sign-in form's, or the session's
+	Next  string // the page a sign-in returns to (signin_return.go)
 	Name  string
 	Role  string
 	Admin bool
@@ -31,20 +32,22 @@ func (con *console) render(w http.ResponseWriter, status int, name string, data 
 }
 
 // handleSignInPage serves the sign-in form, with a fresh CSRF token in a
-// cookie and in the form (double submit); signed-in users go to /agent.
+// cookie and in the form (double submit); signed-in users go on to the
+// page they asked for, or /agent.
 func (con *console) handleSignInPage(w http.ResponseWriter, r *http.Request) {
 	if ss, _ := con.currentSession(r); ss != nil {
-		http.Redirect(w, r, "/agent", http.StatusSeeOther)
+		http.Redirect(w, r, afterSignIn(r), http.StatusSeeOther)
 		return
 	}
-	con.signInForm(w, http.StatusOK, "", "")
+	con.signInForm(w, r, http.StatusOK, "", "")
 }
 
-func (con *console) signInForm(w http.ResponseWriter, status int, email, problem string) {
+// signInForm renders the form, keeping the page it returns to.
+func (con *console) signInForm(w http.ResponseWriter, r *http.Request, status int, email, problem string) {
 	token := newToken()
 	http.SetCookie(w, con.signInCookie(token))
 	con.render(w, status, "console_signin.html", consolePage{
-		Title: "Sign in · Portico console", Error: problem, Email: email, CSRF: token,
+		Title: "Sign in · Portico console", Error: problem, Email: email, CSRF: token, Next: nextOf(r),
 	})
 }
 
@@ -62,24 +65,24 @@ func (con *console) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	c, _ := r.Cookie(con.signInCookie("").Name)
 	if c == nil || !sameToken(c.Value, r.PostForm.Get(csrfField)) {
-		con.signInForm(w, http.StatusForbidden, "", textConsoleFormExpired)
+		con.signInForm(w, r, http.StatusForbidden, "", textConsoleFormExpired)
 		return
 	}
 	email, password := normEmail(r.PostForm.Get("email")), r.PostForm.Get("password")
 	if !con.tries.allow(con.s.ips.of(r), con.s.now()) {
 		w.Header().Set("Retry-After", "60")
-		con.signInForm(w, http.StatusTooManyRequests, email, textConsoleSignInLimited)
+		con.signInForm(w, r, http.StatusTooManyRequests, email, textConsoleSignInLimited)
 		return
 	}
 	if email == "" || password == "" || len(email) > maxEmailLen || len(password) > maxPasswordLen {
 		con.audit(r.Context(), r, auditSignIn, "unknown", "failed", "malformed")
-		con.signInForm(w, http.StatusUnauthorized, clipEmail(email), textConsoleSignInFailed)
+		con.signInForm(w, r, http.StatusUnauthorized, clipEmail(email), textConsoleSignInFailed)
 		return
 	}
 	u, outcome, err := con.authenticate(r.Context(), email, password)
 	if err != nil {
 		con.s.log.Error().Err(err).Msg("console sign-in")
-		con.signInForm(w, http.StatusInternalServerError, email, "Something went wrong on our side. Please try again.")
+		con.signInForm(w, r, http.StatusInternalServerError, email, "Something went wrong on our side. Please try again.")
 		return
 	}
 	who := "unknown"
@@ -89,18 +92,18 @@ func (con *console) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	if outcome != "ok" {
 		// The audit says why; the person signing in is not told.
 		con.audit(r.Context(), r, auditSignIn, who, "failed", outcome)
-		con.signInForm(w, http.StatusUnauthorized, email, textConsoleSignInFailed)
+		con.signInForm(w, r, http.StatusUnauthorized, email, textConsoleSignInFailed)
 		return
 	}
 	if err := con.startSession(w, r, u); err != nil {
 		con.s.log.Error().Err(err).Msg("start console session")
-		con.signInForm(w, http.StatusInternalServerError, email, "Something went wrong on our side. Please try again.")
+		con.signInForm(w, r, http.StatusInternalServerError, email, "Something went wrong on our side. Please try again.")
 		return
 	}
 	con.audit(r.Context(), r, auditSignIn, who, "ok", "")
 	http.SetCookie(w, &http.Cookie{Name: c.Name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		Secure: con.secure(), SameSite: http.SameSiteStrictMode})
-	http.Redirect(w, r, "/agent", http.StatusSeeOther)
+	http.Redirect(w, r, afterSignIn(r), http.StatusSeeOther)
 }
 
 // handleSignOut ends the session and closes its sockets with 1008. It

@@ -41,7 +41,7 @@ var kindStyle = map[flows.Kind]string{
 	flows.KindSay:     `shape=box, style="rounded"`,
 	flows.KindAction:  `shape=box, style="filled", fillcolor="#fdf3dc"`,
 	flows.KindCall:    `shape=box, peripheries=2`,
-	flows.KindGoto:    `shape=cds, style="filled", fillcolor="#eeeeee"`,
+	flows.KindGoto:    `shape=cds, style="filled", fillcolor="#eeeeee", margin="0.16,0.11"`, // a cds is short for two lines
 	flows.KindHandoff: `shape=octagon, style="filled", fillcolor="#fde2e1"`,
 	flows.KindEnd:     `shape=ellipse, peripheries=2, style="filled", fillcolor="#e3f5e1"`,
 	flows.KindReturn:  `shape=ellipse, peripheries=2`,
@@ -51,8 +51,11 @@ var kindStyle = map[flows.Kind]string{
 func dot(f *flows.Flow) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "digraph %s {\n", quote(f.Name))
-	b.WriteString("  graph [rankdir=TB, nodesep=0.4, ranksep=0.5, fontname=\"Helvetica\"];\n")
-	b.WriteString("  node [fontname=\"Helvetica\", fontsize=11];\n")
+	// pad keeps the outermost nodes off the drawing's edge; the margin
+	// leaves room for text a browser's font draws a little wider than
+	// Graphviz measured.
+	b.WriteString("  graph [rankdir=TB, nodesep=0.4, ranksep=0.5, pad=0.2, fontname=\"Helvetica\"];\n")
+	b.WriteString("  node [fontname=\"Helvetica\", fontsize=11, margin=\"0.16,0.07\"];\n")
 	b.WriteString("  edge [fontname=\"Helvetica\", fontsize=10];\n")
 	b.WriteString("  \"__start\" [id=\"start\", shape=point, width=0.15, label=\"\"];\n")
 	fmt.Fprintf(&b, "  \"__start\" -> %s [id=\"edge-start\"];\n", quote("s_"+f.Start))

@@ -12,16 +12,13 @@ func Bars(s Spec, labels []string, values []float64) []byte {
 // more than one series. A series shorter than labels counts as zeros.
 func StackedBars(s Spec, labels []string, series []Series) []byte {
 	c := newCanvas(s, width, height)
-	plotW := float64(width - marginLeft - marginRight)
-	plotH := float64(height - marginTop - marginBot)
 	totals := make([]float64, len(labels))
 	for _, sr := range series {
 		for i := range labels {
 			totals[i] += at(sr.Values, i)
 		}
 	}
-	top := niceMax(maxOf(totals))
-	c.axis(top, plotW, plotH)
+	plotW, plotH, top := c.plot([]Series{{Values: totals}})
 	slot := plotW / float64(max(1, len(labels)))
 	barW := slot * 0.7
 	for i, label := range labels {
@@ -41,17 +38,47 @@ func StackedBars(s Spec, labels []string, series []Series) []byte {
 			c.rect("bar", x, y, barW, h, color(k), name+": "+Format(v)+s.Unit)
 		}
 		if shown(i, len(labels)) {
-			c.text(x+barW/2, float64(marginTop)+plotH+16, "middle", "label", short(label, len(labels)))
+			c.label(x+barW/2, float64(marginTop)+plotH+16, labelRoom(slot, len(labels)), short(label, len(labels)))
 		}
 	}
 	if len(series) > 1 {
-		names := make([]string, len(series))
-		for i, sr := range series {
-			names[i] = sr.Name
-		}
-		c.legend(names, float64(height-legendRow))
+		c.legend(names(series), float64(height-legendRow))
 	}
 	return c.done()
+}
+
+// GroupedBars draws, for each group, one bar per series side by side (for
+// example the median and the 90th percentile of each duration), with a
+// legend of the series.
+func GroupedBars(s Spec, groups []string, series []Series) []byte {
+	c := newCanvas(s, width, height)
+	plotW, plotH, top := c.plot(series)
+	slot := plotW / float64(max(1, len(groups)))
+	barW := slot * 0.7 / float64(max(1, len(series)))
+	for i, g := range groups {
+		x0 := marginLeft + slot*float64(i) + slot*0.15
+		for k, sr := range series {
+			v := at(sr.Values, i)
+			if v <= 0 {
+				continue
+			}
+			h := plotH * v / top
+			c.rect("bar", x0+barW*float64(k), float64(marginTop)+plotH-h, barW, h, color(k),
+				fmt.Sprintf("%s, %s: %s%s", g, sr.Name, Format(v), s.Unit))
+		}
+		c.label(marginLeft+slot*float64(i)+slot/2, float64(marginTop)+plotH+16, slot, g)
+	}
+	c.legend(names(series), float64(height-legendRow))
+	return c.done()
+}
+
+// labelRoom is the width an axis label may take: its slot, or, when only
+// every n-th label is written, the slots up to the next one written.
+func labelRoom(slot float64, n int) float64 {
+	if n <= maxAxisLabels {
+		return slot
+	}
+	return slot * float64((n+maxAxisLabels-1)/maxAxisLabels)
 }
 
 // at is vs[i], or 0 past its end.

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // Layout of every chart, in SVG user units.
@@ -24,6 +25,7 @@ const (
 	marginBot   = 64
 	legendRow   = 18
 	gridLines   = 4
+	axisTitleX  = 12 // the baseline of the value axis's title, turned upright
 )
 
 // palette is the Okabe–Ito palette: distinguishable with the common colour
@@ -36,7 +38,7 @@ type Spec struct {
 	ID    string
 	Title string
 	Desc  string
-	Unit  string // appended to numbers in marks' titles, e.g. " conversations"
+	Unit  string // appended to numbers in marks' titles, e.g. " conversations"; also the value axis's title
 }
 
 // Series is one named row of values, one per label.
@@ -76,7 +78,8 @@ func (c *canvas) text(x, y float64, anchor, class, s string) {
 }
 
 // axis draws horizontal grid lines and their values for a plot of plotH
-// units whose top value is top.
+// units whose top value is top, and names the values' unit along the
+// axis ("conversations", "minutes").
 func (c *canvas) axis(top float64, plotW, plotH float64) {
 	for i := 0; i <= gridLines; i++ {
 		v := top * float64(i) / gridLines
@@ -85,6 +88,33 @@ func (c *canvas) axis(top float64, plotW, plotH float64) {
 			marginLeft, num(marginLeft+plotW), num(y), num(y))
 		c.text(marginLeft-6, y+4, "end", "tick", Format(v))
 	}
+	if unit := strings.TrimSpace(c.spec.Unit); unit != "" {
+		x, y := num(axisTitleX), num(marginTop+plotH/2)
+		fmt.Fprintf(c, `<text class="axis-title" x="%s" y="%s" text-anchor="middle" transform="rotate(-90 %s %s)">%s</text>`,
+			x, y, x, y, esc(unit))
+	}
+}
+
+// plot draws the value axis for the largest value of series and returns
+// the plot area's size and the axis's top value.
+func (c *canvas) plot(series []Series) (plotW, plotH, top float64) {
+	plotW = float64(width - marginLeft - marginRight)
+	plotH = float64(height - marginTop - marginBot)
+	for _, sr := range series {
+		top = max(top, maxOf(sr.Values))
+	}
+	top = niceMax(top)
+	c.axis(top, plotW, plotH)
+	return plotW, plotH, top
+}
+
+// names lists the series' names, for a legend.
+func names(series []Series) []string {
+	out := make([]string, len(series))
+	for i, sr := range series {
+		out[i] = sr.Name
+	}
+	return out
 }
 
 // legend lists series names with their colours under the plot.
@@ -98,14 +128,14 @@ func (c *canvas) legend(names []string, y float64) {
 }
 
 // niceMax rounds a maximum up so grid lines fall on round numbers: a
-// multiple of gridLines up to 10 (whole ticks for small counts), else 1, 2
-// or 5 times a power of ten.
+// multiple of gridLines up to 10 (whole ticks for small counts), else 1,
+// 2, 4 or 8 times a power of ten, whose quarters are whole numbers too.
 func niceMax(v float64) float64 {
 	if v <= 10 {
 		return max(1, math.Ceil(v/gridLines)) * gridLines
 	}
 	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 5} {
+	for _, m := range []float64{1, 2, 4, 8} {
 		if m*p >= v {
 			return m * p
 		}

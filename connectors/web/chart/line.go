@@ -9,14 +9,7 @@ import (
 // its number) at every point.
 func Line(s Spec, labels []string, series []Series) []byte {
 	c := newCanvas(s, width, height)
-	plotW := float64(width - marginLeft - marginRight)
-	plotH := float64(height - marginTop - marginBot)
-	top := 0.0
-	for _, sr := range series {
-		top = max(top, maxOf(sr.Values))
-	}
-	top = niceMax(top)
-	c.axis(top, plotW, plotH)
+	plotW, plotH, top := c.plot(series)
 	step := plotW / float64(max(1, len(labels)))
 	x := func(i int) float64 { return marginLeft + step*float64(i) + step/2 }
 	y := func(v float64) float64 { return float64(marginTop) + plotH - plotH*v/top }
@@ -37,12 +30,8 @@ func Line(s Spec, labels []string, series []Series) []byte {
 		if !shown(i, len(labels)) {
 			continue
 		}
-		c.text(x(i), float64(marginTop)+plotH+16, "middle", "label", short(label, len(labels)))
+		c.label(x(i), float64(marginTop)+plotH+16, labelRoom(step, len(labels)), short(label, len(labels)))
 	}
-	names := make([]string, len(series))
-	for i, sr := range series {
-		names[i] = sr.Name
-	}
-	c.legend(names, float64(height-legendRow))
+	c.legend(names(series), float64(height-legendRow))
 	return c.done()
 }

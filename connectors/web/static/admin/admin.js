@@ -18,7 +18,7 @@
 
   // api calls the admin API with the session's CSRF token. It resolves to
   // the parsed JSON (or text, for as: 'text'); it rejects with ApiError.
-  // A lost session sends the browser to sign in.
+  // A lost session sends the browser to sign in, and back here after.
   async function api(method, path, body, as) {
     const init = { method, headers: { 'X-CSRF-Token': csrf }, credentials: 'same-origin' };
     if (body !== undefined) {
@@ -32,7 +32,8 @@
       throw new ApiError(0, { message: 'The server cannot be reached. Check the connection and try again.' });
     }
     if (resp.status === 401) {
-      location.assign('/agent/signin');
+      // Back to this page after signing in (the server checks the path).
+      location.assign('/agent/signin?next=' + encodeURIComponent(location.pathname + location.search));
       throw new ApiError(401, { message: 'Your session ended. Please sign in again.' });
     }
     if (resp.status === 204) return null;
@@ -144,12 +145,27 @@
     return { select: id => select(document.getElementById(id), false) };
   }
 
-  // who shortens an audit actor ("admin:30493d60…") for a table cell.
-  function who(actor) {
+  // who names an actor or subject ("admin:30493d60…") for a table cell:
+  // the person's or token's name from the answer's names map, else the
+  // reference shortened. Keep the reference itself in the cell's title.
+  function who(actor, names) {
     if (!actor) return '–';
+    if (names && names[actor]) return names[actor];
     const [role, id] = actor.split(':');
     return id && id.length > 8 ? `${role}:${id.slice(0, 8)}…` : actor;
   }
 
-  window.PorticoAdmin = { api, ApiError, toast, when, duration, percent, el, confirm, tabs, csrf, who };
+  // person is a cell's content for an actor: the name, with the
+  // reference on hover.
+  function person(actor, names) {
+    return el('span', { class: 'person', title: actor || false }, who(actor, names));
+  }
+
+  // breakable is text for a cell that may wrap after "=", ":", ",", "/"
+  // and "&" (a long key=value or path breaks there), never inside a word.
+  function breakable(text) {
+    return text.split(/(?<=[=:,/&])/).flatMap((part, i) => (i ? [el('wbr'), part] : [part]));
+  }
+
+  window.PorticoAdmin = { api, ApiError, toast, when, duration, percent, el, confirm, tabs, csrf, who, person, breakable };
 })();

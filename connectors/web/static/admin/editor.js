@@ -1,9 +1,11 @@
 // The flow editor: the flow's YAML and its tests with line numbers,
-// problems as you type (the server's own validator, debounced), the
-// diagram, Save draft, Run tests, Publish and Discard. The versions and
-// sandbox panels are in versions.js and sandbox.js. The page mirrors its
-// state in data-* attributes of #editor-page (ready, validating, dirty),
-// which the browser tests wait on.
+// problems as you type (the server's own validator, debounced), Save
+// draft, Run tests, Publish and Discard. The diagram, versions and
+// sandbox panels are in diagram.js, versions.js and sandbox.js. The page
+// mirrors its state in data-* attributes of #editor-page (ready,
+// validating, dirty), which the browser tests wait on. "Dirty" means the
+// text differs from what the server has (the draft, else the published
+// version): an edit undone is not a change.
 'use strict';
 
 (() => {
@@ -26,11 +28,17 @@
     testsProblems: [],     // of the tests, from the last save
     validating: false,
     validateSeq: 0,
+    saved: null,           // {source, tests} the server has; null for a new flow
+    savedNote: '',         // what the save state says when nothing is unsaved
     dirty: false,
-    edits: 0,              // bumped on every edit, to tell stale test results
-    testsRun: null,        // {failed, edits}
+    testsRun: null,        // {failed, text}: the text the tests ran on
     busy: false,
   };
+
+  // text is the editor's whole content, to compare with what was saved or
+  // tested.
+  const text = () => `${source.value}\u0000${tests.value}`;
+  const changed = () => !st.saved || source.value !== st.saved.source || tests.value !== st.saved.tests;
 
   const ed = {
     name, source, tests, st,
@@ -90,9 +98,8 @@
 
   let timer = 0;
   function edited(which) {
-    st.dirty = true;
-    st.edits++;
-    document.getElementById('save-state').textContent = 'Unsaved changes';
+    st.dirty = changed();
+    document.getElementById('save-state').textContent = st.dirty ? 'Unsaved changes' : st.savedNote;
     if (which === 'tests') {
       st.testsProblems = []; // checked again on save
       showProblems();
@@ -112,10 +119,13 @@
     const n = st.sourceProblems.length + st.testsProblems.length;
     if (st.validating) why.push('Checking the flow…');
     else if (n > 0) why.push(`Fix the ${n} problem${n === 1 ? '' : 's'} first.`);
-    if (st.testsRun && st.testsRun.failed > 0 && st.testsRun.edits === st.edits) {
+    if (st.testsRun && st.testsRun.failed > 0 && st.testsRun.text === text()) {
       why.push(`${st.testsRun.failed} test${st.testsRun.failed === 1 ? '' : 's'} fail.`);
     }
-    if (st.detail && !st.detail.draft && !st.dirty) why.push('There are no changes to publish.');
+    const d = st.detail;
+    if (d && !st.dirty && (!d.draft || (d.version && d.draft.source === d.source && d.draft.tests === d.tests))) {
+      why.push(d.draft ? 'The draft is the same as the published version.' : 'There are no changes to publish.');
+    }
     const btn = document.getElementById('publish');
     btn.disabled = why.length > 0 || st.busy;
     document.getElementById('publish-why').textContent = why.length ? `Publish is not available: ${why.join(' ')}` :
@@ -130,11 +140,12 @@
     page.dataset.version = String(d.version || 0);
     const b = document.getElementById('draft-state');
     if (d.draft) {
-      b.textContent = `Draft by ${A.who(d.draft.author)}, ${when(d.draft.updated_at)}`;
-      b.title = d.draft.author || '';
+      b.textContent = `Draft by ${A.who(d.draft.author, d.names)}, ${when(d.draft.updated_at)}`;
+      b.title = d.draft.author || ''; // the reference, on hover
       b.className = 'badge warn';
     } else {
       b.textContent = 'No draft';
+      b.removeAttribute('title');
       b.className = 'badge';
     }
   }
@@ -171,26 +182,35 @@ tests:
     const fresh = !d.version && !d.draft;
     source.value = d.draft ? d.draft.source : (fresh ? newFlow : d.source);
     tests.value = d.draft ? d.draft.tests : (fresh ? newTests : d.tests);
+    st.saved = fresh ? null : { source: source.value, tests: tests.value };
+    st.savedNote = fresh ? 'A new flow: not saved yet' : '';
     st.dirty = fresh;
     st.testsProblems = d.draft ? (d.draft.problems || []).filter(p => p.file === testsFile) : [];
-    document.getElementById('save-state').textContent = fresh ? 'A new flow: not saved yet' : '';
+    document.getElementById('save-state').textContent = st.savedNote;
     await validate();
-    loadDiagram();
+    A.diagram?.load();
     A.versions?.load();
     page.dataset.ready = 'true';
   }
 
   async function save() {
-    const res = await api('PUT', `/admin/api/flows/${encodeURIComponent(name)}/draft`, { source: source.value, tests: tests.value });
-    st.dirty = false;
+    if (!st.dirty) {
+      document.getElementById('save-state').textContent = st.savedNote || 'Nothing to save: the text is what is saved.';
+      return;
+    }
+    const sent = { source: source.value, tests: tests.value };
+    const res = await api('PUT', `/admin/api/flows/${encodeURIComponent(name)}/draft`, sent);
+    st.saved = sent;
+    st.dirty = changed(); // still true if typed into while saving
     const problems = res.problems || [];
     st.testsProblems = problems.filter(p => p.file === testsFile);
     st.sourceProblems = problems.filter(p => p.file !== testsFile);
-    showDetail({ ...(st.detail || { name, version: 0 }), draft: res });
+    showDetail({ ...(st.detail || { name, version: 0 }), draft: res, names: { ...(st.detail?.names || {}), ...(res.names || {}) } });
     showProblems();
-    document.getElementById('save-state').textContent = `Draft saved ${new Date().toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })}`;
+    st.savedNote = `Draft saved ${new Date().toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })}`;
+    document.getElementById('save-state').textContent = st.dirty ? 'Unsaved changes' : st.savedNote;
     mark();
-    loadDiagram();
+    A.diagram?.load();
     A.versions?.load();
   }
 
@@ -212,14 +232,14 @@ tests:
   function showTests(rep) {
     const summary = document.getElementById('tests-summary');
     const results = rep.results || [];
-    st.testsRun = { failed: rep.failed || 0, edits: st.edits };
+    st.testsRun = { failed: rep.failed || 0, text: text() };
     summary.dataset.state = rep.failed ? 'failed' : 'passed';
     summary.className = `tests-summary ${rep.failed ? 'bad' : 'good'}`;
     summary.textContent = rep.failed ? `✖ ${rep.failed} of ${results.length} tests failed.` : `✔ All ${results.length} tests passed.`;
     document.getElementById('test-results').replaceChildren(...results.map(r => el('li', { class: r.ok ? 'pass' : 'fail', 'data-test': r.name },
-      el('span', { class: 'verdict' }, r.ok ? '✔ pass' : '✖ fail'), ' ',
-      el('button', { type: 'button', class: 'link', onclick: () => ed.jump('tests', r.line, 1) }, r.name),
-      el('span', { class: 'muted small' }, ` line ${r.line}`),
+      el('span', { class: 'verdict' }, r.ok ? '✔ pass' : '✖ fail'),
+      el('button', { type: 'button', class: 'link test-name', onclick: () => ed.jump('tests', r.line, 1) }, r.name),
+      el('span', { class: 'muted small test-line' }, `line ${r.line}`),
       r.failures && r.failures.length ? el('ul', { class: 'failures' }, r.failures.map(f => el('li', {}, f))) : null)));
     updatePublish();
   }
@@ -252,8 +272,9 @@ tests:
       const res = await api('POST', `/admin/api/flows/${encodeURIComponent(name)}/publish`);
       if (res.tests) showTests(res.tests);
       toast(`Published version ${res.version}. New conversations use it; running ones finish on theirs.`);
-      document.getElementById('save-state').textContent = `Published v${res.version}`;
       await load();
+      st.savedNote = `Published v${res.version}`;
+      document.getElementById('save-state').textContent = st.savedNote;
     } catch (e) {
       refused(e);
     }
@@ -280,57 +301,6 @@ tests:
     toast('The draft was discarded.');
     st.testsRun = null;
     await load();
-  }
-
-  // loadDiagram inlines the diagram of the saved draft (or the current
-  // version), making each state a button that jumps to its line.
-  async function loadDiagram() {
-    const box = document.getElementById('diagram');
-    const which = st.detail && st.detail.draft ? 'draft' : 'current';
-    document.getElementById('diagram-note').textContent = which === 'draft' ? 'The diagram of the saved draft.' :
-      (st.detail && st.detail.version ? `The diagram of version ${st.detail.version}.` : 'Save the draft to see its diagram.');
-    if (which === 'current' && !(st.detail && st.detail.version)) { box.replaceChildren(); return; }
-    try {
-      const text = await api('GET', `/admin/api/flows/${encodeURIComponent(name)}/diagram.svg?version=${which}`, undefined, 'text');
-      const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
-      if (doc.documentElement.nodeName !== 'svg') throw new Error('The diagram could not be read.');
-      // Import first: listeners are not copied with a node.
-      const svg = document.importNode(doc.documentElement, true);
-      svg.querySelectorAll('script, foreignObject').forEach(n => n.remove());
-      svg.querySelectorAll('*').forEach(n => [...n.attributes].forEach(a => { if (/^on/i.test(a.name)) n.removeAttribute(a.name); }));
-      svg.removeAttribute('height');
-      svg.setAttribute('width', '100%');
-      svg.setAttribute('role', 'group');
-      svg.setAttribute('aria-label', `Diagram of ${name}`);
-      for (const g of svg.querySelectorAll('g[data-state]')) {
-        g.setAttribute('tabindex', '0');
-        g.setAttribute('role', 'button');
-        g.setAttribute('aria-label', `State ${g.dataset.state}, line ${g.dataset.line}: go to it`);
-        g.querySelector('title')?.remove(); // the aria-label says it; a tooltip would cover the node
-        const go = () => jumpToState(g.dataset.state, Number(g.dataset.line));
-        g.addEventListener('click', go);
-        // Jump on keyup: on keydown the key's character would land in the editor.
-        g.addEventListener('keydown', e => { if (e.key === 'Enter' || e.key === ' ') e.preventDefault(); });
-        g.addEventListener('keyup', e => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); go(); } });
-      }
-      box.replaceChildren(svg);
-      box.dataset.version = which;
-    } catch (e) {
-      box.replaceChildren(el('p', { class: 'muted' }, e.message));
-    }
-  }
-
-  // jumpToState goes to the state's line: the diagram's, unless the text
-  // moved since it was drawn, then where "  state:" is now.
-  function jumpToState(state, line) {
-    const lines = source.value.split('\n');
-    const re = new RegExp(`^\\s+${state}:\\s*(#.*)?$`);
-    if (!(line >= 1 && re.test(lines[line - 1] || ''))) {
-      const i = lines.findIndex(l => re.test(l));
-      if (i >= 0) line = i + 1;
-    }
-    const col = (lines[line - 1] || '').search(/\S/) + 1;
-    ed.jump('flow', line, Math.max(1, col));
   }
 
   document.getElementById('save').addEventListener('click', () => busy(save));

@@ -16,12 +16,12 @@
     const table = document.getElementById('flows-table');
     const body = document.getElementById('flows');
     try {
-      const { flows } = await api('GET', '/admin/api/flows');
+      const { flows, names } = await api('GET', '/admin/api/flows');
       body.replaceChildren(...flows.map(f => el('tr', { 'data-flow': f.name },
         el('th', { scope: 'row' }, el('a', { href: `/admin/flows/${encodeURIComponent(f.name)}` }, f.name)),
         el('td', {}, f.version ? `v${f.version}` : el('span', { class: 'muted' }, 'never published')),
         el('td', {}, draftBadge(f)),
-        el('td', { title: f.editor || '' }, window.PorticoAdmin.who(f.editor)),
+        el('td', {}, window.PorticoAdmin.person(f.editor, names)),
         el('td', {}, when(f.edited)))));
       document.getElementById('flows-empty').hidden = flows.length > 0;
     } catch (e) {

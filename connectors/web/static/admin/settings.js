@@ -348,11 +348,12 @@
       }
       return q;
     };
-    const row = e => el('tr', {},
+    const row = (e, names) => el('tr', {},
       el('td', { text: String(e.seq) }), el('td', {}, el('time', { datetime: e.at, text: e.at.replace('T', ' ').replace(/\.\d+Z$|Z$/, '') })),
-      el('td', {}, el('code', { text: e.type })), el('td', { text: e.actor }), el('td', { text: e.subject }),
+      el('td', {}, el('code', { text: e.type })), el('td', {}, A.person(e.actor, names)),
+      el('td', {}, e.subject ? A.person(e.subject, names) : ''),
       el('td', {}, el('span', { class: e.outcome === 'ok' ? 'badge ok' : e.outcome ? 'badge warn' : '', text: e.outcome })),
-      el('td', { class: 'audit-detail', text: e.detail }), el('td', { text: e.source }));
+      el('td', { class: 'audit-detail' }, A.breakable(e.detail || '')), el('td', { text: e.source }));
     const load = async more => {
       const q = query();
       if (more) q.set('before', String(before));
@@ -360,7 +361,7 @@
       try {
         const res = await api('GET', '/admin/api/audit?' + q.toString());
         $('audit-error').hidden = true;
-        const rows = res.events.map(row);
+        const rows = res.events.map(e => row(e, res.names));
         if (more) tbody.append(...rows); else tbody.replaceChildren(...rows);
         $('audit-empty').hidden = tbody.rows.length > 0;
         before = res.next_before;

@@ -7,15 +7,15 @@
   async function load() {
     const body = document.getElementById('tokens');
     try {
-      const { tokens } = await api('GET', '/admin/api/tokens');
-      body.replaceChildren(...tokens.map(row));
+      const { tokens, names } = await api('GET', '/admin/api/tokens');
+      body.replaceChildren(...tokens.map(t => row(t, names)));
       document.getElementById('tokens-empty').hidden = tokens.length > 0;
     } catch (e) {
       toast(`The tokens could not be loaded: ${e.message}`, true);
     }
   }
 
-  function row(t) {
+  function row(t, names) {
     const revoked = !!t.revoked_at;
     const revoke = revoked ? '' : el('button', {
       type: 'button', class: 'danger small-btn', 'aria-label': `Revoke ${t.name}`,
@@ -34,7 +34,7 @@
       el('th', { scope: 'row' }, t.name),
       el('td', {}, el('code', {}, t.id)),
       el('td', {}, (t.scopes || []).join(', ')),
-      el('td', { title: t.created_by }, window.PorticoAdmin.who(t.created_by)),
+      el('td', {}, window.PorticoAdmin.person(t.created_by, names)),
       el('td', {}, when(t.created_at)),
       el('td', {}, t.last_used ? when(t.last_used) : 'never'),
       el('td', {}, revoked ? el('span', { class: 'badge bad' }, `revoked ${when(t.revoked_at)}`) : el('span', { class: 'badge ok' }, 'active')),

@@ -9,10 +9,13 @@
   const ed = A.editor;
   const path = `/admin/api/flows/${encodeURIComponent(ed.name)}`;
   let versions = [];
+  let names = {};
 
   async function load() {
     try {
-      versions = (await api('GET', `${path}/versions`)).versions || [];
+      const res = await api('GET', `${path}/versions`);
+      versions = res.versions || [];
+      names = res.names || {};
     } catch (e) {
       versions = [];
       if (e.status !== 404) toast(`The versions could not be loaded: ${e.message}`, true);
@@ -24,8 +27,8 @@
   function row(v) {
     return el('tr', { 'data-version': String(v.version) },
       el('th', { scope: 'row' }, `v${v.version} `, v.current ? el('span', { class: 'badge ok' }, 'current') : null),
-      el('td', { title: v.author || '' }, A.who(v.author)),
-      el('td', { title: v.published_by || '' }, A.who(v.published_by)),
+      el('td', {}, A.person(v.author, names)),
+      el('td', {}, A.person(v.published_by, names)),
       el('td', {}, when(v.created_at)),
       el('td', { class: 'row-actions' },
         el('button', { type: 'button', class: 'secondary small-btn', 'aria-label': `View version ${v.version}`, onclick: () => view(v.version) }, 'View'),
