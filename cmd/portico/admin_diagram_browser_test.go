@@ -246,7 +246,7 @@ func TestChartLabelsDoNotOverlapAndAxesNameTheirUnit(t *testing.T) {
 		t.Errorf("axis labels overlap: %q", overlaps)
 	}
 	for fig, want := range map[string]string{
-		"figure-daily": "conversations", "figure-trend": "conversations", "figure-handoffs": "conversations",
+		"figure-daily": "conversations", "figure-trend": "conversations", "figure-handoffs": "handoffs",
 		"figure-durations": "milliseconds|seconds", "figure-ratings": "ratings", // the seeded chats take a second or so
 	} {
 		got := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('#%s svg text.axis-title')?.textContent || ''`, fig))

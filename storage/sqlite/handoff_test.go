@@ -142,6 +142,11 @@ func TestMigrationKeepsTheOldHandoffs(t *testing.T) {
 			VALUES (?, ?, ?, ?, ?, ?)`, conv.id, conv.status, conv.resolution, ns(i), ns(i), conv.at); err != nil {
 			t.Fatal(err)
 		}
+		// The patient asked for help, so the report counts the conversation.
+		if _, err := old.Exec(`INSERT INTO messages (conversation_id, seq, client_id, sender, text, at)
+			VALUES (?, 1, 's1', 'patient', 'agent', ?)`, conv.id, ns(i)); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := old.Exec(`INSERT INTO handoffs (conversation_id, queue, reason, step, at, assigned_agent, assigned_at, closed_at)
 			VALUES (?, 'portal-support', ?, 'greeting.welcome', ?, '', ?, ?)`, conv.id, conv.reason, conv.at, conv.assigned, conv.closed); err != nil {
 			t.Fatal(err)
