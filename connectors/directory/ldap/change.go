@@ -96,15 +96,19 @@ func (d *Directory) passwordResult(err error) error {
 // value deleted and the new added, so a concurrent change makes it fail
 // rather than be overwritten) and the status attribute.
 //
-// On OpenLDAP it is two operations, password first: the Password Modify
-// extended operation (the only way to have the server hash the password
-// and apply ppolicy without depending on ppolicy_hash_cleartext), then
-// one modify of the username and status. A policy refusal therefore
-// leaves the account pending and untouched. If the second step fails
-// (server gone between the two), the account is still pending with the
-// new password set; the patient cannot sign in as the status is pending,
-// and a retry (same key or not, same password) finds the password already
-// current and completes the modify.
+// On OpenLDAP it takes two steps, because only the Password Modify
+// extended operation has the server hash the password and apply ppolicy
+// whatever ppolicy_hash_cleartext says, and an extended operation cannot
+// share a modify. First one modify claims the account: it deletes the
+// pending status value (which the server applies only while it is still
+// there, so of two concurrent activations exactly one wins), adds the
+// active one and sets the username. Then the winner, and only it, sets the
+// password. If the server refuses the password, a second modify puts the
+// account back as it was (pending, no username), under the same
+// condition. If that step cannot run (the server went away), the account
+// is left active under the new username with no password anyone knows:
+// nobody can sign in to it, and the patient's next try (same username)
+// finds it so and sets the password, as a repeat after a crash does.
 //
 // A disabled account is CodeLocked; one already active under another
 // username CodeConflict; a username taken CodeInvalid with
@@ -136,13 +140,17 @@ func (d *Directory) Activate(ctx context.Context, id, username, password, key st
 		if d.cfg.Flavor == FlavorAD {
 			return d.activateAD(ctx, c, e.DN, e.GetAttributeValue(attrUAC), username, password)
 		}
-		if err := d.setPassword(ctx, c, e.DN, password); err != nil {
+		claim := goldap.NewModifyRequest(e.DN, nil)
+		claim.Replace(d.cfg.Attributes.Username, []string{username})
+		d.moveStatus(claim, d.cfg.StatusPending, d.cfg.StatusActive)
+		if err := d.claimResult(c.modify(ctx, claim)); err != nil {
 			return err
 		}
-		m := goldap.NewModifyRequest(e.DN, nil)
-		m.Replace(d.cfg.Attributes.Username, []string{username})
-		d.moveStatus(m)
-		return d.activateResult(ctx, c, e.DN, username, c.modify(ctx, m))
+		err = d.setPassword(ctx, c, e.DN, password)
+		if CodeOf(err) == CodeInvalid {
+			d.unclaim(ctx, c, e.DN, username)
+		}
+		return err
 	})
 	if err == nil {
 		d.keys.add(key)
@@ -152,11 +160,11 @@ func (d *Directory) Activate(ctx context.Context, id, username, password, key st
 
 // activatedBefore decides what an Activate call on an account that is no
 // longer pending means. Under another username it is a conflict. Under
-// this username it is most likely this activation repeated after a crash:
-// on OpenLDAP the password is set again, which the server reports as
-// already current when it is (so the activation is complete) and applies
-// under the policy otherwise; on AD, where no such answer exists, it is
-// taken as done.
+// this username it is this activation repeated (after a crash, or after
+// the server refused the password and the account could not be put back):
+// on OpenLDAP the password is set, which the server reports as already
+// current when it is and applies under the policy otherwise; on AD, where
+// no such answer exists, it is taken as done.
 func (d *Directory) activatedBefore(ctx context.Context, c *conn, dn, onFile, username, password string) error {
 	if !strings.EqualFold(onFile, username) {
 		return conflict("already_active")
@@ -167,13 +175,38 @@ func (d *Directory) activatedBefore(ctx context.Context, c *conn, dn, onFile, us
 	return d.setPassword(ctx, c, dn, password)
 }
 
-// moveStatus adds to m the move of the status attribute from pending to
-// active: delete the pending value (which fails if it is no longer there)
-// and add the active one. Nothing without a status attribute.
-func (d *Directory) moveStatus(m *goldap.ModifyRequest) {
+// moveStatus adds to m the move of the status attribute from one value to
+// another: delete the old value (which fails if it is no longer there)
+// and add the new. Nothing without a status attribute.
+func (d *Directory) moveStatus(m *goldap.ModifyRequest, from, to string) {
 	if s := d.cfg.Attributes.Status; s != "" {
-		m.Delete(s, []string{d.cfg.StatusPending})
-		m.Add(s, []string{d.cfg.StatusActive})
+		m.Delete(s, []string{from})
+		m.Add(s, []string{to})
+	}
+}
+
+// claimResult interprets the answer to the claiming modify: a status
+// value no longer there means another activation won; a constraint
+// violation on the username (slapo-unique) that it was taken meanwhile.
+func (d *Directory) claimResult(err error) error {
+	switch {
+	case goldap.IsErrorAnyOf(err, goldap.LDAPResultNoSuchAttribute, goldap.LDAPResultAttributeOrValueExists):
+		return conflict("changed_meanwhile")
+	case goldap.IsErrorAnyOf(err, goldap.LDAPResultConstraintViolation, goldap.LDAPResultEntryAlreadyExists):
+		return invalid(ReasonUsernameTaken)
+	}
+	return err
+}
+
+// unclaim puts a claimed account back to pending after the server refused
+// its password. It is best effort: on failure the account stays claimed,
+// which the next Activate with this username completes (see Activate).
+func (d *Directory) unclaim(ctx context.Context, c *conn, dn, username string) {
+	m := goldap.NewModifyRequest(dn, nil)
+	m.Delete(d.cfg.Attributes.Username, []string{username})
+	d.moveStatus(m, d.cfg.StatusActive, d.cfg.StatusPending)
+	if err := c.modify(ctx, m); err != nil {
+		d.log.Warn().Err(err).Msg("ldap directory: could not put an account back to pending after its password was refused")
 	}
 }
 
@@ -189,7 +222,7 @@ func (d *Directory) activateAD(ctx context.Context, c *conn, dn, uac, username, 
 		m.Delete(attrUAC, []string{uac})
 	}
 	m.Add(attrUAC, []string{formatUAC(activatedUAC(old))})
-	d.moveStatus(m)
+	d.moveStatus(m, d.cfg.StatusPending, d.cfg.StatusActive)
 	err := c.modify(ctx, m)
 	if err == nil || transportFailed(err) {
 		return err
@@ -197,33 +230,7 @@ func (d *Directory) activateAD(ctx context.Context, c *conn, dn, uac, username, 
 	if reason, ok := adPasswordReason(diagnostic(err)); ok {
 		return invalid(reason)
 	}
-	return d.activateResult(ctx, c, dn, username, err)
-}
-
-// activateResult interprets the answer to the activating modify. A value
-// no longer there (noSuchAttribute) means the account changed since we
-// read it: read it again, and it is done if it is now active under this
-// username (a concurrent repeat of this activation), a conflict
-// otherwise. A constraint violation on the username (slapo-unique, AD's
-// own uniqueness) means it was taken in the meantime.
-func (d *Directory) activateResult(ctx context.Context, c *conn, dn, username string, err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case goldap.IsErrorAnyOf(err, goldap.LDAPResultNoSuchAttribute, goldap.LDAPResultAttributeOrValueExists):
-		e, rerr := d.entryAt(ctx, c, dn, d.stateAttrs()...)
-		if rerr != nil {
-			return rerr
-		}
-		st := d.status(e)
-		if (st == StatusActive || st == StatusLocked) && strings.EqualFold(e.GetAttributeValue(d.cfg.Attributes.Username), username) {
-			return nil
-		}
-		return conflict("changed_meanwhile")
-	case goldap.IsErrorAnyOf(err, goldap.LDAPResultConstraintViolation, goldap.LDAPResultEntryAlreadyExists):
-		return invalid(ReasonUsernameTaken)
-	}
-	return err
+	return d.claimResult(err)
 }
 
 // Unlock lifts a sign-in lockout of record id: it deletes ppolicy's

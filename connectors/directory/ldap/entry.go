@@ -44,23 +44,6 @@ func (d *Directory) byID(ctx context.Context, c *conn, id string, attrs ...strin
 	return es[0], nil
 }
 
-// entryAt reads the entry at dn. One round trip.
-func (d *Directory) entryAt(ctx context.Context, c *conn, dn string, attrs ...string) (*goldap.Entry, error) {
-	res, err := c.search(ctx, &goldap.SearchRequest{
-		BaseDN: dn, Scope: goldap.ScopeBaseObject, DerefAliases: goldap.NeverDerefAliases,
-		SizeLimit: 1, Filter: "(objectClass=*)", Attributes: attrs,
-	})
-	switch {
-	case goldap.IsErrorWithCode(err, goldap.LDAPResultNoSuchObject):
-		return nil, notFound()
-	case err != nil:
-		return nil, err
-	case len(res.Entries) != 1:
-		return nil, notFound()
-	}
-	return res.Entries[0], nil
-}
-
 // search runs one subtree search under the base DN and returns at most
 // limit entries; more reports that the server had others (which callers
 // treat as ambiguous). One round trip.

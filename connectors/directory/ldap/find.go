@@ -2,6 +2,7 @@ package ldap
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -117,8 +118,8 @@ func anyName(values []string, want string) bool {
 }
 
 // Matches returns the record IDs of every entry with this date of birth
-// and ZIP, at most maxMatches of them: the records a wrong activation code
-// typed with these details counts against.
+// and ZIP, each once, at most maxMatches of them: the records a wrong
+// activation code typed with these details counts against.
 func (d *Directory) Matches(ctx context.Context, dob, zip string) ([]string, error) {
 	v, err := d.dobValue(dob)
 	if err != nil || !fiveDigits(zip) {
@@ -135,7 +136,7 @@ func (d *Directory) Matches(ctx context.Context, dob, zip string) ([]string, err
 			d.log.Warn().Int("limit", maxMatches).Msg("ldap directory: more records share a date of birth and ZIP than Matches returns")
 		}
 		for _, e := range es {
-			if id := recordID(e, a.MRN); id != "" {
+			if id := recordID(e, a.MRN); id != "" && !slices.Contains(ids, id) {
 				ids = append(ids, id)
 			}
 		}
