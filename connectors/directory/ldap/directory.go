@@ -106,6 +106,7 @@ func (d *Directory) call(ctx context.Context, op string, fn func(*conn) error) e
 		d.breaker.abandon()
 		return unavailable()
 	case transportFailed(err):
+		d.pool.drain()
 		d.breaker.failure()
 		ev := d.log.Warn()
 		if errors.Is(err, errServiceBind) {

@@ -148,6 +148,13 @@ func (p *pool) close() {
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()
+	p.drain()
+}
+
+// drain closes the idle connections: after one connection failed, the
+// others most likely lead to the same dead server, and the next call
+// should dial afresh rather than find out one by one.
+func (p *pool) drain() {
 	for {
 		select {
 		case c := <-p.idle:
@@ -166,7 +173,7 @@ func (p *pool) dial(ctx context.Context) (*conn, error) {
 	if closed {
 		return nil, errPoolClosed
 	}
-	deadline := p.now().Add(p.cfg.DialTimeout)
+	deadline := time.Now().Add(p.cfg.DialTimeout) // sockets keep real time; p.now is for idle ages
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}

@@ -2,6 +2,7 @@ package slapdtest
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"net"
 	"sync"
@@ -58,9 +59,7 @@ func (p *Proxy) accept(target string) {
 		p.wg.Add(2)
 		go func() {
 			defer p.wg.Done()
-			br := bufio.NewReader(io.TeeReader(client, server))
-			p.countMessages(br)
-			_, _ = io.Copy(io.Discard, br) // keep forwarding whatever did not parse
+			p.forward(client, server)
 			server.Close()
 		}()
 		go func() {
@@ -71,30 +70,50 @@ func (p *Proxy) accept(target string) {
 	}
 }
 
-// countMessages reads BER-framed LDAP messages (SEQUENCE tag, definite
-// length) and counts them until the stream ends or stops parsing.
-func (p *Proxy) countMessages(br *bufio.Reader) {
+// forward copies LDAP messages from client to server one whole message
+// at a time, counting each before it is sent, so the count is up to date
+// by the time the client can have an answer. Bytes that do not parse as
+// BER are passed through uncounted.
+func (p *Proxy) forward(client io.Reader, server io.Writer) {
+	br := bufio.NewReader(client)
 	for {
-		if _, err := br.ReadByte(); err != nil { // the SEQUENCE tag
-			return
-		}
-		n, err := berLength(br)
+		msg, err := readMessage(br)
 		if err != nil {
-			return
-		}
-		if _, err := io.CopyN(io.Discard, br, n); err != nil {
+			_, _ = server.Write(msg)
+			_, _ = io.Copy(server, br)
 			return
 		}
 		p.requests.Add(1)
+		if _, err := server.Write(msg); err != nil {
+			return
+		}
 	}
 }
 
-// berLength reads a BER definite length.
-func berLength(br *bufio.Reader) (int64, error) {
+// readMessage reads one BER element (tag, definite length, content); on
+// error it returns what it read.
+func readMessage(br *bufio.Reader) ([]byte, error) {
+	var buf bytes.Buffer
+	tag, err := br.ReadByte()
+	if err != nil {
+		return nil, err
+	}
+	buf.WriteByte(tag)
+	n, err := berLength(br, &buf)
+	if err != nil {
+		return buf.Bytes(), err
+	}
+	_, err = io.CopyN(&buf, br, n)
+	return buf.Bytes(), err
+}
+
+// berLength reads a BER definite length, copying its bytes to buf.
+func berLength(br *bufio.Reader, buf *bytes.Buffer) (int64, error) {
 	b, err := br.ReadByte()
 	if err != nil {
 		return 0, err
 	}
+	buf.WriteByte(b)
 	if b < 0x80 {
 		return int64(b), nil
 	}
@@ -104,6 +123,7 @@ func berLength(br *bufio.Reader) (int64, error) {
 		if err != nil {
 			return 0, err
 		}
+		buf.WriteByte(c)
 		n = n<<8 | int64(c)
 	}
 	return n, nil
