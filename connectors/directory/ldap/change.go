@@ -59,9 +59,7 @@ func (d *Directory) SetPassword(ctx context.Context, id, password, key string) e
 // or on AD a replace of unicodePwd.
 func (d *Directory) setPassword(ctx context.Context, c *conn, dn, password string) error {
 	if d.cfg.Flavor == FlavorAD {
-		m := goldap.NewModifyRequest(dn, nil)
-		m.Replace(attrUnicodePwd, []string{encodeUnicodePwd(password)})
-		return d.passwordResult(c.modify(ctx, m))
+		return d.passwordResult(c.modify(ctx, adPasswordChange(dn, password)))
 	}
 	_, err := c.extended(ctx, passwordModify(dn, password))
 	return d.passwordResult(err)
@@ -212,18 +210,7 @@ func (d *Directory) unclaim(ctx context.Context, c *conn, dn, username string) {
 
 // activateAD is the one AD modify.
 func (d *Directory) activateAD(ctx context.Context, c *conn, dn, uac, username, password string) error {
-	m := goldap.NewModifyRequest(dn, nil)
-	m.Replace(d.cfg.Attributes.Username, []string{username})
-	m.Replace(attrUnicodePwd, []string{encodeUnicodePwd(password)})
-	old := parseUAC(uac)
-	if uac == "" {
-		old = uacNormalAccount | uacAccountDisable
-	} else {
-		m.Delete(attrUAC, []string{uac})
-	}
-	m.Add(attrUAC, []string{formatUAC(activatedUAC(old))})
-	d.moveStatus(m, d.cfg.StatusPending, d.cfg.StatusActive)
-	err := c.modify(ctx, m)
+	err := c.modify(ctx, d.adActivation(dn, uac, username, password))
 	if err == nil || transportFailed(err) {
 		return err
 	}
@@ -231,6 +218,28 @@ func (d *Directory) activateAD(ctx context.Context, c *conn, dn, uac, username, 
 		return invalid(reason)
 	}
 	return d.claimResult(err)
+}
+
+// adActivation is the modify that activates an AD account: username,
+// password, userAccountControl enabled (old value deleted, new added: it
+// fails if the value changed since it was read) and status.
+func (d *Directory) adActivation(dn, uac, username, password string) *goldap.ModifyRequest {
+	m := goldap.NewModifyRequest(dn, nil)
+	m.Replace(d.cfg.Attributes.Username, []string{username})
+	m.Replace(attrUnicodePwd, []string{encodeUnicodePwd(password)})
+	m.Delete(attrUAC, []string{uac})
+	m.Add(attrUAC, []string{formatUAC(activatedUAC(parseUAC(uac)))})
+	d.moveStatus(m, d.cfg.StatusPending, d.cfg.StatusActive)
+	return m
+}
+
+// adPasswordChange is the modify that sets an AD password: an
+// administrative reset, a replace of unicodePwd (a user's own change would
+// delete the old value and add the new).
+func adPasswordChange(dn, password string) *goldap.ModifyRequest {
+	m := goldap.NewModifyRequest(dn, nil)
+	m.Replace(attrUnicodePwd, []string{encodeUnicodePwd(password)})
+	return m
 }
 
 // Unlock lifts a sign-in lockout of record id: it deletes ppolicy's
@@ -252,7 +261,7 @@ func (d *Directory) Unlock(ctx context.Context, id, key string) error {
 			if !adLocked("", e.GetAttributeValue(attrLockoutTime)) {
 				return nil
 			}
-			m.Replace(attrLockoutTime, []string{adUnlockedTime})
+			m = adUnlock(e.DN)
 		} else {
 			switch e.GetAttributeValue(attrLockedTime) {
 			case "":
@@ -272,4 +281,12 @@ func (d *Directory) Unlock(ctx context.Context, id, key string) error {
 		d.keys.add(key)
 	}
 	return err
+}
+
+// adUnlock is the modify that lifts an AD lockout: lockoutTime set to 0,
+// the only value AD accepts there.
+func adUnlock(dn string) *goldap.ModifyRequest {
+	m := goldap.NewModifyRequest(dn, nil)
+	m.Replace(attrLockoutTime, []string{adUnlockedTime})
+	return m
 }
