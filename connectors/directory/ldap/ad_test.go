@@ -18,7 +18,7 @@ func TestEncodeUnicodePwd(t *testing.T) {
 		{"", []byte{'"', 0, '"', 0}},
 		{"ñ", []byte{'"', 0, 0xf1, 0, '"', 0}},
 		{"€", []byte{'"', 0, 0xac, 0x20, '"', 0}},
-		{"\"", []byte{'"', 0, '"', 0, '"', 0}},                     // a quote inside is sent as is
+		{"\"", []byte{'"', 0, '"', 0, '"', 0}},                // a quote inside is sent as is
 		{"😀", []byte{'"', 0, 0x3d, 0xd8, 0x00, 0xde, '"', 0}}, // U+1F600: surrogate pair D83D DE00
 	}
 	for _, tt := range tests {

@@ -132,7 +132,10 @@ func TestHungSlapdTimesOutThenFailsFast(t *testing.T) {
 	clock.Advance(d.cfg.BreakerCooldown)
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
-	took = timed(func() { _, err := d.Account(short, "DEMO-1011"); wantCode(t, "short deadline", err, CodeUnavailable, "") })
+	took = timed(func() {
+		_, err := d.Account(short, "DEMO-1011")
+		wantCode(t, "short deadline", err, CodeUnavailable, "")
+	})
 	if took > timeout {
 		t.Fatalf("call with a 50ms deadline took %v", took)
 	}
