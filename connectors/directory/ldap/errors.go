@@ -112,16 +112,6 @@ func transportFailed(err error) bool {
 	return true
 }
 
-// resultCode returns the LDAP result code of err, or 0 when err carries
-// none.
-func resultCode(err error) uint16 {
-	var le *goldap.Error
-	if errors.As(err, &le) {
-		return le.ResultCode
-	}
-	return 0
-}
-
 // diagnostic returns the server's diagnostic message of an LDAP error,
 // for interpreting it (never for showing it).
 func diagnostic(err error) string {
