@@ -17,6 +17,7 @@ import (
 type Proxy struct {
 	Addr     string // host:port to dial instead of the server
 	requests atomic.Int64
+	accepted atomic.Int64
 	ln       net.Listener
 	wg       sync.WaitGroup
 	mu       sync.Mutex
@@ -41,6 +42,20 @@ func NewProxy(t testing.TB, target string) *Proxy {
 // Requests returns how many LDAP messages clients have sent.
 func (p *Proxy) Requests() int64 { return p.requests.Load() }
 
+// Connections returns how many connections clients have opened.
+func (p *Proxy) Connections() int64 { return p.accepted.Load() }
+
+// Drop closes every connection open through the proxy, as a server or a
+// firewall dropping idle connections would; new ones are still accepted.
+func (p *Proxy) Drop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
 func (p *Proxy) accept(target string) {
 	defer p.wg.Done()
 	for {
@@ -48,6 +63,7 @@ func (p *Proxy) accept(target string) {
 		if err != nil {
 			return
 		}
+		p.accepted.Add(1)
 		server, err := net.Dial("tcp", target)
 		if err != nil {
 			client.Close()
