@@ -2,29 +2,20 @@ package ldap
 
 import (
 	"context"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/portico-chat/portico/connectors/directory/ldap/slapdtest"
 )
 
-// fakeClock is the breaker's and the pool's clock in tests.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
+// testClock is a settable time for the breaker and the pool: now reads
+// it, advance moves it on.
+func testClock() (now func() time.Time, advance func(time.Duration)) {
+	var ns atomic.Int64
+	ns.Store(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC).UnixNano())
+	return func() time.Time { return time.Unix(0, ns.Load()) },
+		func(d time.Duration) { ns.Add(int64(d)) }
 }
 
 // failFast is how long a call may take once the breaker is open.
@@ -37,11 +28,11 @@ func timed(f func()) time.Duration {
 	return time.Since(start)
 }
 
-func withClock(t *testing.T, d *Directory) *fakeClock {
-	t.Helper()
-	c := &fakeClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	d.now = c.Now
-	return c
+// withClock gives d a test clock and returns its advance.
+func withClock(d *Directory) (advance func(time.Duration)) {
+	now, advance := testClock()
+	d.now = now
+	return advance
 }
 
 func TestSlapdStoppedThenBack(t *testing.T) {
@@ -49,7 +40,7 @@ func TestSlapdStoppedThenBack(t *testing.T) {
 		c.BreakerFailures = 3
 		c.BreakerCooldown = 30 * time.Second
 	})
-	clock := withClock(t, d)
+	advance := withClock(d)
 	ctx := testContext(t)
 	ana := Lookup{FirstName: "Ana", LastName: "Testcase", DOB: "1980-01-02", ZIP: "02139"}
 	if _, err := d.Find(ctx, ana); err != nil {
@@ -83,7 +74,7 @@ func TestSlapdStoppedThenBack(t *testing.T) {
 	if _, err := d.Find(ctx, ana); CodeOf(err) != CodeUnavailable {
 		t.Fatalf("Find before the cool-down: got %v, want unavailable", err)
 	}
-	clock.Advance(d.cfg.BreakerCooldown)
+	advance(d.cfg.BreakerCooldown)
 	if id, err := d.Find(ctx, ana); err != nil || id != "DEMO-1001" {
 		t.Fatalf("Find after slapd returned = %q, %v; want DEMO-1001", id, err)
 	}
@@ -106,7 +97,7 @@ func TestHungSlapdTimesOutThenFailsFast(t *testing.T) {
 		c.Timeout, c.DialTimeout = timeout, timeout
 		c.BreakerFailures = 2
 	})
-	clock := withClock(t, d)
+	advance := withClock(d)
 	ctx := testContext(t)
 	if _, err := d.Account(ctx, "DEMO-1011"); err != nil {
 		t.Fatalf("Account before the pause: %v", err)
@@ -129,7 +120,7 @@ func TestHungSlapdTimesOutThenFailsFast(t *testing.T) {
 	// A caller's own deadline shorter than the timeout is kept too.
 	srv.Resume()
 	srv.Pause()
-	clock.Advance(d.cfg.BreakerCooldown)
+	advance(d.cfg.BreakerCooldown)
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
 	took = timed(func() {
@@ -141,7 +132,7 @@ func TestHungSlapdTimesOutThenFailsFast(t *testing.T) {
 	}
 
 	srv.Resume()
-	clock.Advance(d.cfg.BreakerCooldown)
+	advance(d.cfg.BreakerCooldown)
 	if a, err := d.Account(ctx, "DEMO-1011"); err != nil || a.Status != StatusActive {
 		t.Fatalf("Account after the server resumed = %+v, %v", a, err)
 	}

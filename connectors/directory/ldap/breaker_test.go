@@ -8,9 +8,9 @@ import (
 )
 
 func TestBreakerOpensAfterConsecutiveFailures(t *testing.T) {
-	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+	now, advance := testClock()
 	var changes []string
-	b := newBreaker(3, 10*time.Second, clock.Now, func(from, to string) { changes = append(changes, from+">"+to) })
+	b := newBreaker(3, 10*time.Second, now, func(from, to string) { changes = append(changes, from+">"+to) })
 
 	for i := 0; i < 2; i++ {
 		if !b.allow() {
@@ -32,11 +32,11 @@ func TestBreakerOpensAfterConsecutiveFailures(t *testing.T) {
 	if b.current() != breakerOpen || b.allow() {
 		t.Fatalf("after 3 consecutive failures: state %s, allow true; want open, refused", b.current())
 	}
-	clock.Advance(10*time.Second - time.Nanosecond)
+	advance(10*time.Second - time.Nanosecond)
 	if b.allow() {
 		t.Fatal("allowed before the cool-down ended")
 	}
-	clock.Advance(time.Nanosecond)
+	advance(time.Nanosecond)
 	if !b.allow() || b.current() != breakerHalfOpen {
 		t.Fatalf("after the cool-down: want one trial call, state half_open; got %s", b.current())
 	}
@@ -44,7 +44,7 @@ func TestBreakerOpensAfterConsecutiveFailures(t *testing.T) {
 	if b.current() != breakerOpen || b.allow() {
 		t.Fatalf("after a failed trial: state %s", b.current())
 	}
-	clock.Advance(10 * time.Second)
+	advance(10 * time.Second)
 	b.allow()
 	b.success()
 	if b.current() != breakerClosed {
@@ -64,11 +64,11 @@ func TestBreakerOpensAfterConsecutiveFailures(t *testing.T) {
 // Half-open lets exactly one of many simultaneous callers through.
 func TestBreakerHalfOpenAdmitsExactlyOne(t *testing.T) {
 	const n = 50
-	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
-	b := newBreaker(1, time.Second, clock.Now, nil)
+	now, advance := testClock()
+	b := newBreaker(1, time.Second, now, nil)
 	b.allow()
 	b.failure()
-	clock.Advance(time.Second)
+	advance(time.Second)
 	var admitted atomic.Int32
 	var wg sync.WaitGroup
 	start := make(chan struct{})

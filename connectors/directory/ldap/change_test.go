@@ -2,7 +2,6 @@ package ldap
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/portico-chat/portico/connectors/directory/ldap/slapdtest"
@@ -155,19 +154,9 @@ func TestActivateConcurrentlyExactlyOneWins(t *testing.T) {
 	const n = 20
 	srv, d := startDirectory(t, slapdtest.Options{}, func(c *Config) { c.PoolSize = n })
 	ctx := testContext(t)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			errs[i] = d.Activate(ctx, "DEMO-1003", fmt.Sprintf("mk.%02d", i), fmt.Sprintf("%s %02d", goodPassword, i), fmt.Sprintf("c%d:1", i))
-		}()
-	}
-	close(start)
-	wg.Wait()
+	errs := concurrently(n, func(i int) error {
+		return d.Activate(ctx, "DEMO-1003", fmt.Sprintf("mk.%02d", i), fmt.Sprintf("%s %02d", goodPassword, i), fmt.Sprintf("c%d:1", i))
+	})
 	winner := -1
 	for i, err := range errs {
 		switch CodeOf(err) {

@@ -2,6 +2,7 @@ package ldap
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,4 +63,23 @@ func wantCode(t testing.TB, what string, err error, code, reason string) {
 			t.Fatalf("%s: got reason %q, want %q", what, got, reason)
 		}
 	}
+}
+
+// concurrently runs f(0) … f(n-1) on n goroutines released at the same
+// instant and returns their errors, by index.
+func concurrently(n int, f func(i int) error) []error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs[i] = f(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return errs
 }

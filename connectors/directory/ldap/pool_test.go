@@ -2,7 +2,6 @@ package ldap
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/portico-chat/portico/connectors/directory/ldap/slapdtest"
@@ -28,19 +27,10 @@ func TestPoolBoundsConnections(t *testing.T) {
 	_, proxy, d := proxied(t, func(c *Config) { c.PoolSize = size })
 	ctx := testContext(t)
 	for round := 0; round < 3; round++ {
-		var wg sync.WaitGroup
-		errs := make([]error, n)
-		start := make(chan struct{})
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				_, errs[i] = d.Find(ctx, Lookup{MRN: fmt.Sprintf("DEMO-10%02d", 11+i%5)})
-			}()
-		}
-		close(start)
-		wg.Wait()
+		errs := concurrently(n, func(i int) error {
+			_, err := d.Find(ctx, Lookup{MRN: fmt.Sprintf("DEMO-10%02d", 11+i%5)})
+			return err
+		})
 		for i, err := range errs {
 			if err != nil {
 				t.Fatalf("round %d, call %d: %v", round, i, err)
@@ -61,7 +51,7 @@ func TestPoolBoundsConnections(t *testing.T) {
 // the dead connection is unavailable. Idle ones are checked before reuse.
 func TestPoolReconnectsAndChecksIdle(t *testing.T) {
 	_, proxy, d := proxied(t, func(c *Config) { c.PoolSize = 1 })
-	clock := withClock(t, d)
+	advance := withClock(d)
 	ctx := testContext(t)
 	if _, err := d.Find(ctx, Lookup{MRN: "DEMO-1011"}); err != nil {
 		t.Fatal(err)
@@ -81,7 +71,7 @@ func TestPoolReconnectsAndChecksIdle(t *testing.T) {
 	}
 
 	before := proxy.Requests()
-	clock.Advance(d.cfg.IdleCheck + 1)
+	advance(d.cfg.IdleCheck + 1)
 	if _, err := d.Find(ctx, Lookup{MRN: "DEMO-1011"}); err != nil {
 		t.Fatal(err)
 	}
