@@ -28,10 +28,10 @@ var (
 const (
 	ReasonTooShort         = "too_short"
 	ReasonTooLong          = "too_long"
-	ReasonCommon           = "common"       // on a blocklist
-	ReasonInHistory        = "in_history"   // used before
-	ReasonTooRecent        = "too_recent"   // changed too recently to change again
-	ReasonComplexity       = "complexity"   // composition rules (digits, symbols, case)
+	ReasonCommon           = "common"     // on a blocklist
+	ReasonInHistory        = "in_history" // used before
+	ReasonTooRecent        = "too_recent" // changed too recently to change again
+	ReasonComplexity       = "complexity" // composition rules (digits, symbols, case)
 	ReasonContainsUsername = "contains_username"
 	ReasonContainsName     = "contains_name" // the patient's name or email
 	ReasonUsernameTaken    = "username_taken"
