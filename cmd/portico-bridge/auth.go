@@ -136,4 +136,3 @@ func isHex(s string) bool {
 	_, err := hex.DecodeString(s)
 	return err == nil
 }
-

@@ -56,10 +56,10 @@ func main() {
 
 // options are the command line.
 type options struct {
-	addr, db, prefix, seed       string
-	tlsCert, tlsKey, clientCA    string
-	minLength, history, classes  int
-	minAge                       time.Duration
+	addr, db, prefix, seed      string
+	tlsCert, tlsKey, clientCA   string
+	minLength, history, classes int
+	minAge                      time.Duration
 }
 
 func parseFlags(args []string) (options, error) {
