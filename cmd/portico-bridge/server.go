@@ -28,20 +28,35 @@ func newServer(st *store, secrets [][]byte, pol policy, prefix string, log *slog
 	}
 }
 
-// routes is every route of the API. Authentication wraps them all: it
-// checks the signature over the path as the client sent it, before the
-// prefix is stripped.
+// route is one operation of the API.
+type route struct {
+	pattern string // method and path, as http.ServeMux reads them
+	handle  http.HandlerFunc
+}
+
+// table is every operation of the API (docs/bridge.openapi.yaml).
+func (s *server) table() []route {
+	return []route{
+		{"GET /health", s.health},
+		{"POST /find", s.find},
+		{"POST /matches", s.matches},
+		{"GET /records/{id}/contacts", s.contacts},
+		{"GET /records/{id}/account", s.account},
+		{"POST /records/{id}/username-check", s.usernameCheck},
+		{"POST /records/{id}/password", s.setPassword},
+		{"POST /records/{id}/activate", s.activate},
+		{"POST /records/{id}/unlock", s.unlock},
+	}
+}
+
+// routes serves the table. Authentication wraps it all: it checks the
+// signature over the path as the client sent it, before the prefix is
+// stripped.
 func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /health", s.health)
-	mux.HandleFunc("POST /find", s.find)
-	mux.HandleFunc("POST /matches", s.matches)
-	mux.HandleFunc("GET /records/{id}/contacts", s.contacts)
-	mux.HandleFunc("GET /records/{id}/account", s.account)
-	mux.HandleFunc("POST /records/{id}/username-check", s.usernameCheck)
-	mux.HandleFunc("POST /records/{id}/password", s.setPassword)
-	mux.HandleFunc("POST /records/{id}/activate", s.activate)
-	mux.HandleFunc("POST /records/{id}/unlock", s.unlock)
+	for _, r := range s.table() {
+		mux.HandleFunc(r.pattern, r.handle)
+	}
 	var h http.Handler = mux
 	if s.prefix != "" {
 		h = http.StripPrefix(s.prefix, mux)
