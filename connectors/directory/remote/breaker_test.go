@@ -3,32 +3,17 @@ package remote
 import (
 	"context"
 	"errors"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 )
 
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-func newBreaker() (*Breaker, *fakeClock) {
-	clk := &fakeClock{now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
-	return &Breaker{Threshold: 3, Cooldown: 10 * time.Second, Now: clk.Now}, clk
+// newBreaker returns a breaker on a clock the test moves with advance.
+func newBreaker() (b *Breaker, advance func(time.Duration)) {
+	var now atomic.Int64
+	now.Store(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	b = &Breaker{Threshold: 3, Cooldown: 10 * time.Second, Now: func() time.Time { return time.Unix(0, now.Load()) }}
+	return b, func(d time.Duration) { now.Add(int64(d)) }
 }
 
 var errDown = Unavailable("test: down")
@@ -96,11 +81,11 @@ func TestBreakerHalfOpenLetsExactlyOneTrial(t *testing.T) {
 		{"trial fails", fail, BreakerOpen},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b, clk := newBreaker()
+			b, advance := newBreaker()
 			for i := 0; i < 3; i++ {
 				_ = b.Do(context.Background(), fail)
 			}
-			clk.Advance(10 * time.Second)
+			advance(10 * time.Second)
 			if got := b.State(); got != BreakerHalfOpen {
 				t.Fatalf("after cooldown: state %s, want half-open", got)
 			}
