@@ -39,10 +39,39 @@ func runeSet(s string) map[rune]bool {
 	return m
 }
 
+// asciiSeptets is the GSM-7 cost of each ASCII character, 0 for those
+// GSM-7 lacks (most control characters, and the backquote): a table, since
+// Split measures texts many times over.
+var asciiSeptets = func() (t [utf8.RuneSelf]int8) {
+	for r := range rune(utf8.RuneSelf) {
+		switch {
+		case gsmExtension[r]:
+			t[r] = 2
+		case gsmBasic[r]:
+			t[r] = 1
+		}
+	}
+	return t
+}()
+
+// septets is a character's GSM-7 cost, 0 if GSM-7 lacks it.
+func septets(r rune) int {
+	if r < utf8.RuneSelf {
+		return int(asciiSeptets[r])
+	}
+	switch {
+	case gsmBasic[r]:
+		return 1
+	case gsmExtension[r]:
+		return 2
+	}
+	return 0
+}
+
 // IsGSM7 reports whether every character of s can be sent in GSM-7.
 func IsGSM7(s string) bool {
 	for _, r := range s {
-		if !gsmBasic[r] && !gsmExtension[r] {
+		if septets(r) == 0 {
 			return false
 		}
 	}
@@ -97,12 +126,7 @@ func pack(s string, multi int, cost func(rune) int) int {
 	return segments
 }
 
-func gsmCost(r rune) int {
-	if gsmExtension[r] {
-		return 2
-	}
-	return 1
-}
+func gsmCost(r rune) int { return septets(r) }
 
 func ucsCost(r rune) int {
 	if r > 0xFFFF {
