@@ -113,11 +113,12 @@ func choiceLabel(label string, n int) string {
 }
 
 // lowerFirst lower-cases a label's first word when it is an ordinary
-// capitalised word ("Set up" → "set up"), not an acronym ("ZIP") or "I".
+// capitalised word ("Set up" → "set up", "A person" → "a person"), not an
+// acronym ("ZIP") or the pronoun I ("I forgot", "I'm").
 func lowerFirst(s string) string {
 	first, _, _ := strings.Cut(s, " ")
 	r, n := utf8.DecodeRuneInString(first)
-	if n == len(first) || !unicode.IsUpper(r) {
+	if !unicode.IsUpper(r) || first == "I" || strings.HasPrefix(first, "I'") || strings.HasPrefix(first, "I’") {
 		return s
 	}
 	for _, c := range first[n:] {

@@ -17,7 +17,7 @@ type Texts struct {
 }
 
 // Reply templates, by locale. Each fits in one GSM-7 segment with a
-// clinic name of up to maxClinicRunes characters and no contact. The
+// clinic name of up to 30 characters and no contact. The
 // Spanish ones are worded without á, í, ó and ú, which GSM-7 lacks (ñ and
 // é it has): one of them would make the whole text UCS-2, at 70 characters
 // a segment instead of 160.
@@ -68,12 +68,8 @@ func (t Texts) SecretLink(url string, minutes int, locale string) string {
 	return strings.NewReplacer("{url}", url, "{minutes}", strconv.Itoa(minutes)).Replace(linkTemplates[bot.NormalizeLocale(locale)])
 }
 
-// defaultClinic stands in when no name is configured; maxClinicRunes is
-// the longest name the one-segment replies are written for.
-const (
-	defaultClinic  = "Portico"
-	maxClinicRunes = 30
-)
+// defaultClinic stands in when no name is configured.
+const defaultClinic = "Portico"
 
 func (t Texts) clinic() string {
 	if c := strings.TrimSpace(t.Clinic); c != "" {
