@@ -1,0 +1,513 @@
+package sms_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/connectors/sms"
+	"github.com/portico-chat/portico/connectors/sms/smstest"
+)
+
+// inbox is the engine's side in these tests: it records what it is given.
+type inbox struct {
+	mu    sync.Mutex
+	got   []sms.Message
+	err   error
+	block map[string]chan struct{} // sender → released when closed
+}
+
+func (b *inbox) Inbound(_ context.Context, m sms.Message) error {
+	b.mu.Lock()
+	wait := b.block[m.From]
+	b.mu.Unlock()
+	if wait != nil {
+		<-wait
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.err != nil {
+		return b.err
+	}
+	b.got = append(b.got, m)
+	return nil
+}
+
+func (b *inbox) messages() []sms.Message {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]sms.Message(nil), b.got...)
+}
+
+// env is a webhook on a real HTTP server with a fake provider.
+type env struct {
+	hook     string // the webhook's address (loopback)
+	provider *smstest.Provider
+	inbox    *inbox
+	store    *smstest.Memory
+	clock    *fakeClock
+	logs     *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+const testToken = "test-auth-token"
+
+// setup serves the webhook on 127.0.0.1. change adjusts the configuration
+// (PublicURL is the server's address unless change sets it).
+func setup(t *testing.T, change func(*sms.Config), opts ...smstest.Option) *env {
+	t.Helper()
+	e := &env{inbox: &inbox{block: map[string]chan struct{}{}}, store: smstest.NewMemory(), clock: newClock(), logs: &syncBuffer{}}
+	var h http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	c := sms.Config{
+		PublicURL: srv.URL, AuthToken: testToken, Numbers: []string{ours},
+		Texts: sms.Texts{Clinic: "Lakeside Health"}, Locale: "en", Clock: e.clock,
+	}
+	if change != nil {
+		change(&c)
+	}
+	handler, err := sms.NewHandler(c, e.inbox, e.store, e.store, zerolog.New(e.logs))
+	if err != nil {
+		t.Fatalf("NewHandler: %v", err)
+	}
+	h = handler
+	e.hook = srv.URL + sms.InboundPath
+	e.provider = smstest.Start(t, append([]smstest.Option{smstest.WithCredentials(smstest.DefaultAccount, testToken)}, opts...)...)
+	return e
+}
+
+func (e *env) deliver(t *testing.T, text smstest.Text) smstest.Response {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := e.provider.Deliver(ctx, e.hook, text)
+	if err != nil {
+		t.Fatalf("deliver: %v", err)
+	}
+	return resp
+}
+
+func (e *env) post(t *testing.T, addr string, form url.Values, header http.Header) smstest.Response {
+	t.Helper()
+	resp, err := e.provider.Post(context.Background(), addr, form, header)
+	if err != nil {
+		t.Fatalf("post: %v", err)
+	}
+	return resp
+}
+
+func wantTwiML(t *testing.T, resp smstest.Response) {
+	t.Helper()
+	if resp.Status != http.StatusOK {
+		t.Fatalf("status %d (%q), want 200", resp.Status, resp.Body)
+	}
+	if !strings.HasPrefix(resp.ContentType, "text/xml") {
+		t.Errorf("content type %q, want text/xml", resp.ContentType)
+	}
+	if !strings.Contains(resp.Body, "<Response></Response>") {
+		t.Errorf("body %q, want an empty TwiML response", resp.Body)
+	}
+}
+
+func TestInboundAccepts(t *testing.T) {
+	e := setup(t, nil)
+	resp := e.deliver(t, smstest.Text{From: patient, To: ours, Body: " 02139 ", SID: "SM0123456789abcdef0123456789abcdef"})
+	wantTwiML(t, resp)
+	got := e.inbox.messages()
+	if len(got) != 1 {
+		t.Fatalf("inbox got %d messages, want 1", len(got))
+	}
+	want := sms.Message{
+		SID: "SM0123456789abcdef0123456789abcdef", From: patient, To: ours, Body: "02139",
+		Segments: 1, Received: e.clock.Now(), RunFlow: true,
+	}
+	if got[0] != want {
+		t.Errorf("inbox got %+v\nwant %+v", got[0], want)
+	}
+	if key := got[0].Conversation(); key != ours+":"+patient {
+		t.Errorf("conversation key %q, want (our number, sender)", key)
+	}
+}
+
+func TestInboundWithSharedKeySHA256(t *testing.T) {
+	e := setup(t, func(c *sms.Config) { c.SharedKeys = map[string]string{"KS1": "shared-secret"} },
+		smstest.WithSharedKey("KS1", "shared-secret"))
+	wantTwiML(t, e.deliver(t, smstest.Text{From: patient, To: ours, Body: "hola"}))
+	if n := len(e.inbox.messages()); n != 1 {
+		t.Fatalf("inbox got %d messages, want 1", n)
+	}
+}
+
+// A request that fails the signature check changes nothing: not the
+// inbox, not the suppression list (the body is always STOP here).
+func TestInboundRefusesUnsigned(t *testing.T) {
+	e := setup(t, func(c *sms.Config) { c.SharedKeys = map[string]string{"KS1": "shared-secret"} })
+	form := e.provider.Form(smstest.Text{From: patient, To: ours, Body: "STOP"})
+	good := e.provider.SignatureHeaders(e.hook, form)
+	sign := func(alg sms.Algorithm, secret, u string, f url.Values, settings string) http.Header {
+		h := http.Header{}
+		h.Set(sms.SignatureHeader, sms.Sign(alg, secret, u, f))
+		if settings != "" {
+			h.Set(sms.SignatureSettingsHeader, settings)
+		}
+		return h
+	}
+	tampered := url.Values{}
+	for k, v := range form {
+		tampered[k] = v
+	}
+	tampered.Set("From", "+13125550199")
+	evilHost := strings.Replace(e.hook, "127.0.0.1", "evil.example", 1)
+	tests := []struct {
+		name   string
+		form   url.Values
+		header http.Header
+		host   string // Host header to send, if any
+		want   int
+	}{
+		{"no signature", form, http.Header{}, "", http.StatusForbidden},
+		{"empty signature", form, http.Header{sms.SignatureHeader: {""}}, "", http.StatusForbidden},
+		{"garbage signature", form, http.Header{sms.SignatureHeader: {"AAAA"}}, "", http.StatusForbidden},
+		{"wrong token", form, sign(sms.HMACSHA1, "other-token", e.hook, form, ""), "", http.StatusForbidden},
+		{"field changed after signing", tampered, good, "", http.StatusForbidden},
+		{"signed for the Host header the attacker sends", form, sign(sms.HMACSHA1, testToken, evilHost, form, ""), "evil.example", http.StatusForbidden},
+		{"sha256 with an unknown key", form, sign(sms.HMACSHA256, "shared-secret", e.hook, form, "key=KS2,algorithm=HMAC_SHA256"), "", http.StatusForbidden},
+		{"sha256 with the auth token", form, sign(sms.HMACSHA256, testToken, e.hook, form, "key=KS1,algorithm=HMAC_SHA256"), "", http.StatusForbidden},
+		{"sha1 signature announced as sha256", form, sign(sms.HMACSHA1, "shared-secret", e.hook, form, "key=KS1,algorithm=HMAC_SHA256"), "", http.StatusForbidden},
+		{"unknown algorithm", form, sign(sms.HMACSHA256, "shared-secret", e.hook, form, "key=KS1,algorithm=NONE"), "", http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, e.hook, strings.NewReader(tt.form.Encode()))
+			for k, v := range tt.header {
+				req.Header[k] = v
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if tt.host != "" {
+				req.Host = tt.host
+				req.Header.Set("X-Forwarded-Host", tt.host)
+				req.Header.Set("X-Forwarded-Proto", "http")
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.want)
+			}
+			if n := len(e.inbox.messages()); n != 0 {
+				t.Errorf("inbox got %d messages, want 0", n)
+			}
+			if out, _ := e.store.SMSSuppressed(context.Background(), patient); out {
+				t.Error("an unsigned STOP changed the suppression list")
+			}
+		})
+	}
+	if logs := e.logs.String(); strings.Contains(logs, "STOP") || strings.Contains(logs, patient) {
+		t.Errorf("logs quote the message: %s", logs)
+	}
+}
+
+// The URL is rebuilt from the configured public URL: what the request
+// says about its host (Host, X-Forwarded-*) does not count, and a proxy
+// that serves the webhook under a path prefix works.
+func TestInboundUsesThePublicURL(t *testing.T) {
+	const public = "https://portal.clinic.example/chat"
+	e := setup(t, func(c *sms.Config) { c.PublicURL = public + "/" },
+		smstest.WithWebhook(public+sms.InboundPath))
+	form := e.provider.Form(smstest.Text{From: patient, To: ours, Body: "hi"})
+	h := e.provider.SignatureHeaders(e.hook, form)
+	h.Set("X-Forwarded-Host", "evil.example")
+	h.Set("X-Forwarded-Proto", "http")
+	wantTwiML(t, e.post(t, e.hook, form, h))
+
+	// Signed over the address the request actually reached: refused.
+	local := smstest.Start(t, smstest.WithCredentials(smstest.DefaultAccount, testToken))
+	if resp := e.post(t, e.hook, form, local.SignatureHeaders(e.hook, form)); resp.Status != http.StatusForbidden {
+		t.Errorf("signed over the loopback address: status %d, want 403", resp.Status)
+	}
+}
+
+func TestInboundQueryIsSigned(t *testing.T) {
+	e := setup(t, nil)
+	form := e.provider.Form(smstest.Text{From: patient, To: ours, Body: "hi"})
+	signed := e.provider.SignatureHeaders(e.hook+"?route=a", form)
+	wantTwiML(t, e.post(t, e.hook+"?route=a", form, signed))
+	if resp := e.post(t, e.hook+"?route=b", form, signed); resp.Status != http.StatusForbidden {
+		t.Errorf("query changed: status %d, want 403", resp.Status)
+	}
+}
+
+func TestInboundRefusesMalformed(t *testing.T) {
+	e := setup(t, nil)
+	base := func(change func(url.Values)) url.Values {
+		f := e.provider.Form(smstest.Text{From: patient, To: ours, Body: "STOP"})
+		change(f)
+		return f
+	}
+	tests := []struct {
+		name string
+		form url.Values
+		want int
+	}{
+		{"no MessageSid", base(func(f url.Values) { f.Del("MessageSid") }), http.StatusBadRequest},
+		{"MessageSid with odd characters", base(func(f url.Values) { f.Set("MessageSid", "SM<script>") }), http.StatusBadRequest},
+		{"no From", base(func(f url.Values) { f.Del("From") }), http.StatusBadRequest},
+		{"From not E.164", base(func(f url.Values) { f.Set("From", "3125550101") }), http.StatusBadRequest},
+		{"From a short code", base(func(f url.Values) { f.Set("From", "72345") }), http.StatusBadRequest},
+		{"To not one of ours", base(func(f url.Values) { f.Set("To", "+13125559999") }), http.StatusBadRequest},
+		{"Body repeated", base(func(f url.Values) { f["Body"] = []string{"a", "STOP"} }), http.StatusBadRequest},
+		{"Body not UTF-8", base(func(f url.Values) { f.Set("Body", "\xff\xfe") }), http.StatusBadRequest},
+		{"Body too long", base(func(f url.Values) { f.Set("Body", strings.Repeat("a", 1601)) }), http.StatusBadRequest},
+		{"body over the byte cap", base(func(f url.Values) { f.Set("Padding", strings.Repeat("x", sms.MaxInboundBytes)) }), http.StatusRequestEntityTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := e.post(t, e.hook, tt.form, e.provider.SignatureHeaders(e.hook, tt.form))
+			if resp.Status != tt.want {
+				t.Errorf("status %d (%q), want %d", resp.Status, resp.Body, tt.want)
+			}
+			if n := len(e.inbox.messages()); n != 0 {
+				t.Errorf("inbox got %d messages, want 0", n)
+			}
+			if out, _ := e.store.SMSSuppressed(context.Background(), patient); out {
+				t.Error("a refused message changed the suppression list")
+			}
+		})
+	}
+}
+
+func TestInboundRefusesOtherRequests(t *testing.T) {
+	e := setup(t, nil)
+	form := e.provider.Form(smstest.Text{From: patient, To: ours, Body: "hi"})
+	sig := e.provider.SignatureHeaders(e.hook, form)
+	tests := []struct {
+		name, method, contentType string
+		want                      int
+	}{
+		{"GET", http.MethodGet, "", http.StatusMethodNotAllowed},
+		{"JSON body", http.MethodPost, "application/json", http.StatusUnsupportedMediaType},
+		{"no content type", http.MethodPost, "", http.StatusUnsupportedMediaType},
+		{"form with charset", http.MethodPost, "application/x-www-form-urlencoded; charset=utf-8", http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, e.hook, strings.NewReader(form.Encode()))
+			for k, v := range sig {
+				req.Header[k] = v
+			}
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.want)
+			}
+		})
+	}
+}
+
+func TestInboundCleansText(t *testing.T) {
+	e := setup(t, nil)
+	wantTwiML(t, e.deliver(t, smstest.Text{From: patient, To: ours, Body: "\u202eevil\u2066 name\x07\r\nline two\ttab"}))
+	got := e.inbox.messages()
+	if len(got) != 1 || got[0].Body != "evil name\nline two tab" {
+		t.Fatalf("inbox got %+v, want the text without controls or bidi marks", got)
+	}
+}
+
+// The provider may deliver one message twice; the handler passes it on
+// with the same SID each time, which is what the engine deduplicates on,
+// and a redelivered STOP carries the same reply key.
+func TestInboundRedeliveryKeepsTheSID(t *testing.T) {
+	e := setup(t, nil)
+	for range 2 {
+		wantTwiML(t, e.deliver(t, smstest.Text{From: patient, To: ours, Body: "STOP", SID: "SMdup"}))
+	}
+	got := e.inbox.messages()
+	if len(got) != 2 || got[0].SID != "SMdup" || got[1].SID != "SMdup" || got[0].ReplyKey != got[1].ReplyKey || got[0].Reply == "" {
+		t.Fatalf("inbox got %+v; want the same SID, reply and reply key twice", got)
+	}
+}
+
+func TestInboundFailuresAnswer500(t *testing.T) {
+	tests := []struct {
+		name    string
+		breakIt func(e *env)
+	}{
+		{"the engine fails", func(e *env) { e.inbox.err = errors.New("commit: disk full") }},
+		{"the store is down", func(e *env) { e.store.Fail(errors.New("database is locked")) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := setup(t, nil)
+			tt.breakIt(e)
+			resp := e.deliver(t, smstest.Text{From: patient, To: ours, Body: "my secret answer"})
+			if resp.Status != http.StatusInternalServerError {
+				t.Errorf("status %d, want 500", resp.Status)
+			}
+			if strings.Contains(resp.Body, "disk") || strings.Contains(resp.Body, "database") {
+				t.Errorf("answer %q leaks the internal error", resp.Body)
+			}
+			if logs := e.logs.String(); strings.Contains(logs, "my secret answer") || strings.Contains(logs, patient) {
+				t.Errorf("logs quote the message or the number: %s", logs)
+			}
+		})
+	}
+}
+
+func TestInboundOverTheLimitIsDropped(t *testing.T) {
+	e := setup(t, func(c *sms.Config) {
+		c.RateLimit = sms.RateLimit{PerSender: sms.Limit{Count: 2, Window: time.Minute}}
+	})
+	for range 4 {
+		wantTwiML(t, e.deliver(t, smstest.Text{From: patient, To: ours, Body: "hello"}))
+	}
+	if n := len(e.inbox.messages()); n != 2 {
+		t.Errorf("inbox got %d messages, want 2 (the limit)", n)
+	}
+	if logs := e.logs.String(); !strings.Contains(logs, "rate limit") || strings.Contains(logs, patient) {
+		t.Errorf("logs should note the drop with the number masked: %s", logs)
+	}
+}
+
+// A flood from one number gets exactly its allowance, and while the
+// engine is busy with the flood another patient's message goes straight
+// through.
+func TestInboundFloodNeverSlowsOthers(t *testing.T) {
+	const flood, limit = 40, 5
+	const flooder, other = "+13125550666", "+13125550777"
+	e := setup(t, func(c *sms.Config) {
+		c.RateLimit = sms.RateLimit{PerSender: sms.Limit{Count: limit, Window: time.Hour}, PerNumber: sms.Limit{Count: 1000, Window: time.Hour}}
+	})
+	release := make(chan struct{})
+	e.inbox.block[flooder] = release
+
+	var wg sync.WaitGroup
+	statuses := make(chan int, flood)
+	for range flood {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := e.provider.Deliver(context.Background(), e.hook, smstest.Text{From: flooder, To: ours, Body: "spam"})
+			if err != nil {
+				t.Errorf("flood: %v", err)
+				return
+			}
+			statuses <- resp.Status
+		}()
+	}
+	// The flood's admitted messages are stuck in the engine; the dropped
+	// ones have been answered. Another patient is not held up by either.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	resp, err := e.provider.Deliver(ctx, e.hook, smstest.Text{From: other, To: ours, Body: "reset my password"})
+	if err != nil {
+		t.Fatalf("another patient during the flood: %v", err)
+	}
+	wantTwiML(t, resp)
+	close(release)
+	wg.Wait()
+	close(statuses)
+	for s := range statuses {
+		if s != http.StatusOK {
+			t.Errorf("flood request answered %d, want 200", s)
+		}
+	}
+	n := 0
+	for _, m := range e.inbox.messages() {
+		if m.From == flooder {
+			n++
+		}
+	}
+	if n != limit {
+		t.Errorf("%d messages from the flooder reached the engine, want exactly %d", n, limit)
+	}
+}
+
+func TestNewHandlerRefusesUnsafeConfig(t *testing.T) {
+	store := smstest.NewMemory()
+	good := func() sms.Config {
+		return sms.Config{PublicURL: "https://portal.example", AuthToken: "tok", Numbers: []string{"+1 (312) 555-0000"}}
+	}
+	tests := []struct {
+		name   string
+		change func(*sms.Config)
+		ok     bool
+	}{
+		{"good", func(*sms.Config) {}, true},
+		{"http to loopback for development", func(c *sms.Config) { c.PublicURL = "http://localhost:8080" }, true},
+		{"no public URL", func(c *sms.Config) { c.PublicURL = "" }, false},
+		{"relative public URL", func(c *sms.Config) { c.PublicURL = "/chat" }, false},
+		{"plain http", func(c *sms.Config) { c.PublicURL = "http://portal.example" }, false},
+		{"query in the public URL", func(c *sms.Config) { c.PublicURL = "https://portal.example/?a=1" }, false},
+		{"credentials in the public URL", func(c *sms.Config) { c.PublicURL = "https://u:p@portal.example" }, false},
+		{"no auth token", func(c *sms.Config) { c.AuthToken = "" }, false},
+		{"no numbers", func(c *sms.Config) { c.Numbers = nil }, false},
+		{"number without +", func(c *sms.Config) { c.Numbers = []string{"3125550000"} }, false},
+		{"number too short", func(c *sms.Config) { c.Numbers = []string{"+1312"} }, false},
+		{"shared key without secret", func(c *sms.Config) { c.SharedKeys = map[string]string{"KS1": ""} }, false},
+		{"negative limit", func(c *sms.Config) { c.RateLimit = sms.RateLimit{PerSender: sms.Limit{Count: -1}} }, false},
+		{"limit without window", func(c *sms.Config) { c.RateLimit = sms.RateLimit{PerSender: sms.Limit{Count: 5}} }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := good()
+			tt.change(&c)
+			_, err := sms.NewHandler(c, &inbox{}, store, store, zerolog.Nop())
+			if (err == nil) != tt.ok {
+				t.Fatalf("NewHandler error = %v, want ok %v", err, tt.ok)
+			}
+			if err != nil && bot.ErrorCode(err) != bot.EINVALID {
+				t.Errorf("error code %q, want %q", bot.ErrorCode(err), bot.EINVALID)
+			}
+		})
+	}
+}
+
+func TestWebhookURL(t *testing.T) {
+	tests := []struct{ base, want string }{
+		{"https://portal.example", "https://portal.example/sms/inbound"},
+		{"https://portal.example/", "https://portal.example/sms/inbound"},
+		{" https://portal.example/chat/ ", "https://portal.example/chat/sms/inbound"},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080/sms/inbound"},
+	}
+	for _, tt := range tests {
+		got, err := sms.WebhookURL(tt.base)
+		if err != nil || got != tt.want {
+			t.Errorf("WebhookURL(%q) = %q, %v; want %q", tt.base, got, err, tt.want)
+		}
+	}
+}
