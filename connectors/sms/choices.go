@@ -37,6 +37,13 @@ func Prompt(text string, replies []bot.Reply, locale string) string {
 	return sentence
 }
 
+// Render turns a bot message into the texts to send: its text and quick
+// replies as Prompt writes them, split as Split does, each part with its
+// segment count.
+func Render(m bot.Message, locale string) []Part {
+	return Split(Prompt(m.Text, m.Replies, locale))
+}
+
 // Choice phrases, by locale.
 var choiceWords = map[string]struct{ reply, forWord, or string }{
 	bot.English: {"Reply", "for", "or"},

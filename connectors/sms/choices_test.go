@@ -1,6 +1,7 @@
 package sms_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/portico-chat/portico/bot"
@@ -76,6 +77,24 @@ func TestPrompt(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestRender(t *testing.T) {
+	short := bot.Message{Text: "How should we send the code?", Replies: channels}
+	parts := sms.Render(short, "en")
+	want := "How should we send the code?\nReply 1 for the email on file or 2 for the mobile number on file."
+	if len(parts) != 1 || parts[0].Text != want || parts[0].Segments != 1 || parts[0].Encoding != sms.GSM7 {
+		t.Errorf("Render(short) = %+v, want one GSM-7 segment %q", parts, want)
+	}
+	long := bot.Message{Text: words(100, "information", " "), Replies: menuES}
+	parts = sms.Render(long, "es")
+	if len(parts) < 2 {
+		t.Fatalf("Render(long) gave %d parts, want several", len(parts))
+	}
+	if last := parts[len(parts)-1].Text; !strings.HasSuffix(last, "o 4 para hablar con una persona.") {
+		t.Errorf("the choices should end the last part; it ends %q", last[max(0, len(last)-60):])
+	}
+	checkParts(t, sms.Prompt(long.Text, long.Replies, "es"), parts)
 }
 
 func TestPromptFitsOneSegmentWherePossible(t *testing.T) {

@@ -1,140 +1,18 @@
 package sms_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
-	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/connectors/sms"
 	"github.com/portico-chat/portico/connectors/sms/smstest"
 )
-
-// inbox is the engine's side in these tests: it records what it is given.
-type inbox struct {
-	mu    sync.Mutex
-	got   []sms.Message
-	err   error
-	block map[string]chan struct{} // sender → released when closed
-}
-
-func (b *inbox) Inbound(_ context.Context, m sms.Message) error {
-	b.mu.Lock()
-	wait := b.block[m.From]
-	b.mu.Unlock()
-	if wait != nil {
-		<-wait
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.err != nil {
-		return b.err
-	}
-	b.got = append(b.got, m)
-	return nil
-}
-
-func (b *inbox) messages() []sms.Message {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]sms.Message(nil), b.got...)
-}
-
-// env is a webhook on a real HTTP server with a fake provider.
-type env struct {
-	hook     string // the webhook's address (loopback)
-	provider *smstest.Provider
-	inbox    *inbox
-	store    *smstest.Memory
-	clock    *fakeClock
-	logs     *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-const testToken = "test-auth-token"
-
-// setup serves the webhook on 127.0.0.1. change adjusts the configuration
-// (PublicURL is the server's address unless change sets it).
-func setup(t *testing.T, change func(*sms.Config), opts ...smstest.Option) *env {
-	t.Helper()
-	e := &env{inbox: &inbox{block: map[string]chan struct{}{}}, store: smstest.NewMemory(), clock: newClock(), logs: &syncBuffer{}}
-	var h http.Handler
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
-	t.Cleanup(srv.Close)
-	c := sms.Config{
-		PublicURL: srv.URL, AuthToken: testToken, Numbers: []string{ours},
-		Texts: sms.Texts{Clinic: "Lakeside Health"}, Locale: "en", Clock: e.clock,
-	}
-	if change != nil {
-		change(&c)
-	}
-	handler, err := sms.NewHandler(c, e.inbox, e.store, e.store, zerolog.New(e.logs))
-	if err != nil {
-		t.Fatalf("NewHandler: %v", err)
-	}
-	h = handler
-	e.hook = srv.URL + sms.InboundPath
-	e.provider = smstest.Start(t, append([]smstest.Option{smstest.WithCredentials(smstest.DefaultAccount, testToken)}, opts...)...)
-	return e
-}
-
-func (e *env) deliver(t *testing.T, text smstest.Text) smstest.Response {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	resp, err := e.provider.Deliver(ctx, e.hook, text)
-	if err != nil {
-		t.Fatalf("deliver: %v", err)
-	}
-	return resp
-}
-
-func (e *env) post(t *testing.T, addr string, form url.Values, header http.Header) smstest.Response {
-	t.Helper()
-	resp, err := e.provider.Post(context.Background(), addr, form, header)
-	if err != nil {
-		t.Fatalf("post: %v", err)
-	}
-	return resp
-}
-
-func wantTwiML(t *testing.T, resp smstest.Response) {
-	t.Helper()
-	if resp.Status != http.StatusOK {
-		t.Fatalf("status %d (%q), want 200", resp.Status, resp.Body)
-	}
-	if !strings.HasPrefix(resp.ContentType, "text/xml") {
-		t.Errorf("content type %q, want text/xml", resp.ContentType)
-	}
-	if !strings.Contains(resp.Body, "<Response></Response>") {
-		t.Errorf("body %q, want an empty TwiML response", resp.Body)
-	}
-}
 
 func TestInboundAccepts(t *testing.T) {
 	e := setup(t, nil)
@@ -454,60 +332,5 @@ func TestInboundFloodNeverSlowsOthers(t *testing.T) {
 	}
 	if n != limit {
 		t.Errorf("%d messages from the flooder reached the engine, want exactly %d", n, limit)
-	}
-}
-
-func TestNewHandlerRefusesUnsafeConfig(t *testing.T) {
-	store := smstest.NewMemory()
-	good := func() sms.Config {
-		return sms.Config{PublicURL: "https://portal.example", AuthToken: "tok", Numbers: []string{"+1 (312) 555-0000"}}
-	}
-	tests := []struct {
-		name   string
-		change func(*sms.Config)
-		ok     bool
-	}{
-		{"good", func(*sms.Config) {}, true},
-		{"http to loopback for development", func(c *sms.Config) { c.PublicURL = "http://localhost:8080" }, true},
-		{"no public URL", func(c *sms.Config) { c.PublicURL = "" }, false},
-		{"relative public URL", func(c *sms.Config) { c.PublicURL = "/chat" }, false},
-		{"plain http", func(c *sms.Config) { c.PublicURL = "http://portal.example" }, false},
-		{"query in the public URL", func(c *sms.Config) { c.PublicURL = "https://portal.example/?a=1" }, false},
-		{"credentials in the public URL", func(c *sms.Config) { c.PublicURL = "https://u:p@portal.example" }, false},
-		{"no auth token", func(c *sms.Config) { c.AuthToken = "" }, false},
-		{"no numbers", func(c *sms.Config) { c.Numbers = nil }, false},
-		{"number without +", func(c *sms.Config) { c.Numbers = []string{"3125550000"} }, false},
-		{"number too short", func(c *sms.Config) { c.Numbers = []string{"+1312"} }, false},
-		{"shared key without secret", func(c *sms.Config) { c.SharedKeys = map[string]string{"KS1": ""} }, false},
-		{"negative limit", func(c *sms.Config) { c.RateLimit = sms.RateLimit{PerSender: sms.Limit{Count: -1}} }, false},
-		{"limit without window", func(c *sms.Config) { c.RateLimit = sms.RateLimit{PerSender: sms.Limit{Count: 5}} }, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := good()
-			tt.change(&c)
-			_, err := sms.NewHandler(c, &inbox{}, store, store, zerolog.Nop())
-			if (err == nil) != tt.ok {
-				t.Fatalf("NewHandler error = %v, want ok %v", err, tt.ok)
-			}
-			if err != nil && bot.ErrorCode(err) != bot.EINVALID {
-				t.Errorf("error code %q, want %q", bot.ErrorCode(err), bot.EINVALID)
-			}
-		})
-	}
-}
-
-func TestWebhookURL(t *testing.T) {
-	tests := []struct{ base, want string }{
-		{"https://portal.example", "https://portal.example/sms/inbound"},
-		{"https://portal.example/", "https://portal.example/sms/inbound"},
-		{" https://portal.example/chat/ ", "https://portal.example/chat/sms/inbound"},
-		{"http://127.0.0.1:8080", "http://127.0.0.1:8080/sms/inbound"},
-	}
-	for _, tt := range tests {
-		got, err := sms.WebhookURL(tt.base)
-		if err != nil || got != tt.want {
-			t.Errorf("WebhookURL(%q) = %q, %v; want %q", tt.base, got, err, tt.want)
-		}
 	}
 }

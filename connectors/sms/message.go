@@ -61,6 +61,11 @@ type Message struct {
 	RunFlow bool
 }
 
+// DefaultSessionIdle is how long an SMS conversation waits for the
+// patient's next text (sms.session_idle): a text after that starts a new
+// conversation.
+const DefaultSessionIdle = 30 * time.Minute
+
 // Conversation is the key of the SMS conversation the message belongs to:
 // one per pair of our number and the patient's number.
 func (m Message) Conversation() string { return m.To + ":" + m.From }
