@@ -133,3 +133,26 @@ func wantTwiML(t *testing.T, resp smstest.Response) {
 		t.Errorf("body %q, want an empty TwiML response", resp.Body)
 	}
 }
+
+// status sends req and returns the answer's status.
+func status(t *testing.T, req *http.Request) int {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// wantNothingChanged asserts that a refused request reached neither the
+// engine nor the suppression list (the refused texts say STOP).
+func (e *env) wantNothingChanged(t *testing.T) {
+	t.Helper()
+	if n := len(e.inbox.messages()); n != 0 {
+		t.Errorf("inbox got %d messages, want 0", n)
+	}
+	if out, _ := e.store.SMSSuppressed(context.Background(), patient); out {
+		t.Error("a refused STOP changed the suppression list")
+	}
+}

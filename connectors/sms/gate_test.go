@@ -47,6 +47,15 @@ func newGate(store *smstest.Memory, clock bot.Clock) *sms.Gate {
 	}
 }
 
+// optedOut is a store on whose list the patient is, or is not.
+func optedOut(out bool) *smstest.Memory {
+	store := smstest.NewMemory()
+	if out {
+		store.SuppressSMS(context.Background(), patient, "SM-earlier", time.Time{})
+	}
+	return store
+}
+
 func inbound(sid, body string) sms.Message {
 	return sms.Message{SID: sid, From: patient, To: ours, Body: body, Received: time.Date(2026, 3, 14, 15, 0, 0, 0, time.UTC)}
 }
@@ -84,10 +93,7 @@ func TestGateRoute(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			store := smstest.NewMemory()
-			if tt.suppressed {
-				store.SuppressSMS(ctx, patient, "SM-earlier", time.Time{})
-			}
+			store := optedOut(tt.suppressed)
 			g := newGate(store, newClock())
 			g.Locale, g.ProviderReplies = tt.locale, tt.providerReply
 			m := inbound("SM1", tt.body)
@@ -219,10 +225,7 @@ func TestGuard(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			store := smstest.NewMemory()
-			if tt.optedOut {
-				store.SuppressSMS(ctx, patient, "SM1", time.Time{})
-			}
+			store := optedOut(tt.optedOut)
 			rec := &recorder{}
 			g := sms.Guard{Next: rec, List: store, Permanent: permanent}
 			err := g.Send(ctx, bot.Delivery{ID: "d1", Channel: "sms", To: patient, Text: "Your code is 123456.", Key: tt.key})

@@ -93,20 +93,10 @@ func TestInboundRefusesUnsigned(t *testing.T) {
 				req.Header.Set("X-Forwarded-Host", tt.host)
 				req.Header.Set("X-Forwarded-Proto", "http")
 			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
+			if got := status(t, req); got != tt.want {
+				t.Errorf("status %d, want %d", got, tt.want)
 			}
-			resp.Body.Close()
-			if resp.StatusCode != tt.want {
-				t.Errorf("status %d, want %d", resp.StatusCode, tt.want)
-			}
-			if n := len(e.inbox.messages()); n != 0 {
-				t.Errorf("inbox got %d messages, want 0", n)
-			}
-			if out, _ := e.store.SMSSuppressed(context.Background(), patient); out {
-				t.Error("an unsigned STOP changed the suppression list")
-			}
+			e.wantNothingChanged(t)
 		})
 	}
 	if logs := e.logs.String(); strings.Contains(logs, "STOP") || strings.Contains(logs, patient) {
@@ -173,12 +163,7 @@ func TestInboundRefusesMalformed(t *testing.T) {
 			if resp.Status != tt.want {
 				t.Errorf("status %d (%q), want %d", resp.Status, resp.Body, tt.want)
 			}
-			if n := len(e.inbox.messages()); n != 0 {
-				t.Errorf("inbox got %d messages, want 0", n)
-			}
-			if out, _ := e.store.SMSSuppressed(context.Background(), patient); out {
-				t.Error("a refused message changed the suppression list")
-			}
+			e.wantNothingChanged(t)
 		})
 	}
 }
@@ -205,13 +190,8 @@ func TestInboundRefusesOtherRequests(t *testing.T) {
 			if tt.contentType != "" {
 				req.Header.Set("Content-Type", tt.contentType)
 			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != tt.want {
-				t.Errorf("status %d, want %d", resp.StatusCode, tt.want)
+			if got := status(t, req); got != tt.want {
+				t.Errorf("status %d, want %d", got, tt.want)
 			}
 		})
 	}
