@@ -31,7 +31,23 @@ const (
 	slotOffered         = "_offered"          // already offered to leave a message
 	slotAgentResolution = "_agent_resolution" // how the agent closed the chat
 	slotLeftQueue       = "_left_queue"       // the queue a follow-up belongs to
+	slotAfterSecret     = "_after_secret"     // the last say answered a secret: mask the next one too
 )
+
+// keptSlots are the conversation's own limits and masking, which outlive
+// "restart" and a re-verification: starting over must not reset them.
+var keptSlots = []string{slotFailures, slotCodesSent, slotActWrong, slotAfterSecret}
+
+// keepOnly empties the slots but keptSlots.
+func keepOnly(slots map[string]string) map[string]string {
+	kept := map[string]string{}
+	for _, k := range keptSlots {
+		if v, ok := slots[k]; ok {
+			kept[k] = v
+		}
+	}
+	return kept
+}
 
 // Built-in flows the engine itself starts.
 const (
@@ -88,9 +104,15 @@ func (t *turn) message(from From, text string, replies []Reply, input *Input) {
 }
 
 func (t *turn) audit(typ, outcome, detail string) {
+	t.auditAbout(t.subject(), typ, outcome, detail)
+}
+
+// auditAbout audits an event about a record the conversation has not
+// settled on (one of the records an activation code was tried for).
+func (t *turn) auditAbout(subject, typ, outcome, detail string) {
 	t.out.Audit = append(t.out.Audit, AuditEvent{
 		Type: typ, At: t.now, Node: t.e.cfg.Node, Source: t.source,
-		Actor: "conversation:" + t.conv.ID, Subject: t.subject(), Outcome: outcome, Detail: detail,
+		Actor: "conversation:" + t.conv.ID, Subject: subject, Outcome: outcome, Detail: detail,
 	})
 }
 

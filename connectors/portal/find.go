@@ -103,3 +103,17 @@ func foldName(s string) string {
 	}
 	return cases.Fold().String(out)
 }
+
+// Matches returns the IDs of the records with d's date of birth and ZIP:
+// the records an activation code guessed with them was aimed at.
+func (l *Local) Matches(ctx context.Context, d bot.Demographics) ([]string, error) {
+	ps, err := l.records.PatientsByDOBZIP(ctx, strings.TrimSpace(d.DOB), normalizeZIP(d.ZIP))
+	if err != nil {
+		return nil, fmt.Errorf("records by date of birth and ZIP: %w", err)
+	}
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.RecordID
+	}
+	return ids, nil
+}

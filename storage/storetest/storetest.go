@@ -67,6 +67,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Codes", func(t *testing.T) { testCodes(t, open) })
 	t.Run("CodeConsumeRace", func(t *testing.T) { testCodeConsumeRace(t, open) })
 	t.Run("Attempts", func(t *testing.T) { testAttempts(t, open) })
+	t.Run("Reserve", func(t *testing.T) { testReserve(t, open) })
+	t.Run("ReserveRace", func(t *testing.T) { testReserveRace(t, open) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 	t.Run("AuditTamper", func(t *testing.T) { testAuditTamper(t, open) })
 	t.Run("Outbox", func(t *testing.T) { testOutbox(t, open) })
