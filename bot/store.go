@@ -66,6 +66,11 @@ type Delivery struct {
 	// Key makes a delivery idempotent: a second one with the same key is
 	// dropped. Conversation ID plus step.
 	Key string
+	// Withheld, when set, says why the delivery must not go out (a code for
+	// no record, or over the record's limits). It is queued like any other,
+	// so that the turn's writes do not tell, but without its text, and the
+	// sender gives it up unsent.
+	Withheld string
 }
 
 // Code is an issued one-time code, stored only as a salted hash.

@@ -78,12 +78,14 @@ func (t *turn) sendCode(channel string) (string, error) {
 	if why == "" && !ok {
 		why = "record_throttled"
 	}
+	// A code that must not go out is still written to the outbox, as
+	// withheld, so that the turn's writes are the same.
+	subject, body := codeNotice(t.conv.Locale, t.e.cfg.PortalName, otp, lim.CodeTTL)
+	t.deliver(channel, to, subject, body, "otp").Withheld = why
 	if why != "" {
 		t.audit("code.issued", "suppressed", why)
 		return outcomeSent, nil
 	}
-	subject, body := codeNotice(t.conv.Locale, t.e.cfg.PortalName, otp, lim.CodeTTL)
-	t.deliver(channel, to, subject, body, "otp")
 	t.audit("code.issued", "sent", channel)
 	return outcomeSent, nil
 }
