@@ -16,6 +16,7 @@ const (
 	DefaultRateWindow    = 10 * time.Second
 	DefaultRateBurst     = 10  // … with bursts of up to this many
 	DefaultMaxConnsPerIP = 100 // open patient sockets per client IP
+	DefaultIPv6Prefix    = 64  // per-IP limits count an IPv6 /64 as one address
 )
 
 // Config is the web server's configuration. Zero limits take the defaults
@@ -43,6 +44,9 @@ type Config struct {
 	RateWindow    time.Duration //
 	RateBurst     int           // frames allowed at once
 	MaxConnsPerIP int           // open patient sockets per client IP
+	// IPv6Prefix is how many leading bits of an IPv6 address per-IP limits
+	// count as one client (bot.IPKey); IPv4 addresses count one by one.
+	IPv6Prefix int
 
 	// TrustedProxies are the addresses (IPs or CIDR prefixes) of reverse
 	// proxies whose X-Forwarded-For header is believed. Empty: the client
@@ -95,6 +99,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxConnsPerIP <= 0 {
 		c.MaxConnsPerIP = DefaultMaxConnsPerIP
 	}
+	if c.IPv6Prefix <= 0 {
+		c.IPv6Prefix = DefaultIPv6Prefix
+	}
 	return c
 }
 
@@ -128,6 +135,9 @@ func (c Config) Validate() error {
 	}
 	if c.ReadLimit < 0 || c.RateFrames < 0 || c.RateWindow < 0 || c.RateBurst < 0 || c.MaxConnsPerIP < 0 {
 		errs = append(errs, errors.New("limits must not be negative"))
+	}
+	if c.IPv6Prefix < 0 || c.IPv6Prefix > 128 {
+		errs = append(errs, fmt.Errorf("ipv6 prefix %d: want 1 to 128 bits", c.IPv6Prefix))
 	}
 	return errors.Join(errs...)
 }
