@@ -111,7 +111,7 @@ func (s *Server) servePatient(c *patientConn, ip, key string) {
 	defer cancel()
 	conv := s.readLoop(ctx, c, ip)
 	c.stop(closeNormal, "")
-	<-c.closed()        // the writer has sent the close frame and closed the socket
+	<-c.closed()         // the writer has sent the close frame and closed the socket
 	s.conns.release(key) // before Detach, so a closed socket's slot is free once the engine hears of it
 	if conv != "" {
 		s.conv.Detach(conv, c)
