@@ -78,6 +78,7 @@ func newHarnessWith(t testing.TB, change func(*bot.Limits), dir func(bot.Directo
 	h := newHarness(t)
 	cfg := bot.DefaultConfig()
 	cfg.PasswordMinLength = h.env.Dir.Policy().MinLength
+	cfg.Limits.NewConversations = 0 // as flowtest's engine; a test may set it
 	if change != nil {
 		change(&cfg.Limits)
 	}

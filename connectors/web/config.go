@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -38,6 +39,9 @@ type Config struct {
 
 	// Widget is the embeddable widget's appearance (/widget/config).
 	Widget Widget
+	// LogoHosts are the hosts an https logo URL may name (host or
+	// host:port); a path on this server is always allowed.
+	LogoHosts []string
 
 	ReadLimit     int64         // largest patient frame in bytes
 	RateFrames    int           // patient frames allowed per RateWindow
@@ -127,7 +131,12 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("trusted proxy %q: %w", p, err))
 		}
 	}
-	if err := c.Widget.validate(); err != nil {
+	for _, h := range c.LogoHosts {
+		if p := logoHostProblem(strings.TrimSpace(h)); p != "" {
+			errs = append(errs, errors.New(p))
+		}
+	}
+	if err := c.Widget.validate(c.LogoHosts); err != nil {
 		errs = append(errs, err)
 	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {

@@ -242,7 +242,11 @@ func (s *Server) engineError(c *patientConn, conv string, err error) ErrorFrame 
 	case bot.EINVALID:
 		return errorFrame(CodeInvalid, msg)
 	case bot.ERATELIMITED:
-		return errorFrame(CodeRateLimited, cmp.Or(msg, textRateLimited))
+		f := errorFrame(CodeRateLimited, cmp.Or(msg, textRateLimited))
+		if wait := bot.RetryAfter(err); wait > 0 {
+			f.RetryAfterS = retryAfterSeconds(wait)
+		}
+		return f
 	case bot.EEXPIRED:
 		return errorFrame(CodeExpired, cmp.Or(msg, textExpired))
 	default:
