@@ -130,6 +130,11 @@ func (in *importRun) read(ctx context.Context, r io.Reader) error {
 		}
 		switch {
 		case tooLong:
+			if n > 1 {
+				in.report.Rows++
+			} else {
+				in.badHeader = true
+			}
 			in.report.problem(ImportProblem{Line: n, Reason: fmt.Sprintf("longer than %d bytes", maxImportLineBytes)})
 		case n == 1:
 			in.header(line)
