@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -199,5 +200,19 @@ func TestCrossOriginDemoPage(t *testing.T) {
 	}
 	if rec := get(s.CrossOriginDemo(portico), "/ws"); rec.Code != http.StatusNotFound {
 		t.Errorf("/ws on the second site: got %d, want 404 (it only serves the page)", rec.Code)
+	}
+}
+
+// TestAStoredLogoOffTheAllowedHostsIsNotServed: an appearance saved before
+// the logo hosts were narrowed keeps its color and title, not its logo.
+func TestAStoredLogoOffTheAllowedHostsIsNotServed(t *testing.T) {
+	env := startSettings(t)
+	stored := `{"title":"Clinic help","color":"#112233","logo_url":"https://old-cdn.example/logo.png","position":"left"}`
+	if err := env.db.PutSetting(context.Background(), settingWidget, []byte(stored), "admin:test"); err != nil {
+		t.Fatal(err)
+	}
+	c := env.widgetConfigOf(t)
+	if c.LogoURL != "" || c.Color != "#112233" || c.Title != "Clinic help" {
+		t.Errorf("/widget/config: logo %q, color %q, title %q; want no logo, the stored color and title", c.LogoURL, c.Color, c.Title)
 	}
 }
