@@ -50,10 +50,12 @@ for i in $(seq 1 "$AGENTS"); do
 		--name "Bench agent $i" --role agent --capacity 5 --password-stdin >/dev/null
 done
 
-# Load comes from 127.0.0.1-16, so the per-IP cap and the per-connection
-# frame rate (sized for one human) are raised; the dev outbox must hold a
-# code for every dialog of the run.
+# Load comes from 127.0.0.1-16, so the per-IP caps (connections, new
+# conversations a minute) and the per-connection frame rate (sized for one
+# human) are raised; the dev outbox must hold a code for every dialog of
+# the run.
 export PORTICO_HTTP_MAX_CONNS_PER_IP=100000
+export PORTICO_HTTP_NEW_CONVERSATIONS_PER_MINUTE=100000000
 export PORTICO_HTTP_RATE_FRAMES=1000
 export PORTICO_HTTP_RATE_WINDOW=1s
 export PORTICO_HTTP_RATE_BURST=1000

@@ -75,10 +75,12 @@ func (t *turn) deliverToContacts(record, kind string, subject, body string) erro
 	return nil
 }
 
-// deliver queues one delivery in the outbox, idempotent per step and kind.
-func (t *turn) deliver(channel, to, subject, body, kind string) {
+// deliver queues one delivery in the outbox, idempotent per step and kind,
+// and returns it for the caller to adjust before the turn is committed.
+func (t *turn) deliver(channel, to, subject, body, kind string) *Delivery {
 	t.out.Deliveries = append(t.out.Deliveries, Delivery{
 		ID: newID(), Channel: channel, To: to, Subject: subject, Text: body,
 		Key: t.key + ":" + kind + ":" + channel,
 	})
+	return &t.out.Deliveries[len(t.out.Deliveries)-1]
 }

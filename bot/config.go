@@ -5,47 +5,53 @@ import "time"
 // Limits are the security limits of verification, with SECURITY.md's
 // defaults from DefaultLimits.
 type Limits struct {
-	CodeDigits           int           // one-time code length
-	CodeTTL              time.Duration // one-time code lifetime
-	CodeMaxTries         int           // wrong codes before "failed"
-	CodesPerConversation int           // codes one conversation may ask for
-	CodeSendWindow       time.Duration // window for CodeSendsPerWindow
-	CodeSendsPerWindow   int           // codes sent to one record per window
-	CodeSendsPerDay      int           // codes sent to one record per day
-	ActivationMaxTries   int           // wrong activation codes before "failed"
-	FailureWindow        time.Duration // window for failure counts
-	FailuresBeforePause  int           // a record's failures before it pauses
-	PauseBase            time.Duration // first pause
-	PauseMax             time.Duration // longest pause
-	HardLockAfter        int           // failures in a row before staff must unlock
-	ConversationFailures int           // failed verifications per conversation
-	IPFailures           int           // failed verifications per IP per window
-	VerifiedIdle         time.Duration // a verified identity expires after this idle time
-	ConversationIdle     time.Duration // idle conversations close as abandoned
-	ResumeGrace          time.Duration // a closed conversation can still be resumed (to read it) this long
+	CodeDigits            int           // one-time code length
+	CodeTTL               time.Duration // one-time code lifetime
+	CodeMaxTries          int           // wrong codes before "failed"
+	CodesPerConversation  int           // codes one conversation may ask for
+	CodeSendWindow        time.Duration // window for CodeSendsPerWindow
+	CodeSendsPerWindow    int           // codes sent to one record per window
+	CodeSendsPerDay       int           // codes sent to one record per day
+	ActivationMaxTries    int           // wrong activation codes before "failed"
+	FailureWindow         time.Duration // window for failure counts
+	FailuresBeforePause   int           // a record's failures before it pauses
+	PauseBase             time.Duration // first pause
+	PauseMax              time.Duration // longest pause
+	HardLockAfter         int           // failures in a row before staff must unlock
+	ConversationFailures  int           // failed verifications per conversation
+	IPFailures            int           // failed verifications per IP per window
+	NewConversations      int           // new conversations per IP per NewConversationWindow
+	NewConversationWindow time.Duration //
+	IPv6Prefix            int           // IPv6 addresses are one "IP" per prefix of this many bits
+	VerifiedIdle          time.Duration // a verified identity expires after this idle time
+	ConversationIdle      time.Duration // idle conversations close as abandoned
+	ResumeGrace           time.Duration // a closed conversation can still be resumed (to read it) this long
 }
 
 // DefaultLimits returns the limits SECURITY.md sets.
 func DefaultLimits() Limits {
 	return Limits{
-		CodeDigits:           6,
-		CodeTTL:              10 * time.Minute,
-		CodeMaxTries:         5,
-		CodesPerConversation: 3,
-		CodeSendWindow:       15 * time.Minute,
-		CodeSendsPerWindow:   3,
-		CodeSendsPerDay:      10,
-		ActivationMaxTries:   3,
-		FailureWindow:        15 * time.Minute,
-		FailuresBeforePause:  5,
-		PauseBase:            time.Minute,
-		PauseMax:             time.Hour,
-		HardLockAfter:        100,
-		ConversationFailures: 10,
-		IPFailures:           50,
-		VerifiedIdle:         15 * time.Minute,
-		ConversationIdle:     30 * time.Minute,
-		ResumeGrace:          30 * time.Minute,
+		CodeDigits:            6,
+		CodeTTL:               10 * time.Minute,
+		CodeMaxTries:          5,
+		CodesPerConversation:  3,
+		CodeSendWindow:        15 * time.Minute,
+		CodeSendsPerWindow:    3,
+		CodeSendsPerDay:       10,
+		ActivationMaxTries:    3,
+		FailureWindow:         15 * time.Minute,
+		FailuresBeforePause:   5,
+		PauseBase:             time.Minute,
+		PauseMax:              time.Hour,
+		HardLockAfter:         100,
+		ConversationFailures:  10,
+		IPFailures:            50,
+		NewConversations:      30,
+		NewConversationWindow: time.Minute,
+		IPv6Prefix:            64,
+		VerifiedIdle:          15 * time.Minute,
+		ConversationIdle:      30 * time.Minute,
+		ResumeGrace:           30 * time.Minute,
 	}
 }
 

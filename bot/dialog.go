@@ -32,11 +32,27 @@ const (
 	slotAgentResolution = "_agent_resolution" // how the agent closed the chat
 	slotLeftQueue       = "_left_queue"       // the queue a follow-up belongs to
 	slotReasonKey       = "_reason"           // the key of the text in slotReason
+	slotAfterSecret     = "_after_secret"     // the last say answered a secret: mask the next one too
 )
 
 // slotReason is the visible slot a rejected answer's reason is worded in,
 // for flows to say as {reason}.
 const slotReason = "reason"
+
+// keptSlots are the conversation's own limits and masking, which outlive
+// "restart" and a re-verification: starting over must not reset them.
+var keptSlots = []string{slotFailures, slotCodesSent, slotActWrong, slotAfterSecret}
+
+// keepOnly empties the slots but keptSlots.
+func keepOnly(slots map[string]string) map[string]string {
+	kept := map[string]string{}
+	for _, k := range keptSlots {
+		if v, ok := slots[k]; ok {
+			kept[k] = v
+		}
+	}
+	return kept
+}
 
 // Built-in flows the engine itself starts.
 const (
@@ -93,9 +109,15 @@ func (t *turn) message(from From, text string, replies []Reply, input *Input) {
 }
 
 func (t *turn) audit(typ, outcome, detail string) {
+	t.auditAbout(t.subject(), typ, outcome, detail)
+}
+
+// auditAbout audits an event about a record the conversation has not
+// settled on (one of the records an activation code was tried for).
+func (t *turn) auditAbout(subject, typ, outcome, detail string) {
 	t.out.Audit = append(t.out.Audit, AuditEvent{
 		Type: typ, At: t.now, Node: t.e.cfg.Node, Source: t.source,
-		Actor: "conversation:" + t.conv.ID, Subject: t.subject(), Outcome: outcome, Detail: detail,
+		Actor: "conversation:" + t.conv.ID, Subject: subject, Outcome: outcome, Detail: detail,
 	})
 }
 

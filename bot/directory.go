@@ -60,6 +60,11 @@ type Directory interface {
 	// Find returns the ID of the record matching d, or ENOTFOUND. It does the
 	// same work whether or not a record matches.
 	Find(ctx context.Context, d Demographics) (string, error)
+	// Matches returns the IDs of every record with d's date of birth and
+	// ZIP (other fields are ignored), possibly none. It is not a lookup the
+	// patient sees: an activation code guessed with a date of birth and ZIP
+	// counts as a failure of each of these records.
+	Matches(ctx context.Context, d Demographics) ([]string, error)
 	// Contacts returns the contacts on file of a record.
 	Contacts(ctx context.Context, recordID string) (Contacts, error)
 	// CheckActivationCode returns the record whose unexpired, unused

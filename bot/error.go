@@ -3,6 +3,7 @@ package bot
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. They are turned into HTTP statuses or protocol error frames
@@ -24,6 +25,8 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// RetryAfter, with ERATELIMITED, is how long until a try may succeed.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -60,4 +63,14 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Something went wrong on our side."
+}
+
+// RetryAfter returns how long the first *Error in err's chain says to
+// wait, 0 when it says nothing.
+func RetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // Hello opens or resumes a conversation and attaches c to it. Before it
@@ -53,10 +54,13 @@ func (e *Engine) resumable(c *Conversation) bool {
 type opened struct{ conversation, resume string }
 
 // open creates a conversation and runs its first flow up to the first
-// question.
+// question, if the client's address may open another one.
 func (e *Engine) open(ctx context.Context, h Hello) (opened, error) {
-	token, hash := newResumeToken()
 	now := e.clock.Now()
+	if err := e.reserveConversation(ctx, h, now); err != nil {
+		return opened{}, err
+	}
+	token, hash := newResumeToken()
 	conv := &Conversation{
 		ID: newID(), Status: StatusBot, Locale: NormalizeLocale(h.Locale), Slots: map[string]string{},
 		ResumeHash: hash, CreatedAt: now, UpdatedAt: now,
@@ -121,4 +125,31 @@ func (e *Engine) attach(ctx context.Context, id string, lastSeq int64, c Client)
 	l.clients[c] = struct{}{}
 	e.notePresence(id, true)
 	return Welcome{ConversationID: id, Seq: l.conv.LastSeq, Status: l.conv.Status}, nil
+}
+
+// reserveConversation counts a new conversation against its client
+// address's limit (NewConversations per NewConversationWindow), atomically
+// with the check, so that a flood of hellos from one address, or one IPv6
+// network, gets no more. Over the limit it is an ERATELIMITED error
+// saying when to try again.
+func (e *Engine) reserveConversation(ctx context.Context, h Hello, now time.Time) error {
+	lim := e.cfg.Limits
+	if h.Source == "" || lim.NewConversations <= 0 {
+		return nil
+	}
+	tallies, ok, err := e.attempts.Reserve(ctx, Reservation{
+		Kind: attemptNewConv, Key: IPKey(h.Source, lim.IPv6Prefix), At: now,
+		Windows: []Window{{Since: now.Add(-lim.NewConversationWindow), Max: lim.NewConversations}},
+	})
+	if err != nil {
+		return fmt.Errorf("reserve conversation: %w", err)
+	}
+	if ok {
+		return nil
+	}
+	wait := lim.NewConversationWindow
+	if oldest := tallies[0].Oldest[0]; !oldest.IsZero() {
+		wait = oldest.Add(lim.NewConversationWindow).Sub(now)
+	}
+	return &Error{Code: ERATELIMITED, Message: text("new_conversations_limited", NormalizeLocale(h.Locale)), RetryAfter: max(wait, time.Second)}
 }

@@ -78,6 +78,7 @@ func newHarnessWith(t testing.TB, change func(*bot.Limits), dir func(bot.Directo
 	h := newHarness(t)
 	cfg := bot.DefaultConfig()
 	cfg.PasswordMinLength = h.env.Dir.Policy().MinLength
+	cfg.Limits.NewConversations = 0 // as flowtest's engine; a test may set it
 	if change != nil {
 		change(&cfg.Limits)
 	}
@@ -274,7 +275,8 @@ func (c *chat) messages() []bot.Message {
 	return msgs
 }
 
-// deliveries returns the chat's queued deliveries, oldest first.
+// deliveries returns the chat's queued deliveries, oldest first, but those
+// withheld (never sent).
 func (c *chat) deliveries() []bot.Delivery {
 	c.h.t.Helper()
 	pending, err := c.h.env.DB.DueDeliveries(c.h.ctx, c.h.env.Clock.Now().Add(48*time.Hour), 100000)
@@ -283,7 +285,7 @@ func (c *chat) deliveries() []bot.Delivery {
 	}
 	var out []bot.Delivery
 	for _, p := range pending {
-		if strings.HasPrefix(p.Key, c.id+":") {
+		if strings.HasPrefix(p.Key, c.id+":") && p.Withheld == "" {
 			out = append(out, p.Delivery)
 		}
 	}

@@ -64,7 +64,7 @@ func (e *Engine) turnFor(ctx context.Context, conv *Conversation, s Say) *turn {
 		e.log.Error().Err(err).Str("conversation", conv.ID).Str("flow", conv.Flow).Str("state", conv.State).
 			Msg("dialog failed; handing off")
 		t = e.newTurn(ctx, conv, s.Source)
-		m := patientMessage(conv, s, t.expectsSensitive())
+		m := patientMessage(conv, s, t.masks())
 		m.At = t.now
 		t.out.Messages = append(t.out.Messages, m)
 		t.message(FromSystem, text("error", conv.Locale), nil, nil)
@@ -78,9 +78,14 @@ func (e *Engine) turnFor(ctx context.Context, conv *Conversation, s Say) *turn {
 // take runs the dialog on the patient's say.
 func (t *turn) take(s Say) error {
 	c := t.conv
-	m := patientMessage(c, t.labelled(s), t.expectsSensitive())
+	m := patientMessage(c, t.labelled(s), t.masks())
 	m.At = t.now // the engine's clock, like every other message of the turn
 	t.out.Messages = append(t.out.Messages, m)
+	if t.expectsSensitive() {
+		c.Slots[slotAfterSecret] = "1"
+	} else {
+		delete(c.Slots, slotAfterSecret)
+	}
 	expired := c.Subject != "" && t.now.Sub(t.prevUpdate) > t.e.cfg.Limits.VerifiedIdle
 	if expired {
 		t.audit("verify.expired", "expired", "idle")
@@ -110,7 +115,7 @@ func (t *turn) take(s Say) error {
 		return nil
 	case "restart":
 		t.message(FromSystem, text("restart", c.Locale), nil, nil)
-		c.Slots = map[string]string{}
+		c.Slots = keepOnly(c.Slots)
 		c.Subject, c.VerifiedBy = "", ""
 		return t.startFlow(t.e.cfg.GreetingFlow)
 	}
@@ -129,7 +134,7 @@ func (t *turn) take(s Say) error {
 // reverify starts the conversation's top-level flow again after its
 // verified identity expired: the answer the patient just gave (perhaps a
 // new password) is dropped, and they prove who they are once more. The
-// conversation's own failure and code counts are kept.
+// conversation's own limits are kept.
 func (t *turn) reverify() error {
 	c := t.conv
 	top := c.Flow
@@ -137,14 +142,17 @@ func (t *turn) reverify() error {
 		top = c.Stack[0].Flow
 	}
 	t.message(FromSystem, text("verification_expired", c.Locale), nil, nil)
-	kept := map[string]string{}
-	for _, k := range []string{slotFailures, slotCodesSent} {
-		if v, ok := c.Slots[k]; ok {
-			kept[k] = v
-		}
-	}
-	c.Slots = kept
+	c.Slots = keepOnly(c.Slots)
 	return t.startFlow(top)
+}
+
+// masks reports whether the patient's say must be stored and echoed as
+// Masked: an answer to a password or code question; the say right after
+// one, whatever the dialog expects by then (the same secret sent twice by
+// a double Enter or a second tab, or typed again after "changed"); and
+// anything sent to a closed conversation, which answers nothing.
+func (t *turn) masks() bool {
+	return t.conv.Status == StatusClosed || t.conv.Slots[slotAfterSecret] != "" || t.expectsSensitive()
 }
 
 // expectsSensitive reports whether the conversation waits on a password or

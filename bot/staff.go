@@ -21,7 +21,7 @@ type User struct {
 	Capacity      int    // chats at once; 0 means DefaultCapacity
 	Queues        []string
 	Disabled      bool
-	FailedSignIns int       // wrong passwords since the last success or lock
+	FailedSignIns int       // sign-ins reserved and not succeeded since the last success (wrong passwords)
 	LockedUntil   time.Time // zero when not locked
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
@@ -30,6 +30,31 @@ type User struct {
 // Agent is how the engine sees the user.
 func (u User) Agent() AgentInfo {
 	return AgentInfo{ID: u.ID, Name: u.Name, Role: u.Role, Capacity: u.Capacity, Queues: u.Queues}
+}
+
+// SignInAttempt is a console sign-in to count before its password is
+// compared (argon2id is the expensive work the limits guard).
+type SignInAttempt struct {
+	UserID string    // the account the email names; "" when none does
+	Source string    // the client's address, as IPKey groups it
+	At     time.Time // now
+
+	MaxFailures  int           // failures in a row that lock the account …
+	LockFor      time.Duration // … for this long
+	SourceMax    int           // sign-ins one address may try per SourceWindow
+	SourceWindow time.Duration
+}
+
+// SignInReservation says what a reserved sign-in may do.
+type SignInReservation struct {
+	// SourceOK is false when the address has tried SourceMax sign-ins in
+	// the window; then nothing was recorded.
+	SourceOK bool
+	// Reserved is true when the account was not locked: the attempt is
+	// counted as a failure (and locks the account if it is the
+	// MaxFailures-th in a row) until SignInSucceeded clears it. False for a
+	// locked account, or none: compare nothing that could succeed.
+	Reserved bool
 }
 
 // StaffSession is a signed-in console session. Only the SHA-256 of its

@@ -77,6 +77,11 @@ type Delivery struct {
 	// Key makes a delivery idempotent: a second one with the same key is
 	// dropped. Conversation ID plus step.
 	Key string
+	// Withheld, when set, says why the delivery must not go out (a code for
+	// no record, or over the record's limits). It is queued like any other,
+	// so that the turn's writes do not tell, but without its text, and the
+	// sender gives it up unsent.
+	Withheld string
 }
 
 // Code is an issued one-time code, stored only as a salted hash.
@@ -133,14 +138,66 @@ type CodeStore interface {
 }
 
 // AttemptStore counts events for throttling and lockout: failed
-// verifications per record, per conversation and per IP, and code sends per
-// record.
+// verifications per record and per client address, codes sent per record,
+// new conversations per client address.
+//
+// Every limit is checked with Reserve, never by counting first and adding
+// later: two callers who both read "4 of 5" before either writes would both
+// go ahead. Reserve counts, decides and records in one atomic step, before
+// the expensive or irreversible work it guards (comparing a code, sending
+// one); an attempt that turns out a success is then given back with
+// Release. The step must be atomic across every process sharing the store,
+// not just within one: the SQLite store runs it as one write transaction
+// (BEGIN IMMEDIATE holds the database's write lock from the first count to
+// the insert); a PostgreSQL store runs it as one transaction that first
+// takes a transaction-scoped lock on each reservation's kind and key, in a
+// fixed order (pg_advisory_xact_lock on a hash of them, sorted), then
+// counts and inserts. storage/storetest checks the exact bound under
+// concurrent callers.
 type AttemptStore interface {
+	// Reserve, in one atomic step, counts each reservation's attempts in
+	// its windows and finds its newest attempt, then records one attempt
+	// for each of them, or for none: when any window with a Max already
+	// holds Max attempts, nothing is recorded and ok is false. The tallies
+	// (one per reservation, in order) describe the attempts before this
+	// one, whether or not it was recorded.
+	Reserve(ctx context.Context, rs ...Reservation) (tallies []Tally, ok bool, err error)
+	// Release deletes attempts Reserve recorded, by Tally.ID, once they
+	// turned out not to be what they count (a right code is no failure).
+	// IDs of 0, and of attempts already gone, are ignored.
+	Release(ctx context.Context, ids ...int64) error
+
+	// AddAttempt records an attempt without any check (tests, imports).
 	AddAttempt(ctx context.Context, kind, key string, at time.Time) error
-	// CountAttempts counts a key's attempts at or after since.
+	// CountAttempts counts a key's attempts at or after since, for reads
+	// that decide nothing on their own (is the record paused right now?).
 	CountAttempts(ctx context.Context, kind, key string, since time.Time) (int, error)
 	// LastAttempt returns the time of the newest attempt, zero if none.
 	LastAttempt(ctx context.Context, kind, key string) (time.Time, error)
 	// ClearAttempts forgets a key's attempts (after a success).
 	ClearAttempts(ctx context.Context, kind, key string) error
+}
+
+// Reservation is one attempt to check and record with AttemptStore.Reserve.
+type Reservation struct {
+	Kind, Key string
+	At        time.Time
+	Windows   []Window // counted before the attempt is recorded
+}
+
+// Window counts a key's attempts at or after Since. With Max > 0 it is
+// also a limit: a window already holding Max attempts refuses the
+// reservation.
+type Window struct {
+	Since time.Time
+	Max   int
+}
+
+// Tally is what Reserve found for one reservation, not counting the
+// attempt itself.
+type Tally struct {
+	Counts []int       // attempts in each window, in the order given
+	Oldest []time.Time // each window's oldest attempt; zero when it is empty
+	Last   time.Time   // the key's newest attempt ever; zero if none
+	ID     int64       // the attempt recorded, for Release; 0 when refused
 }

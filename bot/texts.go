@@ -65,6 +65,10 @@ var texts = map[string]flows.Text{
 		English: "Okay, let's start over.",
 		Spanish: "De acuerdo, empecemos de nuevo.",
 	},
+	"new_conversations_limited": {
+		English: "Many chats were started from your network just now. Please wait a minute, then try again.",
+		Spanish: "Se iniciaron muchas conversaciones desde su red hace un momento. Espere un minuto e intente de nuevo.",
+	},
 	"closed": {
 		English: "This chat has ended. You can start a new chat at any time.",
 		Spanish: "Esta conversación terminó. Puede iniciar una nueva cuando quiera.",

@@ -8,22 +8,6 @@ import (
 	"time"
 )
 
-// Attempt kinds counted in the AttemptStore.
-const (
-	attemptVerifyRecord = "verify_fail_record" // failed verifications per record
-	attemptVerifyIP     = "verify_fail_ip"     // failed verifications per client IP
-	attemptCodeSent     = "code_sent"          // codes sent per record
-)
-
-// noRecord is the attempt key written when there is no record to count
-// against; nothing reads it.
-const noRecord = ""
-
-// RecordFailureKind is the attempt kind of a record's failed
-// verifications. Retention keeps these rows: a hard lock must last until
-// staff lift it, however old its failures are.
-const RecordFailureKind = attemptVerifyRecord
-
 // Verification purposes of one-time codes.
 const purposeVerify = "verify"
 
@@ -50,7 +34,8 @@ func (t *turn) find(d Demographics) (string, error) {
 // sendCode issues a one-time code and queues it to the chosen contact on
 // file. It does the same work, and says the same thing, when no record
 // matched, the record has no such contact, or sends are throttled: only
-// the outside world differs (a code is or is not delivered).
+// the outside world differs (a code is or is not delivered). The send is
+// reserved against the record's limits before it is queued.
 func (t *turn) sendCode(channel string) (string, error) {
 	lim := t.e.cfg.Limits
 	sent := t.counter(slotCodesSent)
@@ -77,55 +62,62 @@ func (t *turn) sendCode(channel string) (string, error) {
 	t.out.Codes = append(t.out.Codes, code)
 	t.setCounter(slotCodeWrong, 0)
 
-	why, err := t.suppressCode(record, channel)
+	to, why, err := t.sendable(record, channel)
 	if err != nil {
 		return "", err
 	}
+	// The same reservation whether or not the code will go out; one that
+	// will not is made against the conversation, under limits it never
+	// reaches.
+	kind, key := attemptCodeSent, record
 	if why != "" {
-		// The same write as a real send, so that the reply's timing does
-		// not tell whether a code went out (and so whether the record exists).
-		if err := t.e.attempts.AddAttempt(t.ctx, attemptCodeSent, noRecord, t.now); err != nil {
-			return "", fmt.Errorf("count code send: %w", err)
-		}
+		kind, key = attemptCodeNone, t.conv.ID
+	}
+	_, ok, err := t.e.attempts.Reserve(t.ctx, Reservation{Kind: kind, Key: key, At: t.now, Windows: []Window{
+		{Since: t.now.Add(-lim.CodeSendWindow), Max: lim.CodeSendsPerWindow},
+		{Since: t.now.Add(-24 * time.Hour), Max: lim.CodeSendsPerDay},
+	}})
+	if err != nil {
+		return "", fmt.Errorf("reserve code send: %w", err)
+	}
+	if why == "" && !ok {
+		why = "record_throttled"
+	}
+	// A code that must not go out is still written to the outbox, as
+	// withheld, so that the turn's writes are the same.
+	subject, body := codeNotice(t.conv.Locale, t.e.cfg.PortalName, otp, lim.CodeTTL)
+	t.deliver(channel, to, subject, body, "otp").Withheld = why
+	if why != "" {
 		t.audit("code.issued", "suppressed", why)
 		return outcomeSent, nil
-	}
-	to, _ := t.contact(record, channel)
-	subject, body := codeNotice(t.conv.Locale, t.e.cfg.PortalName, otp, lim.CodeTTL)
-	t.deliver(channel, to, subject, body, "otp")
-	if err := t.e.attempts.AddAttempt(t.ctx, attemptCodeSent, record, t.now); err != nil {
-		return "", fmt.Errorf("count code send: %w", err)
 	}
 	t.audit("code.issued", "sent", channel)
 	return outcomeSent, nil
 }
 
-// suppressCode says why a code must not go out, or "" when it may.
-func (t *turn) suppressCode(record, channel string) (string, error) {
-	if record == "" {
-		return "no_match", nil
+// sendable returns the contact a code for record may go to, or why it must
+// not go out. It reads the same for a record as for none (dummyRecord).
+func (t *turn) sendable(record, channel string) (to, why string, err error) {
+	look := record
+	if look == "" {
+		look = dummyRecord
 	}
-	if to, err := t.contact(record, channel); err != nil {
-		return "", err
-	} else if to == "" {
-		return "no_contact", nil
+	to, err = t.contact(look, channel)
+	if err != nil && ErrorCode(err) != ENOTFOUND {
+		return "", "", err
 	}
-	if paused, err := t.paused(record); err != nil || paused {
-		return "record_paused", err
+	paused, err := t.paused(look)
+	switch {
+	case err != nil:
+		return "", "", err
+	case record == "":
+		return "", "no_match", nil
+	case to == "":
+		return "", "no_contact", nil
+	case paused:
+		return "", "record_paused", nil
 	}
-	lim := t.e.cfg.Limits
-	recent, err := t.e.attempts.CountAttempts(t.ctx, attemptCodeSent, record, t.now.Add(-lim.CodeSendWindow))
-	if err != nil {
-		return "", fmt.Errorf("count code sends: %w", err)
-	}
-	daily, err := t.e.attempts.CountAttempts(t.ctx, attemptCodeSent, record, t.now.Add(-24*time.Hour))
-	if err != nil {
-		return "", fmt.Errorf("count code sends: %w", err)
-	}
-	if recent >= lim.CodeSendsPerWindow || daily >= lim.CodeSendsPerDay {
-		return "record_throttled", nil
-	}
-	return "", nil
+	return to, "", nil
 }
 
 // contact returns the record's contact for a channel, "" if none on file.
@@ -140,10 +132,12 @@ func (t *turn) contact(record, channel string) (string, error) {
 	return c.Email, nil
 }
 
-// checkCode verifies the one-time code the patient typed.
+// checkCode verifies the one-time code the patient typed. The attempt is
+// reserved as a failure of the record (and of the client address) before
+// the code is compared; a right code gives the reservations back.
 func (t *turn) checkCode(otp string) (string, error) {
-	if locked, err := t.conversationLocked(); err != nil || locked {
-		return outcomeLocked, err
+	if t.conversationLocked() {
+		return outcomeLocked, nil
 	}
 	code, err := t.e.codes.ActiveCode(t.ctx, t.conv.ID, purposeVerify)
 	if err != nil && ErrorCode(err) != ENOTFOUND {
@@ -153,23 +147,38 @@ func (t *turn) checkCode(otp string) (string, error) {
 		// Nothing issued: compare against a dummy so timing says nothing.
 		code = &Code{Salt: newSalt(), Hash: make([]byte, 32), ExpiresAt: t.now.Add(time.Minute)}
 	}
-	match := subtle.ConstantTimeCompare(hashCode(code.Salt, otp), code.Hash) == 1
-	// A code that has had its wrong tries is dead, whatever the flow asks next.
-	match = match && code.Tries < t.e.cfg.Limits.CodeMaxTries
-	paused, err := t.paused(code.Subject)
+	var aimed []string
+	if code.Subject != "" {
+		aimed = []string{code.Subject}
+	}
+	f, err := t.reserveFailure(aimed)
 	if err != nil {
 		return "", err
 	}
+	if !f.ok {
+		return t.ipLocked()
+	}
+	tl, found := f.records[code.Subject]
+	paused := found && t.pausedBefore(tl)
+	match := subtle.ConstantTimeCompare(hashCode(code.Salt, otp), code.Hash) == 1
+	// A code that has had its wrong tries is dead, whatever the flow asks next.
+	match = match && code.Tries < t.e.cfg.Limits.CodeMaxTries
 	switch {
-	case match && code.Subject != "" && !paused && t.now.After(code.ExpiresAt):
+	case match && found && !paused && t.now.After(code.ExpiresAt):
+		if err := t.succeeded(f, ""); err != nil { // not a guess: nothing counts
+			return "", err
+		}
 		t.audit("verify.attempt", "expired", "otp")
 		return outcomeExpired, nil
-	case match && code.Subject != "" && !paused:
+	case match && found && !paused:
 		err := t.e.codes.ConsumeCode(t.ctx, code.ID, t.now)
 		if ErrorCode(err) == ECONFLICT {
-			return t.verifyFailed(code, "otp", "reused")
+			return t.verifyFailed(code, f, "otp", "reused")
 		} else if err != nil {
 			return "", fmt.Errorf("consume code: %w", err)
+		}
+		if err := t.succeeded(f, code.Subject); err != nil {
+			return "", err
 		}
 		t.audit("code.used", "ok", code.Channel)
 		t.verified(code.Subject, "otp_"+code.Channel)
@@ -182,20 +191,18 @@ func (t *turn) checkCode(otp string) (string, error) {
 	if paused {
 		why = "record_paused"
 	}
-	return t.verifyFailed(code, "otp", why)
+	return t.verifyFailed(code, f, "otp", why)
 }
 
-// verifyFailed counts a failed code and says whether the patient may try
+// verifyFailed books a failed code and says whether the patient may try
 // again (wrong) or has used up their tries (failed).
-func (t *turn) verifyFailed(code *Code, how, why string) (string, error) {
+func (t *turn) verifyFailed(code *Code, f failures, how, why string) (string, error) {
 	if code.ID != "" {
 		if _, err := t.e.codes.AddCodeTry(t.ctx, code.ID); err != nil {
 			return "", fmt.Errorf("count code try: %w", err)
 		}
 	}
-	if err := t.countFailure(code.Subject, why); err != nil {
-		return "", err
-	}
+	t.failed(f, why)
 	wrong := t.counter(slotCodeWrong) + 1
 	t.setCounter(slotCodeWrong, wrong)
 	t.audit("verify.attempt", "failed", how)
@@ -203,102 +210,6 @@ func (t *turn) verifyFailed(code *Code, how, why string) (string, error) {
 		return outcomeFailed, nil
 	}
 	return outcomeWrong, nil
-}
-
-// countFailure records a failed verification against the record, the
-// conversation and the client IP. Without a record (record is noRecord)
-// the record's write still happens, under a key nothing reads, so that
-// timing does not tell whether one was found.
-func (t *turn) countFailure(record, why string) error {
-	if err := t.e.attempts.AddAttempt(t.ctx, attemptVerifyRecord, record, t.now); err != nil {
-		return fmt.Errorf("count failure: %w", err)
-	}
-	if record != noRecord && why == "record_paused" {
-		t.conv.Slots[slotHandoffWhy] = "record_paused"
-	}
-	if record != noRecord && why != "record_paused" {
-		// The failure that starts a pause is worth its own audit row.
-		if paused, err := t.paused(record); err != nil {
-			return err
-		} else if paused {
-			t.audit("verify.paused", "locked", "record")
-		}
-	}
-	if t.source != "" {
-		if err := t.e.attempts.AddAttempt(t.ctx, attemptVerifyIP, t.source, t.now); err != nil {
-			return fmt.Errorf("count failure: %w", err)
-		}
-	}
-	t.setCounter(slotFailures, t.counter(slotFailures)+1)
-	return nil
-}
-
-// conversationLocked reports whether this conversation or its client IP has
-// failed too often. It depends only on the conversation's own behaviour,
-// so it says nothing about whether a record exists.
-func (t *turn) conversationLocked() (bool, error) {
-	lim := t.e.cfg.Limits
-	if t.counter(slotFailures) >= lim.ConversationFailures {
-		t.audit("verify.locked", "locked", "conversation")
-		return true, nil
-	}
-	if t.source == "" {
-		return false, nil
-	}
-	n, err := t.e.attempts.CountAttempts(t.ctx, attemptVerifyIP, t.source, t.now.Add(-lim.FailureWindow))
-	if err != nil {
-		return false, fmt.Errorf("count ip failures: %w", err)
-	}
-	if n >= lim.IPFailures {
-		t.audit("verify.locked", "locked", "ip")
-		return true, nil
-	}
-	return false, nil
-}
-
-// paused reports whether a record's self-service verification is paused:
-// after FailuresBeforePause failures within FailureWindow it waits, the wait
-// doubling with each further batch of failures up to PauseMax; after
-// HardLockAfter failures in a row only staff can unlock it.
-func (t *turn) paused(record string) (bool, error) {
-	if record == "" {
-		return false, nil
-	}
-	lim := t.e.cfg.Limits
-	total, err := t.e.attempts.CountAttempts(t.ctx, attemptVerifyRecord, record, time.Time{})
-	if err != nil {
-		return false, fmt.Errorf("count record failures: %w", err)
-	}
-	if total >= lim.HardLockAfter {
-		return true, nil
-	}
-	recent, err := t.e.attempts.CountAttempts(t.ctx, attemptVerifyRecord, record, t.now.Add(-lim.FailureWindow))
-	if err != nil {
-		return false, fmt.Errorf("count record failures: %w", err)
-	}
-	if recent < lim.FailuresBeforePause {
-		return false, nil
-	}
-	last, err := t.e.attempts.LastAttempt(t.ctx, attemptVerifyRecord, record)
-	if err != nil {
-		return false, fmt.Errorf("last record failure: %w", err)
-	}
-	return t.now.Before(last.Add(PauseFor(total, lim))), nil
-}
-
-// PauseFor is how long a record stays paused after total failures in a row:
-// PauseBase for the first batch of FailuresBeforePause, doubling for each
-// further batch, capped at PauseMax.
-func PauseFor(total int, lim Limits) time.Duration {
-	batches := total / lim.FailuresBeforePause
-	if batches < 1 {
-		return 0
-	}
-	d := lim.PauseBase
-	for i := 1; i < batches && d < lim.PauseMax; i++ {
-		d *= 2
-	}
-	return min(d, lim.PauseMax)
 }
 
 // verified marks the conversation verified for a record.
@@ -328,20 +239,34 @@ func (t *turn) maskedContacts(record string) error {
 }
 
 // checkActivationCode verifies the clinic's activation code with the date
-// of birth and ZIP.
+// of birth and ZIP. Those two alone say which records a guess is aimed
+// at, so the attempt is reserved as a failure of each of them (of the
+// conversation when none) before any code is compared.
 func (t *turn) checkActivationCode(code, dob, zip string) (string, error) {
-	if locked, err := t.conversationLocked(); err != nil || locked {
-		return outcomeLocked, err
+	if t.conversationLocked() {
+		return outcomeLocked, nil
+	}
+	aimed, err := t.e.dir.Matches(t.ctx, Demographics{DOB: dob, ZIP: zip})
+	if err != nil {
+		return "", fmt.Errorf("records for activation code: %w", err)
+	}
+	f, err := t.reserveFailure(aimed)
+	if err != nil {
+		return "", err
+	}
+	if !f.ok {
+		return t.ipLocked()
 	}
 	id, err := t.e.dir.CheckActivationCode(t.ctx, code, dob, zip)
 	if err != nil && ErrorCode(err) != ENOTFOUND {
 		return "", fmt.Errorf("check activation code: %w", err)
 	}
-	paused, err := t.paused(id)
-	if err != nil {
-		return "", err
-	}
-	if id != "" && !paused {
+	tl, found := f.records[id]
+	paused := found && t.pausedBefore(tl)
+	if found && !paused {
+		if err := t.succeeded(f, id); err != nil {
+			return "", err
+		}
 		t.verified(id, "activation_code")
 		return outcomeVerified, nil
 	}
@@ -349,9 +274,7 @@ func (t *turn) checkActivationCode(code, dob, zip string) (string, error) {
 	if paused {
 		why = "record_paused"
 	}
-	if err := t.countFailure(id, why); err != nil {
-		return "", err
-	}
+	t.failed(f, why)
 	wrong := t.counter(slotActWrong) + 1
 	t.setCounter(slotActWrong, wrong)
 	t.audit("verify.attempt", "failed", "activation_code")

@@ -50,31 +50,7 @@ func (c *cli) migrateCmd() *cobra.Command {
 
 func (c *cli) patientsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "patients", Short: "Manage the local account directory"}
-	cmd.AddCommand(&cobra.Command{
-		Use:   "import FILE.csv",
-		Short: "Import patients from CSV (all rows or none)",
-		Long: "Import patients from a CSV file with the header\n" +
-			"mrn,first_name,last_name,dob,zip,email,phone,username,activation_code,status\n" +
-			"A bad row is reported with its line number and nothing is imported.",
-		Args: cobra.ExactArgs(1),
-		RunE: c.withDB(func(cmd *cobra.Command, args []string, db *sqlite.DB, cfg *Config) error {
-			f, err := os.Open(args[0])
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			l := portal.NewLocal(db, portal.Policy{MinLength: cfg.PasswordMin, PortalName: cfg.PortalName}, nil, zerolog.Nop())
-			n, err := l.Import(cmd.Context(), f)
-			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
-			}
-			if err := cliAudit(cmd.Context(), db, "patients.imported", "", fmt.Sprint(n)); err != nil {
-				return err
-			}
-			fmt.Fprintf(c.out, "imported %d patients\n", n)
-			return nil
-		}),
-	})
+	cmd.AddCommand(c.importCmd())
 	cmd.AddCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List the patients of the local directory",

@@ -127,6 +127,7 @@ func (a *App) wire(ctx context.Context) error {
 	ec.Node, ec.PortalName, ec.PasswordMinLength = cfg.Node, cfg.PortalName, a.Dir.Policy().MinLength
 	ec.Limits.CodeTTL, ec.Limits.ConversationIdle = cfg.CodeTTL, cfg.IdleTimeout
 	ec.Channels = liveChannels(channels) // a channel that cannot send is never offered
+	ec.Limits.NewConversations, ec.Limits.IPv6Prefix = cfg.NewConversationsPerMinute, cfg.IPv6Prefix
 	cfg.Handoff.apply(&ec)
 	if err := a.storedQueues(ctx, &ec); err != nil {
 		return err
@@ -156,8 +157,8 @@ func (a *App) wire(ctx context.Context) error {
 	wd.Settings = web.SettingsDeps{Users: a.DB, Queues: a.DB, Settings: a.DB, Audit: a.DB, Live: a.Engine}
 	a.Web = web.New(web.Config{
 		Addr: cfg.Addr, AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL, Demo: cfg.Demo,
-		DemoSecondURL: a.DemoSite, Widget: cfg.Widget,
-		MaxConnsPerIP: cfg.MaxConnsPerIP, TrustedProxies: cfg.TrustedProxies,
+		DemoSecondURL: a.DemoSite, Widget: cfg.Widget, LogoHosts: cfg.LogoHosts,
+		MaxConnsPerIP: cfg.MaxConnsPerIP, TrustedProxies: cfg.TrustedProxies, IPv6Prefix: cfg.IPv6Prefix,
 		RateFrames: cfg.RateFrames, RateWindow: cfg.RateWindow, RateBurst: cfg.RateBurst,
 		TLSCertFile: cfg.TLSCert, TLSKeyFile: cfg.TLSKey, Node: cfg.Node,
 		Console: web.ConsoleConfig{

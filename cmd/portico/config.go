@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
+	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/connectors/notify"
 	"github.com/portico-chat/portico/connectors/web"
 )
@@ -20,52 +21,56 @@ import (
 // defaults lists every configuration key with its default. Every key has
 // one so that PORTICO_* environment variables always bind (viper #188).
 var defaults = map[string]any{
-	"http.addr":                  ":8080",
-	"http.public_url":            "",
-	"http.allowed_origins":       []string{},
-	"http.trusted_proxies":       []string{},
-	"http.tls.cert":              "",
-	"http.tls.key":               "",
-	"http.max_conns_per_ip":      100,
-	"http.rate_frames":           web.DefaultRateFrames,
-	"http.rate_window":           web.DefaultRateWindow.String(),
-	"http.rate_burst":            web.DefaultRateBurst,
-	"storage.driver":             "sqlite",
-	"storage.sqlite.path":        "data/portico.db",
-	"demo":                       false,
-	"demo_second_addr":           "127.0.0.1:8081", // the cross-origin demo site; "" for none
-	"widget.title":               "",
-	"widget.greeting_en":         "",
-	"widget.greeting_es":         "",
-	"widget.color":               "#0b5cad",
-	"widget.logo_url":            "",
-	"widget.position":            "right",
-	"node":                       "",
-	"portal.name":                "", // "Portico"; in demo mode the demo clinic's, "Sample Health"
-	"portal.password_min_length": 15,
-	"flows.dir":                  "",
-	"notify.email.smtp.addr":     "",
-	"notify.email.smtp.username": "",
-	"notify.email.smtp.password": "",
-	"notify.email.smtp.starttls": true,
-	"notify.email.from":          "",
-	"notify.sms.url":             "",
-	"notify.sms.account":         "",
-	"notify.sms.token":           "",
-	"notify.sms.from":            "",
-	"retention.transcripts":      "2160h", // 90 days
-	"notify.dev_outbox_cap":      notify.DevOutboxCap,
-	"debug.addr":                 "",
-	"metrics.enabled":            true,
-	"metrics.addr":               "",
-	"log.level":                  "info",
-	"log.format":                 "", // "json"; in demo mode "console"
-	"security.code_ttl":          "10m",
-	"console.session_idle":       "15m",
-	"console.session_absolute":   "12h",
-	"console.signin_failures":    5,
-	"console.signin_lock":        "15m",
-	"security.conversation_idle": "30m",
+	"http.addr":                         ":8080",
+	"http.public_url":                   "",
+	"http.allowed_origins":              []string{},
+	"http.trusted_proxies":              []string{},
+	"http.tls.cert":                     "",
+	"http.tls.key":                      "",
+	"http.max_conns_per_ip":             100,
+	"http.rate_frames":                  web.DefaultRateFrames,
+	"http.rate_window":                  web.DefaultRateWindow.String(),
+	"http.rate_burst":                   web.DefaultRateBurst,
+	"http.new_conversations_per_minute": bot.DefaultLimits().NewConversations,
+	"http.ipv6_prefix":                  web.DefaultIPv6Prefix,
+	"storage.driver":                    "sqlite",
+	"storage.sqlite.path":               "data/portico.db",
+	"demo":                              false,
+	"demo_second_addr":                  "127.0.0.1:8081", // the cross-origin demo site; "" for none
+	"widget.title":                      "",
+	"widget.greeting_en":                "",
+	"widget.greeting_es":                "",
+	"widget.color":                      "#0b5cad",
+	"widget.logo_url":                   "",
+	"widget.logo_hosts":                 []string{},
+	"widget.position":                   "right",
+	"node":                              "",
+	"portal.name":                       "", // "Portico"; in demo mode the demo clinic\'s, "Sample Health"
+	"portal.password_min_length":        15,
+	"flows.dir":                         "",
+	"notify.email.smtp.addr":            "",
+	"notify.email.smtp.username":        "",
+	"notify.email.smtp.password":        "",
+	"notify.email.smtp.starttls":        true,
+	"notify.email.from":                 "",
+	"notify.sms.url":                    "",
+	"notify.sms.account":                "",
+	"notify.sms.token":                  "",
+	"notify.sms.from":                   "",
+	"retention.transcripts":             "2160h", // 90 days
+	"retention.silent_conversations":    "24h",
+	"notify.dev_outbox_cap":             notify.DevOutboxCap,
+	"debug.addr":                        "",
+	"metrics.enabled":                   true,
+	"metrics.addr":                      "",
+	"log.level":                         "info",
+	"log.format":                        "", // "json"; in demo mode "console"
+	"security.code_ttl":                 "10m",
+	"console.session_idle":              "15m",
+	"console.session_absolute":          "12h",
+	"console.signin_failures":           5,
+	"console.signin_lock":               "15m",
+	"security.conversation_idle":        "30m",
 }
 
 // The portal's name in codes and notices when portal.name is not set.
@@ -82,38 +87,42 @@ var secretKeys = map[string]bool{
 
 // Config is the validated configuration.
 type Config struct {
-	Addr           string
-	PublicURL      string
-	AllowedOrigins []string
-	TrustedProxies []string
-	TLSCert        string
-	TLSKey         string
-	MaxConnsPerIP  int
-	RateFrames     int           // patient frames per RateWindow, per connection
-	RateWindow     time.Duration //
-	RateBurst      int           // frames allowed at once
-	DevOutboxCap   int           // deliveries the demo's dev outbox keeps
-	DebugAddr      string        // pprof and /debug/stats listener; "" for none
-	MetricsEnabled bool          // count Prometheus metrics
-	MetricsAddr    string        // /metrics listener; "" serves none
-	Driver         string
-	SQLitePath     string
-	Demo           bool
-	DemoSecondAddr string     // listener of the cross-origin demo site (demo mode)
-	Widget         web.Widget // the widget's appearance
-	Node           string
-	PortalName     string
-	PasswordMin    int
-	FlowsDir       string
-	SMTP           SMTPSettings
-	SMS            SMSSettings
-	Transcripts    time.Duration
-	LogLevel       string
-	LogFormat      string
-	CodeTTL        time.Duration
-	IdleTimeout    time.Duration
-	Console        ConsoleSettings
-	Handoff        HandoffSettings
+	Addr                      string
+	PublicURL                 string
+	AllowedOrigins            []string
+	TrustedProxies            []string
+	TLSCert                   string
+	TLSKey                    string
+	MaxConnsPerIP             int
+	RateFrames                int           // patient frames per RateWindow, per connection
+	RateWindow                time.Duration //
+	RateBurst                 int           // frames allowed at once
+	NewConversationsPerMinute int           // new patient conversations per client address per minute
+	IPv6Prefix                int           // bits of an IPv6 address per-IP limits count as one client
+	DevOutboxCap              int           // deliveries the demo's dev outbox keeps
+	DebugAddr                 string        // pprof and /debug/stats listener; "" for none
+	MetricsEnabled            bool          // count Prometheus metrics
+	MetricsAddr               string        // /metrics listener; "" serves none
+	Driver                    string
+	SQLitePath                string
+	Demo                      bool
+	DemoSecondAddr            string     // listener of the cross-origin demo site (demo mode)
+	Widget                    web.Widget // the widget's appearance
+	LogoHosts                 []string   // hosts an https widget logo may come from
+	Node                      string
+	PortalName                string
+	PasswordMin               int
+	FlowsDir                  string
+	SMTP                      SMTPSettings
+	SMS                       SMSSettings
+	Transcripts               time.Duration
+	SilentConversations       time.Duration // conversations the patient never wrote in are deleted after this
+	LogLevel                  string
+	LogFormat                 string
+	CodeTTL                   time.Duration
+	IdleTimeout               time.Duration
+	Console                   ConsoleSettings
+	Handoff                   HandoffSettings
 }
 
 // ConsoleSettings configure the agent console's sessions and sign-in
@@ -174,29 +183,32 @@ func loadConfig(v *viper.Viper, file string) (*Config, error) {
 	p := parser{v: v}
 	p.unknownKeys(v, file, os.Environ()) // config_keys.go
 	c := &Config{
-		Addr:           p.addr("http.addr"),
-		PublicURL:      p.url("http.public_url"),
-		AllowedOrigins: p.list("http.allowed_origins"),
-		TrustedProxies: p.list("http.trusted_proxies"),
-		TLSCert:        p.str("http.tls.cert"),
-		TLSKey:         p.str("http.tls.key"),
-		MaxConnsPerIP:  p.positive("http.max_conns_per_ip"),
-		RateFrames:     p.positive("http.rate_frames"),
-		RateWindow:     p.duration("http.rate_window"),
-		RateBurst:      p.positive("http.rate_burst"),
-		DevOutboxCap:   p.positive("notify.dev_outbox_cap"),
-		DebugAddr:      p.optionalAddr("debug.addr"),
-		MetricsEnabled: p.boolean("metrics.enabled"),
-		MetricsAddr:    p.optionalAddr("metrics.addr"),
-		Driver:         p.oneOf("storage.driver", "sqlite"),
-		SQLitePath:     p.nonEmpty("storage.sqlite.path"),
-		Demo:           p.boolean("demo"),
-		DemoSecondAddr: p.optionalAddr("demo_second_addr"),
+		Addr:                      p.addr("http.addr"),
+		PublicURL:                 p.url("http.public_url"),
+		AllowedOrigins:            p.list("http.allowed_origins"),
+		TrustedProxies:            p.list("http.trusted_proxies"),
+		TLSCert:                   p.str("http.tls.cert"),
+		TLSKey:                    p.str("http.tls.key"),
+		MaxConnsPerIP:             p.positive("http.max_conns_per_ip"),
+		RateFrames:                p.positive("http.rate_frames"),
+		RateWindow:                p.duration("http.rate_window"),
+		RateBurst:                 p.positive("http.rate_burst"),
+		NewConversationsPerMinute: p.positive("http.new_conversations_per_minute"),
+		IPv6Prefix:                p.positive("http.ipv6_prefix"),
+		DevOutboxCap:              p.positive("notify.dev_outbox_cap"),
+		DebugAddr:                 p.optionalAddr("debug.addr"),
+		MetricsEnabled:            p.boolean("metrics.enabled"),
+		MetricsAddr:               p.optionalAddr("metrics.addr"),
+		Driver:                    p.oneOf("storage.driver", "sqlite"),
+		SQLitePath:                p.nonEmpty("storage.sqlite.path"),
+		Demo:                      p.boolean("demo"),
+		DemoSecondAddr:            p.optionalAddr("demo_second_addr"),
 		Widget: web.Widget{
 			Title: p.str("widget.title"), Color: p.str("widget.color"), LogoURL: p.str("widget.logo_url"),
 			Position: p.oneOf("widget.position", "right", "left"),
 			Greeting: greetings(p.str("widget.greeting_en"), p.str("widget.greeting_es")),
 		},
+		LogoHosts:   p.list("widget.logo_hosts"),
 		Node:        p.str("node"),
 		PortalName:  p.str("portal.name"),
 		PasswordMin: p.positive("portal.password_min_length"),
@@ -210,11 +222,12 @@ func loadConfig(v *viper.Viper, file string) (*Config, error) {
 			URL: p.url("notify.sms.url"), Account: p.str("notify.sms.account"),
 			Token: p.str("notify.sms.token"), From: p.str("notify.sms.from"),
 		},
-		Transcripts: p.duration("retention.transcripts"),
-		LogLevel:    p.oneOf("log.level", "debug", "info", "warn", "error"),
-		LogFormat:   p.oneOf("log.format", "", "json", "console"),
-		CodeTTL:     p.duration("security.code_ttl"),
-		IdleTimeout: p.duration("security.conversation_idle"),
+		Transcripts:         p.duration("retention.transcripts"),
+		SilentConversations: p.duration("retention.silent_conversations"),
+		LogLevel:            p.oneOf("log.level", "debug", "info", "warn", "error"),
+		LogFormat:           p.oneOf("log.format", "", "json", "console"),
+		CodeTTL:             p.duration("security.code_ttl"),
+		IdleTimeout:         p.duration("security.conversation_idle"),
 		Console: ConsoleSettings{
 			SessionIdle: p.duration("console.session_idle"), SessionAbsolute: p.duration("console.session_absolute"),
 			SignInFailures: p.positive("console.signin_failures"), SignInLock: p.duration("console.signin_lock"),
@@ -245,14 +258,22 @@ func loadConfig(v *viper.Viper, file string) (*Config, error) {
 	if c.Console.SessionAbsolute > 12*time.Hour {
 		p.fail("console.session_absolute", "may be at most 12h")
 	}
+	if c.IPv6Prefix > 128 {
+		p.fail("http.ipv6_prefix", "%d is more bits than an IPv6 address has (128)", c.IPv6Prefix)
+	}
 	if c.CodeTTL > 10*time.Minute {
 		p.fail("security.code_ttl", "may be at most 10m")
 	}
 	if err := (web.Config{Widget: web.Widget{Color: c.Widget.Color}}).Validate(); err != nil {
 		p.fail("widget.color", "%q is not a color like #0b5cad", c.Widget.Color)
 	}
-	if err := (web.Config{Widget: web.Widget{LogoURL: c.Widget.LogoURL}}).Validate(); err != nil {
-		p.fail("widget.logo_url", "%q is not an http(s) URL or a path starting with /", c.Widget.LogoURL)
+	for _, h := range c.LogoHosts {
+		if err := (web.Config{LogoHosts: []string{h}}).Validate(); err != nil {
+			p.fail("widget.logo_hosts", "%v", err)
+		}
+	}
+	if err := (web.Config{Widget: web.Widget{LogoURL: c.Widget.LogoURL}, LogoHosts: c.LogoHosts}).Validate(); err != nil {
+		p.fail("widget.logo_url", "%v", err)
 	}
 	for _, o := range c.AllowedOrigins {
 		if err := (web.Config{AllowedOrigins: []string{o}}).Validate(); err != nil {

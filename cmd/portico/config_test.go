@@ -175,8 +175,9 @@ func TestPatientsImportAndList(t *testing.T) {
 	bad := filepath.Join(dir, "bad.csv")
 	os.WriteFile(bad, []byte(header+"M1,Ann,Lee,1990-01-01,60614,ann@example.org,,,,pending\nM2,Bo,Ray,1990-02-30,60614,,,,,pending\n"), 0o600)
 	out, err := run(t, "patients", "import", bad)
-	if err == nil || !strings.Contains(err.Error(), "line 3") {
-		t.Fatalf("import of a bad row: %v (%s); want an error naming line 3", err, out)
+	if err == nil || !strings.Contains(out, "bad.csv: line 3, column 4 (dob): not a real date\n") ||
+		!strings.Contains(out, "2 rows: 1 new, 0 updated, 0 unchanged, 1 problem; nothing was imported") || strings.Contains(out, "1990-02-30") {
+		t.Fatalf("import of a bad row: %v\n%s\nwant an error, the problem by line and column without the value, and the summary", err, out)
 	}
 	if out, _ := run(t, "patients", "list"); strings.Contains(out, "M1") {
 		t.Fatalf("after a failed import the good row is there anyway:\n%s", out)
@@ -184,8 +185,17 @@ func TestPatientsImportAndList(t *testing.T) {
 
 	good := filepath.Join(dir, "good.csv")
 	os.WriteFile(good, []byte(header+"M1,Ann,Lee,1990-01-01,60614,ann@example.org,,,,pending\n"), 0o600)
-	if out, err := run(t, "patients", "import", good); err != nil || !strings.Contains(out, "imported 1") {
+	if out, err := run(t, "patients", "import", "--dry-run", good); err != nil || !strings.Contains(out, "1 row: 1 new, 0 updated, 0 unchanged; dry run, nothing was written") {
+		t.Fatalf("import --dry-run: %v\n%s", err, out)
+	}
+	if out, _ := run(t, "patients", "list"); strings.Contains(out, "M1") {
+		t.Fatalf("after a dry run the row is there:\n%s", out)
+	}
+	if out, err := run(t, "patients", "import", good); err != nil || !strings.Contains(out, "1 row: 1 new, 0 updated, 0 unchanged; imported") {
 		t.Fatalf("import: %v\n%s", err, out)
+	}
+	if out, err := run(t, "patients", "import", good); err != nil || !strings.Contains(out, "1 row: 0 new, 0 updated, 1 unchanged; nothing to change") {
+		t.Fatalf("import again: %v\n%s", err, out)
 	}
 	out, err = run(t, "patients", "list")
 	if err != nil || !strings.Contains(out, "M1") || !strings.Contains(out, "pending") || strings.Contains(out, "ann@example.org") {

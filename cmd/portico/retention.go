@@ -16,35 +16,50 @@ const purgeInterval = 6 * time.Hour
 // staff clear them, so a hard lock never lapses by itself.
 const attemptRetention = 30 * 24 * time.Hour
 
-// purge deletes, until ctx is done, the transcripts of conversations that
-// closed longer ago than the retention period, and old attempt counts and
-// idempotency keys. Audit rows are never deleted here (docs/storage.md).
+// purge runs the retention job at start and every purgeInterval until ctx
+// is done. Audit rows are never deleted here (docs/storage.md).
 func (a *App) purge(ctx context.Context) error {
 	tick := time.NewTicker(purgeInterval)
 	defer tick.Stop()
 	for {
-		cutoff := time.Now().UTC().Add(-a.cfg.Transcripts)
-		n, err := a.DB.PurgeTranscripts(ctx, cutoff)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			a.log.Error().Err(err).Msg("purge transcripts")
-		case n > 0:
-			a.log.Info().Int("messages", n).Time("before", cutoff).Msg("purged transcripts")
-		}
-		old := time.Now().UTC().Add(-attemptRetention)
-		if _, err := a.DB.PurgeAttempts(ctx, old, bot.RecordFailureKind); err != nil && ctx.Err() == nil {
-			a.log.Error().Err(err).Msg("purge attempts")
-		}
-		if _, err := a.DB.PurgeDirectoryKeys(ctx, old); err != nil && ctx.Err() == nil {
-			a.log.Error().Err(err).Msg("purge idempotency keys")
-		}
-		if _, err := a.DB.PurgeSessions(ctx, time.Now().UTC(), a.cfg.Console.SessionIdle); err != nil && ctx.Err() == nil {
-			a.log.Error().Err(err).Msg("purge console sessions")
-		}
+		a.purgeOnce(ctx, time.Now().UTC())
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
 		}
+	}
+}
+
+// purgeOnce deletes what retention says is due at now: the transcripts of
+// conversations closed longer ago than retention.transcripts, the
+// conversations nobody wrote in (retention.silent_conversations), old
+// attempt counts and idempotency keys, and expired console sessions.
+func (a *App) purgeOnce(ctx context.Context, now time.Time) {
+	cutoff := now.Add(-a.cfg.Transcripts)
+	n, err := a.DB.PurgeTranscripts(ctx, cutoff)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		a.log.Error().Err(err).Msg("purge transcripts")
+	case n > 0:
+		a.log.Info().Int("messages", n).Time("before", cutoff).Msg("purged transcripts")
+	}
+	silent := now.Add(-a.cfg.SilentConversations)
+	n, err = a.DB.PurgeSilentConversations(ctx, silent)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		a.log.Error().Err(err).Msg("purge silent conversations")
+	case n > 0:
+		a.log.Info().Int("conversations", n).Time("before", silent).Msg("purged conversations nobody wrote in")
+	}
+	old := now.Add(-attemptRetention)
+	if _, err := a.DB.PurgeAttempts(ctx, old, bot.RecordFailureKind); err != nil && ctx.Err() == nil {
+		a.log.Error().Err(err).Msg("purge attempts")
+	}
+	if _, err := a.DB.PurgeDirectoryKeys(ctx, old); err != nil && ctx.Err() == nil {
+		a.log.Error().Err(err).Msg("purge idempotency keys")
+	}
+	if _, err := a.DB.PurgeSessions(ctx, now, a.cfg.Console.SessionIdle); err != nil && ctx.Err() == nil {
+		a.log.Error().Err(err).Msg("purge console sessions")
 	}
 }

@@ -56,7 +56,7 @@ func (p *patient) code() string {
 	}
 	code := ""
 	for _, d := range due {
-		if strings.HasPrefix(d.Key, p.id+":") {
+		if strings.HasPrefix(d.Key, p.id+":") && d.Withheld == "" {
 			code = otp.FindString(d.Text)
 		}
 	}

@@ -140,6 +140,9 @@ func (s *Sender) drain(ctx context.Context) {
 // deliver makes one attempt at p and records the outcome. It returns false
 // when the outcome could not be recorded.
 func (s *Sender) deliver(ctx context.Context, p Pending) bool {
+	if p.Withheld != "" {
+		return s.withhold(ctx, p)
+	}
 	attempt := p.Attempts + 1
 	sendCtx, cancel := context.WithTimeout(ctx, s.c.SendTimeout)
 	outcome, err := s.send(sendCtx, p.Delivery)
@@ -196,6 +199,21 @@ const (
 
 // send routes d to its channel's transport and copies it to the dev
 // outbox.
+// withhold gives up, unsent, a delivery the engine queued only so that
+// its turn wrote what a real send writes (a code for no record, or over a
+// record's limits).
+func (s *Sender) withhold(ctx context.Context, p Pending) bool {
+	markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
+	if err := s.o.MarkFailed(markCtx, p.ID, "withheld: "+p.Withheld, s.c.Clock.Now(), true); err != nil {
+		s.log.Error().Err(err).Str("delivery", p.ID).Msg("notify: record withheld delivery")
+		return false
+	}
+	s.log.Debug().Str("delivery", p.ID).Str("channel", p.Channel).Str("outcome", "withheld").
+		Str("why", p.Withheld).Msg("notify: not sent")
+	return true
+}
+
 func (s *Sender) send(ctx context.Context, d bot.Delivery) (string, error) {
 	var t Transport
 	switch d.Channel {

@@ -401,3 +401,24 @@ func TestSenderLogsNoRecipientNorText(t *testing.T) {
 		}
 	}
 }
+
+// TestSenderGivesUpWithheldDeliveries: a delivery the engine withheld (a
+// code for nobody, or over a record's limits) is never handed to a
+// transport; the sender gives it up with the reason.
+func TestSenderGivesUpWithheldDeliveries(t *testing.T) {
+	o := newFakeOutbox()
+	email := &fakeTransport{}
+	s := notify.NewSender(o, notify.SenderConfig{Email: email, PollInterval: time.Hour, Clock: &fakeClock{now: t0}}, zerolog.Nop())
+	d := delivery("w1", notify.ChannelEmail)
+	d.Withheld = "record_throttled"
+	o.add(d, t0)
+	runSender(t, s)
+
+	ev := o.expect(t, "failed", "w1")
+	if !ev.giveUp || ev.reason != "withheld: record_throttled" {
+		t.Errorf("withheld delivery: got giveUp %v, reason %q; want given up as withheld: record_throttled", ev.giveUp, ev.reason)
+	}
+	if n := email.calls(); n != 0 {
+		t.Errorf("the transport was called %d times for a withheld delivery, want 0", n)
+	}
+}

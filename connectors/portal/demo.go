@@ -25,7 +25,7 @@ func SeedDemo(ctx context.Context, l *Local, r Records, csv []byte, passwordHash
 	if len(existing) > 0 {
 		return nil
 	}
-	if _, err := l.Import(ctx, bytes.NewReader(csv)); err != nil {
+	if _, err := l.Import(ctx, bytes.NewReader(csv), ImportOptions{}); err != nil {
 		return fmt.Errorf("import demo patients: %w", err)
 	}
 	ps, err := r.Patients(ctx)

@@ -15,6 +15,11 @@ import (
 	"github.com/portico-chat/portico/bot"
 )
 
+// minNameComparisons is how many name comparisons a lookup by name makes
+// at least: one candidate (the usual match) and none (no match) cost the
+// same.
+const minNameComparisons = 2
+
 // dummyPatient stands in when a lookup finds no candidate, so that the same
 // comparisons run whether or not a record matches.
 var dummyPatient = Patient{
@@ -26,7 +31,8 @@ var dummyPatient = Patient{
 // match. Names are compared ignoring case, accents, spaces and punctuation;
 // the date and ZIP exactly. Zero matches and several matches are both
 // ENOTFOUND. The work done does not depend on whether a record matches:
-// every candidate of the indexed lookup is compared, plus one dummy.
+// every candidate of the indexed lookup is compared, plus dummies up to
+// at least two comparisons, so one candidate costs what none does.
 func (l *Local) Find(ctx context.Context, d bot.Demographics) (string, error) {
 	dob, zip := strings.TrimSpace(d.DOB), normalizeZIP(d.ZIP)
 	if strings.TrimSpace(d.Username) != "" {
@@ -44,7 +50,9 @@ func (l *Local) Find(ctx context.Context, d bot.Demographics) (string, error) {
 			matches++
 		}
 	}
-	namesMatch(dummyPatient, first, last)
+	for range max(1, minNameComparisons-len(candidates)) {
+		namesMatch(dummyPatient, first, last)
+	}
 	if matches != 1 {
 		return "", notFound()
 	}
@@ -102,4 +110,18 @@ func foldName(s string) string {
 		out = s
 	}
 	return cases.Fold().String(out)
+}
+
+// Matches returns the IDs of the records with d's date of birth and ZIP:
+// the records an activation code guessed with them was aimed at.
+func (l *Local) Matches(ctx context.Context, d bot.Demographics) ([]string, error) {
+	ps, err := l.records.PatientsByDOBZIP(ctx, strings.TrimSpace(d.DOB), normalizeZIP(d.ZIP))
+	if err != nil {
+		return nil, fmt.Errorf("records by date of birth and ZIP: %w", err)
+	}
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.RecordID
+	}
+	return ids, nil
 }

@@ -1,6 +1,8 @@
 package portal
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/csv"
@@ -9,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/portico-chat/portico/bot"
 )
@@ -17,210 +18,186 @@ import (
 // ImportHeader is the exact header line of a patient CSV file.
 const ImportHeader = "mrn,first_name,last_name,dob,zip,email,phone,username,activation_code,status"
 
-// Import limits.
+// Import limits. The file is read a line at a time, never whole: a line or
+// a cell past its limit is reported and skipped, whatever its size.
 const (
 	// maxImportRows bounds one import's memory; split bigger files.
 	maxImportRows = 500_000
-	maxMRNLen     = 64
-	recordIDBytes = 16
+	// maxImportLineBytes is the longest line read: a row of the widest
+	// legal cells is under 1.5 KiB.
+	maxImportLineBytes = 4 << 10
+	// maxImportCellBytes is the longest cell looked at; every column's
+	// own rule is narrower.
+	maxImportCellBytes = 512
+	// MaxImportProblems is how many problems one run reports, one per
+	// line; the rest are only counted.
+	MaxImportProblems = 100
+	maxMRNLen         = 64
+	recordIDBytes     = 16
 )
 
-// Column positions of ImportHeader.
-const (
-	colMRN = iota
-	colFirstName
-	colLastName
-	colDOB
-	colZIP
-	colEmail
-	colPhone
-	colUsername
-	colActivationCode
-	colStatus
-	numColumns
-)
+// importColumns are ImportHeader's names, in order.
+var importColumns = strings.Split(ImportHeader, ",")
+
+// ImportOptions change what Import does.
+type ImportOptions struct {
+	// DryRun checks every row and counts what would change, and writes
+	// nothing.
+	DryRun bool
+}
+
+// ImportProblem is one bad line or cell of an import file. It never holds
+// the cell's value: the file is patients' data, and problems are printed
+// and may be pasted into a ticket.
+type ImportProblem struct {
+	Line   int    // 1-based line of the file
+	Column int    // 1-based column; 0 when the problem is the whole line
+	Reason string // what is wrong, in plain words
+}
+
+func (p ImportProblem) String() string {
+	if p.Column == 0 {
+		return fmt.Sprintf("line %d: %s", p.Line, p.Reason)
+	}
+	return fmt.Sprintf("line %d, column %d (%s): %s", p.Line, p.Column, importColumns[p.Column-1], p.Reason)
+}
+
+// ImportReport is what an import found and did.
+type ImportReport struct {
+	Rows                    int             // data rows read
+	New, Updated, Unchanged int             // good rows by what they do to the directory
+	Problems                []ImportProblem // the first MaxImportProblems, in file order
+	MoreProblems            int             // problems past those
+	Applied                 bool            // the new and updated rows were written
+}
+
+// Bad is the number of problems found.
+func (r ImportReport) Bad() int { return len(r.Problems) + r.MoreProblems }
+
+func (r *ImportReport) problem(p ImportProblem) {
+	if len(r.Problems) < MaxImportProblems {
+		r.Problems = append(r.Problems, p)
+		return
+	}
+	r.MoreProblems++
+}
 
 // Import reads patients from CSV (header ImportHeader; see
-// docs/connectors.md) and inserts or updates them by MRN, all in one
-// transaction. The first bad row stops it with an EINVALID error naming the
-// line and the problem (`line 7: dob "1980-02-30": not a real date`), and
-// then nothing is imported. Activation codes are stored hashed and expire
-// after the policy's ActivationTTL. It returns the number of rows imported.
-func (l *Local) Import(ctx context.Context, r io.Reader) (int, error) {
-	ps, err := l.parseImport(ctx, r)
+// docs/connectors.md) and inserts or updates them by MRN. Every row is
+// checked and every problem reported (up to MaxImportProblems); only a
+// file without any is written, all of it in one transaction: an import is
+// all or nothing. Rows identical to their record are not written again.
+// Activation codes are stored hashed and expire after the policy's
+// ActivationTTL. With problems, the error is EINVALID and the report
+// lists them; an error reading or writing is returned as such.
+func (l *Local) Import(ctx context.Context, r io.Reader, o ImportOptions) (ImportReport, error) {
+	existing, err := l.records.Patients(ctx)
 	if err != nil {
-		return 0, err
+		return ImportReport{}, fmt.Errorf("import patients: %w", err)
 	}
-	if err := l.records.ImportPatients(ctx, ps); err != nil {
-		return 0, fmt.Errorf("import patients: %w", err)
+	in := newImportRun(l, existing)
+	if err := in.read(ctx, r); err != nil {
+		return in.report, err
 	}
-	l.log.Info().Int("rows", len(ps)).Msg("patients imported")
-	return len(ps), nil
-}
-
-func (l *Local) parseImport(ctx context.Context, r io.Reader) ([]Patient, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1 // counted below, with a clearer message
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, importError(1, fmt.Errorf("empty file: want the header %q", ImportHeader))
-	}
-	if err != nil {
-		return nil, importError(1, fmt.Errorf("header: %w", csvProblem(err)))
-	}
-	if len(header) > 0 {
-		header[0] = strings.TrimPrefix(header[0], "\ufeff") // a BOM from Excel
-	}
-	if got := strings.Join(header, ","); got != ImportHeader {
-		return nil, importError(1, fmt.Errorf("header %q: want %q", got, ImportHeader))
-	}
-	now := l.clock.Now()
-	var (
-		ps        []Patient
-		mrns      = map[string]int{} // MRN → line
-		usernames = map[string]int{} // lower-cased username → line
-	)
-	for {
-		row, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, importError(pe.StartLine, csvProblem(err))
-			}
-			return nil, fmt.Errorf("import patients: read: %w", err)
-		}
-		line, _ := cr.FieldPos(0)
-		if len(row) != numColumns {
-			return nil, importError(line, fmt.Errorf("%d columns, want %d", len(row), numColumns))
-		}
-		if len(ps) == maxImportRows {
-			return nil, importError(line, fmt.Errorf("more than %d rows: split the file", maxImportRows))
-		}
-		p, code, err := l.parseRow(row)
-		if err != nil {
-			return nil, importError(line, err)
-		}
-		if prev, dup := mrns[p.MRN]; dup {
-			return nil, importError(line, fmt.Errorf("mrn %q: already on line %d", p.MRN, prev))
-		}
-		mrns[p.MRN] = line
-		if p.Username != "" {
-			u := strings.ToLower(p.Username)
-			if prev, dup := usernames[u]; dup {
-				return nil, importError(line, fmt.Errorf("username %q: already on line %d", p.Username, prev))
-			}
-			usernames[u] = line
-			taken, err := l.usernameTaken(ctx, p)
-			if err != nil {
-				return nil, fmt.Errorf("import patients: %w", err)
-			}
-			if taken {
-				return nil, importError(line, fmt.Errorf("username %q: taken by another record", p.Username))
-			}
-		}
-		if code != "" {
-			if p.ActivationHash, err = hashActivationCode(code); err != nil {
-				return nil, fmt.Errorf("import patients: %w", err)
-			}
-			p.ActivationExpires = now.Add(l.policy.ActivationTTL)
-		}
-		if p.RecordID, err = newRecordID(); err != nil {
-			return nil, fmt.Errorf("import patients: %w", err)
-		}
-		p.CreatedAt, p.UpdatedAt = now, now
-		ps = append(ps, p)
-	}
-	return ps, nil
-}
-
-// parseRow validates one CSV row. It returns the patient and the
-// normalised activation code ("" when none).
-func (l *Local) parseRow(row []string) (Patient, string, error) {
-	for i := range row {
-		row[i] = strings.TrimSpace(row[i])
-		if !utf8.ValidString(row[i]) {
-			return Patient{}, "", fmt.Errorf("column %d: not valid UTF-8", i+1)
-		}
-	}
-	p := Patient{MRN: row[colMRN], FirstName: row[colFirstName], LastName: row[colLastName]}
-	if p.MRN == "" || len(p.MRN) > maxMRNLen {
-		return p, "", fmt.Errorf("mrn %q: want 1 to %d characters", p.MRN, maxMRNLen)
-	}
-	for _, name := range []struct{ col, v string }{{"first_name", p.FirstName}, {"last_name", p.LastName}} {
-		if foldName(name.v) == "" || utf8.RuneCountInString(name.v) > maxNameLen {
-			return p, "", fmt.Errorf("%s %q: want a name of at most %d characters", name.col, name.v, maxNameLen)
-		}
-	}
-	var err error
-	if p.DOB, err = parseDOB(row[colDOB], l.clock.Now()); err != nil {
-		return p, "", err
-	}
-	if p.ZIP, err = parseZIP(row[colZIP]); err != nil {
-		return p, "", err
-	}
-	if row[colEmail] != "" {
-		if p.Email, err = parseEmail(row[colEmail]); err != nil {
-			return p, "", err
-		}
-	}
-	if row[colPhone] != "" {
-		if p.Phone, err = NormalizePhone(row[colPhone]); err != nil {
-			return p, "", err
-		}
-	}
-	if p.Username = row[colUsername]; p.Username != "" && !validUsername(p.Username) {
-		return p, "", fmt.Errorf("username %q: want 3 to 64 letters, digits or ._-@, starting with a letter or digit", p.Username)
-	}
-	switch s := bot.AccountStatus(row[colStatus]); s {
-	case "", bot.AccountPending, bot.AccountActive, bot.AccountLocked, bot.AccountDisabled:
-		p.Status = s
-	default:
-		return p, "", fmt.Errorf("status %q: want pending, active, locked or disabled", row[colStatus])
-	}
-	if (p.Status == bot.AccountActive || p.Status == bot.AccountLocked) && p.Username == "" {
-		return p, "", fmt.Errorf("status %q: needs a username", p.Status)
-	}
-	code := NormalizeActivationCode(row[colActivationCode])
-	if code != "" {
-		if p.Status != "" && p.Status != bot.AccountPending {
-			return p, "", fmt.Errorf("activation_code: only for pending accounts, not %q", p.Status)
-		}
-		if !validActivationCode(code) {
-			return p, "", fmt.Errorf("activation_code: want %d to %d letters or digits", minActivationCodeLen, maxActivationCodeLen)
-		}
-	}
-	return p, code, nil
-}
-
-// usernameTaken reports whether a record with another MRN has p's
-// username.
-func (l *Local) usernameTaken(ctx context.Context, p Patient) (bool, error) {
-	other, err := l.records.PatientByUsername(ctx, p.Username)
+	rep := in.report
 	switch {
-	case bot.ErrorCode(err) == bot.ENOTFOUND:
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("look up username: %w", err)
+	case rep.Bad() > 0:
+		return rep, &bot.Error{Code: bot.EINVALID, Message: fmt.Sprintf("%d problems; nothing was imported", rep.Bad())}
+	case o.DryRun || len(in.write) == 0:
+		return rep, nil
 	}
-	return other.MRN != p.MRN, nil
+	if err := l.records.ImportPatients(ctx, in.write); err != nil {
+		return rep, fmt.Errorf("import patients: %w", err)
+	}
+	rep.Applied = true
+	l.log.Info().Int("new", rep.New).Int("updated", rep.Updated).Int("unchanged", rep.Unchanged).Msg("patients imported")
+	return rep, nil
 }
 
-// importError is the EINVALID error for a bad line of an import file.
-func importError(line int, err error) error {
-	return &bot.Error{Code: bot.EINVALID, Message: fmt.Sprintf("line %d: %v", line, err)}
+// read checks the header and every row of r.
+func (in *importRun) read(ctx context.Context, r io.Reader) error {
+	lines := bufio.NewReaderSize(r, maxImportLineBytes)
+	for n := 1; ; n++ {
+		line, tooLong, err := readLine(lines)
+		if errors.Is(err, io.EOF) && line == nil && !tooLong {
+			if n == 1 {
+				in.report.problem(ImportProblem{Line: 1, Reason: fmt.Sprintf("empty file: want the header %q", ImportHeader)})
+			}
+			return nil
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("import patients: read line %d: %w", n, err)
+		}
+		switch {
+		case tooLong:
+			if n > 1 {
+				in.report.Rows++
+			} else {
+				in.badHeader = true
+			}
+			in.report.problem(ImportProblem{Line: n, Reason: fmt.Sprintf("longer than %d bytes", maxImportLineBytes)})
+		case n == 1:
+			in.header(line)
+		case len(bytes.TrimSpace(line)) > 0:
+			if in.report.Rows == maxImportRows {
+				in.report.problem(ImportProblem{Line: n, Reason: fmt.Sprintf("more than %d rows: split the file", maxImportRows)})
+				return nil
+			}
+			in.report.Rows++
+			if err := in.row(ctx, n, line); err != nil {
+				return err
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+	}
 }
 
-// csvProblem strips encoding/csv's own position prefix, since importError
-// names the line.
-func csvProblem(err error) error {
+// readLine returns the next line without its line ending. A line longer
+// than the reader's buffer is read to its end and dropped (tooLong).
+func readLine(r *bufio.Reader) (line []byte, tooLong bool, err error) {
+	line, err = r.ReadSlice('\n')
+	for errors.Is(err, bufio.ErrBufferFull) {
+		tooLong = true
+		_, err = r.ReadSlice('\n')
+	}
+	if tooLong {
+		return nil, true, err
+	}
+	if len(line) == 0 && err != nil {
+		return nil, false, err
+	}
+	return bytes.TrimRight(line, "\r\n"), false, err
+}
+
+// header checks the first line.
+func (in *importRun) header(line []byte) {
+	line = bytes.TrimPrefix(line, []byte("\ufeff")) // a BOM from Excel
+	cells, err := splitCSV(line)
+	if err != nil {
+		in.report.problem(ImportProblem{Line: 1, Reason: "header: " + err.Error()})
+		in.badHeader = true
+		return
+	}
+	if got := strings.Join(cells, ","); got != ImportHeader {
+		in.report.problem(ImportProblem{Line: 1, Reason: fmt.Sprintf("the header must be exactly %q", ImportHeader)})
+		in.badHeader = true
+	}
+}
+
+// splitCSV splits one line into its cells. A quoted cell must close on its
+// line: patients' fields never hold a line break.
+func splitCSV(line []byte) ([]string, error) {
+	cr := csv.NewReader(bytes.NewReader(line))
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	cells, err := cr.Read()
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return pe.Err
+		return nil, pe.Err // the line is named by the caller
 	}
-	return err
+	return cells, err
 }
 
 // newRecordID returns a random record ID, "pt_" and 32 hex digits.

@@ -2,8 +2,11 @@ package portal
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -22,9 +25,9 @@ func TestImportDemoPatients(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	n, err := dir.Import(ctx, f)
-	if err != nil || n != 30 {
-		t.Fatalf("got %d, %v; want 30 rows", n, err)
+	rep, err := dir.Import(ctx, f, ImportOptions{})
+	if err != nil || rep.New != 30 || !rep.Applied {
+		t.Fatalf("got %+v, %v; want 30 new rows, applied", rep, err)
 	}
 	ps, _ := dir.List(ctx)
 	statuses := map[bot.AccountStatus]int{}
@@ -82,63 +85,174 @@ func TestImportRejectsBadRowsAndImportsNothing(t *testing.T) {
 		name, csv, want string
 	}{
 		{"bad date", header + good + "M-2,Bo,Bad,1980-02-30,02139,,,,,\n",
-			`line 3: dob "1980-02-30": not a real date`},
+			`line 3, column 4 (dob): not a real date`},
 		{"date format", header + "M-2,Bo,Bad,02/03/1980,02139,,,,,\n",
-			`line 2: dob "02/03/1980": want YYYY-MM-DD`},
+			`line 2, column 4 (dob): want YYYY-MM-DD`},
 		{"bad status", header + good + "M-2,Bo,Bad,1980-02-03,02139,,,bo.bad,,enabled\n",
-			`line 3: status "enabled": want pending, active, locked or disabled`},
+			`line 3, column 10 (status): want pending, active, locked or disabled`},
 		{"bad header", "mrn,first,last,dob,zip,email,phone,username,activation_code,status\n" + good,
-			`line 1: header "mrn,first,last,dob,zip,email,phone,username,activation_code,status": want "` + ImportHeader + `"`},
+			`line 1: the header must be exactly "` + ImportHeader + `"`},
 		{"header in other order", "first_name,mrn,last_name,dob,zip,email,phone,username,activation_code,status\n" + good,
-			`line 1: header "first_name,mrn,last_name,dob,zip,email,phone,username,activation_code,status": want "` + ImportHeader + `"`},
+			`line 1: the header must be exactly "` + ImportHeader + `"`},
 		{"empty file", "", `line 1: empty file: want the header "` + ImportHeader + `"`},
 		{"duplicate username in file", header + "M-2,Bo,One,1980-02-03,02139,,,bo.b,,active\n" + good + "M-3,Bo,Two,1980-02-04,02139,,,BO.B,,active\n",
-			`line 4: username "BO.B": already on line 2`},
+			`line 4, column 8 (username): already on line 2`},
 		{"username of another record", header + good + "M-2,Bo,Bad,1980-02-03,02139,,,JNUNEZ,,active\n",
-			`line 3: username "JNUNEZ": taken by another record`},
+			`line 3, column 8 (username): taken by another record`},
 		{"duplicate MRN", header + good + strings.Replace(good, "Ana", "Anna", 1),
-			`line 3: mrn "M-1": already on line 2`},
+			`line 3, column 1 (mrn): already on line 2`},
 		{"missing MRN", header + ",Bo,Bad,1980-02-03,02139,,,,,\n",
-			`line 2: mrn "": want 1 to 64 characters`},
+			`line 2, column 1 (mrn): want 1 to 64 characters`},
 		{"missing name", header + "M-2,,Bad,1980-02-03,02139,,,,,\n",
-			`line 2: first_name "": want a name of at most 100 characters`},
-		{"bad zip", header + "M-2,Bo,Bad,1980-02-03,0213,,,,,\n", `line 2: zip "0213": want five digits`},
+			`line 2, column 2 (first_name): want a name of at most 100 characters`},
+		{"bad zip", header + "M-2,Bo,Bad,1980-02-03,0213,,,,,\n", `line 2, column 5 (zip): want five digits`},
 		{"bad email", header + "M-2,Bo,Bad,1980-02-03,02139,bo at example.org,,,,\n",
-			`line 2: email "bo at example.org": not an email address`},
+			`line 2, column 6 (email): not an email address`},
 		{"bad phone", header + "M-2,Bo,Bad,1980-02-03,02139,,555-0101,,,\n",
-			`line 2: phone "555-0101": not a US number or +country number`},
+			`line 2, column 7 (phone): not a US number or +country number`},
 		{"bad username", header + "M-2,Bo,Bad,1980-02-03,02139,,,-bo,,active\n",
-			`line 2: username "-bo": want 3 to 64 letters, digits or ._-@, starting with a letter or digit`},
+			`line 2, column 8 (username): want 3 to 64 letters, digits or ._-@, starting with a letter or digit`},
 		{"active without username", header + "M-2,Bo,Bad,1980-02-03,02139,,,,,active\n",
-			`line 2: status "active": needs a username`},
+			`line 2, column 10 (status): active needs a username`},
 		{"code on active account", header + "M-2,Bo,Bad,1980-02-03,02139,,,bo.bad,ABCDE-FGHJK,active\n",
-			`line 2: activation_code: only for pending accounts, not "active"`},
+			`line 2, column 9 (activation_code): only for pending accounts, not active`},
 		{"short code", header + "M-2,Bo,Bad,1980-02-03,02139,,,,ABC-123,pending\n",
-			`line 2: activation_code: want 8 to 64 letters or digits`},
+			`line 2, column 9 (activation_code): want 8 to 64 letters or digits`},
 		{"code with symbols", header + "M-2,Bo,Bad,1980-02-03,02139,,,,ABCDE+FGHJK,pending\n",
-			`line 2: activation_code: want 8 to 64 letters or digits`},
+			`line 2, column 9 (activation_code): want 8 to 64 letters or digits`},
 		{"too few columns", header + good + "M-2,Bo,Bad,1980-02-03,02139\n", `line 3: 5 columns, want 10`},
 		{"too many columns", header + "M-2,Bo,Bad,1980-02-03,02139,,,,,,extra\n", `line 2: 11 columns, want 10`},
 		{"broken quote", header + good + "M-2,\"Bo,Bad,1980-02-03,02139,,,,,\n", `line 3: extraneous or missing " in quoted-field`},
-		{"invalid UTF-8", header + "M-2,B\xff,Bad,1980-02-03,02139,,,,,\n", `line 2: column 2: not valid UTF-8`},
-		// A quoted field spanning lines: the bad row is still named by the
-		// line it starts on.
-		{"line of multi-line row", header + "M-2,\"Bo\nBo\",Bad,1980-02-03,02139,,,,,\n" + "M-3,Cy,Bad,1980-13-03,02139,,,,,\n",
-			`line 4: dob "1980-13-03": not a real date`},
+		{"invalid UTF-8", header + "M-2,B\xff,Bad,1980-02-03,02139,,,,,\n", `line 2, column 2 (first_name): not valid UTF-8`},
+		{"long cell", header + "M-2,Bo,Bad,1980-02-03,02139," + strings.Repeat("x", 600) + "@example.org,,,,\n",
+			`line 2, column 6 (email): longer than 512 bytes`},
+		{"long line", header + "M-2,Bo," + strings.Repeat("Bad", 2000) + ",1980-02-03,02139,,,,,\n",
+			`line 2: longer than 4096 bytes`},
+		{"quoted line break", header + "M-2,\"Bo\nBo\",Bad,1980-02-03,02139,,,,,\n",
+			`line 2: extraneous or missing " in quoted-field`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			ctx := context.Background()
 			before, _ := f.records.Patients(ctx)
-			n, err := f.dir.Import(ctx, strings.NewReader(tt.csv))
-			if n != 0 || bot.ErrorCode(err) != bot.EINVALID || bot.ErrorMessage(err) != tt.want {
-				t.Errorf("got %d, %v\nwant 0, invalid: %s", n, err, tt.want)
+			rep, err := f.dir.Import(ctx, strings.NewReader(tt.csv), ImportOptions{})
+			if bot.ErrorCode(err) != bot.EINVALID || rep.Applied || len(rep.Problems) == 0 || rep.Problems[0].String() != tt.want {
+				t.Errorf("got %+v, %v\nwant not applied, the first problem: %s", rep, err, tt.want)
 			}
 			if after, _ := f.records.Patients(ctx); !reflect.DeepEqual(after, before) {
 				t.Errorf("records changed: got %d, want the %d from before", len(after), len(before))
 			}
 		})
+	}
+}
+
+// TestImportReportsEveryProblemAndNoValue: one run lists every bad cell of
+// every bad row, up to MaxImportProblems and then a count; no problem
+// quotes a cell, which is patients' data.
+func TestImportReportsEveryProblemAndNoValue(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	csv := header +
+		"M-1,Ana,Good,1980-01-02,02139,ana@example.org,,,,\n" +
+		"M-2,Zed,Secretname,1980-02-30,0213x,zed at example.org,,,,\n" + // three bad cells
+		"M-3,Ann,Fine,1999-09-09,60614,,,,,\n" +
+		"M-4,Kim,Privateperson,1970-01-01,60614,,555-0101,,,enabled\n" // two bad cells
+	rep, err := f.dir.Import(ctx, strings.NewReader(csv), ImportOptions{})
+	var got []string
+	for _, p := range rep.Problems {
+		got = append(got, p.String())
+	}
+	want := []string{
+		"line 3, column 4 (dob): not a real date",
+		"line 3, column 5 (zip): want five digits",
+		"line 3, column 6 (email): not an email address",
+		"line 5, column 7 (phone): not a US number or +country number",
+		"line 5, column 10 (status): want pending, active, locked or disabled",
+	}
+	if bot.ErrorCode(err) != bot.EINVALID || !reflect.DeepEqual(got, want) || rep.Rows != 4 || rep.Applied {
+		t.Errorf("got %q (%d rows, applied %v), %v\nwant %q, nothing applied", got, rep.Rows, rep.Applied, err, want)
+	}
+	for _, value := range []string{"Secretname", "1980-02-30", "0213x", "zed at", "555-0101", "enabled", "Privateperson"} {
+		if strings.Contains(strings.Join(got, "\n")+err.Error(), value) {
+			t.Errorf("a problem quotes the cell %q", value)
+		}
+	}
+
+	var many strings.Builder
+	many.WriteString(header)
+	for i := range MaxImportProblems + 20 {
+		fmt.Fprintf(&many, "M-%d,Bo,Bad,1980-02-30,02139,,,,,\n", i)
+	}
+	rep, _ = f.dir.Import(ctx, strings.NewReader(many.String()), ImportOptions{})
+	if len(rep.Problems) != MaxImportProblems || rep.MoreProblems != 20 || rep.Bad() != MaxImportProblems+20 {
+		t.Errorf("%d bad rows: got %d problems listed and %d more, want %d and 20", MaxImportProblems+20, len(rep.Problems), rep.MoreProblems, MaxImportProblems)
+	}
+}
+
+// TestImportStreamsAHugeCell: a 64 MiB cell is skipped as a line too long
+// without being held in memory, and the rows after it are still checked.
+func TestImportStreamsAHugeCell(t *testing.T) {
+	const huge = 64 << 20
+	f := newFixture(t)
+	r := io.MultiReader(
+		strings.NewReader(header+"M-1,Ana,"),
+		io.LimitReader(repeatByte('A'), huge),
+		strings.NewReader(",1980-01-02,02139,,,,,\nM-2,Bo,Bad,1980-02-30,02139,,,,,\n"),
+	)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	rep, _ := f.dir.Import(context.Background(), r, ImportOptions{})
+	runtime.ReadMemStats(&after)
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > huge/8 {
+		t.Errorf("importing a %d MiB cell allocated %d MiB, want it streamed", huge>>20, alloc>>20)
+	}
+	var got []string
+	for _, p := range rep.Problems {
+		got = append(got, p.String())
+	}
+	want := []string{"line 2: longer than 4096 bytes", "line 3, column 4 (dob): not a real date"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// repeatByte reads as an endless run of b.
+type repeatByte byte
+
+func (b repeatByte) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(b)
+	}
+	return len(p), nil
+}
+
+// TestImportSummaryAndDryRun: the report counts new, updated and unchanged
+// rows; a dry run counts the same and writes nothing; importing the same
+// file twice changes nothing the second time.
+func TestImportSummaryAndDryRun(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	csv := header +
+		"M2,José,Núñez Ortega,1975-06-30,10001,,,,,\n" + // on file: a new last name
+		"M9,New,Patient,2000-02-02,12345,,,,ABCDE-FGHJK,\n" + // new
+		"M10,Other,Patient,2001-03-03,12345,,,,,\n" // new
+	before, _ := f.records.Patients(ctx)
+	rep, err := f.dir.Import(ctx, strings.NewReader(csv), ImportOptions{DryRun: true})
+	if err != nil || rep.New != 2 || rep.Updated != 1 || rep.Unchanged != 0 || rep.Applied {
+		t.Fatalf("dry run: got %+v, %v; want 2 new, 1 updated, nothing applied", rep, err)
+	}
+	if after, _ := f.records.Patients(ctx); !reflect.DeepEqual(after, before) {
+		t.Errorf("a dry run changed the records")
+	}
+	rep, err = f.dir.Import(ctx, strings.NewReader(csv), ImportOptions{})
+	if err != nil || rep.New != 2 || rep.Updated != 1 || !rep.Applied {
+		t.Fatalf("import: got %+v, %v; want 2 new, 1 updated, applied", rep, err)
+	}
+	rep, err = f.dir.Import(ctx, strings.NewReader(csv), ImportOptions{})
+	if err != nil || rep.New != 0 || rep.Updated != 0 || rep.Unchanged != 3 {
+		t.Errorf("the same file again: got %+v, %v; want 3 unchanged", rep, err)
 	}
 }
 
@@ -152,8 +266,8 @@ func TestImportUpsertsByMRN(t *testing.T) {
 	csv := header +
 		"M2,José,Núñez Ortega,1975-06-30,10001,jose.new@example.com,,,,\n" +
 		"M9,New,Patient,2000-02-02,12345,,,,,\n"
-	if n, err := f.dir.Import(ctx, strings.NewReader(csv)); err != nil || n != 2 {
-		t.Fatalf("got %d, %v; want 2", n, err)
+	if rep, err := f.dir.Import(ctx, strings.NewReader(csv), ImportOptions{}); err != nil || rep.New+rep.Updated != 2 {
+		t.Fatalf("got %+v, %v; want 2 rows written", rep, err)
 	}
 	after, _ := f.records.Patient(ctx, "r-jose")
 	if after.LastName != "Núñez Ortega" || after.Email != "jose.new@example.com" || after.Phone != "" {
@@ -171,7 +285,7 @@ func TestImportUpsertsByMRN(t *testing.T) {
 		t.Errorf("got %d records (last %+v), want 9 with M9 pending", len(ps), ps[len(ps)-1])
 	}
 	// An explicit status is applied: the clinic disables an account.
-	if _, err := f.dir.Import(ctx, strings.NewReader(header+"M2,José,Núñez,1975-06-30,10001,,,,,disabled\n")); err != nil {
+	if _, err := f.dir.Import(ctx, strings.NewReader(header+"M2,José,Núñez,1975-06-30,10001,,,,,disabled\n"), ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if a, _ := f.dir.Account(ctx, "r-jose"); a.Status != bot.AccountDisabled {
@@ -182,8 +296,8 @@ func TestImportUpsertsByMRN(t *testing.T) {
 func TestImportAcceptsBOMAndSpaces(t *testing.T) {
 	f := newFixture(t)
 	csv := "\ufeff" + header + " M-7 , Ana , Spaced , 1980-01-02 , 02139-1234 , ana.s@Example.ORG , 617.555.0107 , ana.s , abcde fghjk , pending \n"
-	if n, err := f.dir.Import(context.Background(), strings.NewReader(csv)); err != nil || n != 1 {
-		t.Fatalf("got %d, %v; want 1", n, err)
+	if rep, err := f.dir.Import(context.Background(), strings.NewReader(csv), ImportOptions{}); err != nil || rep.New != 1 {
+		t.Fatalf("got %+v, %v; want 1 new", rep, err)
 	}
 	p, err := f.records.PatientByUsername(context.Background(), "ana.s")
 	if err != nil {

@@ -1,7 +1,7 @@
 package portal
 
 import (
-	"fmt"
+	"errors"
 	"net/mail"
 	"strings"
 	"time"
@@ -26,11 +26,14 @@ func normalizeZIP(zip string) string {
 	return zip
 }
 
+// The parse functions' errors say what is wrong and never quote the value:
+// it is a patient's data (docs/connectors.md, "Importing patients").
+
 // parseZIP validates an imported ZIP.
 func parseZIP(s string) (string, error) {
 	zip := normalizeZIP(s)
 	if len(zip) != 5 || !allDigits(zip) {
-		return "", fmt.Errorf("zip %q: want five digits", s)
+		return "", errors.New("want five digits")
 	}
 	return zip, nil
 }
@@ -41,14 +44,14 @@ func parseDOB(s string, today time.Time) (string, error) {
 	s = strings.TrimSpace(s)
 	if len(s) != len(dateLayout) || s[4] != '-' || s[7] != '-' ||
 		!allDigits(s[:4]) || !allDigits(s[5:7]) || !allDigits(s[8:]) {
-		return "", fmt.Errorf("dob %q: want YYYY-MM-DD", s)
+		return "", errors.New("want YYYY-MM-DD")
 	}
 	t, err := time.Parse(dateLayout, s)
 	if err != nil {
-		return "", fmt.Errorf("dob %q: not a real date", s)
+		return "", errors.New("not a real date")
 	}
 	if t.Year() < minBirthYear || t.After(today) {
-		return "", fmt.Errorf("dob %q: not a plausible date of birth", s)
+		return "", errors.New("not a plausible date of birth")
 	}
 	return s, nil
 }
@@ -68,7 +71,7 @@ func NormalizePhone(s string) (string, error) {
 			plus = true
 		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
 		default:
-			return "", fmt.Errorf("phone %q: unexpected %q", s, r)
+			return "", errors.New("want digits, with spaces, dashes, dots or brackets and a leading +")
 		}
 	}
 	d := digits.String()
@@ -81,11 +84,11 @@ func NormalizePhone(s string) (string, error) {
 			return "+" + d, nil
 		}
 	default:
-		return "", fmt.Errorf("phone %q: not a US number or +country number", s)
+		return "", errors.New("not a US number or +country number")
 	}
 	// North American numbering plan: area code and exchange start 2-9.
 	if len(d) != 11 || d[1] < '2' || d[4] < '2' {
-		return "", fmt.Errorf("phone %q: not a valid North American number", s)
+		return "", errors.New("not a valid North American number")
 	}
 	return "+" + d, nil
 }
@@ -96,11 +99,11 @@ func parseEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" || len(s) > maxEmailLen {
-		return "", fmt.Errorf("email %q: not an email address", s)
+		return "", errors.New("not an email address")
 	}
 	at := strings.LastIndexByte(s, '@')
 	if at < 1 || !strings.Contains(s[at+1:], ".") {
-		return "", fmt.Errorf("email %q: not an email address", s)
+		return "", errors.New("not an email address")
 	}
 	return s[:at] + "@" + strings.ToLower(s[at+1:]), nil
 }

@@ -3,7 +3,9 @@ package portal
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -106,5 +108,48 @@ func TestSignInWithoutPassword(t *testing.T) {
 	for _, pw := range []string{"", goodPassword} {
 		_, err := f.dir.SignIn(ctx, "kim.twin", pw)
 		wantCode(t, err, bot.EUNAUTHORIZED, "")
+	}
+}
+
+// TestSignInLockoutHoldsUnderABurst: 30 wrong passwords at once. Each is
+// counted before it is compared, so exactly MaxFailedSignIns-1 are told
+// "wrong", the one that reaches the limit locks the account, and the rest
+// find it locked; the count stops at the limit.
+func TestSignInLockoutHoldsUnderABurst(t *testing.T) {
+	const n = 30
+	f := newFixture(t)
+	ctx := context.Background()
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, errs[i] = f.dir.SignIn(ctx, "jnunez", fmt.Sprintf("wrong password number %d", i))
+		}()
+	}
+	close(start)
+	wg.Wait()
+	wrong, locked := 0, 0
+	for _, err := range errs {
+		switch bot.ErrorCode(err) {
+		case bot.EUNAUTHORIZED:
+			wrong++
+		case bot.ELOCKED:
+			locked++
+		default:
+			t.Errorf("got %v, want EUNAUTHORIZED or ELOCKED", err)
+		}
+	}
+	if wrong != MaxFailedSignIns-1 || locked != n-wrong {
+		t.Errorf("%d told wrong, %d locked; want exactly %d wrong", wrong, locked, MaxFailedSignIns-1)
+	}
+	if p, _ := f.records.Patient(ctx, "r-jose"); p.Status != bot.AccountLocked || p.FailedSignIns != MaxFailedSignIns {
+		t.Errorf("after the burst: status %s, %d failures; want locked with %d", p.Status, p.FailedSignIns, MaxFailedSignIns)
+	}
+	if _, err := f.dir.SignIn(ctx, "jnunez", goodPassword); bot.ErrorCode(err) != bot.ELOCKED {
+		t.Errorf("right password after the burst: got %v, want ELOCKED", err)
 	}
 }

@@ -87,7 +87,7 @@ func startAnalytics(t *testing.T, search ConversationSearch) *analyticsEnv {
 		deps.Search = search
 	}
 	con := &console{s: s, cfg: s.cfg.Console.withDefaults(), deps: deps, live: newLiveSessions(),
-		tries: newSignInLimiter(), same: newOriginPolicy(Config{PublicURL: env.base}), sockets: map[*agentConn]struct{}{}}
+		same: newOriginPolicy(Config{PublicURL: env.base}), sockets: map[*agentConn]struct{}{}}
 	mux := http.NewServeMux()
 	s.adminAnalyticsRoutes(mux, con)
 	srv := httptest.NewServer(mux)

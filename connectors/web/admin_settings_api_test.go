@@ -132,6 +132,8 @@ func TestStoredWidgetAppearanceOverridesTheConfiguration(t *testing.T) {
 		{`{"color":"#12345"}`, "color"},
 		{`{"position":"top"}`, "position"},
 		{`{"logo_url":"javascript:alert(1)"}`, "logo_url"},
+		{`{"logo_url":"http://cdn.example.org/logo.png"}`, "logo_url"},
+		{`{"logo_url":"https://evil.example/logo.png"}`, "logo_url"},
 		{`{"greeting":{"fr":"Salut"}}`, "greeting.fr"},
 		{`{"title":"` + strings.Repeat("x", 81) + `"}`, "title"},
 	} {

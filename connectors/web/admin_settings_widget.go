@@ -71,15 +71,25 @@ func (s *Server) storedWidget(ctx context.Context, store SettingsStore) (widgetJ
 		return widgetJSON{}, false // reset to the configuration's
 	}
 	var j widgetJSON
-	if err := json.Unmarshal(b, &j); err != nil || j.widget().validate() != nil {
+	if err := json.Unmarshal(b, &j); err != nil {
+		s.log.Error().Err(err).Msg("the stored widget appearance is broken; the configuration's is used")
+		return widgetJSON{}, false
+	}
+	if logoProblem(j.LogoURL, normalizedHosts(s.cfg.LogoHosts)) != "" {
+		// Saved before the logo hosts were narrowed: the rest still stands.
+		s.log.Warn().Msg("the stored widget logo is not on an allowed host; it is not shown")
+		j.LogoURL = ""
+	}
+	if err := j.widget().validate(s.cfg.LogoHosts); err != nil {
 		s.log.Error().Err(err).Msg("the stored widget appearance is broken; the configuration's is used")
 		return widgetJSON{}, false
 	}
 	return j, true
 }
 
-// check validates the appearance field by field.
-func (j *widgetJSON) check() map[string]string {
+// check validates the appearance field by field, the logo against the
+// allowed logo hosts.
+func (j *widgetJSON) check(logoHosts []string) map[string]string {
 	p := map[string]string{}
 	j.Title, j.Color, j.LogoURL = strings.TrimSpace(j.Title), strings.TrimSpace(j.Color), strings.TrimSpace(j.LogoURL)
 	if utf8.RuneCountInString(j.Title) > maxWidgetTitleRunes {
@@ -94,8 +104,8 @@ func (j *widgetJSON) check() map[string]string {
 	if j.Position != "right" && j.Position != "left" {
 		p["position"] = "The position is right or left."
 	}
-	if j.LogoURL != "" && (Widget{LogoURL: j.LogoURL}).validate() != nil {
-		p["logo_url"] = "The logo is an http(s) URL or a path on this server starting with /."
+	if problem := logoProblem(j.LogoURL, normalizedHosts(logoHosts)); problem != "" {
+		p["logo_url"] = problem
 	}
 	g := map[string]string{}
 	for lang, text := range j.Greeting {
@@ -142,7 +152,7 @@ func (st *settings) handleWidgetPut(w http.ResponseWriter, r *http.Request, ss *
 	if !st.decode(w, r, &in) {
 		return
 	}
-	if p := in.check(); len(p) > 0 {
+	if p := in.check(st.s.cfg.LogoHosts); len(p) > 0 {
 		invalidFields(w, p)
 		return
 	}
@@ -265,7 +275,7 @@ func (st *settings) handleWidgetPreview(w http.ResponseWriter, r *http.Request) 
 		lang = "en"
 	}
 	in.Greeting = map[string]string{lang: q.Get("greeting")}
-	p := in.check()
+	p := in.check(st.s.cfg.LogoHosts)
 	page := previewPage{Lang: lang, Open: q.Get("open") == "1", Position: in.Position}
 	if p["title"] == "" {
 		page.Title = in.Title
@@ -304,7 +314,7 @@ func (st *settings) previewCSP(r *http.Request, logo string) string {
 		own = scheme + "://" + st.s.ownHost(r)
 	}
 	img := "'self'"
-	if u, err := url.Parse(logo); err == nil && (u.Scheme == "https" || u.Scheme == "http") && plainHost(u.Host) {
+	if u, err := url.Parse(logo); err == nil && u.Scheme == "https" && plainHost(u.Host) {
 		img += " " + u.Scheme + "://" + u.Host
 	}
 	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src " + img + "; " +

@@ -19,10 +19,8 @@ import (
 const (
 	maxEmailLen              = 254
 	maxPasswordLen           = 1024
-	signInIPAttempts         = 20 // sign-ins per signInIPWindow from one address …
+	signInIPAttempts         = 20 // sign-ins per signInIPWindow from one address
 	signInIPWindow           = 10 * time.Minute
-	signInIPBurst            = 10    // … with bursts of up to this many
-	signInIPsTracked         = 10000 // addresses remembered before the table starts over
 	textConsoleSignInFailed  = "That email and password did not work. After several failed attempts an account is locked for a while."
 	textConsoleFormExpired   = "The sign-in form expired. Please try again."
 	textConsoleSignInLimited = "Too many sign-in attempts from your network. Please wait a few minutes."
@@ -128,34 +126,48 @@ func (con *console) audit(ctx context.Context, r *http.Request, typ, who, outcom
 	}
 }
 
-// authenticate checks an email and password. It costs one password hash
-// whatever the outcome, so that timing does not tell an unknown email from
-// a wrong password or a locked account. outcome is "ok", "failed",
-// "locked", "disabled" or "unknown".
-func (con *console) authenticate(ctx context.Context, email, password string) (u bot.User, outcome string, err error) {
+// authenticate checks an email and password. The attempt is reserved
+// first, in one atomic step, against the client address's limit and the
+// account's lockout; only a reserved attempt compares the real hash. It
+// costs the same store work and one password hash whatever the outcome
+// (the dummy hash for an unknown email, a locked or a disabled account),
+// so that timing does not tell them apart. outcome is "ok", "failed",
+// "locked", "disabled", "unknown" or "limited" (the address is over its
+// limit; nothing was checked).
+func (con *console) authenticate(ctx context.Context, source, email, password string) (u bot.User, outcome string, err error) {
 	u, err = con.deps.Users.UserByEmail(ctx, email)
-	if bot.ErrorCode(err) == bot.ENOTFOUND {
-		portal.CheckPasswordHash(dummyHash(), password)
-		return bot.User{}, "unknown", nil
-	}
-	if err != nil {
+	known := err == nil
+	if err != nil && bot.ErrorCode(err) != bot.ENOTFOUND {
 		return bot.User{}, "", fmt.Errorf("sign in: %w", err)
 	}
-	match := portal.CheckPasswordHash(u.PasswordHash, password)
+	if !known {
+		u = bot.User{}
+	}
 	now := con.s.now()
+	r, err := con.deps.Users.ReserveSignIn(ctx, bot.SignInAttempt{
+		UserID: u.ID, Source: source, At: now,
+		MaxFailures: con.cfg.SignInFailures, LockFor: con.cfg.SignInLock,
+		SourceMax: signInIPAttempts, SourceWindow: signInIPWindow,
+	})
+	if err != nil {
+		return u, "", fmt.Errorf("sign in: %w", err)
+	}
+	if !r.SourceOK {
+		return u, "limited", nil
+	}
+	hash := u.PasswordHash
+	if !r.Reserved || u.Disabled {
+		hash = dummyHash()
+	}
+	match := portal.CheckPasswordHash(hash, password)
 	switch {
+	case !known:
+		return bot.User{}, "unknown", nil
 	case u.Disabled:
 		return u, "disabled", nil
-	case now.Before(u.LockedUntil):
+	case !r.Reserved:
 		return u, "locked", nil
 	case !match:
-		locked, err := con.deps.Users.SignInFailed(ctx, u.ID, now, con.cfg.SignInFailures, con.cfg.SignInLock)
-		if err != nil {
-			return u, "", fmt.Errorf("sign in: %w", err)
-		}
-		if locked {
-			return u, "locked", nil
-		}
 		return u, "failed", nil
 	}
 	if err := con.deps.Users.SignInSucceeded(ctx, u.ID, now); err != nil {
@@ -255,31 +267,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func writeJSONError(w http.ResponseWriter, status int, code, message string) {
 	writeJSON(w, status, map[string]string{"error": code, "message": message})
-}
-
-// signInLimiter slows password sprays from one address, whichever
-// accounts they aim at.
-type signInLimiter struct {
-	mu sync.Mutex
-	m  map[string]*tokenBucket
-}
-
-func newSignInLimiter() *signInLimiter { return &signInLimiter{m: make(map[string]*tokenBucket)} }
-
-// allow spends one of ip's sign-in attempts, or reports false.
-func (l *signInLimiter) allow(ip string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.m[ip]
-	if b == nil {
-		if len(l.m) >= signInIPsTracked {
-			l.m = make(map[string]*tokenBucket)
-		}
-		b = newTokenBucket(signInIPAttempts, signInIPWindow, signInIPBurst, now)
-		l.m[ip] = b
-	}
-	ok, _ := b.take(now)
-	return ok
 }
 
 // sameToken compares two tokens in constant time; empty never matches.

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/portico-chat/portico/bot"
 )
 
 // clientIPs works out who is on the other end of a request. Only the
@@ -50,6 +52,13 @@ func (c clientIPs) of(r *http.Request) string {
 		addr = a
 	}
 	return addr.String()
+}
+
+// ipKey is the key per-IP limits count the request's client under: its
+// address, or its IPv6 network of cfg.IPv6Prefix bits (bot.IPKey). Audit
+// rows and logs keep the full address (ips.of).
+func (s *Server) ipKey(r *http.Request) string {
+	return bot.IPKey(s.ips.of(r), s.cfg.IPv6Prefix)
 }
 
 func (c clientIPs) isTrusted(a netip.Addr) bool {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -16,6 +17,7 @@ const (
 	DefaultRateWindow    = 10 * time.Second
 	DefaultRateBurst     = 10  // … with bursts of up to this many
 	DefaultMaxConnsPerIP = 100 // open patient sockets per client IP
+	DefaultIPv6Prefix    = 64  // per-IP limits count an IPv6 /64 as one address
 )
 
 // Config is the web server's configuration. Zero limits take the defaults
@@ -37,12 +39,18 @@ type Config struct {
 
 	// Widget is the embeddable widget's appearance (/widget/config).
 	Widget Widget
+	// LogoHosts are the hosts an https logo URL may name (host or
+	// host:port); a path on this server is always allowed.
+	LogoHosts []string
 
 	ReadLimit     int64         // largest patient frame in bytes
 	RateFrames    int           // patient frames allowed per RateWindow
 	RateWindow    time.Duration //
 	RateBurst     int           // frames allowed at once
 	MaxConnsPerIP int           // open patient sockets per client IP
+	// IPv6Prefix is how many leading bits of an IPv6 address per-IP limits
+	// count as one client (bot.IPKey); IPv4 addresses count one by one.
+	IPv6Prefix int
 
 	// TrustedProxies are the addresses (IPs or CIDR prefixes) of reverse
 	// proxies whose X-Forwarded-For header is believed. Empty: the client
@@ -95,6 +103,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxConnsPerIP <= 0 {
 		c.MaxConnsPerIP = DefaultMaxConnsPerIP
 	}
+	if c.IPv6Prefix <= 0 {
+		c.IPv6Prefix = DefaultIPv6Prefix
+	}
 	return c
 }
 
@@ -120,7 +131,12 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("trusted proxy %q: %w", p, err))
 		}
 	}
-	if err := c.Widget.validate(); err != nil {
+	for _, h := range c.LogoHosts {
+		if p := logoHostProblem(strings.TrimSpace(h)); p != "" {
+			errs = append(errs, errors.New(p))
+		}
+	}
+	if err := c.Widget.validate(c.LogoHosts); err != nil {
 		errs = append(errs, err)
 	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
@@ -128,6 +144,9 @@ func (c Config) Validate() error {
 	}
 	if c.ReadLimit < 0 || c.RateFrames < 0 || c.RateWindow < 0 || c.RateBurst < 0 || c.MaxConnsPerIP < 0 {
 		errs = append(errs, errors.New("limits must not be negative"))
+	}
+	if c.IPv6Prefix < 0 || c.IPv6Prefix > 128 {
+		errs = append(errs, fmt.Errorf("ipv6 prefix %d: want 1 to 128 bits", c.IPv6Prefix))
 	}
 	return errors.Join(errs...)
 }

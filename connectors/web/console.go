@@ -98,11 +98,14 @@ type Desk interface {
 	CapacityFor(a bot.AgentInfo) (chats int, mayExceed bool)
 }
 
-// StaffUsers finds console accounts and counts their sign-in failures.
+// StaffUsers finds console accounts and counts their sign-ins.
 type StaffUsers interface {
 	User(ctx context.Context, id string) (bot.User, error)
 	UserByEmail(ctx context.Context, email string) (bot.User, error)
-	SignInFailed(ctx context.Context, id string, at time.Time, maxFailures int, lockFor time.Duration) (locked bool, err error)
+	// ReserveSignIn counts a sign-in against the client address's and
+	// the account's limits, in one atomic step (across processes), before
+	// the password is compared; SignInSucceeded clears the account's count.
+	ReserveSignIn(ctx context.Context, a bot.SignInAttempt) (bot.SignInReservation, error)
 	SignInSucceeded(ctx context.Context, id string, at time.Time) error
 }
 
@@ -149,7 +152,6 @@ type console struct {
 	deps  AgentDeps
 	pages *template.Template
 	live  *liveSessions
-	tries *signInLimiter
 	same  originPolicy // the server's own origin only
 
 	mu         sync.Mutex
@@ -169,7 +171,6 @@ func (s *Server) agentRoutes(mux *http.ServeMux) {
 		deps:    d,
 		pages:   template.Must(template.ParseFS(templateFiles, "templates/console*.html")),
 		live:    newLiveSessions(),
-		tries:   newSignInLimiter(),
 		same:    newOriginPolicy(Config{PublicURL: s.cfg.PublicURL}),
 		sockets: make(map[*agentConn]struct{}),
 	}

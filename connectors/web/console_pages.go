@@ -69,20 +69,20 @@ func (con *console) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email, password := normEmail(r.PostForm.Get("email")), r.PostForm.Get("password")
-	if !con.tries.allow(con.s.ips.of(r), con.s.now()) {
-		w.Header().Set("Retry-After", "60")
-		con.signInForm(w, r, http.StatusTooManyRequests, email, textConsoleSignInLimited)
-		return
-	}
 	if email == "" || password == "" || len(email) > maxEmailLen || len(password) > maxPasswordLen {
 		con.audit(r.Context(), r, auditSignIn, "unknown", "failed", "malformed")
 		con.signInForm(w, r, http.StatusUnauthorized, clipEmail(email), textConsoleSignInFailed)
 		return
 	}
-	u, outcome, err := con.authenticate(r.Context(), email, password)
+	u, outcome, err := con.authenticate(r.Context(), con.s.ipKey(r), email, password)
 	if err != nil {
 		con.s.log.Error().Err(err).Msg("console sign-in")
 		con.signInForm(w, r, http.StatusInternalServerError, email, "Something went wrong on our side. Please try again.")
+		return
+	}
+	if outcome == "limited" {
+		w.Header().Set("Retry-After", "60")
+		con.signInForm(w, r, http.StatusTooManyRequests, email, textConsoleSignInLimited)
 		return
 	}
 	who := "unknown"

@@ -192,7 +192,7 @@ func decodeHello(w *wire) (HelloFrame, error) {
 }
 
 func decodeSay(w *wire) (SayFrame, error) {
-	s := SayFrame{ID: deref(w.ID), Text: deref(w.Text), Reply: deref(w.Reply)}
+	s := SayFrame{ID: deref(w.ID), Text: cleanText(deref(w.Text)), Reply: cleanText(deref(w.Reply))}
 	switch {
 	case s.ID == "":
 		return SayFrame{}, badFrame("say needs a non-empty id")

@@ -74,8 +74,8 @@ func (s *Server) handlePatientSocket(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Offer the WebSocket subprotocol "+Subprotocol+".", http.StatusBadRequest)
 		return
 	}
-	ip := s.ips.of(r)
-	if !s.conns.acquire(ip) {
+	ip, key := s.ips.of(r), s.ipKey(r)
+	if !s.conns.acquire(key) {
 		s.log.Warn().Str("ip", ip).Msg("patient socket refused: too many connections from one address")
 		w.Header().Set("Retry-After", "30")
 		http.Error(w, "Too many connections.", http.StatusTooManyRequests)
@@ -83,13 +83,13 @@ func (s *Server) handlePatientSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
-		s.conns.release(ip)
+		s.conns.release(key)
 		return // the upgrader has answered
 	}
 	id := newConnID()
 	c := newPatientConn(ws, id, s.log, s.sendBuffer, s.pingPeriod)
 	if !s.register(c) {
-		s.conns.release(ip)
+		s.conns.release(key)
 		msg := websocket.FormatCloseMessage(closeServiceReboot, "service restart")
 		_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeWait))
 		ws.Close()
@@ -101,21 +101,21 @@ func (s *Server) handlePatientSocket(w http.ResponseWriter, r *http.Request) {
 	// otherwise keep for the socket's whole life (about 11 KiB per idle
 	// patient; docs/performance.md). The request's context ends when the
 	// handler returns, so the socket's context is its own.
-	go s.servePatient(c, ip)
+	go s.servePatient(c, ip, key)
 }
 
 // servePatient is the socket's reader goroutine: it reads until the
-// socket ends, then releases the connection's slot and detaches it from
-// its conversation. (The writer runs only while there is something to
-// write; see patientConn.)
-func (s *Server) servePatient(c *patientConn, ip string) {
+// socket ends, then releases the connection's slot (held under the
+// client's limit key) and detaches it from its conversation. (The writer
+// runs only while there is something to write; see patientConn.)
+func (s *Server) servePatient(c *patientConn, ip, key string) {
 	defer s.unregister(c)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	conv := s.readLoop(ctx, c, ip)
 	c.stop(closeNormal, "")
-	<-c.closed()        // the writer has sent the close frame and closed the socket
-	s.conns.release(ip) // before Detach, so a closed socket's slot is free once the engine hears of it
+	<-c.closed()         // the writer has sent the close frame and closed the socket
+	s.conns.release(key) // before Detach, so a closed socket's slot is free once the engine hears of it
 	if conv != "" {
 		s.conv.Detach(conv, c)
 	}
@@ -247,7 +247,11 @@ func (s *Server) engineError(c *patientConn, conv string, err error) ErrorFrame 
 	case bot.EINVALID:
 		return errorFrame(CodeInvalid, msg)
 	case bot.ERATELIMITED:
-		return errorFrame(CodeRateLimited, cmp.Or(msg, textRateLimited))
+		f := errorFrame(CodeRateLimited, cmp.Or(msg, textRateLimited))
+		if wait := bot.RetryAfter(err); wait > 0 {
+			f.RetryAfterS = retryAfterSeconds(wait)
+		}
+		return f
 	case bot.EEXPIRED:
 		return errorFrame(CodeExpired, cmp.Or(msg, textExpired))
 	default:

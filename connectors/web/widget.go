@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -39,14 +38,15 @@ type Widget struct {
 	Title    string            // launcher and panel title; empty: the widget's own, localized
 	Greeting map[string]string // a line above the conversation, by language ("en", "es")
 	Color    string            // accent, #rgb or #rrggbb; text colors are derived for contrast
-	LogoURL  string            // absolute http(s) URL or a path on this server
+	LogoURL  string            // a path on this server, or an https URL on an allowed host (Config.LogoHosts)
 	Position string            // "right" (default) or "left"
 }
 
 var hexColor = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
 
-// validate reports the widget settings that would not work.
-func (w Widget) validate() error {
+// validate reports the widget settings that would not work, the logo
+// checked against the allowed logo hosts.
+func (w Widget) validate(logoHosts []string) error {
 	var errs []string
 	if w.Color != "" && !hexColor.MatchString(w.Color) {
 		errs = append(errs, fmt.Sprintf("color %q is not #rgb or #rrggbb", w.Color))
@@ -54,13 +54,8 @@ func (w Widget) validate() error {
 	if w.Position != "" && w.Position != "right" && w.Position != "left" {
 		errs = append(errs, fmt.Sprintf("position %q is not right or left", w.Position))
 	}
-	if w.LogoURL != "" {
-		u, err := url.Parse(w.LogoURL)
-		ok := err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" ||
-			err == nil && u.Scheme == "" && u.Host == "" && strings.HasPrefix(u.Path, "/")
-		if !ok {
-			errs = append(errs, fmt.Sprintf("logo url %q is not an http(s) URL or a path starting with /", w.LogoURL))
-		}
+	if p := logoProblem(w.LogoURL, normalizedHosts(logoHosts)); p != "" {
+		errs = append(errs, fmt.Sprintf("logo url %q: %s", w.LogoURL, p))
 	}
 	for lang := range w.Greeting {
 		if lang != "en" && lang != "es" {

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -143,27 +144,39 @@ func TestWidgetConfig(t *testing.T) {
 }
 
 func TestWidgetSettingsValidate(t *testing.T) {
+	cdn := []string{"cdn.example.org", "Assets.Example.org:8443"}
 	tests := []struct {
-		w    Widget
-		want string // "" for valid
+		w     Widget
+		hosts []string
+		want  string // "" for valid
 	}{
-		{Widget{}, ""},
-		{Widget{Color: "#0b5cad", Position: "left", LogoURL: "https://cdn.example.org/logo.png", Greeting: map[string]string{"es": "Hola"}}, ""},
-		{Widget{Color: "#FFF", LogoURL: "/static/logo.svg"}, ""},
-		{Widget{Color: "blue"}, `color "blue"`},
-		{Widget{Color: "#12345"}, `color "#12345"`},
-		{Widget{Position: "top"}, `position "top"`},
-		{Widget{LogoURL: "javascript:alert(1)"}, "logo url"},
-		{Widget{LogoURL: "logo.png"}, "logo url"},
-		{Widget{Greeting: map[string]string{"fr": "Bonjour"}}, `greeting language "fr"`},
+		{Widget{}, nil, ""},
+		{Widget{Color: "#0b5cad", Position: "left", LogoURL: "https://cdn.example.org/logo.png", Greeting: map[string]string{"es": "Hola"}}, cdn, ""},
+		{Widget{LogoURL: "https://assets.example.org:8443/logo.png"}, cdn, ""},
+		{Widget{Color: "#FFF", LogoURL: "/static/logo.svg"}, nil, ""},
+		{Widget{Color: "blue"}, nil, `color "blue"`},
+		{Widget{Color: "#12345"}, nil, `color "#12345"`},
+		{Widget{Position: "top"}, nil, `position "top"`},
+		{Widget{LogoURL: "javascript:alert(1)"}, cdn, "logo url"},
+		{Widget{LogoURL: "logo.png"}, cdn, "logo url"},
+		{Widget{LogoURL: "https://cdn.example.org/logo.png"}, nil, "widget.logo_hosts"},
+		{Widget{LogoURL: "https://evil.example/logo.png"}, cdn, "host evil.example is not on the list"},
+		{Widget{LogoURL: "http://cdn.example.org/logo.png"}, cdn, "must start with https://"},
+		{Widget{LogoURL: "//evil.example/logo.png"}, cdn, "logo url"},
+		{Widget{LogoURL: "/\\evil.example/logo.png"}, cdn, "logo url"},
+		{Widget{LogoURL: "https://cdn.example.org@evil.example/logo.png"}, cdn, "logo url"},
+		{Widget{LogoURL: "https://cdn.example.org:444/logo.png"}, cdn, "not on the list"},
+		{Widget{Greeting: map[string]string{"fr": "Bonjour"}}, nil, `greeting language "fr"`},
+		{Widget{}, []string{"https://cdn.example.org"}, "not a host name"},
+		{Widget{}, []string{"*.example.org"}, "not a host name"},
 	}
 	for _, tt := range tests {
-		err := Config{Widget: tt.w}.Validate()
+		err := Config{Widget: tt.w, LogoHosts: tt.hosts}.Validate()
 		switch {
 		case tt.want == "" && err != nil:
-			t.Errorf("%+v: got %v, want valid", tt.w, err)
+			t.Errorf("%+v with hosts %v: got %v, want valid", tt.w, tt.hosts, err)
 		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
-			t.Errorf("%+v: got %v, want an error about %s", tt.w, err, tt.want)
+			t.Errorf("%+v with hosts %v: got %v, want an error about %s", tt.w, tt.hosts, err, tt.want)
 		}
 	}
 }
@@ -193,5 +206,19 @@ func TestCrossOriginDemoPage(t *testing.T) {
 	}
 	if rec := get(s.CrossOriginDemo(portico), "/ws"); rec.Code != http.StatusNotFound {
 		t.Errorf("/ws on the second site: got %d, want 404 (it only serves the page)", rec.Code)
+	}
+}
+
+// TestAStoredLogoOffTheAllowedHostsIsNotServed: an appearance saved before
+// the logo hosts were narrowed keeps its color and title, not its logo.
+func TestAStoredLogoOffTheAllowedHostsIsNotServed(t *testing.T) {
+	env := startSettings(t)
+	stored := `{"title":"Clinic help","color":"#112233","logo_url":"https://old-cdn.example/logo.png","position":"left"}`
+	if err := env.db.PutSetting(context.Background(), settingWidget, []byte(stored), "admin:test"); err != nil {
+		t.Fatal(err)
+	}
+	c := env.widgetConfigOf(t)
+	if c.LogoURL != "" || c.Color != "#112233" || c.Title != "Clinic help" {
+		t.Errorf("/widget/config: logo %q, color %q, title %q; want no logo, the stored color and title", c.LogoURL, c.Color, c.Title)
 	}
 }

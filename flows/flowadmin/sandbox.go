@@ -194,7 +194,7 @@ func (s *Service) turn(ctx context.Context, sb *sandbox) (SandboxTurn, error) {
 	}
 	var mine []bot.Delivery
 	for _, d := range due {
-		if strings.HasPrefix(d.Key, sb.conv+":") {
+		if strings.HasPrefix(d.Key, sb.conv+":") && d.Withheld == "" { // withheld: never sent
 			mine = append(mine, d.Delivery)
 		}
 	}

@@ -56,6 +56,9 @@ func NewEnv(ctx context.Context, dir string, o Options) (*Env, error) {
 	}
 	cfg := bot.DefaultConfig()
 	cfg.PasswordMinLength = local.Policy().MinLength
+	// Transcript tests open many conversations from one address within a
+	// minute of their fake clock; that limit is tested in bot.
+	cfg.Limits.NewConversations = 0
 	eng := bot.NewEngine(cfg, bot.Deps{
 		Store: db, Codes: db, Attempts: db, Directory: local, Flows: fl, Clock: clock, Desk: db,
 	}, o.Log)

@@ -253,7 +253,8 @@ func auditOf(ctx context.Context, env *Env, id string) ([]string, error) {
 	return out, nil
 }
 
-// deliveries returns a conversation's queued deliveries as channel:kind.
+// deliveries returns a conversation's queued deliveries, but those
+// withheld (queued only to be given up unsent).
 func deliveries(ctx context.Context, env *Env, id string) ([]bot.Delivery, error) {
 	pending, err := env.DB.DueDeliveries(ctx, env.Clock.Now().Add(24*time.Hour), 100000)
 	if err != nil {
@@ -261,13 +262,14 @@ func deliveries(ctx context.Context, env *Env, id string) ([]bot.Delivery, error
 	}
 	var out []bot.Delivery
 	for _, p := range pending {
-		if strings.HasPrefix(p.Key, id+":") {
+		if strings.HasPrefix(p.Key, id+":") && p.Withheld == "" {
 			out = append(out, p.Delivery)
 		}
 	}
 	return out, nil
 }
 
+// delivered returns a conversation's deliveries as channel:kind.
 func delivered(ctx context.Context, env *Env, id string) ([]string, error) {
 	ds, err := deliveries(ctx, env, id)
 	if err != nil {

@@ -4,8 +4,93 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/portico-chat/portico/bot"
 )
+
+// Reserve counts, checks and records attempts in one write: the writer
+// goroutine runs it alone in its transaction, which BEGIN IMMEDIATE opened
+// holding the file's write lock, so no other caller, in this process or
+// another, counts or inserts in between.
+func (db *DB) Reserve(ctx context.Context, rs ...bot.Reservation) ([]bot.Tally, bool, error) {
+	var (
+		tallies []bot.Tally
+		ok      bool
+	)
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		c := cachedTx{tx, db.wstmts}
+		tallies, ok = make([]bot.Tally, len(rs)), true
+		for i, r := range rs {
+			t, err := tally(c, r)
+			if err != nil {
+				return err
+			}
+			for j, w := range r.Windows {
+				if w.Max > 0 && t.Counts[j] >= w.Max {
+					ok = false
+				}
+			}
+			tallies[i] = t
+		}
+		if !ok {
+			return nil
+		}
+		for i, r := range rs {
+			if err := c.QueryRow(`INSERT INTO attempts (kind, key, at) VALUES (?, ?, ?) RETURNING rowid`,
+				r.Kind, r.Key, unixNanos(orNow(r.At))).Scan(&tallies[i].ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("reserve attempt: %w", err)
+	}
+	return tallies, ok, nil
+}
+
+// tally counts one reservation's windows and finds its key's newest
+// attempt, inside the reserving transaction.
+func tally(c cachedTx, r bot.Reservation) (bot.Tally, error) {
+	t := bot.Tally{Counts: make([]int, len(r.Windows)), Oldest: make([]time.Time, len(r.Windows))}
+	for i, w := range r.Windows {
+		var oldest sql.NullInt64
+		if err := c.QueryRow(`SELECT count(*), min(at) FROM attempts WHERE kind = ? AND key = ? AND at >= ?`,
+			r.Kind, r.Key, unixNanos(w.Since)).Scan(&t.Counts[i], &oldest); err != nil {
+			return t, err
+		}
+		t.Oldest[i] = fromNanos(oldest)
+	}
+	var last sql.NullInt64
+	if err := c.QueryRow(`SELECT max(at) FROM attempts WHERE kind = ? AND key = ?`, r.Kind, r.Key).Scan(&last); err != nil {
+		return t, err
+	}
+	t.Last = fromNanos(last)
+	return t, nil
+}
+
+// Release deletes attempts Reserve recorded.
+func (db *DB) Release(ctx context.Context, ids ...int64) error {
+	var keep []any
+	for _, id := range ids {
+		if id != 0 {
+			keep = append(keep, id)
+		}
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`DELETE FROM attempts WHERE rowid IN (?`+strings.Repeat(", ?", len(keep)-1)+`)`, keep...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("release attempts: %w", err)
+	}
+	return nil
+}
 
 // AddAttempt records one attempt of kind (e.g. "verify.record") for key at.
 func (db *DB) AddAttempt(ctx context.Context, kind, key string, at time.Time) error {

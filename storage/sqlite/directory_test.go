@@ -57,8 +57,8 @@ func openDirectory(t *testing.T) *directoryFixture {
 		t.Fatal(err)
 	}
 	defer csv.Close()
-	if n, err := f.dir.Import(context.Background(), csv); err != nil || n != demoPatients {
-		t.Fatalf("import demo patients: got %d, %v; want %d", n, err, demoPatients)
+	if rep, err := f.dir.Import(context.Background(), csv, portal.ImportOptions{}); err != nil || rep.New != demoPatients {
+		t.Fatalf("import demo patients: got %+v, %v; want %d new", rep, err, demoPatients)
 	}
 	return f
 }
@@ -266,24 +266,24 @@ func TestDirectoryImportIsAllOrNothing(t *testing.T) {
 		name, csv, want string
 	}{
 		{"bad date", header + "N-1,Ok,Row,1980-01-01,02139,,,,,\nN-2,Bad,Row,1980-02-30,02139,,,,,\n",
-			`line 3: dob "1980-02-30": not a real date`},
+			`line 3, column 4 (dob): not a real date`},
 		{"bad status", header + "N-1,Ok,Row,1980-01-01,02139,,,,,\nN-2,Bad,Row,1980-02-03,02139,,,,,closed\n",
-			`line 3: status "closed": want pending, active, locked or disabled`},
+			`line 3, column 10 (status): want pending, active, locked or disabled`},
 		{"bad header", "MRN,first_name,last_name,dob,zip,email,phone,username,activation_code,status\n",
-			`line 1: header "MRN,first_name,last_name,dob,zip,email,phone,username,activation_code,status": want "` + portal.ImportHeader + `"`},
+			`line 1: the header must be exactly "` + portal.ImportHeader + `"`},
 		{"duplicate username in file", header + "N-1,Ok,Row,1980-01-01,02139,,,new.user,,active\nN-2,Bad,Row,1980-01-01,02139,,,NEW.USER,,active\n",
-			`line 3: username "NEW.USER": already on line 2`},
+			`line 3, column 8 (username): already on line 2`},
 		{"username on file", header + "N-1,Ok,Row,1980-01-01,02139,,,,,\nN-2,Bad,Row,1980-01-01,02139,,,Olivia.Active,,active\n",
-			`line 3: username "Olivia.Active": taken by another record`},
+			`line 3, column 8 (username): taken by another record`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := openDirectory(t)
 			ctx := context.Background()
 			before, _ := f.db.Patients(ctx)
-			n, err := f.dir.Import(ctx, strings.NewReader(tt.csv))
-			if n != 0 || bot.ErrorCode(err) != bot.EINVALID || bot.ErrorMessage(err) != tt.want {
-				t.Errorf("got %d, %v\nwant 0, invalid: %s", n, err, tt.want)
+			rep, err := f.dir.Import(ctx, strings.NewReader(tt.csv), portal.ImportOptions{})
+			if rep.Applied || bot.ErrorCode(err) != bot.EINVALID || len(rep.Problems) != 1 || rep.Problems[0].String() != tt.want {
+				t.Errorf("got %+v, %v\nwant not applied, invalid: %s", rep, err, tt.want)
 			}
 			if after, _ := f.db.Patients(ctx); !reflect.DeepEqual(after, before) {
 				t.Errorf("patients changed: got %d rows, want the %d from before", len(after), len(before))
@@ -320,8 +320,8 @@ func TestDirectoryReimportKeepsAccount(t *testing.T) {
 	p, _ = f.db.Patient(ctx, p.RecordID)
 	f.clock.now = f.clock.now.Add(24 * time.Hour)
 	csv := portal.ImportHeader + "\nDEMO-1011,Olivia,Activeuser-Married,1985-05-17,02140,olivia.new@example.org,,,,\n"
-	if n, err := f.dir.Import(ctx, strings.NewReader(csv)); err != nil || n != 1 {
-		t.Fatalf("got %d, %v; want 1", n, err)
+	if rep, err := f.dir.Import(ctx, strings.NewReader(csv), portal.ImportOptions{}); err != nil || rep.Updated != 1 {
+		t.Fatalf("got %+v, %v; want 1 updated", rep, err)
 	}
 	q, _ := f.db.Patient(ctx, p.RecordID)
 	if q.LastName != "Activeuser-Married" || q.ZIP != "02140" || q.Email != "olivia.new@example.org" || q.Phone != "" {

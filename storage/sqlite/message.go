@@ -194,3 +194,56 @@ func (db *DB) PurgeTranscripts(ctx context.Context, before time.Time) (int, erro
 	}
 	return total, nil
 }
+
+// PurgeSilentConversations deletes the conversations in which the patient
+// never wrote anything (a greeting nobody answered, a widget opened and
+// left), closed and unchanged since before, with their bot messages and
+// state visits: they are nobody's transcript, only a flood's footprint. A
+// conversation with a handoff, a note, a follow-up or a code is kept. The
+// audit log keeps its rows. It returns how many were deleted.
+func (db *DB) PurgeSilentConversations(ctx context.Context, before time.Time) (int, error) {
+	cutoff := unixNanos(before)
+	total := 0
+	for {
+		var n int64
+		err := db.Write(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.Exec(`CREATE TEMP TABLE IF NOT EXISTS silent (id TEXT PRIMARY KEY)`); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(`DELETE FROM temp.silent`); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(`INSERT INTO temp.silent SELECT c.id FROM conversations c
+				WHERE c.status = 'closed' AND c.updated_at < ?
+				AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.sender = 'patient')
+				AND NOT EXISTS (SELECT 1 FROM handoffs h WHERE h.conversation_id = c.id)
+				AND NOT EXISTS (SELECT 1 FROM notes x WHERE x.conversation_id = c.id)
+				AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.conversation_id = c.id)
+				AND NOT EXISTS (SELECT 1 FROM codes k WHERE k.conversation_id = c.id)
+				LIMIT ?`, cutoff, purgeBatch); err != nil {
+				return err
+			}
+			for _, q := range []string{
+				`DELETE FROM messages WHERE conversation_id IN (SELECT id FROM temp.silent)`,
+				`DELETE FROM state_visits WHERE conversation_id IN (SELECT id FROM temp.silent)`,
+			} {
+				if _, err := tx.Exec(q); err != nil {
+					return err
+				}
+			}
+			res, err := tx.Exec(`DELETE FROM conversations WHERE id IN (SELECT id FROM temp.silent)`)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("purge silent conversations: %w", err)
+		}
+		total += int(n)
+		if n < purgeBatch {
+			return total, nil
+		}
+	}
+}

@@ -16,7 +16,9 @@ const maxErrorLen = 500
 
 // insertDelivery queues d, due at now, its recipient, subject and text
 // sealed. A delivery whose Key was seen before is dropped silently: the
-// turn that queued it is being replayed. A zero ID is generated.
+// turn that queued it is being replayed. A zero ID is generated. A
+// withheld delivery is queued by the same statement, with no text, so that
+// it costs what a real one does; the sender gives it up unsent.
 func (db *DB) insertDelivery(tx dbtx, d *bot.Delivery, now time.Time) error {
 	if d.ID == "" {
 		d.ID = newID()
@@ -25,9 +27,13 @@ func (db *DB) insertDelivery(tx dbtx, d *bot.Delivery, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("queue delivery: %w", err)
 	}
-	_, err = tx.Exec(`INSERT INTO outbox (id, channel, recipient, subject, text, key, next_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
-		d.ID, d.Channel, sealed.to, sealed.subject, sealed.text, nullText(d.Key), unixNanos(now), unixNanos(now))
+	text := any(sealed.text)
+	if d.Withheld != "" {
+		text = ""
+	}
+	_, err = tx.Exec(`INSERT INTO outbox (id, channel, recipient, subject, text, key, withheld, next_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
+		d.ID, d.Channel, sealed.to, sealed.subject, text, nullText(d.Key), d.Withheld, unixNanos(now), unixNanos(now))
 	if isUniqueViolation(err) {
 		return bot.Errorf(bot.ECONFLICT, "delivery id already used")
 	}
@@ -64,7 +70,7 @@ func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]no
 // the ones that opened, unreadable the ids of those that did not.
 func (db *DB) dueDeliveries(ctx context.Context, now time.Time, limit int) (due []notify.Pending, unreadable []string, err error) {
 	rows, err := db.reader.QueryContext(ctx, `SELECT id, channel, recipient, subject, text, coalesce(key, ''),
-		attempts, created_at FROM outbox
+		withheld, attempts, created_at FROM outbox
 		WHERE sent_at IS NULL AND failed_at IS NULL AND next_at <= ?
 		ORDER BY created_at, rowid LIMIT ?`, unixNanos(now), limit)
 	if err != nil {
@@ -78,7 +84,7 @@ func (db *DB) dueDeliveries(ctx context.Context, now time.Time, limit int) (due 
 			created int64
 		)
 		if err := rows.Scan(&p.ID, &p.Channel, &stored.to, &stored.subject, &stored.text, &p.Key,
-			&p.Attempts, &created); err != nil {
+			&p.Withheld, &p.Attempts, &created); err != nil {
 			return nil, nil, fmt.Errorf("list due deliveries: %w", err)
 		}
 		if err := db.box.openDelivery(&p.Delivery, stored); err != nil {

@@ -76,32 +76,57 @@ func (db *DB) Users(ctx context.Context) ([]bot.User, error) {
 	return queryAll(ctx, db, "list users", scanUser, `SELECT `+userColumns+` FROM users ORDER BY email`)
 }
 
-// SignInFailed counts a wrong password for the user in one write. When the
-// count reaches maxFailures the account is locked until at+lockFor and the
-// count starts over. It reports whether this failure locked it.
-func (db *DB) SignInFailed(ctx context.Context, id string, at time.Time, maxFailures int, lockFor time.Duration) (locked bool, err error) {
-	err = db.Write(ctx, func(tx *sql.Tx) error {
-		locked = false
-		var n int
-		if err := tx.QueryRow(`UPDATE users SET failed_signins = failed_signins + 1, updated_at = ?
-			WHERE id = ? RETURNING failed_signins`, unixNanos(at), id).Scan(&n); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return bot.Errorf(bot.ENOTFOUND, "no such user")
-			}
+// signInKind is the attempt kind of console sign-ins per client address.
+const signInKind = "signin_ip"
+
+// ReserveSignIn counts a console sign-in before its password is compared,
+// in one write transaction (atomic across processes, as bot.AttemptStore's
+// Reserve is). The client address's attempt is recorded, unless the
+// address already has SourceMax in the window (then nothing is, and
+// SourceOK is false). Then, if the account is not locked, the attempt is
+// counted as one of its failures; the MaxFailures-th in a row locks it for
+// LockFor at once, before the password is compared, so that no attempt
+// arriving meanwhile is compared. A lock does not reset the count: once it
+// ends, each further failure locks the account again, until a success
+// (SignInSucceeded) or an admin's new password clears it. An attempt for
+// no account (UserID "") runs the same statements and writes the
+// address's row, so that it costs what a real one does.
+func (db *DB) ReserveSignIn(ctx context.Context, a bot.SignInAttempt) (bot.SignInReservation, error) {
+	var r bot.SignInReservation
+	at := unixNanos(a.At)
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		c := cachedTx{tx, db.wstmts}
+		r = bot.SignInReservation{}
+		var tried int
+		if err := c.QueryRow(`SELECT count(*) FROM attempts WHERE kind = ? AND key = ? AND at >= ?`,
+			signInKind, a.Source, unixNanos(a.At.Add(-a.SourceWindow))).Scan(&tried); err != nil {
 			return err
 		}
-		if n < maxFailures {
+		if tried >= a.SourceMax {
 			return nil
 		}
-		locked = true
-		_, err := tx.Exec(`UPDATE users SET failed_signins = 0, locked_until = ? WHERE id = ?`,
-			unixNanos(at.Add(lockFor)), id)
-		return err
+		r.SourceOK = true
+		if _, err := c.Exec(`INSERT INTO attempts (kind, key, at) VALUES (?, ?, ?)`, signInKind, a.Source, at); err != nil {
+			return err
+		}
+		var n int
+		err := c.QueryRow(`UPDATE users SET failed_signins = failed_signins + 1,
+				locked_until = CASE WHEN failed_signins + 1 >= ? THEN ? ELSE locked_until END, updated_at = ?
+			WHERE id = ? AND (locked_until IS NULL OR locked_until <= ?) RETURNING failed_signins`,
+			a.MaxFailures, unixNanos(a.At.Add(a.LockFor)), at, a.UserID, at).Scan(&n)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return nil // locked, or no such account
+		case err != nil:
+			return err
+		}
+		r.Reserved = true
+		return nil
 	})
 	if err != nil {
-		return false, fmt.Errorf("count failed sign-in: %w", err)
+		return bot.SignInReservation{}, fmt.Errorf("reserve sign-in: %w", err)
 	}
-	return locked, nil
+	return r, nil
 }
 
 // SignInSucceeded clears the user's failure count and lock.

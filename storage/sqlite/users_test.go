@@ -3,7 +3,9 @@ package sqlite_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,7 +50,7 @@ func TestUsersAreStoredByLowerCasedEmail(t *testing.T) {
 	}
 }
 
-func TestSignInFailuresLockAndSuccessClears(t *testing.T) {
+func TestReserveSignInLocksAndSuccessClears(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
 	u := bot.User{Email: "a@example.org", Name: "A", Role: bot.RoleAgent, PasswordHash: "h"}
@@ -56,29 +58,98 @@ func TestSignInFailuresLockAndSuccessClears(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	for i := 1; i <= 5; i++ {
-		locked, err := db.SignInFailed(ctx, u.ID, at, 5, 15*time.Minute)
+	attempt := func(id string, at time.Time) bot.SignInReservation {
+		t.Helper()
+		r, err := db.ReserveSignIn(ctx, bot.SignInAttempt{UserID: id, Source: "192.0.2.1", At: at,
+			MaxFailures: 5, LockFor: 15 * time.Minute, SourceMax: 1000, SourceWindow: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := i == 5; locked != want {
-			t.Fatalf("failure %d: got locked %v, want %v", i, locked, want)
+		return r
+	}
+	for i := 1; i <= 5; i++ {
+		if r := attempt(u.ID, at); !r.SourceOK || !r.Reserved {
+			t.Fatalf("attempt %d: got %+v, want reserved", i, r)
 		}
 	}
 	got, _ := db.User(ctx, u.ID)
-	if !got.LockedUntil.Equal(at.Add(15*time.Minute)) || got.FailedSignIns != 0 {
-		t.Errorf("got locked until %v with %d failures, want %v with 0", got.LockedUntil, got.FailedSignIns, at.Add(15*time.Minute))
+	if !got.LockedUntil.Equal(at.Add(15*time.Minute)) || got.FailedSignIns != 5 {
+		t.Errorf("after 5: locked until %v with %d failures, want %v with 5", got.LockedUntil, got.FailedSignIns, at.Add(15*time.Minute))
 	}
-	db.SignInFailed(ctx, u.ID, at, 5, 15*time.Minute)
-	if err := db.SignInSucceeded(ctx, u.ID, at); err != nil {
+	if r := attempt(u.ID, at.Add(time.Minute)); r.Reserved {
+		t.Errorf("while locked: got %+v, want not reserved", r)
+	}
+	// The lock ends; the count does not, so the next failure locks again.
+	after := at.Add(15 * time.Minute)
+	if r := attempt(u.ID, after); !r.Reserved {
+		t.Errorf("after the lock: got %+v, want reserved", r)
+	}
+	got, _ = db.User(ctx, u.ID)
+	if !got.LockedUntil.Equal(after.Add(15*time.Minute)) || got.FailedSignIns != 6 {
+		t.Errorf("one more after the lock: locked until %v with %d failures, want %v with 6", got.LockedUntil, got.FailedSignIns, after.Add(15*time.Minute))
+	}
+	if err := db.SignInSucceeded(ctx, u.ID, after); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = db.User(ctx, u.ID)
 	if !got.LockedUntil.IsZero() || got.FailedSignIns != 0 {
 		t.Errorf("after success: got locked until %v with %d failures, want neither", got.LockedUntil, got.FailedSignIns)
 	}
-	if _, err := db.SignInFailed(ctx, "nobody", at, 5, time.Minute); bot.ErrorCode(err) != bot.ENOTFOUND {
-		t.Errorf("unknown user: got %v, want ENOTFOUND", err)
+	if r := attempt("", at); !r.SourceOK || r.Reserved {
+		t.Errorf("no account: got %+v, want the address counted and nothing reserved", r)
+	}
+}
+
+// TestReserveSignInHoldsUnderConcurrency: 40 sign-ins for one account and
+// 40 from one address at the same instant; exactly the limits get through.
+func TestReserveSignInHoldsUnderConcurrency(t *testing.T) {
+	const n = 40
+	db := openTest(t)
+	ctx := context.Background()
+	u := bot.User{Email: "a@example.org", Name: "A", Role: bot.RoleAgent, PasswordHash: "h"}
+	if err := db.CreateUser(ctx, &u); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	burst := func(a func(i int) bot.SignInAttempt) (reserved, sourceOK int) {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		start := make(chan struct{})
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				r, err := db.ReserveSignIn(ctx, a(i))
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					t.Error(err)
+				}
+				if r.Reserved {
+					reserved++
+				}
+				if r.SourceOK {
+					sourceOK++
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		return reserved, sourceOK
+	}
+	reserved, _ := burst(func(i int) bot.SignInAttempt {
+		return bot.SignInAttempt{UserID: u.ID, Source: fmt.Sprintf("198.51.100.%d", i), At: at,
+			MaxFailures: 5, LockFor: 15 * time.Minute, SourceMax: 20, SourceWindow: 10 * time.Minute}
+	})
+	if reserved != 5 {
+		t.Errorf("%d of %d concurrent sign-ins for one account reserved, want exactly 5", reserved, n)
+	}
+	_, sourceOK := burst(func(int) bot.SignInAttempt {
+		return bot.SignInAttempt{Source: "203.0.113.9", At: at, MaxFailures: 5, LockFor: time.Minute, SourceMax: 20, SourceWindow: 10 * time.Minute}
+	})
+	if sourceOK != 20 {
+		t.Errorf("%d of %d concurrent sign-ins from one address allowed, want exactly 20", sourceOK, n)
 	}
 }
 

@@ -131,3 +131,27 @@ func testOutbox(t *testing.T, open func(t *testing.T) Store) {
 		}
 	}
 }
+
+// testOutboxWithheld: a withheld delivery is queued like any other, so the
+// sender sees it (to give it up), but without its text.
+func testOutboxWithheld(t *testing.T, open func(t *testing.T) Store) {
+	s := open(t)
+	o := need[notify.Outbox](t, s, "outbox")
+	c := newConversation(t, s, "c1")
+	c.UpdatedAt = t0
+	mustCommit(t, s, &bot.Turn{Conversation: c, Deliveries: []bot.Delivery{{ID: "w", Channel: "sms", To: "+16175550111",
+		Subject: "Your code", Text: "Your Portico code is 123456.", Key: "c1/1", Withheld: "record_throttled"}}})
+	due, err := o.DueDeliveries(context.Background(), t0.Add(time.Minute), 10)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("DueDeliveries: got %d, %v; want the withheld one", len(due), err)
+	}
+	if p := due[0]; p.Withheld != "record_throttled" || p.Text != "" || p.To != "+16175550111" {
+		t.Errorf("withheld delivery: got withheld %q, text %q, to %q; want record_throttled, no text, the recipient", p.Withheld, p.Text, p.To)
+	}
+	if in, ok := s.(Inspector); ok {
+		recipient, _, text := in.DeliveryAtRest(t, "w")
+		if len(text) != 0 || bytes.Contains(recipient, []byte("6175550111")) {
+			t.Errorf("withheld delivery at rest: text %d bytes, recipient %q; want no text, the recipient sealed", len(text), recipient)
+		}
+	}
+}

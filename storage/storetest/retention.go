@@ -132,3 +132,54 @@ func testRetention(t *testing.T, open func(t *testing.T) Store) {
 		t.Errorf("second PurgeTranscripts: got %d, %v; want 0", n, err)
 	}
 }
+
+// testSilentPurge: conversations the patient never wrote in are deleted
+// once closed and old enough; anything with a patient's word, a handoff,
+// or still open or recent, is kept.
+func testSilentPurge(t *testing.T, open func(t *testing.T) Store) {
+	ctx := context.Background()
+	s := open(t)
+	r := need[Retention](t, s, "retention")
+	old, recent := t0.Add(-48*time.Hour), t0
+	for _, cv := range []struct {
+		id      string
+		status  bot.Status
+		updated time.Time
+		patient bool
+		handoff bool
+	}{
+		{"silent-old", bot.StatusClosed, old, false, false},
+		{"silent-old-2", bot.StatusClosed, old, false, false},
+		{"spoke-old", bot.StatusClosed, old, true, false},
+		{"silent-recent", bot.StatusClosed, recent, false, false},
+		{"silent-open", bot.StatusBot, old, false, false},
+		{"silent-handed-off", bot.StatusClosed, old, false, true},
+	} {
+		c := newConversation(t, s, cv.id)
+		c.Status, c.UpdatedAt = cv.status, cv.updated
+		turn := botSays(c, "Hello! What do you need help with today?")
+		if cv.patient {
+			turn.Messages = append(turn.Messages, bot.Message{From: bot.FromPatient, ClientID: "s1", Text: "reset", At: cv.updated})
+		}
+		if cv.handoff {
+			turn.Handoff = &bot.Handoff{ConversationID: cv.id, Queue: "q", Reason: "requested", At: cv.updated}
+		}
+		mustCommit(t, s, turn)
+	}
+	n, err := r.PurgeSilentConversations(ctx, t0.Add(-24*time.Hour))
+	if err != nil || n != 2 {
+		t.Fatalf("PurgeSilentConversations: got %d, %v; want the 2 old silent closed ones", n, err)
+	}
+	for _, id := range []string{"silent-old", "silent-old-2"} {
+		_, err := s.Conversation(ctx, id)
+		wantCode(t, "Conversation("+id+") after the purge", err, bot.ENOTFOUND)
+		if msgs, _ := s.Messages(ctx, id, 0); len(msgs) != 0 {
+			t.Errorf("%s: %d messages left, want none", id, len(msgs))
+		}
+	}
+	for _, id := range []string{"spoke-old", "silent-recent", "silent-open", "silent-handed-off"} {
+		if _, err := s.Conversation(ctx, id); err != nil {
+			t.Errorf("%s was purged (%v), want it kept", id, err)
+		}
+	}
+}

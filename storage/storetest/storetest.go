@@ -37,9 +37,10 @@ type FlowStore interface {
 }
 
 // Retention finds idle conversations, lists the human queue and purges old
-// transcripts.
+// transcripts and the conversations nobody wrote in.
 type Retention interface {
 	PurgeTranscripts(ctx context.Context, before time.Time) (int, error)
+	PurgeSilentConversations(ctx context.Context, before time.Time) (int, error)
 	OpenConversationsIdleSince(ctx context.Context, t time.Time) ([]string, error)
 	QueueItems(ctx context.Context) ([]bot.Handoff, error)
 }
@@ -68,12 +69,16 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Codes", func(t *testing.T) { testCodes(t, open) })
 	t.Run("CodeConsumeRace", func(t *testing.T) { testCodeConsumeRace(t, open) })
 	t.Run("Attempts", func(t *testing.T) { testAttempts(t, open) })
+	t.Run("Reserve", func(t *testing.T) { testReserve(t, open) })
+	t.Run("ReserveRace", func(t *testing.T) { testReserveRace(t, open) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 	t.Run("AuditTamper", func(t *testing.T) { testAuditTamper(t, open) })
 	t.Run("Outbox", func(t *testing.T) { testOutbox(t, open) })
+	t.Run("OutboxWithheld", func(t *testing.T) { testOutboxWithheld(t, open) })
 	t.Run("Flows", func(t *testing.T) { testFlows(t, open) })
 	t.Run("Queue", func(t *testing.T) { testQueue(t, open) })
 	t.Run("Retention", func(t *testing.T) { testRetention(t, open) })
+	t.Run("SilentPurge", func(t *testing.T) { testSilentPurge(t, open) })
 }
 
 // t0 is the suite's fixed "now": stores must keep the times they are given.

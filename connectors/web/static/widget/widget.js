@@ -344,8 +344,18 @@
     return Array.prototype.map.call(b, function (x) { return ('0' + x.toString(16)).slice(-2); }).join('');
   }
 
+  function sayHello() {
+    var hello = { type: 'hello', resume: state.resume, last_seq: shownSeq, locale: locale };
+    // Resuming never starts a new conversation: a dead token gets
+    // error{expired} and the chat shows as ended (docs/protocol.md).
+    if (state.resume) { hello.resume_only = true; }
+    if (!state.resume && startFlow) { hello.start = startFlow; }
+    send(hello);
+  }
+
   function connect() {
     clearTimeout(timers.reconnect);
+    clearTimeout(timers.hello);
     if (ws || !active) { return; }
     connID++;
     var opened = false;
@@ -356,13 +366,8 @@
     reflect();
     sock.onopen = function () {
       opened = true;
-      var hello = { type: 'hello', resume: state.resume, last_seq: shownSeq, locale: locale };
-      // Resuming never starts a new conversation: a dead token gets
-      // error{expired} and the chat shows as ended (docs/protocol.md).
-      if (state.resume) { hello.resume_only = true; }
-      if (!state.resume && startFlow) { hello.start = startFlow; }
       tokens = RATE_BURST; // a new connection has a fresh budget
-      send(hello);
+      sayHello();
     };
     sock.onmessage = function (ev) {
       var f;
@@ -485,10 +490,18 @@
       }
     }
     if (f.code === 'rate_limited') {
+      var wait = Math.max(1, Number(f.retry_after_s) || 1) * 1000;
+      if (!welcomed) {
+        // Too many new chats from this network: say so, and say hello
+        // again on the same socket when the server says we may.
+        banner(f.message || S.went);
+        later('hello', sayHello, wait);
+        return;
+      }
       // The server dropped a frame. Send the unacked says again, same ids,
       // when it says we may: nothing typed is lost or processed twice.
       pending.forEach(function (p) { p.sentOn = 0; });
-      later('flush', flush, Math.max(1, Number(f.retry_after_s) || 1) * 1000);
+      later('flush', flush, wait);
       return;
     }
     notice(f.message || S.went);

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+
+	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/connectors/portal"
+	"github.com/portico-chat/portico/storage/sqlite"
+)
+
+// importCmd is `portico patients import [--dry-run] FILE.csv`.
+func (c *cli) importCmd() *cobra.Command {
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "import FILE.csv",
+		Short: "Import patients from CSV (all rows or none)",
+		Long: "Import patients from a CSV file with the header\n" +
+			"  " + portal.ImportHeader + "\n" +
+			"Every row is checked and every problem listed (the first " + fmt.Sprint(portal.MaxImportProblems) + "), by line and\n" +
+			"column, never with the cell's value. A file with any problem imports nothing: fix\n" +
+			"them and run it again. --dry-run checks the file and counts what would change.",
+		Args: cobra.ExactArgs(1),
+		RunE: c.withDB(func(cmd *cobra.Command, args []string, db *sqlite.DB, cfg *Config) error {
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			l := portal.NewLocal(db, portal.Policy{MinLength: cfg.PasswordMin, PortalName: cfg.PortalName}, nil, zerolog.Nop())
+			rep, err := l.Import(cmd.Context(), f, portal.ImportOptions{DryRun: dryRun})
+			if err != nil && bot.ErrorCode(err) != bot.EINVALID {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			printImport(c.out, args[0], rep, dryRun)
+			if rep.Bad() > 0 {
+				return fmt.Errorf("%s: %s, nothing imported", args[0], plural(rep.Bad(), "problem"))
+			}
+			if !rep.Applied {
+				return nil
+			}
+			detail := fmt.Sprintf("new=%d updated=%d unchanged=%d", rep.New, rep.Updated, rep.Unchanged)
+			return cliAudit(cmd.Context(), db, "patients.imported", "", detail)
+		}),
+	}
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check the file and count what would change, without writing")
+	return cmd
+}
+
+// printImport writes the problems found, then the summary.
+func printImport(w io.Writer, file string, rep portal.ImportReport, dryRun bool) {
+	for _, p := range rep.Problems {
+		fmt.Fprintf(w, "%s: %s\n", file, p)
+	}
+	if rep.MoreProblems > 0 {
+		fmt.Fprintf(w, "%s: … and %s\n", file, plural(rep.MoreProblems, "more problem"))
+	}
+	fmt.Fprintf(w, "%s: %d new, %d updated, %d unchanged", plural(rep.Rows, "row"), rep.New, rep.Updated, rep.Unchanged)
+	switch {
+	case rep.Bad() > 0:
+		fmt.Fprintf(w, ", %s; nothing was imported\n", plural(rep.Bad(), "problem"))
+	case dryRun:
+		fmt.Fprintln(w, "; dry run, nothing was written")
+	case rep.New+rep.Updated == 0:
+		fmt.Fprintln(w, "; nothing to change")
+	default:
+		fmt.Fprintln(w, "; imported")
+	}
+}
+
+// plural is "1 row", "2 rows"; "1 more problem", "2 more problems".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
