@@ -24,6 +24,8 @@ require (
 
 require github.com/test-go/testify v1.1.4 // indirect
 
+require github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
+
 require (
 	github.com/Azure/go-ntlmssp v0.1.1 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
