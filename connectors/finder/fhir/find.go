@@ -44,8 +44,8 @@ func (f *Finder) Find(ctx context.Context, l remote.Lookup) (string, error) {
 			return err
 		}
 		all, err := f.search(ctx, url.Values{
-			"family":             {searchEscape(firstWord(l.LastName))},
-			"given":              {searchEscape(firstWord(l.FirstName))},
+			"family":             {searchEscape(initial(l.LastName))},
+			"given":              {searchEscape(initial(l.FirstName))},
 			"birthdate":          {l.DOB},
 			"address-postalcode": {l.ZIP},
 		})

@@ -110,19 +110,17 @@ func (p patient) hasIdentifier(system, value string) bool {
 	return false
 }
 
-// firstWord is the leading run of letters and digits of a typed name.
-// A FHIR string search matches the start of a name, ignoring case and
-// accents but not punctuation, so Portico sends the first word
-// ("Núñez" of "Núñez García", "O" of "O'Brien") and compares the whole
-// names itself.
-func firstWord(s string) string {
-	s = strings.TrimSpace(s)
-	end := strings.IndexFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r) })
-	if end == 0 {
-		return s
+// initial is a typed name's first letter, without its accent and in
+// capitals ("N" for "núñez"). Portico searches by initials, date of birth
+// and ZIP, and compares the whole names itself: a FHIR string search
+// matches the start of a name ignoring case and accents, but not
+// punctuation or spaces, so a longer prefix would miss "OBrien" typed
+// for "O'Brien" or "Mary Ann" for "Maryann". Those details narrow the
+// answer to the patient and the few who share their birthday, ZIP and
+// initials.
+func initial(name string) string {
+	for _, r := range remote.FoldName(name) {
+		return strings.ToUpper(string(r))
 	}
-	if end > 0 {
-		return s[:end]
-	}
-	return s
+	return ""
 }
