@@ -108,6 +108,7 @@ type matchKnobs struct {
 	ignoreOnlyCertain bool              // returns probable and several certain records anyway
 	noGrade           bool              // scores without the match-grade extension
 	wrap              bool              // answers Parameters with the Bundle as "return"
+	includeInactive   bool              // grades records marked inactive too (an index links them away)
 	grade             map[string]string // record id → forced grade
 	score             map[string]float64
 }
@@ -159,6 +160,9 @@ func (f *fakeFHIR) operation(w http.ResponseWriter, r *http.Request) {
 	}
 	var results []graded
 	for _, p := range patients {
+		if active, ok := p["active"].(bool); ok && !active && !knobs.includeInactive {
+			continue
+		}
 		score := agreement(query, p)
 		grade := map[float64]string{1: "certain", 0.75: "probable", 0.5: "possible"}[score]
 		if g, ok := knobs.grade[str(p, "id")]; ok {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -40,7 +41,7 @@ type fakeFHIR struct {
 	bearer    string
 	requests  map[string]int // route → count
 	pages     map[string][]map[string]any
-	lastQuery map[string][]string
+	lastQuery url.Values
 	lastMatch map[string]any // the last $match body
 	lastAuth  string
 	// Knobs a test may set.
