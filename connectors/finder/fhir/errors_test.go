@@ -133,7 +133,10 @@ func TestBreakerOpensOnADownServer(t *testing.T) {
 	}
 	before := f.count("GET /fhir/Patient")
 	for _, call := range []func() error{
-		func() error { _, err := fd.Find(ctx, lookup("Olivia", "Núñez-García", "1975-11-30", "10001")); return err },
+		func() error {
+			_, err := fd.Find(ctx, lookup("Olivia", "Núñez-García", "1975-11-30", "10001"))
+			return err
+		},
 		func() error { _, err := fd.Matches(ctx, "1975-11-30", "10001"); return err },
 		func() error { _, err := fd.Contacts(ctx, "MRN-1002"); return err },
 	} {
