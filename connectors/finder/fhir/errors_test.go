@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,33 +15,16 @@ import (
 	"github.com/portico-chat/portico/connectors/directory/remote"
 )
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// loggedFinder is a finder whose log the test reads.
-func loggedFinder(t *testing.T, f *fakeFHIR, change func(*Config)) (*Finder, *syncBuffer) {
+// loggedFinder is a finder whose log the test reads once the finder's
+// calls have returned.
+func loggedFinder(t *testing.T, f *fakeFHIR, change func(*Config)) (*Finder, *bytes.Buffer) {
 	t.Helper()
 	cfg := f.config()
 	if change != nil {
 		change(&cfg)
 	}
-	logs := &syncBuffer{}
-	fd, err := New(cfg, zerolog.New(logs))
+	logs := &bytes.Buffer{}
+	fd, err := New(cfg, zerolog.New(zerolog.SyncWriter(logs)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,15 +43,7 @@ func (f *Finder) match(ctx context.Context, l remote.Lookup) ([]patient, error) 
 		return nil, fmt.Errorf("fhir $match: encode: %w", err)
 	}
 	r := request{method: http.MethodPost, path: "/Patient/$match", target: f.cfg.base.String() + "/Patient/$match", body: body}
-	a, err := f.do(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	b, err := readBundle(r, a.body)
-	if err != nil {
-		return nil, err
-	}
-	entries, err := b.entries(r)
+	_, entries, err := f.bundle(ctx, r)
 	if err != nil {
 		return nil, err
 	}

@@ -30,19 +30,13 @@ func (f *Finder) search(ctx context.Context, q url.Values) ([]patient, error) {
 	r := request{method: http.MethodGet, path: "/Patient", target: f.cfg.base.String() + "/Patient?" + q.Encode()}
 	var all []patient
 	for page := 1; ; page++ {
-		a, err := f.do(ctx, r)
+		b, entries, err := f.bundle(ctx, r)
 		if err != nil {
 			return nil, err
 		}
-		b, err := readBundle(r, a.body)
-		if err != nil {
-			return nil, err
+		for _, e := range entries {
+			all = append(all, e.patient)
 		}
-		found, err := b.patients(r)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, found...)
 		next := b.next()
 		if next == "" {
 			return all, nil
@@ -74,6 +68,20 @@ func (f *Finder) sameServer(link string) (string, error) {
 		return "", remote.Unavailable("fhir GET /Patient: the next page's link leaves the server")
 	}
 	return u.String(), nil
+}
+
+// bundle sends r and reads the answer's Bundle and its Patients.
+func (f *Finder) bundle(ctx context.Context, r request) (bundle, []patientEntry, error) {
+	a, err := f.do(ctx, r)
+	if err != nil {
+		return bundle{}, nil, err
+	}
+	b, err := readBundle(r, a.body)
+	if err != nil {
+		return bundle{}, nil, err
+	}
+	entries, err := b.entries(r)
+	return b, entries, err
 }
 
 // readBundle decodes a searchset Bundle; $match may also answer a
@@ -131,15 +139,6 @@ func (b bundle) entries(r request) ([]patientEntry, error) {
 		out = append(out, patientEntry{patient: p, search: e.Search})
 	}
 	return out, nil
-}
-
-func (b bundle) patients(r request) ([]patient, error) {
-	entries, err := b.entries(r)
-	out := make([]patient, len(entries))
-	for i, e := range entries {
-		out[i] = e.patient
-	}
-	return out, err
 }
 
 // searchEscape escapes a value for a FHIR search parameter: \ , $ and |

@@ -121,21 +121,9 @@ func TestSMARTRefusals(t *testing.T) {
 		{"unregistered kid", func(_ *fakeFHIR, c *Config) { c.KeyID = "not-registered" }, "refused Portico's client assertion"},
 		{"wrong client ID", func(_ *fakeFHIR, c *Config) { c.ClientID = "someone-else" }, "refused Portico's client assertion"},
 		{"a scope the server refuses", func(_ *fakeFHIR, c *Config) { c.Scope = "system/*.*" }, "refused Portico's client assertion"},
-		{"no private_key_jwt", func(f *fakeFHIR, _ *Config) {
-			cfg := f.smart.serverConfiguration()
-			cfg["token_endpoint_auth_methods_supported"] = []string{"client_secret_basic"}
-			f.smart.config = cfg
-		}, "token_endpoint_auth_methods_supported is [client_secret_basic], without private_key_jwt"},
-		{"no ES384", func(f *fakeFHIR, _ *Config) {
-			cfg := f.smart.serverConfiguration()
-			cfg["token_endpoint_auth_signing_alg_values_supported"] = []string{"RS384"}
-			f.smart.config = cfg
-		}, "without ES384"},
-		{"a plain-http token endpoint elsewhere", func(f *fakeFHIR, _ *Config) {
-			cfg := f.smart.serverConfiguration()
-			cfg["token_endpoint"] = "http://auth.example.org/token"
-			f.smart.config = cfg
-		}, "must be https"},
+		{"no private_key_jwt", serverSays("token_endpoint_auth_methods_supported", []string{"client_secret_basic"}), "token_endpoint_auth_methods_supported is [client_secret_basic], without private_key_jwt"},
+		{"no ES384", serverSays("token_endpoint_auth_signing_alg_values_supported", []string{"RS384"}), "without ES384"},
+		{"a plain-http token endpoint elsewhere", serverSays("token_endpoint", "http://auth.example.org/token"), "must be https"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFakeFHIR(t)
@@ -166,11 +154,7 @@ func TestSMARTScope(t *testing.T) {
 		wantDiscover int
 	}{
 		{"v2 server", nil, scopeV2, 1},
-		{"v1 server", func(f *fakeFHIR, _ *Config) {
-			cfg := f.smart.serverConfiguration()
-			cfg["capabilities"] = []string{"client-confidential-asymmetric", "permission-v1"}
-			f.smart.config = cfg
-		}, scopeV1, 1},
+		{"v1 server", serverSays("capabilities", []string{"client-confidential-asymmetric", "permission-v1"}), scopeV1, 1},
 		{"configured", func(_ *fakeFHIR, c *Config) { c.Scope = scopeV1 }, scopeV1, 1},
 		{"token URL configured", func(f *fakeFHIR, c *Config) { c.TokenURL = f.smart.tokenURL() }, scopeV1, 0},
 	} {
@@ -241,5 +225,14 @@ func TestSMARTWarnsOfAReadableKey(t *testing.T) {
 	_, logs := loggedFinder(t, f, func(c *Config) { *c = cfg })
 	if !strings.Contains(logs.String(), "readable by other users") {
 		t.Errorf("log %q: want a warning about the key's permissions", logs.String())
+	}
+}
+
+// serverSays changes one field of the server's smart-configuration.
+func serverSays(field string, value any) func(*fakeFHIR, *Config) {
+	return func(f *fakeFHIR, _ *Config) {
+		cfg := f.smart.serverConfiguration()
+		cfg[field] = value
+		f.smart.config = cfg
 	}
 }
