@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/rs/zerolog"
 
@@ -22,7 +21,7 @@ type Directory struct {
 	base    *url.URL // server root, no trailing slash
 	admin   string   // escaped path of /admin/realms/{realm}
 	http    *http.Client
-	tokens  *tokens
+	tokens  *remote.Tokens
 	breaker remote.Breaker
 	changes *stripes
 	log     zerolog.Logger
@@ -45,12 +44,13 @@ func New(ctx context.Context, cfg Config, log zerolog.Logger) (*Directory, error
 	realm := url.PathEscape(cfg.Realm)
 	d := &Directory{
 		cfg: cfg, base: base, admin: "/admin/realms/" + realm, http: client, log: log, changes: newStripes(),
-		tokens: &tokens{
-			endpoint: base.String() + "/realms/" + realm + "/protocol/openid-connect/token",
-			realm:    cfg.Realm, clientID: cfg.ClientID, clientSecret: cfg.ClientSecret,
-			http: client, timeout: cfg.Timeout, now: time.Now, log: log,
-		},
 	}
+	creds := &credentials{
+		endpoint: base.String() + "/realms/" + realm + "/protocol/openid-connect/token",
+		realm:    cfg.Realm, clientID: cfg.ClientID, clientSecret: cfg.ClientSecret,
+		http: client, timeout: cfg.Timeout, log: log,
+	}
+	d.tokens = &remote.Tokens{Fetch: creds.fetch}
 	if err := d.checkProfile(ctx); err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func (d *Directory) do(ctx context.Context, r request) (answer, error) {
 		target += "?" + r.query.Encode()
 	}
 	for attempt := 1; ; attempt++ {
-		token, err := d.tokens.get(ctx)
+		token, err := d.tokens.Get(ctx)
 		if err != nil {
 			return answer{}, err
 		}
@@ -112,7 +112,7 @@ func (d *Directory) do(ctx context.Context, r request) (answer, error) {
 		}
 		switch {
 		case a.status == http.StatusUnauthorized && attempt == 1:
-			d.tokens.invalidate(token) // expired or revoked: one new token, one retry
+			d.tokens.Invalidate(token) // expired or revoked: one new token, one retry
 			continue
 		case a.status == http.StatusUnauthorized:
 			return answer{}, remote.Unavailable("keycloak %s %s: token refused twice", r.method, r.path)

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/portico-chat/portico/connectors/directory/remote"
@@ -61,19 +60,17 @@ var DefaultAttributes = Attributes{
 // into search queries unquoted.
 var attributeName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
-const masked = "••••••"
-
 // String shows the configuration with the client secret masked.
 func (c Config) String() string {
 	return fmt.Sprintf("keycloak{url=%s realm=%s client_id=%s client_secret=%s timeout=%s ca_file=%s attributes=%+v accept_unverified_email=%t fixed_username=%t}",
-		c.URL, c.Realm, c.ClientID, mask(c.ClientSecret), c.Timeout, c.CAFile, c.Attributes, c.AcceptUnverifiedEmail, c.FixedUsername)
+		c.URL, c.Realm, c.ClientID, remote.Mask(c.ClientSecret), c.Timeout, c.CAFile, c.Attributes, c.AcceptUnverifiedEmail, c.FixedUsername)
 }
 
 // MarshalJSON masks the client secret too, so a logger or `config print`
 // that marshals the struct cannot leak it.
 func (c Config) MarshalJSON() ([]byte, error) {
 	return json.Marshal(map[string]any{
-		"url": c.URL, "realm": c.Realm, "client_id": c.ClientID, "client_secret": mask(c.ClientSecret),
+		"url": c.URL, "realm": c.Realm, "client_id": c.ClientID, "client_secret": remote.Mask(c.ClientSecret),
 		"timeout": c.Timeout.String(), "ca_file": c.CAFile,
 		"attributes": map[string]string{
 			"dob": c.Attributes.DOB, "zip": c.Attributes.ZIP, "mrn": c.Attributes.MRN,
@@ -81,13 +78,6 @@ func (c Config) MarshalJSON() ([]byte, error) {
 		},
 		"accept_unverified_email": c.AcceptUnverifiedEmail, "fixed_username": c.FixedUsername,
 	})
-}
-
-func mask(s string) string {
-	if s == "" {
-		return ""
-	}
-	return masked
 }
 
 // withDefaults fills empty attribute names and checks the rest; errors
@@ -110,8 +100,6 @@ func (c Config) withDefaults() (Config, *url.URL, error) {
 		}
 	}
 	switch {
-	case c.URL == "":
-		return c, nil, errors.New("directory.keycloak.url is required")
 	case c.Realm == "":
 		return c, nil, errors.New("directory.keycloak.realm is required")
 	case c.ClientID == "":
@@ -121,21 +109,12 @@ func (c Config) withDefaults() (Config, *url.URL, error) {
 	case c.Timeout < 0:
 		return c, nil, errors.New("directory.keycloak.timeout must not be negative")
 	}
-	u, err := url.Parse(c.URL)
-	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return c, nil, fmt.Errorf("directory.keycloak.url %q: want https://host[:port][/path]", c.URL)
+	u, err := remote.ServiceURL("directory.keycloak.url", c.URL)
+	if err != nil {
+		return c, nil, err
 	}
-	if u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname())) {
-		return c, nil, fmt.Errorf("directory.keycloak.url %q: must be https (http only to a loopback address)", c.URL)
-	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
-	u.RawPath = ""
 	if c.Timeout == 0 {
 		c.Timeout = remote.DefaultTimeout
 	}
 	return c, u, nil
-}
-
-func loopback(host string) bool {
-	return host == "localhost" || host == "127.0.0.1" || host == "::1"
 }

@@ -123,7 +123,7 @@ func TestTokenIsCachedAndRefreshedOnce(t *testing.T) {
 	}
 }
 
-// TestTokenIsRenewedBeforeItExpires: a token is replaced tokenMargin
+// TestTokenIsRenewedBeforeItExpires: a token is replaced remote.TokenMargin
 // before its expiry, without waiting for a 401.
 func TestTokenIsRenewedBeforeItExpires(t *testing.T) {
 	f := newFakeKeycloak(t)
@@ -131,19 +131,19 @@ func TestTokenIsRenewedBeforeItExpires(t *testing.T) {
 	d := newDir(t, f, nil)
 	var mu sync.Mutex
 	now := time.Now()
-	d.tokens.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	d.tokens.invalidate(d.tokens.token)
+	d.tokens.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	d.tokens.Reset()
 	ctx := context.Background()
 	if _, err := d.Account(ctx, p.active); err != nil {
 		t.Fatal(err)
 	}
 	fetches := f.fetches()
 	mu.Lock()
-	now = now.Add(f.tokenLife - tokenMargin - time.Second)
+	now = now.Add(f.tokenLife - remote.TokenMargin - time.Second)
 	mu.Unlock()
 	_, _ = d.Account(ctx, p.active)
 	if f.fetches() != fetches {
-		t.Errorf("renewed %v before expiry, want only within the %v margin", tokenMargin+time.Second, tokenMargin)
+		t.Errorf("renewed %v before expiry, want only within the %v margin", remote.TokenMargin+time.Second, remote.TokenMargin)
 	}
 	mu.Lock()
 	now = now.Add(2 * time.Second)
@@ -163,7 +163,7 @@ func TestConcurrentCallsShareOneToken(t *testing.T) {
 	f := newFakeKeycloak(t)
 	p := f.seed()
 	d := newDir(t, f, nil)
-	d.tokens.invalidate(d.tokens.token)
+	d.tokens.Reset()
 	before := f.fetches()
 	var wg sync.WaitGroup
 	for i := 0; i < 20; i++ {
