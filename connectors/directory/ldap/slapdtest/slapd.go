@@ -5,6 +5,7 @@
 package slapdtest
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -255,7 +256,24 @@ func (s *Server) Restart() {
 
 // Pause freezes slapd (SIGSTOP): it keeps its sockets but answers
 // nothing, like a hung server. Resume lets it go on.
-func (s *Server) Pause() { s.signal(syscall.SIGSTOP) }
+func (s *Server) Pause() {
+	s.signal(syscall.SIGSTOP)
+	// A signal is delivered asynchronously: wait until every thread of
+	// slapd has stopped, so that no request sent after Pause is answered.
+	stat := fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, err := os.ReadFile(stat)
+		// The state follows the parenthesised command name: "pid (slapd) T …".
+		if i := bytes.LastIndexByte(b, ')'); err == nil && i+2 < len(b) && b[i+2] == 'T' {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("slapdtest: slapd did not stop within 5s (%s)", b)
+		}
+		time.Sleep(time.Millisecond) // poll: no event says "stopped"
+	}
+}
 
 // Resume undoes Pause.
 func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
