@@ -24,7 +24,7 @@ func (t *turn) checkUsername(username string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	err = t.e.dir.CheckUsername(t.ctx, record, username)
+	err = t.e.dir.UsernameFree(t.ctx, record, username)
 	return t.rejection(err, "check username")
 }
 
@@ -62,18 +62,28 @@ func (t *turn) reasonText(key string) string {
 }
 
 // activate sets the username and password of a verified pending account.
+// Portico's password policy runs first; the directory adds its own. The
+// account's activation code dies with its activation.
 func (t *turn) activate(username, password string) (string, error) {
 	record, err := t.requireVerified()
 	if err != nil {
 		return "", err
 	}
-	err = t.e.dir.Activate(t.ctx, record, username, password, t.key)
+	err = t.checkPassword(record, username, password)
+	if err == nil {
+		err = t.e.dir.Activate(t.ctx, record, username, password, t.key)
+	}
 	if ErrorCode(err) == ELOCKED {
 		return t.unavailable()
 	}
 	outcome, err := t.rejection(err, "activate")
 	if err != nil || outcome != outcomeOK {
 		return outcome, err
+	}
+	// Written now, not with the turn: at worst a crash leaves a code of an
+	// account no longer pending, which no longer verifies anyone.
+	if err := t.e.activation.DropActivationCode(t.ctx, record); err != nil {
+		t.e.log.Warn().Err(err).Str("conversation", t.conv.ID).Msg("drop used activation code")
 	}
 	t.audit("account.activated", "ok", "")
 	subject, body := activatedNotice(t.conv.Locale, t.e.cfg.PortalName)
@@ -86,7 +96,10 @@ func (t *turn) resetPassword(password string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	err = t.e.dir.ResetPassword(t.ctx, record, password, t.key)
+	err = t.checkPassword(record, "", password)
+	if err == nil {
+		err = t.e.dir.SetPassword(t.ctx, record, password, t.key)
+	}
 	if ErrorCode(err) == ELOCKED {
 		return t.unavailable()
 	}
@@ -97,6 +110,23 @@ func (t *turn) resetPassword(password string) (string, error) {
 	t.audit("password.reset", "ok", "")
 	subject, body := passwordChangedNotice(t.conv.Locale, t.e.cfg.PortalName)
 	return outcomeOK, t.deliverToContacts(record, "password_changed", subject, body)
+}
+
+// checkPassword applies Portico's password policy to a new password for
+// a record, which will have username (its current one when empty), before
+// the directory sees the password.
+func (t *turn) checkPassword(record, username, password string) error {
+	if t.e.password == nil {
+		return nil
+	}
+	acc, err := t.e.dir.Account(t.ctx, record)
+	if err != nil {
+		return fmt.Errorf("account for password policy: %w", err)
+	}
+	if strings.TrimSpace(username) == "" {
+		username = acc.Username
+	}
+	return t.e.password.CheckPassword(password, PasswordContext{Username: username, FirstName: acc.FirstName, LastName: acc.LastName})
 }
 
 // unavailable answers an account that cannot be changed online (disabled):

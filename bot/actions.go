@@ -7,10 +7,130 @@ import (
 	"github.com/portico-chat/portico/flows"
 )
 
+// Action outcomes shared by several actions.
+const (
+	outcomeDone     = "done"
+	outcomeSent     = "sent"
+	outcomeTooMany  = "too_many"
+	outcomeVerified = "verified"
+	outcomeWrong    = "wrong"
+	outcomeExpired  = "expired"
+	outcomeFailed   = "failed"
+	outcomeLocked   = "locked"
+	outcomeOK       = "ok"
+	outcomeRejected = "rejected"
+)
+
+// action is one action flows may call: what the validator knows of it
+// and the code that runs it with its inputs bound.
+type action struct {
+	flows.ActionSpec
+	run func(t *turn, in map[string]string) (string, error)
+}
+
+// actions is the one table of actions: Catalog describes them to the
+// validator, and act dispatches through them, so the two cannot drift.
+var actions = map[string]action{
+	"find_by_name": {
+		ActionSpec: flows.ActionSpec{Inputs: []string{"first_name", "last_name", "dob", "zip"}, Outcomes: []string{outcomeDone}},
+		run: func(t *turn, in map[string]string) (string, error) {
+			return t.find(Lookup{FirstName: in["first_name"], LastName: in["last_name"], DOB: in["dob"], ZIP: in["zip"]})
+		},
+	},
+	"find_by_username": {
+		ActionSpec: flows.ActionSpec{Inputs: []string{"username", "dob"}, Outcomes: []string{outcomeDone}},
+		run: func(t *turn, in map[string]string) (string, error) {
+			return t.find(Lookup{Username: in["username"], DOB: in["dob"]})
+		},
+	},
+	"send_code": {
+		ActionSpec: flows.ActionSpec{Inputs: []string{"channel"}, Outcomes: []string{outcomeSent, outcomeTooMany}},
+		run:        func(t *turn, in map[string]string) (string, error) { return t.sendCode(in["channel"]) },
+	},
+	"check_code": {
+		ActionSpec: flows.ActionSpec{
+			Inputs:   []string{"otp"},
+			Outcomes: []string{outcomeVerified, outcomeWrong, outcomeExpired, outcomeFailed, outcomeLocked},
+			Outputs:  []string{"masked_email", "masked_phone"},
+			Verifies: outcomeVerified,
+		},
+		run: func(t *turn, in map[string]string) (string, error) { return t.checkCode(in["otp"]) },
+	},
+	"check_activation_code": {
+		ActionSpec: flows.ActionSpec{
+			Inputs:   []string{"activation_code", "dob", "zip"},
+			Outcomes: []string{outcomeVerified, outcomeWrong, outcomeFailed, outcomeLocked},
+			Verifies: outcomeVerified,
+		},
+		run: func(t *turn, in map[string]string) (string, error) {
+			return t.checkActivationCode(in["activation_code"], in["dob"], in["zip"])
+		},
+	},
+	"account_status": {
+		ActionSpec: flows.ActionSpec{
+			Outcomes: []string{string(AccountPending), string(AccountActive), string(AccountLocked), string(AccountDisabled)},
+		},
+		run: func(t *turn, _ map[string]string) (string, error) { return t.accountStatus() },
+	},
+	"check_username": {
+		ActionSpec: flows.ActionSpec{Inputs: []string{"username"}, Outcomes: []string{outcomeOK, outcomeRejected}, Outputs: []string{"reason"}},
+		run:        func(t *turn, in map[string]string) (string, error) { return t.checkUsername(in["username"]) },
+	},
+	"activate": {
+		ActionSpec: flows.ActionSpec{
+			Inputs: []string{"username", "password"}, Outcomes: []string{outcomeOK, outcomeRejected}, Outputs: []string{"reason"},
+			ChangesAccount: true,
+		},
+		run: func(t *turn, in map[string]string) (string, error) { return t.activate(in["username"], in["password"]) },
+	},
+	"reset_password": {
+		ActionSpec: flows.ActionSpec{
+			Inputs: []string{"password"}, Outcomes: []string{outcomeOK, outcomeRejected}, Outputs: []string{"reason"},
+			ChangesAccount: true,
+		},
+		run: func(t *turn, in map[string]string) (string, error) { return t.resetPassword(in["password"]) },
+	},
+	"queue_status": {
+		ActionSpec: flows.ActionSpec{Outcomes: []string{"open", "closed"}},
+		run:        func(t *turn, _ map[string]string) (string, error) { return t.queueStatus() },
+	},
+	"create_followup": {
+		ActionSpec: flows.ActionSpec{Inputs: []string{"contact", "question"}, Outcomes: []string{outcomeDone}},
+		run: func(t *turn, in map[string]string) (string, error) {
+			return t.createFollowup(in["contact"], in["question"])
+		},
+	},
+	"save_rating": {
+		ActionSpec: flows.ActionSpec{Inputs: []string{"rating", "comment"}, Outcomes: []string{outcomeDone}},
+		run:        func(t *turn, in map[string]string) (string, error) { return t.saveRating(in["rating"], in["comment"]) },
+	},
+	"send_username": {
+		ActionSpec: flows.ActionSpec{
+			Outcomes:       []string{outcomeSent},
+			ChangesAccount: true, // it discloses account data
+		},
+		run: func(t *turn, _ map[string]string) (string, error) { return t.sendUsername() },
+	},
+}
+
+// Catalog describes the actions flows may call. The validator checks flows
+// against it; the property check uses ChangesAccount and Verifies.
+func Catalog() flows.Catalog {
+	cat := make(flows.Catalog, len(actions))
+	for name, a := range actions {
+		cat[name] = a.ActionSpec
+	}
+	return cat
+}
+
 // act runs a state's action with its inputs bound from slots, and returns
 // the outcome to branch on.
 func (t *turn) act(st *flows.State) (string, error) {
-	in := map[string]string{}
+	a, ok := actions[st.Action]
+	if !ok {
+		return "", fmt.Errorf("unknown action %q", st.Action)
+	}
+	in := make(map[string]string, len(st.With))
 	for input, slot := range st.With {
 		if v, ok := t.secrets[slot]; ok {
 			in[input] = v
@@ -18,35 +138,7 @@ func (t *turn) act(st *flows.State) (string, error) {
 			in[input] = t.conv.Slots[slot]
 		}
 	}
-	switch st.Action {
-	case "find_by_name":
-		return t.find(Demographics{FirstName: in["first_name"], LastName: in["last_name"], DOB: in["dob"], ZIP: in["zip"]})
-	case "find_by_username":
-		return t.find(Demographics{Username: in["username"], DOB: in["dob"]})
-	case "send_code":
-		return t.sendCode(in["channel"])
-	case "check_code":
-		return t.checkCode(in["otp"])
-	case "check_activation_code":
-		return t.checkActivationCode(in["activation_code"], in["dob"], in["zip"])
-	case "account_status":
-		return t.accountStatus()
-	case "check_username":
-		return t.checkUsername(in["username"])
-	case "activate":
-		return t.activate(in["username"], in["password"])
-	case "reset_password":
-		return t.resetPassword(in["password"])
-	case "send_username":
-		return t.sendUsername()
-	case "queue_status":
-		return t.queueStatus()
-	case "create_followup":
-		return t.createFollowup(in["contact"], in["question"])
-	case "save_rating":
-		return t.saveRating(in["rating"], in["comment"])
-	}
-	return "", fmt.Errorf("unknown action %q", st.Action)
+	return a.run(t, in)
 }
 
 // counter reads an internal counting slot.

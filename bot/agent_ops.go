@@ -209,11 +209,11 @@ func (e *Engine) CloseChat(ctx context.Context, agentID, conversationID string, 
 		t.conv.Slots[slotAgentResolution] = string(resolution)
 		t.out.HandoffOutcome = string(resolution)
 		t.agentAudit(agentID, "close", string(resolution), "")
-		if _, ok := t.e.flows.Current(rateFlow); !ok {
+		if _, ok := t.e.flows.Current(RateFlow); !ok {
 			t.end(resolution)
 			return nil
 		}
-		return t.startFlow(rateFlow)
+		return t.startFlow(RateFlow)
 	})
 	if err != nil {
 		return err

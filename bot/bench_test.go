@@ -23,7 +23,7 @@ func BenchmarkTurn(b *testing.B) {
 		if err := h.eng.Say(h.ctx, c.id, rec, s); err != nil {
 			b.Fatal(err)
 		}
-		rec.take()
+		rec.Take()
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "turns/s")
 	b.StopTimer()

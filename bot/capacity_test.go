@@ -182,7 +182,7 @@ func TestConcurrentClaimsNeverExceedCapacity(t *testing.T) {
 			}
 			// The desk's numbers stay true: the queue lists every chat not taken.
 			if nodes == 1 {
-				if got := len(lastQueue(obs.all())); got != attempts-capacity {
+				if got := len(lastQueue(obs.All())); got != attempts-capacity {
 					t.Errorf("queue lists %d chats, want %d", got, attempts-capacity)
 				}
 			}

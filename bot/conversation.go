@@ -23,11 +23,18 @@ const (
 	HandedOff  Resolution = "handed_off"
 )
 
+// Conversation channels: where the patient is.
+const (
+	ChannelWeb = "web" // the web widget, over the patient socket
+	ChannelSMS = "sms" // text messages (connectors/sms)
+)
+
 // Conversation is one patient's chat: what the bot knows and where the
 // dialog stands. It holds no secret: passwords and codes live only in memory
 // for the turn that uses them.
 type Conversation struct {
 	ID         string
+	Channel    string // where the patient is: ChannelWeb (the widget), ChannelSMS; fixed at creation
 	Status     Status
 	Resolution Resolution // set when Status is closed
 	Locale     string     // "en" or "es"

@@ -12,12 +12,16 @@ const (
 	RoleAdmin = "admin"
 )
 
+// DefaultCapacity is how many chats an agent holds at once unless their
+// account says otherwise.
+const DefaultCapacity = 3
+
 // AgentInfo is who an agent connection belongs to.
 type AgentInfo struct {
 	ID       string   // stable user ID
 	Name     string   // display name shown to patients
 	Role     string   // RoleAgent or RoleAdmin
-	Capacity int      // chats at once; 0 means the default (3)
+	Capacity int      // chats at once; 0 means DefaultCapacity
 	Queues   []string // queues the agent works; empty means every queue
 	// Away is the presence the console starts with (it remembers the
 	// agent's choice); false means available for new chats.

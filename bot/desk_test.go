@@ -45,14 +45,9 @@ func (h *harness) deskConfig(change func(*bot.Config)) bot.Config {
 // the desk wired to the database: a new engine is a restart.
 func (h *harness) deskEngine(cfg bot.Config) *bot.Engine {
 	h.t.Helper()
-	fl, err := bot.LoadFlows(h.ctx, h.env.DB, flows.Builtin(), "test")
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return bot.NewEngine(cfg, bot.Deps{
-		Store: h.env.DB, Codes: h.env.DB, Attempts: h.env.DB, Directory: h.env.Dir, Flows: fl,
-		Clock: h.env.Clock, Desk: h.env.DB,
-	}, zerolog.Nop())
+	d := h.deps(h.env.Dir, h.flows(flows.Builtin()))
+	d.Desk = h.env.DB
+	return bot.NewEngine(cfg, d, zerolog.Nop())
 }
 
 // console is a recording agent console. It also keeps every event that
@@ -81,14 +76,14 @@ func (c *console) Deliver(ev bot.AgentEvent) bool {
 }
 
 // all returns every event so far.
-func (c *console) all() []bot.AgentEvent {
+func (c *console) All() []bot.AgentEvent {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]bot.AgentEvent(nil), c.events...)
 }
 
 // take returns the events since the last take and forgets them.
-func (c *console) take() []bot.AgentEvent {
+func (c *console) Take() []bot.AgentEvent {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	evs := c.events
@@ -224,7 +219,7 @@ func wantConflict(t *testing.T, what string, err error) {
 func TestAgentIsAssignedTheWholeConversationWithoutSecrets(t *testing.T) {
 	h := newDeskHarness(t, nil)
 	desk := h.connect(ana)
-	desk.take()
+	desk.Take()
 
 	c := h.open("reset_password")
 	c.verify(olivia)
@@ -253,7 +248,7 @@ func TestAgentIsAssignedTheWholeConversationWithoutSecrets(t *testing.T) {
 		t.Errorf("patient was told %q, want the agent's name on join", said)
 	}
 
-	got := desk.take()
+	got := desk.Take()
 	if a := assignedIn(got); !slices.Equal(a, []string{c.id}) {
 		t.Fatalf("assigned events %v, want [%s]", a, c.id)
 	}
@@ -330,9 +325,9 @@ func held(t *testing.T) (h *harness, c *chat, anaDesk, benDesk *console) {
 		t.Fatalf("chat held by %q, want %s", got, ana.ID)
 	}
 	benDesk = h.connect(ben) // after the assignment: Ben takes nothing
-	anaDesk.take()
-	benDesk.take()
-	c.rec.take()
+	anaDesk.Take()
+	benDesk.Take()
+	c.rec.Take()
 	return h, c, anaDesk, benDesk
 }
 
@@ -345,7 +340,7 @@ func TestAgentAndPatientTalk(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	msgs := messagesOf(c.rec.take())
+	msgs := messagesOf(c.rec.Take())
 	if len(msgs) != 1 || msgs[0].From != bot.FromAgent || msgs[0].Agent != ana.Name || msgs[0].Text != "Hi, I am Ana. How can I help?" {
 		t.Fatalf("patient got %+v, want one message from agent Ana", msgs)
 	}
@@ -358,17 +353,17 @@ func TestAgentAndPatientTalk(t *testing.T) {
 	if n != 1 {
 		t.Errorf("stored %d agent messages, want 1 (the repeated id must not be sent twice)", n)
 	}
-	if got := agentMessagesIn(anaDesk.take()); len(got) != 1 || got[0].From != bot.FromAgent {
+	if got := agentMessagesIn(anaDesk.Take()); len(got) != 1 || got[0].From != bot.FromAgent {
 		t.Errorf("agent's console got %+v, want its own message echoed once", got)
 	}
 
 	// The patient's message reaches the holder, not other agents.
 	c.say("I cannot open my lab results")
-	if got := agentMessagesIn(anaDesk.take()); len(got) != 1 || got[0].From != bot.FromPatient ||
+	if got := agentMessagesIn(anaDesk.Take()); len(got) != 1 || got[0].From != bot.FromPatient ||
 		got[0].Text != "I cannot open my lab results" {
 		t.Errorf("holder got %+v, want the patient's message", got)
 	}
-	if got := agentMessagesIn(benDesk.take()); len(got) != 0 {
+	if got := agentMessagesIn(benDesk.Take()); len(got) != 0 {
 		t.Errorf("another agent got %+v, want nothing", got)
 	}
 
@@ -376,18 +371,18 @@ func TestAgentAndPatientTalk(t *testing.T) {
 	if err := h.eng.AgentTyping(h.ctx, ana.ID, c.id, true); err != nil {
 		t.Fatal(err)
 	}
-	evs := c.rec.take()
+	evs := c.rec.Take()
 	if len(evs) != 1 || evs[0].Typing == nil || evs[0].Typing.From != bot.FromAgent || !evs[0].Typing.On {
 		t.Errorf("patient got %+v, want the agent typing", evs)
 	}
 	if err := h.eng.Typing(h.ctx, c.id, true); err != nil {
 		t.Fatal(err)
 	}
-	got := anaDesk.take()
+	got := anaDesk.Take()
 	if len(got) != 1 || got[0].Typing == nil || got[0].Typing.ConversationID != c.id || !got[0].Typing.On {
 		t.Errorf("holder got %+v, want the patient typing", got)
 	}
-	if got := benDesk.take(); len(got) != 0 {
+	if got := benDesk.Take(); len(got) != 0 {
 		t.Errorf("another agent got %+v, want nothing", got)
 	}
 }
@@ -400,11 +395,11 @@ func TestAgentNotesStayWithTheAgents(t *testing.T) {
 	if err := h.eng.AgentNote(h.ctx, ana.ID, c.id, note); err != nil {
 		t.Fatal(err)
 	}
-	got := agentMessagesIn(anaDesk.take())
+	got := agentMessagesIn(anaDesk.Take())
 	if len(got) != 1 || got[0].From != bot.FromNote || got[0].Text != note || got[0].Agent != ana.Name {
 		t.Errorf("agent got %+v, want the note from Ana", got)
 	}
-	if evs := c.rec.take(); len(evs) != 0 {
+	if evs := c.rec.Take(); len(evs) != 0 {
 		t.Errorf("patient got %+v, want nothing", evs)
 	}
 	for _, m := range c.messages() {
@@ -418,7 +413,7 @@ func TestAgentNotesStayWithTheAgents(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer h.eng.Detach(c.id, rec)
-	for _, m := range messagesOf(rec.all()) {
+	for _, m := range messagesOf(rec.All()) {
 		if m.From == bot.FromNote || strings.Contains(m.Text, note) {
 			t.Errorf("patient's replay holds the note: %+v", m)
 		}

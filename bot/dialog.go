@@ -54,10 +54,11 @@ func keepOnly(slots map[string]string) map[string]string {
 	return kept
 }
 
-// Built-in flows the engine itself starts.
+// Built-in flows the engine itself starts. Reports count a conversation
+// under the flow it came for, not under these (report.DefaultRouting).
 const (
-	rateFlow  = "rate_chat"     // after an agent closes a chat
-	leaveFlow = "leave_message" // when nobody can take a chat
+	RateFlow  = "rate_chat"     // after an agent closes a chat
+	LeaveFlow = "leave_message" // when nobody can take a chat
 )
 
 // turn computes one step of a conversation: it works on a copy of the
@@ -334,11 +335,11 @@ func (t *turn) offerMessage(why, hours string) {
 	t.conv.Status, t.conv.Agent, t.conv.AgentName = StatusBot, "", ""
 	t.conv.Slots[slotOffered] = "1"
 	t.conv.Slots[slotLeftQueue] = t.conv.Queue
-	if _, ok := t.e.flows.Current(leaveFlow); !ok {
+	if _, ok := t.e.flows.Current(LeaveFlow); !ok {
 		t.end(Unresolved)
 		return
 	}
-	if err := t.startFlow(leaveFlow); err != nil {
+	if err := t.startFlow(LeaveFlow); err != nil {
 		t.e.log.Error().Err(err).Str("conversation", t.conv.ID).Msg("start leave-a-message")
 		t.end(Unresolved)
 	}

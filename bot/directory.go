@@ -2,14 +2,17 @@ package bot
 
 import "context"
 
-// Demographics find a patient record. They prove nothing: the proof is an
+// Lookup finds a patient's record. One of three forms is used: MRN alone;
+// Username with DOB (and ZIP when the dialog asked for it); or first name,
+// last name, DOB and ZIP. A lookup proves nothing: the proof is an
 // activation code or a one-time code sent to a contact on file.
-type Demographics struct {
+type Lookup struct {
 	FirstName string
 	LastName  string
 	DOB       string // YYYY-MM-DD
 	ZIP       string // five digits
 	Username  string // alternative to the names
+	MRN       string // the clinic's medical record number, alone
 }
 
 // Contacts are the ways to reach a patient that the portal has on file.
@@ -28,15 +31,29 @@ const (
 	AccountDisabled AccountStatus = "disabled"
 )
 
+// Valid reports whether s is one of the four states.
+func (s AccountStatus) Valid() bool {
+	switch s {
+	case AccountPending, AccountActive, AccountLocked, AccountDisabled:
+		return true
+	}
+	return false
+}
+
 // Account is what the bot may learn of a portal account after verification.
 type Account struct {
 	RecordID string
-	Username string
+	Username string // "" while pending, unless the directory assigned one
 	Status   AccountStatus
+	// FirstName and LastName are the names on file, the context words
+	// Portico's password policy refuses in a new password.
+	FirstName, LastName string
 }
 
-// Password rejection reasons, carried as the Message of an EINVALID error
-// from CheckPassword, Activate and ResetPassword. The bot words them.
+// Rejection reasons, carried as the Message of an EINVALID error from
+// the password policy and from a Directory's UsernameFree, SetPassword
+// and Activate. The bot words each one; a directory's own text is never
+// shown to the patient.
 const (
 	PasswordTooShort      = "too_short"
 	PasswordTooLong       = "too_long"
@@ -47,42 +64,65 @@ const (
 	PasswordRepetitive    = "repetitive"           // one letter, word or pattern over and over
 	PasswordSequential    = "sequential"           // letters or digits in order, like abcd or 1234
 	PasswordWeak          = "weak"                 // the strength estimate says it is easy to guess
+	PasswordReused        = "in_history"           // the portal remembers it from before
+	PasswordTooRecent     = "too_recent"           // changed too recently to change again
+	PasswordComplexity    = "complexity"           // the portal's composition rules (digits, symbols, case)
+	PasswordOther         = "other"                // a rule of the portal's Portico has no words for
 	UsernameTaken         = "username_taken"
 	UsernameBadFormat     = "username_format"
 )
 
-// Directory is the portal's account system as the dialogs need it.
-// Implementations: connectors/portal (local SQLite directory, REST).
+// Directory is where portal accounts live, as the dialogs need it: the
+// local directory (connectors/directory/local) or a remote one (LDAP,
+// Keycloak, the portal bridge).
 //
-// Account-changing calls take an idempotency key (conversation and step);
-// a call repeated with the same key after a crash does not apply twice.
+// Errors: ENOTFOUND for no such record; EINVALID with one of the reasons
+// above for a username or password the directory refuses; ECONFLICT when
+// the account's state does not allow the change; ELOCKED for a disabled
+// account; EUNAVAILABLE when the directory cannot be reached (the engine
+// hands the patient to a person). Account-changing calls take an
+// idempotency key (conversation and step): a call repeated with the same
+// key after a crash does not apply twice.
 type Directory interface {
-	// Find returns the ID of the record matching d, or ENOTFOUND. It does the
-	// same work whether or not a record matches.
-	Find(ctx context.Context, d Demographics) (string, error)
-	// Matches returns the IDs of every record with d's date of birth and
-	// ZIP (other fields are ignored), possibly none. It is not a lookup the
-	// patient sees: an activation code guessed with a date of birth and ZIP
-	// counts as a failure of each of these records.
-	Matches(ctx context.Context, d Demographics) ([]string, error)
+	// Find returns the ID of the one record matching l, or ENOTFOUND when
+	// none or several match. It does the same work whether or not a
+	// record matches.
+	Find(ctx context.Context, l Lookup) (string, error)
+	// Matches returns the IDs of every record with this date of birth and
+	// ZIP, possibly none. It is not a lookup the patient sees: an
+	// activation code guessed with a date of birth and ZIP counts as a
+	// failure of each of these records.
+	Matches(ctx context.Context, dob, zip string) ([]string, error)
 	// Contacts returns the contacts on file of a record.
 	Contacts(ctx context.Context, recordID string) (Contacts, error)
-	// CheckActivationCode returns the record whose unexpired, unused
-	// activation code matches code, dob and zip, or ENOTFOUND (EEXPIRED
-	// is reported as ENOTFOUND too, so nothing leaks).
-	CheckActivationCode(ctx context.Context, code, dob, zip string) (string, error)
 	// Account returns a record's portal account.
 	Account(ctx context.Context, recordID string) (Account, error)
-	// CheckUsername returns nil when username may be taken by recordID,
-	// or an EINVALID error whose message is UsernameTaken or UsernameBadFormat.
-	CheckUsername(ctx context.Context, recordID, username string) error
-	// CheckPassword applies the password policy for the record and the
-	// username it will have, returning an EINVALID error with a reason.
-	CheckPassword(ctx context.Context, recordID, username, password string) error
-	// Activate sets username and password on a pending account, consumes
-	// its activation code and makes it active.
+	// UsernameFree returns nil when username may be taken by recordID, or
+	// EINVALID with UsernameTaken or UsernameBadFormat.
+	UsernameFree(ctx context.Context, recordID, username string) error
+	// SetPassword sets a new password on an active or locked account,
+	// lifts a sign-in lockout and ends the account's other sessions. The
+	// engine has applied Portico's password policy first; the directory
+	// adds its own.
+	SetPassword(ctx context.Context, recordID, password, key string) error
+	// Activate sets username and password on a pending account and makes
+	// it active.
 	Activate(ctx context.Context, recordID, username, password, key string) error
-	// ResetPassword sets a new password, lifts a sign-in lockout and ends
-	// the account's other sessions.
-	ResetPassword(ctx context.Context, recordID, password, key string) error
+	// Unlock lifts a sign-in lockout: staff call it once they have checked
+	// who the patient is.
+	Unlock(ctx context.Context, recordID, key string) error
+}
+
+// PasswordPolicy is Portico's own password rules (bot/password), which
+// the engine applies to a new password before any directory sees it.
+type PasswordPolicy interface {
+	// CheckPassword returns nil, or an EINVALID *Error whose Message is
+	// one of the Password* reasons.
+	CheckPassword(password string, c PasswordContext) error
+}
+
+// PasswordContext is what a password must not contain: the account's
+// username (the new one, or its current one) and the names on file.
+type PasswordContext struct {
+	Username, FirstName, LastName string
 }

@@ -17,17 +17,19 @@ import (
 // Each conversation has one lock, held for a whole turn, so only one
 // goroutine drives a conversation's state machine at a time.
 type Engine struct {
-	cfg      Config
-	store    Store
-	codes    CodeStore
-	attempts AttemptStore
-	dir      Directory
-	flows    *Flows
-	clock    Clock
-	log      zerolog.Logger
-	kick     func() // wakes the delivery sender after a turn queued deliveries
-	metrics  Metrics
-	held     func(HeldCode)
+	cfg        Config
+	store      Store
+	codes      CodeStore
+	attempts   AttemptStore
+	dir        Directory
+	activation ActivationCodes
+	password   PasswordPolicy
+	flows      *Flows
+	clock      Clock
+	log        zerolog.Logger
+	kick       func() // wakes the delivery sender after a turn queued deliveries
+	metrics    Metrics
+	held       func(HeldCode)
 
 	deskStore DeskStore // nil: no notes, follow-ups or desk rebuild after restart
 	desk      *deskState
@@ -45,11 +47,16 @@ type Deps struct {
 	Codes     CodeStore
 	Attempts  AttemptStore
 	Directory Directory
-	Flows     *Flows
-	Clock     Clock  // nil means the system clock
-	Kick      func() // nil means nobody to wake
-	Desk      DeskStore
-	Metrics   Metrics // nil counts nothing
+	// Activation keeps the activation codes, whatever the directory.
+	Activation ActivationCodes
+	// Password is Portico's password policy, applied before the directory
+	// sees a new password; nil leaves it to the directory.
+	Password PasswordPolicy
+	Flows    *Flows
+	Clock    Clock  // nil means the system clock
+	Kick     func() // nil means nobody to wake
+	Desk     DeskStore
+	Metrics  Metrics // nil counts nothing
 	// Held is told of each one-time code held back for a known record
 	// (the send limit, a paused record) after its turn is stored; the
 	// patient was told the same as for a sent code. The demo's dev outbox
@@ -90,6 +97,7 @@ func NewEngine(cfg Config, d Deps, log zerolog.Logger) *Engine {
 	}
 	return &Engine{
 		cfg: cfg, store: d.Store, codes: d.Codes, attempts: d.Attempts, dir: d.Directory,
+		activation: d.Activation, password: d.Password,
 		flows: d.Flows, clock: d.Clock, kick: d.Kick, log: log, live: map[string]*live{},
 		deskStore: d.Desk, desk: newDeskState(), metrics: d.Metrics, held: d.Held,
 	}

@@ -65,7 +65,7 @@ func TestHelloReplaysExactlyTheMessagesAfterLastSeq(t *testing.T) {
 			if w.Seq != n || w.Status != bot.StatusBot {
 				t.Errorf("welcome seq %d status %s, want %d bot", w.Seq, w.Status, n)
 			}
-			evs := rec.all()
+			evs := rec.All()
 			if got := seqsOf(evs); !slices.Equal(got, tt.want) {
 				t.Errorf("replayed seqs %v, want %v", got, tt.want)
 			}
@@ -81,7 +81,7 @@ func TestHelloReplaysExactlyTheMessagesAfterLastSeq(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.say("05/17/1985")
-	if got, want := seqsOf(rec.all()), seqRange(n+1, int64(len(c.messages()))); !slices.Equal(got, want) {
+	if got, want := seqsOf(rec.All()), seqRange(n+1, int64(len(c.messages()))); !slices.Equal(got, want) {
 		t.Errorf("second tab saw seqs %v live, want %v", got, want)
 	}
 }
@@ -112,7 +112,7 @@ func TestHelloWithUnknownResumeStartsANewConversation(t *testing.T) {
 			if w.ConversationID == old.id || w.Resume == "" || w.Resume == tt.resume || w.Resume == old.resume {
 				t.Errorf("welcome %+v, want a new conversation with a new token", w)
 			}
-			msgs := messagesOf(rec.all())
+			msgs := messagesOf(rec.All())
 			if len(msgs) == 0 || msgs[0].Seq != 1 || !strings.Contains(msgs[0].Text, "Hello!") {
 				t.Fatalf("new conversation replayed %+v, want the greeting as seq 1 despite last_seq 7", msgs)
 			}
@@ -172,7 +172,7 @@ func TestSayWithARepeatedIDIsAckedWithTheOriginalSeq(t *testing.T) {
 	if err := h.eng.Say(h.ctx, c.id, rec, first); err != nil {
 		t.Fatal(err)
 	}
-	acks := acksOf(rec.take())
+	acks := acksOf(rec.Take())
 	if len(acks) != 1 || acks[0].ID != "client-1" {
 		t.Fatalf("acks %+v, want one for client-1", acks)
 	}
@@ -194,7 +194,7 @@ func TestSayWithARepeatedIDIsAckedWithTheOriginalSeq(t *testing.T) {
 		if err := h.eng.Say(h.ctx, c.id, other, s); err != nil {
 			t.Fatal(err)
 		}
-		evs := other.all()
+		evs := other.All()
 		if len(evs) != 1 || evs[0].Ack == nil || *evs[0].Ack != (bot.Ack{ID: "client-1", Seq: seq}) {
 			t.Errorf("retry %+v got %+v, want only ack{client-1 %d}", s, evs, seq)
 		}
@@ -237,7 +237,7 @@ func TestSayNeedsAnIDAndSomethingSaid(t *testing.T) {
 			if got := bot.ErrorCode(err); got != bot.EINVALID {
 				t.Errorf("error code %q (%v), want %q", got, err, bot.EINVALID)
 			}
-			if got := len(rec.all()); got != 0 {
+			if got := len(rec.All()); got != 0 {
 				t.Errorf("client was told %d events, want none", got)
 			}
 			if got := len(c.messages()); got != n {
@@ -281,7 +281,7 @@ func TestSeqsRunOneToNWithoutGaps(t *testing.T) {
 	}
 	// A client attached since the start saw every message once, in order:
 	// the replay and the live turns meet without gap or duplicate.
-	if got, want := seqsOf(watch.all()), seqRange(1, int64(len(stored))); !slices.Equal(got, want) {
+	if got, want := seqsOf(watch.All()), seqRange(1, int64(len(stored))); !slices.Equal(got, want) {
 		t.Errorf("client saw seqs %v, want %v", got, want)
 	}
 	// Every ack points at the patient message with the say's id.
@@ -336,7 +336,7 @@ func TestSecretsAreMaskedInTranscriptsAndSlots(t *testing.T) {
 	if masked != len(secrets) {
 		t.Errorf("%d masked messages, want %d (each code and the password)", masked, len(secrets))
 	}
-	for _, m := range messagesOf(all.all()) {
+	for _, m := range messagesOf(all.All()) {
 		for what, s := range secrets {
 			if strings.Contains(m.Text, s) {
 				t.Errorf("echoed message %d %q holds the %s in clear", m.Seq, m.Text, what)
@@ -440,7 +440,7 @@ func TestConcurrentSaysAreSerialised(t *testing.T) {
 	}
 	var seq int64
 	for i, r := range recs {
-		acks := acksOf(r.all())
+		acks := acksOf(r.All())
 		if len(acks) != 1 || (seq != 0 && acks[0].Seq != seq) {
 			t.Errorf("racer %d acks %+v, want one ack with the common seq %d", i, acks, seq)
 		} else {

@@ -18,6 +18,7 @@ const (
 	ERATELIMITED  = "rate_limited" // too many requests
 	EUNAUTHORIZED = "unauthorized" // not signed in, or not allowed
 	ECAPACITY     = "at_capacity"  // the agent already holds as many chats as they may
+	EUNAVAILABLE  = "unavailable"  // a backend (a remote directory) cannot be reached now
 )
 
 // Error is a domain failure with a machine-readable code and a message safe

@@ -17,7 +17,7 @@ type brokenFind struct {
 	calls int
 }
 
-func (b *brokenFind) Find(ctx context.Context, d bot.Demographics) (string, error) {
+func (b *brokenFind) Find(ctx context.Context, d bot.Lookup) (string, error) {
 	b.calls++
 	return "", errors.New("portal unreachable: connection refused")
 }

@@ -53,7 +53,7 @@ func LoadFlows(ctx context.Context, store FlowVersions, fsys fs.FS, author strin
 		}
 		f.Version = v
 	}
-	return &Flows{store: store, catalog: Catalog(), current: set, old: map[flowKey]*flows.Flow{}}, nil
+	return NewFlows(store, set), nil
 }
 
 // Current returns the current version of a flow.

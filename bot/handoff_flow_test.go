@@ -76,7 +76,7 @@ func TestEscalationQueuesWithReasonAndStep(t *testing.T) {
 			if !strings.Contains(strings.ToLower(botText(evs)), "connecting you") {
 				t.Errorf("patient was told %q, want to hear they are being connected", botText(evs))
 			}
-			q := lastQueue(obs.all())
+			q := lastQueue(obs.All())
 			if len(q) != 1 || q[0].ConversationID != c.id || q[0].Reason != tt.wantReason || q[0].Position != 1 {
 				t.Errorf("console queue %+v, want this chat first for %s", q, tt.wantReason)
 			}
@@ -90,8 +90,8 @@ func TestTransferToAQueueThenToAnAgent(t *testing.T) {
 	support.Queues = []string{"portal-support"}
 	anaDesk := h.connect(support)
 	c := h.queued()
-	anaDesk.take()
-	c.rec.take()
+	anaDesk.Take()
+	c.rec.Take()
 
 	const note = "Copay question, already verified by phone"
 	if err := h.eng.Transfer(h.ctx, ana.ID, c.id, "billing", "", note, false); err != nil {
@@ -100,10 +100,10 @@ func TestTransferToAQueueThenToAnAgent(t *testing.T) {
 	if conv := c.conv(); conv.Status != bot.StatusQueued || conv.Queue != "billing" || conv.Agent != "" {
 		t.Errorf("after the transfer: %s in %q with %q, want queued in billing", conv.Status, conv.Queue, conv.Agent)
 	}
-	if got := releasedIn(anaDesk.take()); !slices.Equal(got, []string{c.id}) {
+	if got := releasedIn(anaDesk.Take()); !slices.Equal(got, []string{c.id}) {
 		t.Errorf("old agent released %v, want [%s]", got, c.id)
 	}
-	evs := c.rec.take()
+	evs := c.rec.Take()
 	if !strings.Contains(botText(evs), "passing your chat to another team") {
 		t.Errorf("patient was told %q, want the transfer explained", botText(evs))
 	}
@@ -131,7 +131,7 @@ func TestTransferToAQueueThenToAnAgent(t *testing.T) {
 	if got := c.conv().Agent; got != bill.ID {
 		t.Fatalf("held by %q, want %s", got, bill.ID)
 	}
-	views := viewsIn(billDesk.take())
+	views := viewsIn(billDesk.Take())
 	if len(views) != 1 || !slices.ContainsFunc(views[0].Transcript, func(m bot.Message) bool {
 		return m.From == bot.FromNote && m.Text == note
 	}) {
@@ -139,21 +139,21 @@ func TestTransferToAQueueThenToAnAgent(t *testing.T) {
 	}
 
 	// Straight to a connected agent: assigned to them at once.
-	c.rec.take()
+	c.rec.Take()
 	if err := h.eng.Transfer(h.ctx, bill.ID, c.id, "", ana.ID, "", false); err != nil {
 		t.Fatal(err)
 	}
 	if conv := c.conv(); conv.Status != bot.StatusAgent || conv.Agent != ana.ID || conv.AgentName != ana.Name {
 		t.Errorf("after the transfer to Ana: %s with %q (%q), want agent with %s", conv.Status, conv.Agent, conv.AgentName, ana.ID)
 	}
-	got := anaDesk.take()
+	got := anaDesk.Take()
 	if a := assignedIn(got); !slices.Equal(a, []string{c.id}) || len(viewsIn(got)) != 1 {
 		t.Errorf("Ana got assigned %v and %d views, want this chat and its view", a, len(viewsIn(got)))
 	}
-	if r := releasedIn(billDesk.take()); !slices.Equal(r, []string{c.id}) {
+	if r := releasedIn(billDesk.Take()); !slices.Equal(r, []string{c.id}) {
 		t.Errorf("Bill released %v, want [%s]", r, c.id)
 	}
-	evs = c.rec.take()
+	evs = c.rec.Take()
 	if !strings.Contains(botText(evs), "Ana from our support team has joined") {
 		t.Errorf("patient was told %q, want Ana's name", botText(evs))
 	}
@@ -179,11 +179,11 @@ func TestBackToTheBotIntoAFlow(t *testing.T) {
 	if conv.Status != bot.StatusBot || conv.Flow != "verify_attempt" || conv.Agent != "" {
 		t.Errorf("after to_bot: %s in %s with %q, want bot verifying for reset_password", conv.Status, conv.Flow, conv.Agent)
 	}
-	evs := c.rec.take()
+	evs := c.rec.Take()
 	if !statusSeen(evs, bot.StatusBot) || !strings.Contains(botText(evs), "back with our automated assistant") {
 		t.Errorf("patient was told %+v, want back with the bot", evs)
 	}
-	if r := releasedIn(anaDesk.take()); !slices.Equal(r, []string{c.id}) {
+	if r := releasedIn(anaDesk.Take()); !slices.Equal(r, []string{c.id}) {
 		t.Errorf("agent released %v, want [%s]", r, c.id)
 	}
 	if a := h.auditOf("to_bot"); len(a) != 1 || a[0].Actor != "agent:"+ana.ID || a[0].Detail != "reset_password" {
@@ -219,10 +219,10 @@ func TestCloseAsksForARatingAndTheAgentsResolutionStands(t *testing.T) {
 			if err := h.eng.CloseChat(h.ctx, ana.ID, c.id, tt.resolution); err != nil {
 				t.Fatal(err)
 			}
-			if r := releasedIn(anaDesk.take()); !slices.Equal(r, []string{c.id}) {
+			if r := releasedIn(anaDesk.Take()); !slices.Equal(r, []string{c.id}) {
 				t.Errorf("agent released %v, want [%s]", r, c.id)
 			}
-			msgs := messagesOf(c.rec.take())
+			msgs := messagesOf(c.rec.Take())
 			if len(msgs) == 0 {
 				t.Fatal("patient was told nothing")
 			}
@@ -286,14 +286,14 @@ func TestQueueTimeoutOffersToWaitOrLeaveAMessage(t *testing.T) {
 		t.Fatalf("before the timeout: %s, want still queued", got)
 	}
 	h.env.Clock.Advance(time.Second)
-	first.rec.take()
+	first.rec.Take()
 	h.eng.SweepDesk(h.ctx)
 
 	conv := first.conv()
 	if conv.Status != bot.StatusBot || conv.Flow != "leave_message" || conv.State != "offer_wait" {
 		t.Fatalf("after the timeout: %s in %s.%s, want bot in leave_message.offer_wait", conv.Status, conv.Flow, conv.State)
 	}
-	told := first.rec.take()
+	told := first.rec.Take()
 	msgs := messagesOf(told)
 	if len(msgs) == 0 || !strings.Contains(botText(told), "everyone on our support team is still busy") {
 		t.Fatalf("patient was told %q, want an honest busy message", botText(told))
@@ -322,18 +322,18 @@ func TestQueueTimeoutOffersToWaitOrLeaveAMessage(t *testing.T) {
 	if sc := lastPlace(evs); sc == nil || sc.Position != 1 {
 		t.Errorf("patient who kept waiting was told %+v, want position 1", sc)
 	}
-	if pos := positions(lastQueue(obs.all())); pos[first.id] != 1 || pos[second.id] != 2 {
+	if pos := positions(lastQueue(obs.All())); pos[first.id] != 1 || pos[second.id] != 2 {
 		t.Errorf("positions %v, want the first chat back ahead of the second", pos)
 	}
 
 	// Not offered twice; the second chat's turn comes.
 	h.env.Clock.Advance(10 * time.Minute)
-	first.rec.take()
+	first.rec.Take()
 	h.eng.SweepDesk(h.ctx)
 	if got := first.conv().Status; got != bot.StatusQueued {
 		t.Errorf("the chat that chose to wait: %s after another sweep, want queued", got)
 	}
-	if said := botText(first.rec.take()); said != "" {
+	if said := botText(first.rec.Take()); said != "" {
 		t.Errorf("the chat that chose to wait was told %q, want nothing", said)
 	}
 	if got := second.conv().State; got != "offer_wait" {
@@ -357,7 +357,7 @@ func TestQueueTimeoutOffersToWaitOrLeaveAMessage(t *testing.T) {
 		t.Fatalf("follow-ups %+v, want the message left in portal-support", fs)
 	}
 	var listed []bot.Followup
-	for _, ev := range obs.all() {
+	for _, ev := range obs.All() {
 		if ev.Followups != nil {
 			listed = ev.Followups
 		}
@@ -382,7 +382,7 @@ func TestQueueTimeoutOffersToWaitOrLeaveAMessage(t *testing.T) {
 	if err := h.eng.FollowupDone(h.ctx, observer.ID, fs[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	agentEvs := obs.take()
+	agentEvs := obs.Take()
 	if last := agentEvs[len(agentEvs)-1]; last.Followups == nil || len(last.Followups) != 0 {
 		t.Errorf("after marking it answered the consoles were told %+v, want an empty list", last)
 	}

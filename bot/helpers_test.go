@@ -6,29 +6,24 @@ import (
 	"io/fs"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
-	"github.com/portico-chat/portico"
 	"github.com/portico-chat/portico/bot"
-	"github.com/portico-chat/portico/connectors/portal"
+	"github.com/portico-chat/portico/bot/flowtest"
+	"github.com/portico-chat/portico/bot/patients"
 	"github.com/portico-chat/portico/flows"
-	"github.com/portico-chat/portico/flows/flowtest"
+	"github.com/portico-chat/portico/storage/sqlite/sqlitetest"
 )
-
-// demoHash is the argon2id hash of the demo password, computed once per
-// test binary because it is slow.
-var demoHash = sync.OnceValues(func() (string, error) { return portal.HashPassword(portal.DemoPassword) })
 
 // testIP is the client address conversations come from unless a test says
 // otherwise (TEST-NET-1).
 const testIP = "192.0.2.1"
 
 // demoPassword is every demo account's password before a reset.
-const demoPassword = portal.DemoPassword
+const demoPassword = patients.DemoPassword
 
 // person is one set of demographics typed into the verification flow.
 type person struct {
@@ -47,7 +42,7 @@ var (
 type harness struct {
 	t   testing.TB
 	ctx context.Context
-	env *flowtest.Env
+	env *sqlitetest.Env
 	eng *bot.Engine // the engine under test: env.Engine unless built with other limits
 	ids int
 }
@@ -55,19 +50,8 @@ type harness struct {
 // newHarness opens a fresh environment with the default configuration.
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	hash, err := demoHash()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	env, err := flowtest.NewEnv(ctx, t.TempDir(), flowtest.Options{
-		Flows: flows.Builtin(), Patients: portico.DemoPatients, PasswordHash: hash, Log: zerolog.Nop(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { env.Close() })
-	return &harness{t: t, ctx: ctx, env: env, eng: env.Engine}
+	env := sqlitetest.NewEnv(t, flows.Builtin())
+	return &harness{t: t, ctx: context.Background(), env: env, eng: env.Engine}
 }
 
 // newHarnessWith opens a fresh environment whose engine uses cfg's limits
@@ -101,54 +85,33 @@ func (h *harness) engine(cfg bot.Config, d bot.Directory) *bot.Engine {
 // that runs the flows in fsys.
 func (h *harness) engineWithFlows(cfg bot.Config, d bot.Directory, fsys fs.FS) *bot.Engine {
 	h.t.Helper()
+	return bot.NewEngine(cfg, h.deps(d, h.flows(fsys)), zerolog.Nop())
+}
+
+// flows loads the flows in fsys into the harness's database.
+func (h *harness) flows(fsys fs.FS) *bot.Flows {
+	h.t.Helper()
 	fl, err := bot.LoadFlows(h.ctx, h.env.DB, fsys, "test")
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return bot.NewEngine(cfg, bot.Deps{
-		Store: h.env.DB, Codes: h.env.DB, Attempts: h.env.DB, Directory: d, Flows: fl, Clock: h.env.Clock,
-	}, zerolog.Nop())
+	return fl
+}
+
+// deps are an engine's collaborators over the harness's database and
+// clock, with d as the directory and Portico's default password policy.
+func (h *harness) deps(d bot.Directory, fl *bot.Flows) bot.Deps {
+	return bot.Deps{
+		Store: h.env.DB, Codes: h.env.DB, Attempts: h.env.DB, Directory: d, Activation: h.env.DB,
+		Password: h.env.Dir.Policy(), Flows: fl, Clock: h.env.Clock,
+	}
 }
 
 // recorder is a client that keeps every event it is told.
-type recorder struct {
-	mu     sync.Mutex
-	events []bot.Event
-}
-
-func (r *recorder) Deliver(ev bot.Event) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, ev)
-	return true
-}
-
-// all returns every event so far.
-func (r *recorder) all() []bot.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]bot.Event(nil), r.events...)
-}
-
-// take returns the events since the last take and forgets them.
-func (r *recorder) take() []bot.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	evs := r.events
-	r.events = nil
-	return evs
-}
+type recorder = flowtest.Recorder
 
 // messagesOf returns the messages among events.
-func messagesOf(evs []bot.Event) []bot.Message {
-	var out []bot.Message
-	for _, ev := range evs {
-		if ev.Message != nil {
-			out = append(out, *ev.Message)
-		}
-	}
-	return out
-}
+var messagesOf = flowtest.Messages
 
 // botText joins what the bot and the system said among events.
 func botText(evs []bot.Event) string {
@@ -205,11 +168,11 @@ func (c *chat) send(s bot.Say) []bot.Event {
 	c.h.ids++
 	s.ID = fmt.Sprintf("say-%d", c.h.ids)
 	s.Source = c.source
-	c.rec.take()
+	c.rec.Take()
 	if err := c.h.eng.Say(c.h.ctx, c.id, c.rec, s); err != nil {
 		c.h.t.Fatalf("say %q: %v", s.Text+s.Reply, err)
 	}
-	evs := c.rec.take()
+	evs := c.rec.Take()
 	c.seen = append(c.seen, evs...)
 	return evs
 }
@@ -364,17 +327,11 @@ func (c *chat) wrongCode() string {
 // recordID returns the record ID of a demo patient by MRN.
 func (h *harness) recordID(mrn string) string {
 	h.t.Helper()
-	ps, err := h.env.Dir.List(h.ctx)
+	p, err := h.env.DB.PatientByMRN(h.ctx, mrn)
 	if err != nil {
-		h.t.Fatal(err)
+		h.t.Fatalf("demo patient %s: %v", mrn, err)
 	}
-	for _, p := range ps {
-		if p.MRN == mrn {
-			return p.RecordID
-		}
-	}
-	h.t.Fatalf("no demo patient %s", mrn)
-	return ""
+	return p.RecordID
 }
 
 // codeRow is a stored one-time code as the codes table holds it.

@@ -209,7 +209,7 @@ func TestClosedQueueOffersToLeaveAMessageAtOnce(t *testing.T) {
 	if got := c.audited("handoff"); len(got) != 1 || got[0] != "closed/portal-support requested" {
 		t.Errorf("handoff audit %v, want one closed/portal-support requested", got)
 	}
-	if q := lastQueue(obs.all()); len(q) != 0 {
+	if q := lastQueue(obs.All()); len(q) != 0 {
 		t.Errorf("queue %+v, want empty", q)
 	}
 

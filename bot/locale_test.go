@@ -10,11 +10,11 @@ import (
 // setLocale switches the chat's language and returns what came back.
 func (c *chat) setLocale(locale string) []bot.Event {
 	c.h.t.Helper()
-	c.rec.take()
+	c.rec.Take()
 	if err := c.h.eng.SetLocale(c.h.ctx, c.id, c.rec, locale, c.source); err != nil {
 		c.h.t.Fatalf("set locale %s: %v", locale, err)
 	}
-	return c.rec.take()
+	return c.rec.Take()
 }
 
 func TestSwitchingLanguageAsksTheQuestionAgainInIt(t *testing.T) {
@@ -152,8 +152,8 @@ func TestResumeOnlyHelloStartsNoConversation(t *testing.T) {
 			if tt.wantCode == "" && (w.ConversationID != c.id || w.Status != bot.StatusClosed) {
 				t.Errorf("welcome %+v, want the closed conversation %s", w, c.id)
 			}
-			if tt.wantCode != "" && len(rec.all()) != 0 {
-				t.Errorf("got %d events, want none", len(rec.all()))
+			if tt.wantCode != "" && len(rec.All()) != 0 {
+				t.Errorf("got %d events, want none", len(rec.All()))
 			}
 			if after := h.conversations(); after != before {
 				t.Errorf("conversations: %d → %d, want none created", before, after)

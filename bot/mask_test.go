@@ -74,7 +74,7 @@ func TestSpanishConversationSpeaksSpanish(t *testing.T) {
 	if _, err := h.eng.Hello(h.ctx, bot.Hello{Locale: "es-MX", Source: testIP}, rec); err != nil {
 		t.Fatal(err)
 	}
-	msgs := messagesOf(rec.all())
+	msgs := messagesOf(rec.All())
 	if len(msgs) == 0 || !bytes.Contains([]byte(msgs[0].Text), []byte("¡Hola!")) {
 		t.Errorf("greeting %+v, want it in Spanish", msgs)
 	}

@@ -52,16 +52,11 @@ func (m *countingMetrics) HandedOff(queue, reason, outcome string) {
 // withMetrics replaces the harness's engine with one that reports to m.
 func (h *harness) withMetrics(m bot.Metrics) {
 	h.t.Helper()
-	fl, err := bot.LoadFlows(h.ctx, h.env.DB, flows.Builtin(), "test")
-	if err != nil {
-		h.t.Fatal(err)
-	}
 	cfg := bot.DefaultConfig()
 	cfg.PasswordMinLength = h.env.Dir.Policy().MinLength
-	h.eng = bot.NewEngine(cfg, bot.Deps{
-		Store: h.env.DB, Codes: h.env.DB, Attempts: h.env.DB, Directory: h.env.Dir, Flows: fl,
-		Clock: h.env.Clock, Desk: h.env.DB, Metrics: m,
-	}, zerolog.Nop())
+	d := h.deps(h.env.Dir, h.flows(flows.Builtin()))
+	d.Desk, d.Metrics = h.env.DB, m
+	h.eng = bot.NewEngine(cfg, d, zerolog.Nop())
 }
 
 func TestMetricsCountWhatTheAuditRecords(t *testing.T) {

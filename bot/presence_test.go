@@ -38,7 +38,7 @@ func TestTheQueueMarksPatientsWhoLeft(t *testing.T) {
 	queue := func(when string, want ...queueView) {
 		t.Helper()
 		h.eng.SweepDesk(h.ctx)
-		if got := viewOf(lastQueue(obs.all())); !slices.Equal(got, want) {
+		if got := viewOf(lastQueue(obs.All())); !slices.Equal(got, want) {
 			t.Errorf("%s: queue %+v, want %+v", when, got, want)
 		}
 	}
@@ -47,10 +47,10 @@ func TestTheQueueMarksPatientsWhoLeft(t *testing.T) {
 	h.env.Clock.Advance(gone - time.Second)
 	queue("a page change's time after leaving", queueView{first.id, 1, 0}, queueView{second.id, 2, 0})
 
-	second.rec.take()
+	second.rec.Take()
 	h.env.Clock.Advance(time.Second)
 	queue("after PatientGoneAfter", queueView{second.id, 1, 0}, queueView{first.id, 2, gone})
-	if sc := lastPlace(second.rec.take()); sc == nil || sc.Position != 1 {
+	if sc := lastPlace(second.rec.Take()); sc == nil || sc.Position != 1 {
 		t.Errorf("the patient still there was told %+v, want position 1", sc)
 	}
 
@@ -68,7 +68,7 @@ func TestTheQueueMarksPatientsWhoLeft(t *testing.T) {
 	if _, err := h.eng.Hello(h.ctx, bot.Hello{Resume: first.resume, LastSeq: 0, Source: testIP}, first.rec); err != nil {
 		t.Fatal(err)
 	}
-	if got := viewOf(lastQueue(obs.all())); len(got) != 0 && got[0].left != 0 {
+	if got := viewOf(lastQueue(obs.All())); len(got) != 0 && got[0].left != 0 {
 		// Ana had room: back in line means taken at once.
 		t.Errorf("after coming back: queue %+v, want the patient there again", got)
 	}
@@ -93,7 +93,7 @@ func TestAChatWhosePatientLeftCanStillBeClaimed(t *testing.T) {
 	}
 	h.env.Clock.Advance(gone)
 	h.eng.SweepDesk(h.ctx)
-	if got := viewOf(lastQueue(obs.all())); len(got) != 2 || got[0].conv != back.id || got[1].conv != c.id || got[1].left != gone {
+	if got := viewOf(lastQueue(obs.All())); len(got) != 2 || got[0].conv != back.id || got[1].conv != c.id || got[1].left != gone {
 		t.Errorf("after a restart: queue %+v, want the reconnected patient first, the other gone for %s", got, gone)
 	}
 	h.connect(ana)

@@ -94,7 +94,7 @@ func TestCapacity(t *testing.T) {
 				t.Errorf("agent holds %d chats, want %d", held, tt.wantHeld)
 			}
 			// The rest wait in the order they came, 1 = next.
-			pos := positions(lastQueue(obs.all()))
+			pos := positions(lastQueue(obs.All()))
 			for i, c := range chats[tt.wantHeld:] {
 				if pos[c.id] != i+1 {
 					t.Errorf("waiting chat %d at position %d, want %d", tt.wantHeld+i+1, pos[c.id], i+1)
@@ -115,17 +115,17 @@ func TestOldestWaitingFirstAndClosingFreesCapacity(t *testing.T) {
 	if got := heldBy(chats...); got[0] != "agent-c" || got[1] != "" || got[2] != "" {
 		t.Fatalf("held by %q, want the oldest taken first", got)
 	}
-	chats[2].rec.take()
+	chats[2].rec.Take()
 	if err := h.eng.CloseChat(h.ctx, "agent-c", chats[0].id, bot.Resolved); err != nil {
 		t.Fatal(err)
 	}
 	if got := heldBy(chats...); got[0] != "" || got[1] != "agent-c" || got[2] != "" {
 		t.Errorf("after closing the first: held by %q, want the next oldest assigned", got)
 	}
-	if got := releasedIn(desk.all()); len(got) != 1 || got[0] != chats[0].id {
+	if got := releasedIn(desk.All()); len(got) != 1 || got[0] != chats[0].id {
 		t.Errorf("released %v, want the closed chat", got)
 	}
-	if sc := lastPlace(chats[2].rec.all()); sc == nil || sc.Position != 1 {
+	if sc := lastPlace(chats[2].rec.All()); sc == nil || sc.Position != 1 {
 		t.Errorf("the last patient was told %+v, want position 1", sc)
 	}
 }
@@ -145,7 +145,7 @@ func TestHigherPriorityQueueFirst(t *testing.T) {
 	if got := older.conv().Queue; got != "billing" {
 		t.Fatalf("typed agent went to %q, want billing", got)
 	}
-	q := lastQueue(obs.all())
+	q := lastQueue(obs.All())
 	if len(q) != 2 || q[0].ConversationID != urgent.id || q[1].ConversationID != older.id {
 		t.Errorf("queue %+v, want the higher priority chat listed first", q)
 	}
@@ -223,7 +223,7 @@ func TestConcurrentClaimsHaveOneWinner(t *testing.T) {
 			t.Fatalf("round %d: %s without auto-assign, want queued", round, conv.Status)
 		}
 		for _, d := range desks {
-			d.take()
+			d.Take()
 		}
 		start := make(chan struct{})
 		errs := make([]error, n)
@@ -254,7 +254,7 @@ func TestConcurrentClaimsHaveOneWinner(t *testing.T) {
 			t.Errorf("round %d: %s with %q, want with the winner %s", round, conv.Status, conv.Agent, agents[winner].ID)
 		}
 		for i, d := range desks {
-			got := assignedIn(d.all())
+			got := assignedIn(d.All())
 			if want := i == winner; (len(got) == 1) != want || len(got) > 1 {
 				t.Errorf("round %d: %s was told assigned %v, want it only if it won", round, agents[i].ID, got)
 			}
@@ -285,7 +285,7 @@ func TestAgentGracePeriod(t *testing.T) {
 	h.eng.DetachAgent(ana.ID, anaDesk)
 	h.env.Clock.Advance(30 * time.Second)
 	later := h.queued() // nobody connected to take it
-	first.rec.take()
+	first.rec.Take()
 
 	h.env.Clock.Advance(grace - 30*time.Second - time.Second)
 	h.eng.SweepDesk(h.ctx)
@@ -299,10 +299,10 @@ func TestAgentGracePeriod(t *testing.T) {
 	if conv.Status != bot.StatusQueued || conv.Agent != "" || !conv.QueuedAt.Equal(queuedAt) {
 		t.Errorf("after the grace: %s with %q since %s, want queued since %s", conv.Status, conv.Agent, conv.QueuedAt, queuedAt)
 	}
-	if pos := positions(lastQueue(obs.all())); pos[first.id] != 1 || pos[later.id] != 2 {
+	if pos := positions(lastQueue(obs.All())); pos[first.id] != 1 || pos[later.id] != 2 {
 		t.Errorf("positions %v, want the released chat at the front, ahead of the one queued later", pos)
 	}
-	evs := first.rec.take()
+	evs := first.rec.Take()
 	if said := botText(evs); !strings.Contains(said, "disconnected") || !strings.Contains(said, "front of the line") {
 		t.Errorf("patient was told %q, want the disconnection and their place at the front", said)
 	}
@@ -334,7 +334,7 @@ func TestAgentWhoReconnectsWithinGraceKeepsTheChat(t *testing.T) {
 	h.eng.DetachAgent(ana.ID, second) // gone
 	h.env.Clock.Advance(grace - time.Second)
 	back := h.connect(ana)
-	if v := viewsIn(back.all()); len(v) != 1 || v[0].ConversationID != c.id {
+	if v := viewsIn(back.All()); len(v) != 1 || v[0].ConversationID != c.id {
 		t.Errorf("on reconnecting the agent got views %+v, want the chat they hold", v)
 	}
 	h.env.Clock.Advance(grace)
@@ -383,12 +383,12 @@ func TestRestartKeepsTheQueueAndTheAssignment(t *testing.T) {
 	if w.ConversationID != waiting[1].id || w.Status != bot.StatusQueued {
 		t.Errorf("welcome %+v, want %s queued", w, waiting[1].id)
 	}
-	if sc := lastPlace(rec.all()); sc == nil || sc.Position != 2 {
+	if sc := lastPlace(rec.All()); sc == nil || sc.Position != 2 {
 		t.Errorf("reconnecting patient was told %+v, want position 2", sc)
 	}
 
 	obs := h.connect(observer)
-	q := lastQueue(obs.all())
+	q := lastQueue(obs.All())
 	if len(q) != 2 || q[0].ConversationID != waiting[0].id || q[0].Position != 1 ||
 		q[1].ConversationID != waiting[1].id || q[1].Position != 2 {
 		t.Errorf("queue after the restart %+v, want the two waiting chats in their order", q)
@@ -401,7 +401,7 @@ func TestRestartKeepsTheQueueAndTheAssignment(t *testing.T) {
 	h.env.Clock.Advance(grace - time.Second)
 	h.eng.SweepDesk(h.ctx)
 	back := h.connect(capped)
-	if v := viewsIn(back.all()); len(v) != 1 || v[0].ConversationID != heldChat.id || v[0].Agent != ana.ID {
+	if v := viewsIn(back.All()); len(v) != 1 || v[0].ConversationID != heldChat.id || v[0].Agent != ana.ID {
 		t.Errorf("Ana got views %+v on reconnecting, want the chat she held", v)
 	}
 	h.env.Clock.Advance(grace)
@@ -429,7 +429,7 @@ func TestRestartGraceStartsAtTheRestart(t *testing.T) {
 	if conv := heldChat.conv(); conv.Status != bot.StatusQueued {
 		t.Fatalf("after the grace: %s, want queued", conv.Status)
 	}
-	pos := positions(lastQueue(obs.all()))
+	pos := positions(lastQueue(obs.All()))
 	if pos[heldChat.id] != 1 || pos[waiting[0].id] != 2 || pos[waiting[1].id] != 3 {
 		t.Errorf("positions %v, want the released chat first, then the others in order", pos)
 	}

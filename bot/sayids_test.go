@@ -53,7 +53,7 @@ func sayOn(t *testing.T, h *harness, e *bot.Engine, conv string, s bot.Say) []bo
 	if err := e.Say(h.ctx, conv, rec, s); err != nil {
 		t.Fatalf("say %s: %v", s.ID, err)
 	}
-	return acksOf(rec.all())
+	return acksOf(rec.All())
 }
 
 // A live conversation's say ids are read from the store once, at its first

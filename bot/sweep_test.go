@@ -20,7 +20,7 @@ func TestSweepClosesIdleConversationsAsAbandoned(t *testing.T) {
 	active.say("reset my password")
 	h.env.Clock.Advance(5*time.Minute + time.Second)
 
-	stale.rec.take() // the greeting replayed at hello
+	stale.rec.Take() // the greeting replayed at hello
 	n, err := h.eng.Sweep(h.ctx, h.env.DB)
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +45,7 @@ func TestSweepClosesIdleConversationsAsAbandoned(t *testing.T) {
 	}
 
 	// The attached client was told, after a last system message.
-	evs := stale.rec.take()
+	evs := stale.rec.Take()
 	if len(evs) != 2 || evs[0].Message == nil || evs[1].Status == nil {
 		t.Fatalf("client was told %+v, want a message then a status", evs)
 	}
@@ -117,7 +117,7 @@ func TestByeAbandonsUnlessAlreadyEnded(t *testing.T) {
 			c := h.open("")
 			tt.setup(h, c)
 			before := len(c.messages())
-			c.rec.take()
+			c.rec.Take()
 			if err := h.eng.Bye(h.ctx, c.id); err != nil {
 				t.Fatal(err)
 			}
@@ -129,7 +129,7 @@ func TestByeAbandonsUnlessAlreadyEnded(t *testing.T) {
 				t.Errorf("bye added %d messages, want none", got-before)
 			}
 			changed := tt.wantResolution == bot.Abandoned && tt.name != "already abandoned"
-			if got := statusSeen(c.rec.take(), bot.StatusClosed); got != changed {
+			if got := statusSeen(c.rec.Take(), bot.StatusClosed); got != changed {
 				t.Errorf("client told of closing: %v, want %v", got, changed)
 			}
 		})

@@ -13,8 +13,8 @@ const purposeVerify = "verify"
 
 // find looks the record up by demographics and remembers it privately. The
 // flow goes on the same way whether or not anything matched.
-func (t *turn) find(d Demographics) (string, error) {
-	id, err := t.e.dir.Find(t.ctx, d)
+func (t *turn) find(l Lookup) (string, error) {
+	id, err := t.e.dir.Find(t.ctx, l)
 	switch {
 	case ErrorCode(err) == ENOTFOUND:
 		id = ""
@@ -241,12 +241,14 @@ func (t *turn) maskedContacts(record string) error {
 // checkActivationCode verifies the clinic's activation code with the date
 // of birth and ZIP. Those two alone say which records a guess is aimed
 // at, so the attempt is reserved as a failure of each of them (of the
-// conversation when none) before any code is compared.
+// conversation when none) before any code is compared. Portico keeps the
+// codes, whatever the directory: the code must match the record's stored
+// hash, be unexpired, and belong to a pending account.
 func (t *turn) checkActivationCode(code, dob, zip string) (string, error) {
 	if t.conversationLocked() {
 		return outcomeLocked, nil
 	}
-	aimed, err := t.e.dir.Matches(t.ctx, Demographics{DOB: dob, ZIP: zip})
+	aimed, err := t.e.dir.Matches(t.ctx, dob, zip)
 	if err != nil {
 		return "", fmt.Errorf("records for activation code: %w", err)
 	}
@@ -257,9 +259,9 @@ func (t *turn) checkActivationCode(code, dob, zip string) (string, error) {
 	if !f.ok {
 		return t.ipLocked()
 	}
-	id, err := t.e.dir.CheckActivationCode(t.ctx, code, dob, zip)
-	if err != nil && ErrorCode(err) != ENOTFOUND {
-		return "", fmt.Errorf("check activation code: %w", err)
+	id, err := t.activationRecord(code, aimed)
+	if err != nil {
+		return "", err
 	}
 	tl, found := f.records[id]
 	paused := found && t.pausedBefore(tl)
@@ -282,6 +284,40 @@ func (t *turn) checkActivationCode(code, dob, zip string) (string, error) {
 		return outcomeFailed, nil
 	}
 	return outcomeWrong, nil
+}
+
+// activationRecord returns the one record among candidates whose live
+// activation code is code and whose account is pending, or "". An expired
+// code, a used one and an account no longer pending all look like a wrong
+// code. Every candidate's code is compared, and exactly one account is
+// read whether or not a code matched (dummyRecord's when none did), so
+// the work does not tell a right code from a wrong one.
+func (t *turn) activationRecord(code string, candidates []string) (string, error) {
+	stored, err := t.e.activation.ActivationCodes(t.ctx, candidates)
+	if err != nil {
+		return "", fmt.Errorf("activation codes: %w", err)
+	}
+	live := liveActivationCodes(code, candidates, stored, t.now)
+	if len(live) == 0 {
+		live = []string{dummyRecord}
+	}
+	match, matches := "", 0
+	for _, id := range live {
+		acc, err := t.e.dir.Account(t.ctx, id)
+		switch {
+		case ErrorCode(err) == ENOTFOUND:
+			continue
+		case err != nil:
+			return "", fmt.Errorf("account for activation code: %w", err)
+		case acc.Status == AccountPending && id != dummyRecord:
+			match = id
+			matches++
+		}
+	}
+	if matches != 1 {
+		return "", nil
+	}
+	return match, nil
 }
 
 // errNotVerified guards account-changing actions at run time, behind the

@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/portico-chat/portico/connectors/portal"
+	"github.com/portico-chat/portico/bot/password"
 )
 
 // Bounds of the resets scenario.
@@ -21,7 +21,7 @@ const (
 
 // ResetResult compares password resets through the server with the raw
 // argon2id rate of this machine, measured in the same run by this process
-// (portal.HashPassword, NumCPU goroutines), and shows what the resets do
+// (password.Hash, NumCPU goroutines), and shows what the resets do
 // to other patients' turns.
 type ResetResult struct {
 	Resets           int64   `json:"resets"`
@@ -51,7 +51,7 @@ func rawHashRate(ctx context.Context, dur time.Duration) float64 {
 		go func() {
 			defer wg.Done()
 			for time.Now().Before(stop) && ctx.Err() == nil && n.Load() < maxRawHashes {
-				if _, err := portal.HashPassword("copper lantern raw harbor"); err == nil {
+				if _, err := password.Hash("copper lantern raw harbor"); err == nil {
 					n.Add(1)
 				}
 			}

@@ -11,7 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/portico-chat/portico/bot"
-	"github.com/portico-chat/portico/connectors/portal"
+	"github.com/portico-chat/portico/bot/patients"
+	"github.com/portico-chat/portico/connectors/directory/local"
 	"github.com/portico-chat/portico/storage/sqlite"
 )
 
@@ -56,7 +57,7 @@ func (c *cli) patientsCmd() *cobra.Command {
 		Short: "List the patients of the local directory",
 		Args:  cobra.NoArgs,
 		RunE: c.withDB(func(cmd *cobra.Command, _ []string, db *sqlite.DB, _ *Config) error {
-			ps, err := portal.NewLocal(db, portal.Policy{}, nil, zerolog.Nop()).List(cmd.Context())
+			ps, err := patients.NewRegistry(db, patients.Config{}, nil, zerolog.Nop()).List(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -86,31 +87,41 @@ func cliAudit(ctx context.Context, db *sqlite.DB, typ, subject, detail string) e
 	return nil
 }
 
-// staffCommand runs fn on the patient with the MRN given as the argument.
-func (c *cli) staffCommand(use, short string, fn func(ctx context.Context, db *sqlite.DB, l *portal.Local, p portal.Patient) error) *cobra.Command {
+// patientCommand runs fn on the patient with the MRN given as the
+// argument, with the local directory over the configured database.
+func (c *cli) patientCommand(use, short string, fn func(ctx context.Context, db *sqlite.DB, pc patientCtx) error) *cobra.Command {
 	return &cobra.Command{
 		Use:   use,
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: c.withDB(func(cmd *cobra.Command, args []string, db *sqlite.DB, cfg *Config) error {
-			l := portal.NewLocal(db, portal.Policy{MinLength: cfg.PasswordMin, PortalName: cfg.PortalName}, nil, zerolog.Nop())
-			p, err := l.PatientByMRN(cmd.Context(), args[0])
+			g := patients.NewRegistry(db, patients.Config{}, nil, zerolog.Nop())
+			p, err := g.ByMRN(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			return fn(cmd.Context(), db, l, p)
+			dir := local.New(db, cfg.passwordPolicy(), nil, zerolog.Nop())
+			return fn(cmd.Context(), db, patientCtx{registry: g, dir: dir, patient: p})
 		}),
 	}
 }
 
+// patientCtx is what a patient command works with.
+type patientCtx struct {
+	registry *patients.Registry
+	dir      bot.Directory
+	patient  patients.Patient
+}
+
 func (c *cli) unlockCmd() *cobra.Command {
-	return c.staffCommand("unlock MRN",
+	return c.patientCommand("unlock MRN",
 		"Let a patient verify and sign in again after too many failures (check who they are first)",
-		func(ctx context.Context, db *sqlite.DB, l *portal.Local, p portal.Patient) error {
+		func(ctx context.Context, db *sqlite.DB, pc patientCtx) error {
+			p := pc.patient
 			if err := bot.UnlockRecord(ctx, db, p.RecordID); err != nil {
 				return err
 			}
-			if err := l.UnlockSignIn(ctx, p.RecordID); err != nil {
+			if err := pc.dir.Unlock(ctx, p.RecordID, ""); err != nil {
 				return err
 			}
 			if err := cliAudit(ctx, db, "record.unlocked", p.RecordID, ""); err != nil {
@@ -122,10 +133,11 @@ func (c *cli) unlockCmd() *cobra.Command {
 }
 
 func (c *cli) activationCodeCmd() *cobra.Command {
-	return c.staffCommand("activation-code MRN",
+	return c.patientCommand("activation-code MRN",
 		"Issue a new activation code for a pending account (printed once, stored hashed)",
-		func(ctx context.Context, db *sqlite.DB, l *portal.Local, p portal.Patient) error {
-			code, err := l.IssueActivationCode(ctx, p.RecordID)
+		func(ctx context.Context, db *sqlite.DB, pc patientCtx) error {
+			p := pc.patient
+			code, err := pc.registry.IssueActivationCode(ctx, p.RecordID)
 			if err != nil {
 				return err
 			}
@@ -133,7 +145,7 @@ func (c *cli) activationCodeCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(c.out, "activation code for %s: %s\n(shown once; it expires in %d days)\n",
-				p.MRN, code, int(l.Policy().ActivationTTL.Hours()/24))
+				p.MRN, code, int(pc.registry.ActivationTTL().Hours()/24))
 			return nil
 		})
 }

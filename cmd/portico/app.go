@@ -17,12 +17,14 @@ import (
 
 	"github.com/portico-chat/portico"
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/flowadmin"
+	"github.com/portico-chat/portico/bot/password"
+	"github.com/portico-chat/portico/bot/patients"
+	"github.com/portico-chat/portico/connectors/directory/local"
 	"github.com/portico-chat/portico/connectors/metrics"
 	"github.com/portico-chat/portico/connectors/notify"
-	"github.com/portico-chat/portico/connectors/portal"
 	"github.com/portico-chat/portico/connectors/web"
 	"github.com/portico-chat/portico/flows"
-	"github.com/portico-chat/portico/flows/flowadmin"
 	"github.com/portico-chat/portico/storage/sqlite"
 )
 
@@ -36,7 +38,7 @@ type App struct {
 	cfg    *Config
 	log    zerolog.Logger
 	DB     *sqlite.DB
-	Dir    *portal.Local
+	Dir    *local.Local
 	Dev    *notify.DevOutbox // demo mode only
 	Sender *notify.Sender
 	Engine *bot.Engine
@@ -83,13 +85,14 @@ func openApp(ctx context.Context, cfg *Config, log zerolog.Logger) (*App, error)
 
 func (a *App) wire(ctx context.Context) error {
 	cfg := a.cfg
-	a.Dir = portal.NewLocal(a.DB, portal.Policy{MinLength: cfg.PasswordMin, PortalName: cfg.PortalName}, nil, a.log)
+	policy := cfg.passwordPolicy()
+	a.Dir = local.New(a.DB, policy, nil, a.log)
 	if cfg.Demo {
-		hash, err := portal.HashPassword(portal.DemoPassword)
+		hash, err := password.Hash(patients.DemoPassword)
 		if err != nil {
 			return err
 		}
-		if err := portal.SeedDemo(ctx, a.Dir, a.DB, portico.DemoPatients, hash); err != nil {
+		if err := a.registry().SeedDemo(ctx, portico.DemoPatients, hash); err != nil {
 			return err
 		}
 		a.Dev = notify.NewDevOutboxCap(cfg.DevOutboxCap)
@@ -105,7 +108,7 @@ func (a *App) wire(ctx context.Context) error {
 		fsys = os.DirFS(cfg.FlowsDir)
 	}
 	// A version an admin published wins over the file's, across restarts.
-	fl, err := bot.LoadPublishedFlows(ctx, a.DB, fsys, "system")
+	fl, err := flowadmin.Load(ctx, a.DB, fsys, "system")
 	if err != nil {
 		return fmt.Errorf("load flows: %w", err)
 	}
@@ -124,7 +127,7 @@ func (a *App) wire(ctx context.Context) error {
 	logChannels(a.log, channels)
 
 	ec := bot.DefaultConfig()
-	ec.Node, ec.PortalName, ec.PasswordMinLength = cfg.Node, cfg.PortalName, a.Dir.Policy().MinLength
+	ec.Node, ec.PortalName, ec.PasswordMinLength = cfg.Node, cfg.PortalName, policy.MinLength
 	ec.Limits.CodeTTL, ec.Limits.ConversationIdle = cfg.CodeTTL, cfg.IdleTimeout
 	ec.Channels = liveChannels(channels) // a channel that cannot send is never offered
 	ec.Limits.NewConversations, ec.Limits.IPv6Prefix = cfg.NewConversationsPerMinute, cfg.IPv6Prefix
@@ -133,7 +136,8 @@ func (a *App) wire(ctx context.Context) error {
 		return err
 	}
 	deps := bot.Deps{
-		Store: a.DB, Codes: a.DB, Attempts: a.DB, Directory: a.Dir, Flows: fl, Kick: a.Sender.Kick, Desk: a.DB,
+		Store: a.DB, Codes: a.DB, Attempts: a.DB, Directory: a.Dir, Activation: a.DB, Password: policy,
+		Flows: fl, Kick: a.Sender.Kick, Desk: a.DB,
 		Metrics: a.newMetrics(ec),
 	}
 	if a.Dev != nil {
@@ -148,9 +152,9 @@ func (a *App) wire(ctx context.Context) error {
 		a.listenDemoSite()
 		wd.Stats = a.statsHandler()
 	}
+	flowLog := a.log.With().Str("component", "flowadmin").Logger()
 	a.FlowAdmin = flowadmin.New(flowadmin.Config{
-		Store: a.DB, Flows: fl, Files: fsys, Patients: portico.DemoPatients, Node: cfg.Node,
-		Log: a.log.With().Str("component", "flowadmin").Logger(),
+		Store: a.DB, Flows: fl, Files: fsys, Envs: flowEnvs("", flowLog), Node: cfg.Node, Log: flowLog,
 	})
 	wd.Flows = web.FlowAdminDeps{Flows: a.FlowAdmin, Tokens: a.DB}
 	wd.Agents = web.AgentDeps{Users: a.DB, Sessions: a.DB, Canned: a.DB, Search: a.DB, Audit: a.DB, Desk: a.Engine}
@@ -220,8 +224,13 @@ func (a *App) storedQueues(ctx context.Context, ec *bot.Config) error {
 	return nil
 }
 
+// registry is what staff do with Portico's own patient records.
+func (a *App) registry() *patients.Registry {
+	return patients.NewRegistry(a.DB, patients.Config{}, nil, a.log)
+}
+
 // signIn adapts the directory to the demo portal's sign-in.
-type signIn struct{ l *portal.Local }
+type signIn struct{ l *local.Local }
 
 func (s signIn) SignIn(ctx context.Context, username, password string) error {
 	_, err := s.l.SignIn(ctx, username, password)

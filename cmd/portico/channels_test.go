@@ -8,8 +8,9 @@ import (
 	"testing"
 
 	"github.com/portico-chat/portico"
+	"github.com/portico-chat/portico/bot/password"
+	"github.com/portico-chat/portico/bot/patients"
 	"github.com/portico-chat/portico/connectors/notify/smtptest"
-	"github.com/portico-chat/portico/connectors/portal"
 )
 
 // TestConfigPrintSaysWhichChannelsAreLive: `portico config print` ends
@@ -62,11 +63,11 @@ func TestNoSMSOfferedWithoutAnSMSTransport(t *testing.T) {
 	keys := smtpKeys(mail)
 	keys["demo"] = "false"
 	app := startApp(t, keys)
-	hash, err := portal.HashPassword(portal.DemoPassword)
+	hash, err := password.Hash(patients.DemoPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := portal.SeedDemo(context.Background(), app.Dir, app.DB, portico.DemoPatients, hash); err != nil {
+	if err := app.registry().SeedDemo(context.Background(), portico.DemoPatients, hash); err != nil {
 		t.Fatal(err)
 	}
 	logs := app.Logs.String()

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/password"
 	"github.com/portico-chat/portico/connectors/notify"
 	"github.com/portico-chat/portico/connectors/web"
 )
@@ -461,4 +462,11 @@ func printConfig(v *viper.Viper, c *Config, w *strings.Builder) {
 		}
 		fmt.Fprintf(w, "%s: %s\n", k, val)
 	}
+}
+
+// passwordPolicy is Portico's password policy as configured, defaults
+// filled in: the engine applies it first, and the local directory as its
+// own.
+func (c *Config) passwordPolicy() password.Policy {
+	return password.Policy{MinLength: c.PasswordMin, PortalName: c.PortalName}.WithDefaults()
 }

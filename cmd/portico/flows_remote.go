@@ -18,7 +18,7 @@ import (
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
-	"github.com/portico-chat/portico/flows/flowadmin"
+	"github.com/portico-chat/portico/bot/flowadmin"
 )
 
 // Remote flow management: `portico flows push DIR` and `pull DIR` talk to

@@ -11,12 +11,11 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/portico-chat/portico"
 	"github.com/portico-chat/portico/bot"
-	"github.com/portico-chat/portico/connectors/portal"
+	"github.com/portico-chat/portico/bot/flowadmin"
+	"github.com/portico-chat/portico/bot/staff"
 	"github.com/portico-chat/portico/connectors/web"
 	"github.com/portico-chat/portico/flows"
-	"github.com/portico-chat/portico/flows/flowadmin"
 	"github.com/portico-chat/portico/storage/sqlite"
 )
 
@@ -30,16 +29,12 @@ func flowServer(t *testing.T) (base, token string, db *sqlite.DB, fl *bot.Flows)
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	fl, err = bot.LoadPublishedFlows(ctx, db, flows.Builtin(), "system")
+	fl, err = flowadmin.Load(ctx, db, flows.Builtin(), "system")
 	if err != nil {
 		t.Fatal(err)
 	}
-	hash, err := portal.HashPassword(portal.DemoPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := flowadmin.New(flowadmin.Config{Store: db, Flows: fl, Files: flows.Builtin(), Patients: portico.DemoPatients,
-		PasswordHash: hash, TempDir: t.TempDir(), Log: zerolog.Nop()})
+	svc := flowadmin.New(flowadmin.Config{Store: db, Flows: fl, Files: flows.Builtin(),
+		Envs: flowEnvs(t.TempDir(), zerolog.Nop()), Log: zerolog.Nop()})
 	t.Cleanup(func() { svc.Close() })
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -56,8 +51,8 @@ func flowServer(t *testing.T) (base, token string, db *sqlite.DB, fl *bot.Flows)
 		defer cancel()
 		srv.Shutdown(ctx)
 	})
-	token, tokenHash := bot.NewAPIToken()
-	if err := db.CreateAPIToken(ctx, &bot.APIToken{Name: "ci", Hash: tokenHash, Scopes: []string{bot.ScopeFlowsWrite}}); err != nil {
+	token, tokenHash := staff.NewAPIToken()
+	if err := db.CreateAPIToken(ctx, &staff.APIToken{Name: "ci", Hash: tokenHash, Scopes: []string{staff.ScopeFlowsWrite}}); err != nil {
 		t.Fatal(err)
 	}
 	return base, token, db, fl
@@ -165,7 +160,7 @@ func TestTokensCommands(t *testing.T) {
 	}
 	defer db.Close()
 	ts, _ := db.APITokens(context.Background())
-	if len(ts) != 1 || string(ts[0].Hash) != string(bot.APITokenHash(token)) {
+	if len(ts) != 1 || string(ts[0].Hash) != string(staff.APITokenHash(token)) {
 		t.Errorf("stored tokens %+v, want one stored as the SHA-256 of the printed token", ts)
 	}
 }

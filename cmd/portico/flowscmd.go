@@ -11,11 +11,9 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
-	"github.com/portico-chat/portico"
 	"github.com/portico-chat/portico/bot"
-	"github.com/portico-chat/portico/connectors/portal"
+	"github.com/portico-chat/portico/bot/flowtest"
 	"github.com/portico-chat/portico/flows"
-	"github.com/portico-chat/portico/flows/flowtest"
 )
 
 // builtinTests is where the built-in flows' transcript tests live in the
@@ -167,26 +165,8 @@ func runFlowTests(ctx context.Context, fsys fs.FS, out interface{ Write([]byte) 
 	if len(files) == 0 {
 		return 0, fmt.Errorf("no transcript tests in %s/", testsDir)
 	}
-	tmp, err := os.MkdirTemp("", "portico-flowtest-")
-	if err != nil {
-		return 0, err
-	}
-	defer os.RemoveAll(tmp)
-	hash, err := portal.HashPassword(portal.DemoPassword)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	newEnv := func() (*flowtest.Env, error) {
-		n++
-		dir := filepath.Join(tmp, fmt.Sprint(n))
-		if err := os.Mkdir(dir, 0o700); err != nil {
-			return nil, err
-		}
-		return flowtest.NewEnv(ctx, dir, flowtest.Options{
-			Flows: fsys, Patients: portico.DemoPatients, PasswordHash: hash, Log: zerolog.Nop(),
-		})
-	}
+	envs := flowEnvs("", zerolog.Nop())
+	newEnv := func() (*flowtest.Env, error) { return envs(ctx, fsys) }
 	failed := 0
 	results := flowtest.Run(ctx, files, newEnv)
 	for _, r := range results {

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/portico-chat/portico/bot"
-	"github.com/portico-chat/portico/connectors/portal"
+	"github.com/portico-chat/portico/bot/patients"
 	"github.com/portico-chat/portico/storage/sqlite"
 )
 
@@ -20,19 +20,19 @@ func (c *cli) importCmd() *cobra.Command {
 		Use:   "import FILE.csv",
 		Short: "Import patients from CSV (all rows or none)",
 		Long: "Import patients from a CSV file with the header\n" +
-			"  " + portal.ImportHeader + "\n" +
-			"Every row is checked and every problem listed (the first " + fmt.Sprint(portal.MaxImportProblems) + "), by line and\n" +
+			"  " + patients.ImportHeader + "\n" +
+			"Every row is checked and every problem listed (the first " + fmt.Sprint(patients.MaxImportProblems) + "), by line and\n" +
 			"column, never with the cell's value. A file with any problem imports nothing: fix\n" +
 			"them and run it again. --dry-run checks the file and counts what would change.",
 		Args: cobra.ExactArgs(1),
-		RunE: c.withDB(func(cmd *cobra.Command, args []string, db *sqlite.DB, cfg *Config) error {
+		RunE: c.withDB(func(cmd *cobra.Command, args []string, db *sqlite.DB, _ *Config) error {
 			f, err := os.Open(args[0])
 			if err != nil {
 				return err
 			}
 			defer f.Close()
-			l := portal.NewLocal(db, portal.Policy{MinLength: cfg.PasswordMin, PortalName: cfg.PortalName}, nil, zerolog.Nop())
-			rep, err := l.Import(cmd.Context(), f, portal.ImportOptions{DryRun: dryRun})
+			g := patients.NewRegistry(db, patients.Config{}, nil, zerolog.Nop())
+			rep, err := g.Import(cmd.Context(), f, patients.ImportOptions{DryRun: dryRun})
 			if err != nil && bot.ErrorCode(err) != bot.EINVALID {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
@@ -52,7 +52,7 @@ func (c *cli) importCmd() *cobra.Command {
 }
 
 // printImport writes the problems found, then the summary.
-func printImport(w io.Writer, file string, rep portal.ImportReport, dryRun bool) {
+func printImport(w io.Writer, file string, rep patients.ImportReport, dryRun bool) {
 	for _, p := range rep.Problems {
 		fmt.Fprintf(w, "%s: %s\n", file, p)
 	}

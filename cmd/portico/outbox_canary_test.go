@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/connectors/notify"
 )
 
@@ -52,7 +53,7 @@ func TestCanaryUndeliveredCodeIsSealed(t *testing.T) {
 	if err != nil {
 		t.Fatalf("DueDeliveries: %v", err)
 	}
-	var pending *notify.Pending
+	var pending *bot.PendingDelivery
 	for i, d := range due {
 		if d.Channel == notify.ChannelEmail && sixDigits.MatchString(d.Text) {
 			pending = &due[i]

@@ -9,7 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/portico-chat/portico/connectors/portal"
+	"github.com/portico-chat/portico/bot/password"
+	"github.com/portico-chat/portico/bot/patients"
 )
 
 func (c *cli) serveCmd() *cobra.Command {
@@ -28,7 +29,7 @@ func (c *cli) serveCmd() *cobra.Command {
 			// turns always find one (docs/performance.md, "Resets").
 			// An explicit GOMAXPROCS in the environment wins.
 			if os.Getenv("GOMAXPROCS") == "" {
-				runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + portal.HashConcurrency())
+				runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + password.HashConcurrency())
 			}
 			app, err := openApp(cmd.Context(), cfg, log)
 			if err != nil {
@@ -68,7 +69,7 @@ func (c *cli) banner(cfg *Config, addr net.Addr, site string) {
 	if cfg.Demo {
 		fmt.Fprintf(&b, "  Demo patient portal:  %s/\n", base)
 		fmt.Fprintf(&b, "  Dev outbox (codes):   %s/dev/outbox\n", base)
-		fmt.Fprintf(&b, "  Demo accounts' password: %q; try resetting the password of\n", portal.DemoPassword)
+		fmt.Fprintf(&b, "  Demo accounts' password: %q; try resetting the password of\n", patients.DemoPassword)
 		fmt.Fprintf(&b, "  Olivia Activeuser, born 05/17/1985, ZIP 02139, username olivia.active\n")
 		fmt.Fprintf(&b, "  (testdata/README.md lists every demo patient).\n")
 		if site != "" {

@@ -11,7 +11,9 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/portico-chat/portico/connectors/portal"
+	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/password"
+	"github.com/portico-chat/portico/connectors/directory/local"
 	"github.com/portico-chat/portico/storage/sqlite"
 )
 
@@ -44,11 +46,12 @@ func TestStaffCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := portal.NewLocal(db, portal.Policy{}, nil, zerolog.Nop())
-	if id, err := l.CheckActivationCode(ctx, code, "1990-01-01", "60614"); err != nil || id == "" {
+	ann, _ := db.PatientByMRN(ctx, "M1")
+	if cs, err := db.ActivationCodes(ctx, []string{ann.RecordID}); err != nil ||
+		!bot.ActivationCodeMatches(cs[ann.RecordID].Hash, bot.NormalizeActivationCode(code)) || !time.Now().Before(cs[ann.RecordID].Expires) {
 		t.Errorf("the issued code does not work: %v", err)
 	}
-	bo, _ := l.PatientByMRN(ctx, "M2")
+	bo, _ := db.PatientByMRN(ctx, "M2")
 	for range 100 {
 		db.AddAttempt(ctx, "verify_fail_record", bo.RecordID, time.Now())
 	}
@@ -65,8 +68,7 @@ func TestStaffCommands(t *testing.T) {
 	if n, _ := db.CountAttempts(ctx, "verify_fail_record", bo.RecordID, time.Time{}); n != 0 {
 		t.Errorf("after unlock the record still has %d failures", n)
 	}
-	l = portal.NewLocal(db, portal.Policy{}, nil, zerolog.Nop())
-	if acc, _ := l.Account(ctx, bo.RecordID); acc.Status != "active" {
+	if acc, _ := local.New(db, password.Policy{}, nil, zerolog.Nop()).Account(ctx, bo.RecordID); acc.Status != "active" {
 		t.Errorf("after unlock the account is %s, want active", acc.Status)
 	}
 	events, _ := db.AuditEvents(ctx, 0, 100)

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/staff"
 	"github.com/portico-chat/portico/storage/sqlite"
 )
 
@@ -28,11 +29,11 @@ func (c *cli) tokensCreateCmd() *cobra.Command {
 		Short: "Create an API token; it is printed once and stored only as its SHA-256",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			name = strings.TrimSpace(name)
-			if name == "" || len(name) > 64 {
-				return fmt.Errorf("--name: give the token a name of 1 to 64 characters")
+			name, err := staff.TokenName(name)
+			if err != nil {
+				return fmt.Errorf("--name: %s", bot.ErrorMessage(err))
 			}
-			sc, err := bot.ParseScopes(strings.Join(scopes, ","))
+			sc, err := staff.ParseScopes(strings.Join(scopes, ","))
 			if err != nil {
 				return fmt.Errorf("--scope: %w", err)
 			}
@@ -41,8 +42,8 @@ func (c *cli) tokensCreateCmd() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			token, hash := bot.NewAPIToken()
-			t := bot.APIToken{Name: name, Hash: hash, Scopes: sc, CreatedBy: "cli"}
+			token, hash := staff.NewAPIToken()
+			t := staff.APIToken{Name: name, Hash: hash, Scopes: sc, CreatedBy: "cli"}
 			if err := db.CreateAPIToken(cmd.Context(), &t); err != nil {
 				return err
 			}

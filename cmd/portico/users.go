@@ -3,26 +3,19 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
 	"github.com/portico-chat/portico/bot"
-	"github.com/portico-chat/portico/connectors/portal"
+	"github.com/portico-chat/portico/bot/password"
+	"github.com/portico-chat/portico/bot/staff"
 	"github.com/portico-chat/portico/storage/sqlite"
-)
-
-// Console account passwords: single-factor, so at least 15 code points
-// (NIST SP 800-63B rev 4); generated ones carry 130 bits.
-const (
-	staffPasswordMin = 15
-	staffPasswordMax = 1024
 )
 
 // The demo's console accounts, created in demo mode and printed at start.
@@ -51,22 +44,15 @@ func (c *cli) usersAddCmd() *cobra.Command {
 		Short: "Add a console account; the password is read from stdin or generated and printed once",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			email = sqlite.NormalizeEmail(email)
-			switch {
-			case !strings.Contains(email, "@") || len(email) > 254:
-				return fmt.Errorf("--email: %q is not an email address", email)
-			case strings.TrimSpace(name) == "" || utf8.RuneCountInString(name) > 64:
-				return fmt.Errorf("--name: give a display name of 1 to 64 characters")
-			case role != bot.RoleAgent && role != bot.RoleAdmin:
-				return fmt.Errorf("--role: %q is not agent or admin", role)
-			case capacity < 1 || capacity > 50:
-				return fmt.Errorf("--capacity: %d is not between 1 and 50", capacity)
+			in := staff.UserInput{Email: email, Name: name, Role: role, Capacity: capacity, Queues: queues}
+			if err := flagProblems(in.CheckNew()); err != nil {
+				return err
 			}
-			pw, generated, err := c.newPassword(fromStdin)
+			pw, hash, generated, err := c.newPassword(fromStdin)
 			if err != nil {
 				return err
 			}
-			hash, err := portal.HashPassword(pw)
+			u, err := staff.NewUser(in, hash)
 			if err != nil {
 				return err
 			}
@@ -75,15 +61,13 @@ func (c *cli) usersAddCmd() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			u := bot.User{Email: email, Name: strings.TrimSpace(name), Role: role, PasswordHash: hash,
-				Capacity: capacity, Queues: queues}
 			if err := db.CreateUser(cmd.Context(), &u); err != nil {
 				return fmt.Errorf("add %s: %w", email, err)
 			}
-			if err := cliAudit(cmd.Context(), db, "user.created", u.ID, role); err != nil {
+			if err := cliAudit(cmd.Context(), db, "user.created", u.ID, u.Role); err != nil {
 				return err
 			}
-			fmt.Fprintf(c.out, "added %s %s (%s)\n", role, email, u.ID)
+			fmt.Fprintf(c.out, "added %s %s (%s)\n", u.Role, u.Email, u.ID)
 			if generated {
 				fmt.Fprintf(c.out, "password: %s\n(shown once; it is stored only as a hash)\n", pw)
 			}
@@ -103,20 +87,34 @@ func (c *cli) usersAddCmd() *cobra.Command {
 	return cmd
 }
 
-// newPassword reads a password from stdin, or generates one.
-func (c *cli) newPassword(fromStdin bool) (pw string, generated bool, err error) {
-	if !fromStdin {
-		return rand.Text(), true, nil
+// flagProblems turns an account's problems into one error naming the
+// flags, in their order.
+func flagProblems(p staff.Problems) error {
+	for _, f := range []string{"email", "name", "role", "capacity", "queues"} {
+		if m, ok := p[f]; ok {
+			return fmt.Errorf("--%s: %s", f, m)
+		}
 	}
-	line, err := bufio.NewReader(io.LimitReader(c.in, staffPasswordMax+2)).ReadString('\n')
+	return nil
+}
+
+// newPassword reads a password from stdin, or generates one, and hashes
+// it (staff's rules).
+func (c *cli) newPassword(fromStdin bool) (pw, hash string, generated bool, err error) {
+	if !fromStdin {
+		pw, hash, err = staff.NewPassword()
+		return pw, hash, true, err
+	}
+	line, err := bufio.NewReader(io.LimitReader(c.in, staff.MaxPasswordLen+2)).ReadString('\n')
 	if err != nil && err != io.EOF {
-		return "", false, fmt.Errorf("read password from stdin: %w", err)
+		return "", "", false, fmt.Errorf("read password from stdin: %w", err)
 	}
 	pw = strings.TrimRight(line, "\r\n")
-	if n := utf8.RuneCountInString(pw); n < staffPasswordMin || len(pw) > staffPasswordMax {
-		return "", false, fmt.Errorf("the password on stdin must be %d to %d characters (a passphrase of a few words works well)", staffPasswordMin, staffPasswordMax)
+	hash, err = staff.HashChosenPassword(pw)
+	if err != nil {
+		return "", "", false, errors.New(bot.ErrorMessage(err))
 	}
-	return pw, false, nil
+	return pw, hash, false, nil
 }
 
 func (c *cli) usersListCmd() *cobra.Command {
@@ -143,7 +141,7 @@ func (c *cli) usersListCmd() *cobra.Command {
 	}
 }
 
-func userStatus(u bot.User, now time.Time) string {
+func userStatus(u staff.User, now time.Time) string {
 	switch {
 	case u.Disabled:
 		return "disabled"
@@ -155,7 +153,7 @@ func userStatus(u bot.User, now time.Time) string {
 }
 
 // userCommand runs fn on the account with the email given as the argument.
-func (c *cli) userCommand(use, short string, fn func(cmd *cobra.Command, db *sqlite.DB, u bot.User) error) *cobra.Command {
+func (c *cli) userCommand(use, short string, fn func(cmd *cobra.Command, db *sqlite.DB, u staff.User) error) *cobra.Command {
 	return &cobra.Command{
 		Use:   use,
 		Short: short,
@@ -175,7 +173,7 @@ func (c *cli) usersDisableCmd(disable bool) *cobra.Command {
 	if !disable {
 		use, short, event, done = "enable EMAIL", "Enable a disabled account again", "user.enabled", "enabled"
 	}
-	return c.userCommand(use, short, func(cmd *cobra.Command, db *sqlite.DB, u bot.User) error {
+	return c.userCommand(use, short, func(cmd *cobra.Command, db *sqlite.DB, u staff.User) error {
 		if err := db.SetUserDisabled(cmd.Context(), u.ID, disable); err != nil {
 			return err
 		}
@@ -191,12 +189,8 @@ func (c *cli) usersPasswordCmd() *cobra.Command {
 	var fromStdin bool
 	cmd := c.userCommand("password EMAIL",
 		"Set a new password (from stdin, or generated and printed once); ends the account's sessions and lock",
-		func(cmd *cobra.Command, db *sqlite.DB, u bot.User) error {
-			pw, generated, err := c.newPassword(fromStdin)
-			if err != nil {
-				return err
-			}
-			hash, err := portal.HashPassword(pw)
+		func(cmd *cobra.Command, db *sqlite.DB, u staff.User) error {
+			pw, hash, generated, err := c.newPassword(fromStdin)
 			if err != nil {
 				return err
 			}
@@ -229,11 +223,11 @@ func seedDemoStaff(ctx context.Context, db *sqlite.DB) error {
 		if bot.ErrorCode(err) != bot.ENOTFOUND {
 			return fmt.Errorf("seed demo staff: %w", err)
 		}
-		hash, err := portal.HashPassword(d.password)
+		hash, err := password.Hash(d.password)
 		if err != nil {
 			return err
 		}
-		u := bot.User{Email: d.email, Name: d.name, Role: d.role, PasswordHash: hash}
+		u := staff.User{Email: d.email, Name: d.name, Role: d.role, PasswordHash: hash}
 		if err := db.CreateUser(ctx, &u); err != nil {
 			return fmt.Errorf("seed demo staff: %w", err)
 		}
@@ -242,7 +236,7 @@ func seedDemoStaff(ctx context.Context, db *sqlite.DB) error {
 }
 
 // demoCanned are the demo's canned responses, created when there are none.
-var demoCanned = []bot.CannedResponse{
+var demoCanned = []staff.CannedResponse{
 	{Shortcut: "hello", Title: "Greeting", Text: "Hi, thanks for waiting. I have read your chat with our assistant, so you will not need to repeat yourself."},
 	{Shortcut: "verify", Title: "Why we verify", Text: "To protect your account we can only make changes once we have confirmed it is you, with a code sent to the contact details on file."},
 	{Shortcut: "reset", Title: "Reset link", Text: "I am sending you back to our assistant to reset your password; it takes about a minute."},

@@ -13,7 +13,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/portico-chat/portico/bot"
-	"github.com/portico-chat/portico/connectors/portal"
+	"github.com/portico-chat/portico/bot/password"
+	"github.com/portico-chat/portico/bot/staff"
 	"github.com/portico-chat/portico/storage/sqlite"
 )
 
@@ -90,7 +91,7 @@ func TestUsersAdd(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !portal.CheckPasswordHash(u.PasswordHash, tt.password) {
+			if !password.Matches(u.PasswordHash, tt.password) {
 				t.Error("the stored hash does not match the password")
 			}
 			if strings.Contains(u.PasswordHash, tt.password) || !strings.HasPrefix(u.PasswordHash, "$argon2id$") {
@@ -118,7 +119,7 @@ func TestUsersDisableAndPasswordEndSessions(t *testing.T) {
 		defer db.Close()
 		u, _ := db.UserByEmail(context.Background(), "ana@example.org")
 		h := []byte(newSessionHash())
-		db.CreateSession(context.Background(), bot.StaffSession{TokenHash: h, UserID: u.ID, ExpiresAt: farFuture})
+		db.CreateSession(context.Background(), staff.Session{TokenHash: h, UserID: u.ID, ExpiresAt: farFuture})
 		return h
 	}
 	sessionGone := func(h []byte) bool {

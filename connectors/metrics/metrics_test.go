@@ -15,19 +15,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/rs/zerolog"
 
-	"github.com/portico-chat/portico"
 	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/connectors/metrics"
-	"github.com/portico-chat/portico/connectors/portal"
 	"github.com/portico-chat/portico/flows"
-	"github.com/portico-chat/portico/flows/flowtest"
+	"github.com/portico-chat/portico/storage/sqlite/sqlitetest"
 )
 
 // patient drives one conversation with quick replies and text.
 type patient struct {
 	t   *testing.T
 	eng *bot.Engine
-	env *flowtest.Env
+	env *sqlitetest.Patients
 	id  string
 	n   int
 }
@@ -66,7 +64,7 @@ func (p *patient) code() string {
 	return code
 }
 
-func open(t *testing.T, eng *bot.Engine, env *flowtest.Env, start string) *patient {
+func open(t *testing.T, eng *bot.Engine, env *sqlitetest.Patients, start string) *patient {
 	t.Helper()
 	w, err := eng.Hello(context.Background(), bot.Hello{Locale: "en", Start: start, Source: "192.0.2.1"}, sink{})
 	if err != nil {
@@ -78,18 +76,8 @@ func open(t *testing.T, eng *bot.Engine, env *flowtest.Env, start string) *patie
 // TestMetricsAfterScriptedConversations runs three conversations through a
 // real engine and checks what /metrics exposes.
 func TestMetricsAfterScriptedConversations(t *testing.T) {
-	hash, err := portal.HashPassword(portal.DemoPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	env, err := flowtest.NewEnv(ctx, t.TempDir(), flowtest.Options{
-		Flows: flows.Builtin(), Patients: portico.DemoPatients, PasswordHash: hash, Log: zerolog.Nop(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
+	env := sqlitetest.NewPatients(t)
 	m := metrics.New(metrics.Options{
 		Store: env.DB, Queues: []string{"portal-support", "billing"}, PatientSockets: func() int { return 2 },
 	}, zerolog.Nop())
@@ -100,7 +88,7 @@ func TestMetricsAfterScriptedConversations(t *testing.T) {
 	cfg := bot.DefaultConfig()
 	cfg.PasswordMinLength = env.Dir.Policy().MinLength
 	eng := bot.NewEngine(cfg, bot.Deps{Store: env.DB, Codes: env.DB, Attempts: env.DB, Directory: env.Dir,
-		Flows: fl, Clock: env.Clock, Desk: env.DB, Metrics: m}, zerolog.Nop())
+		Activation: env.DB, Password: env.Dir.Policy(), Flows: fl, Clock: env.Clock, Desk: env.DB, Metrics: m}, zerolog.Nop())
 
 	// Olivia verifies by email after one wrong code: 8 turns.
 	olivia := open(t, eng, env, "reset_password")

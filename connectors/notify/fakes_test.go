@@ -8,28 +8,9 @@ import (
 	"time"
 
 	"github.com/portico-chat/portico/bot"
-	"github.com/portico-chat/portico/connectors/notify"
 )
 
 // Hand-written fakes for the sender's tests.
-
-// fakeClock is a clock the test moves by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // fakeOutbox is an in-memory outbox. Every call is reported on events, so
 // a test can await what the sender did instead of sleeping.
@@ -43,7 +24,7 @@ type fakeOutbox struct {
 }
 
 type outboxItem struct {
-	p       notify.Pending
+	p       bot.PendingDelivery
 	next    time.Time
 	done    bool
 	sentAt  time.Time
@@ -67,7 +48,7 @@ func newFakeOutbox() *fakeOutbox {
 func (o *fakeOutbox) add(d bot.Delivery, at time.Time) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.items = append(o.items, &outboxItem{p: notify.Pending{Delivery: d, CreatedAt: at}, next: at})
+	o.items = append(o.items, &outboxItem{p: bot.PendingDelivery{Delivery: d, CreatedAt: at}, next: at})
 }
 
 func (o *fakeOutbox) item(id string) outboxItem {
@@ -81,7 +62,7 @@ func (o *fakeOutbox) item(id string) outboxItem {
 	return outboxItem{}
 }
 
-func (o *fakeOutbox) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]notify.Pending, error) {
+func (o *fakeOutbox) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]bot.PendingDelivery, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.limits = append(o.limits, limit)
@@ -90,7 +71,7 @@ func (o *fakeOutbox) DueDeliveries(ctx context.Context, now time.Time, limit int
 		o.dueErr = nil
 		return nil, err
 	}
-	var due []notify.Pending
+	var due []bot.PendingDelivery
 	for _, it := range o.items {
 		if !it.done && !it.next.After(now) && len(due) < limit {
 			due = append(due, it.p)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/connectors/notify"
 	"github.com/portico-chat/portico/connectors/notify/smtptest"
 )
@@ -27,7 +28,7 @@ func TestSenderWithRealTransports(t *testing.T) {
 		SMS:          notify.NewSMS(notify.SMSConfig{URL: gwSrv.URL, Account: "AC42", Token: "tok", From: "+15550001111"}),
 		Dev:          dev,
 		PollInterval: time.Hour,
-		Clock:        &fakeClock{now: t0},
+		Clock:        bot.NewManualClock(t0),
 	}, zerolog.Nop())
 
 	email, sms, refused := delivery("e1", notify.ChannelEmail), delivery("s1", notify.ChannelSMS), delivery("e2", notify.ChannelEmail)

@@ -1,3 +1,6 @@
+// Package notify delivers one-time codes and notices from the outbox
+// (bot.Outbox): SMTP email, an SMS gateway with a Twilio-compatible REST
+// API, and in demo mode a dev outbox.
 package notify
 
 import (
@@ -50,14 +53,14 @@ type SenderConfig struct {
 // records the outcome and schedules retries. Conversations never wait on
 // it.
 type Sender struct {
-	o    Outbox
+	o    bot.Outbox
 	c    SenderConfig
 	log  zerolog.Logger
 	kick chan struct{}
 }
 
 // NewSender returns a sender for o. Start it with Run.
-func NewSender(o Outbox, c SenderConfig, log zerolog.Logger) *Sender {
+func NewSender(o bot.Outbox, c SenderConfig, log zerolog.Logger) *Sender {
 	if c.Batch <= 0 {
 		c.Batch = DefaultBatch
 	}
@@ -139,7 +142,7 @@ func (s *Sender) drain(ctx context.Context) {
 
 // deliver makes one attempt at p and records the outcome. It returns false
 // when the outcome could not be recorded.
-func (s *Sender) deliver(ctx context.Context, p Pending) bool {
+func (s *Sender) deliver(ctx context.Context, p bot.PendingDelivery) bool {
 	if p.Withheld != "" {
 		return s.withhold(ctx, p)
 	}
@@ -202,7 +205,7 @@ const (
 // withhold gives up, unsent, a delivery the engine queued only so that
 // its turn wrote what a real send writes (a code for no record, or over a
 // record's limits).
-func (s *Sender) withhold(ctx context.Context, p Pending) bool {
+func (s *Sender) withhold(ctx context.Context, p bot.PendingDelivery) bool {
 	markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
 	defer cancel()
 	if err := s.o.MarkFailed(markCtx, p.ID, "withheld: "+p.Withheld, s.c.Clock.Now(), true); err != nil {

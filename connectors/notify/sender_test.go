@@ -54,7 +54,7 @@ func delivery(id, channel string) bot.Delivery {
 var errTemporary = &notify.SendError{Transport: "fake", Stage: "data", Status: 451}
 
 func TestSenderRetriesWithBackoff(t *testing.T) {
-	clock := &fakeClock{now: t0}
+	clock := bot.NewManualClock(t0)
 	o := newFakeOutbox()
 	email := &fakeTransport{results: []error{errTemporary, errTemporary}}
 	var attempts []int
@@ -106,7 +106,7 @@ func TestSenderRetriesWithBackoff(t *testing.T) {
 }
 
 func TestSenderGivesUpAfterMaxAttempts(t *testing.T) {
-	clock := &fakeClock{now: t0}
+	clock := bot.NewManualClock(t0)
 	o := newFakeOutbox()
 	sms := &fakeTransport{send: func(context.Context, bot.Delivery) error { return errTemporary }}
 	s := notify.NewSender(o, notify.SenderConfig{
@@ -136,7 +136,7 @@ func TestSenderGivesUpAfterMaxAttempts(t *testing.T) {
 }
 
 func TestSenderDoesNotRetryPermanentErrors(t *testing.T) {
-	clock := &fakeClock{now: t0}
+	clock := bot.NewManualClock(t0)
 	o := newFakeOutbox()
 	perm := &notify.SendError{Transport: "fake", Stage: "rcpt", Status: 550, Permanent: true}
 	email := &fakeTransport{results: []error{perm, fmt.Errorf("wrapped: %w", notify.ErrPermanent)}}
@@ -178,7 +178,7 @@ func TestSenderChannels(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := &fakeClock{now: t0}
+			clock := bot.NewManualClock(t0)
 			o := newFakeOutbox()
 			email := &fakeTransport{}
 			c := notify.SenderConfig{PollInterval: time.Hour, Clock: clock}
@@ -217,7 +217,7 @@ func TestSenderChannels(t *testing.T) {
 
 func TestSenderKickWakesWithoutWaiting(t *testing.T) {
 	o := newFakeOutbox()
-	clock := &fakeClock{now: t0}
+	clock := bot.NewManualClock(t0)
 	s := notify.NewSender(o, notify.SenderConfig{Email: &fakeTransport{}, PollInterval: time.Hour, Clock: clock}, zerolog.Nop())
 	runSender(t, s)
 	o.quiet(t) // the first look, at start
@@ -236,7 +236,7 @@ func TestSenderKickNeverBlocks(t *testing.T) {
 
 func TestSenderPollsOnInterval(t *testing.T) {
 	o := newFakeOutbox()
-	s := notify.NewSender(o, notify.SenderConfig{Email: &fakeTransport{}, PollInterval: 20 * time.Millisecond, Clock: &fakeClock{now: t0}}, zerolog.Nop())
+	s := notify.NewSender(o, notify.SenderConfig{Email: &fakeTransport{}, PollInterval: 20 * time.Millisecond, Clock: bot.NewManualClock(t0)}, zerolog.Nop())
 	runSender(t, s)
 	o.quiet(t)
 	o.add(delivery("d1", notify.ChannelEmail), t0)
@@ -249,7 +249,7 @@ func TestSenderDrainsMoreThanOneBatch(t *testing.T) {
 	for i := range 7 {
 		o.add(delivery(fmt.Sprint("d", i), notify.ChannelEmail), t0)
 	}
-	s := notify.NewSender(o, notify.SenderConfig{Email: email, Batch: 3, PollInterval: time.Hour, Clock: &fakeClock{now: t0}}, zerolog.Nop())
+	s := notify.NewSender(o, notify.SenderConfig{Email: email, Batch: 3, PollInterval: time.Hour, Clock: bot.NewManualClock(t0)}, zerolog.Nop())
 	runSender(t, s)
 	for i := range 7 {
 		o.expect(t, "sent", fmt.Sprint("d", i))
@@ -266,7 +266,7 @@ func TestSenderZeroBackoffDoesNotSpin(t *testing.T) {
 	o := newFakeOutbox()
 	email := &fakeTransport{send: func(context.Context, bot.Delivery) error { return errTemporary }}
 	s := notify.NewSender(o, notify.SenderConfig{Email: email, Batch: 1, PollInterval: time.Hour, MaxAttempts: 100,
-		Clock: &fakeClock{now: t0}, Backoff: func(int) time.Duration { return 0 }}, zerolog.Nop())
+		Clock: bot.NewManualClock(t0), Backoff: func(int) time.Duration { return 0 }}, zerolog.Nop())
 	o.add(delivery("d1", notify.ChannelEmail), t0)
 	runSender(t, s)
 	o.expect(t, "failed", "d1")
@@ -284,7 +284,7 @@ func TestSenderSurvivesOutboxErrors(t *testing.T) {
 	o := newFakeOutbox()
 	o.dueErr = errors.New("database is locked")
 	logs := &syncBuffer{}
-	s := notify.NewSender(o, notify.SenderConfig{Email: &fakeTransport{}, PollInterval: time.Hour, Clock: &fakeClock{now: t0}}, zerolog.New(logs))
+	s := notify.NewSender(o, notify.SenderConfig{Email: &fakeTransport{}, PollInterval: time.Hour, Clock: bot.NewManualClock(t0)}, zerolog.New(logs))
 	o.add(delivery("d1", notify.ChannelEmail), t0)
 	stop := runSender(t, s)
 	o.quiet(t) // the failed poll
@@ -312,7 +312,7 @@ func TestSenderRunStopsOnCancel(t *testing.T) {
 			<-ctx.Done() // a send that never finishes on its own
 			return ctx.Err()
 		}}
-		s := notify.NewSender(o, notify.SenderConfig{Email: email, PollInterval: time.Hour, SendTimeout: time.Hour, Clock: &fakeClock{now: t0}}, zerolog.Nop())
+		s := notify.NewSender(o, notify.SenderConfig{Email: email, PollInterval: time.Hour, SendTimeout: time.Hour, Clock: bot.NewManualClock(t0)}, zerolog.Nop())
 		o.add(delivery("d1", notify.ChannelEmail), t0)
 		stop := runSender(t, s)
 		<-started
@@ -331,7 +331,7 @@ func TestSenderRunStopsOnCancel(t *testing.T) {
 			cancel() // shutdown begins as the server accepts the message
 			return nil
 		}}
-		s := notify.NewSender(o, notify.SenderConfig{Email: email, PollInterval: time.Hour, Clock: &fakeClock{now: t0}}, zerolog.Nop())
+		s := notify.NewSender(o, notify.SenderConfig{Email: email, PollInterval: time.Hour, Clock: bot.NewManualClock(t0)}, zerolog.Nop())
 		o.add(delivery("d1", notify.ChannelEmail), t0)
 		if err := s.Run(ctx); err != nil {
 			t.Fatalf("Run: %v", err)
@@ -350,7 +350,7 @@ func TestSenderSendTimeout(t *testing.T) {
 	}}
 	logs := &syncBuffer{}
 	s := notify.NewSender(o, notify.SenderConfig{Email: email, PollInterval: time.Hour, SendTimeout: 50 * time.Millisecond,
-		Clock: &fakeClock{now: t0}}, zerolog.New(logs))
+		Clock: bot.NewManualClock(t0)}, zerolog.New(logs))
 	o.add(delivery("d1", notify.ChannelEmail), t0)
 	stop := runSender(t, s)
 	if ev := o.expect(t, "failed", "d1"); ev.giveUp {
@@ -364,7 +364,7 @@ func TestSenderSendTimeout(t *testing.T) {
 
 func TestSenderLogsNoRecipientNorText(t *testing.T) {
 	o := newFakeOutbox()
-	clock := &fakeClock{now: t0}
+	clock := bot.NewManualClock(t0)
 	// A careless transport that quotes the recipient and the text.
 	leaky := &fakeTransport{send: func(_ context.Context, d bot.Delivery) error {
 		if d.ID == "bad" {
@@ -408,7 +408,7 @@ func TestSenderLogsNoRecipientNorText(t *testing.T) {
 func TestSenderGivesUpWithheldDeliveries(t *testing.T) {
 	o := newFakeOutbox()
 	email := &fakeTransport{}
-	s := notify.NewSender(o, notify.SenderConfig{Email: email, PollInterval: time.Hour, Clock: &fakeClock{now: t0}}, zerolog.Nop())
+	s := notify.NewSender(o, notify.SenderConfig{Email: email, PollInterval: time.Hour, Clock: bot.NewManualClock(t0)}, zerolog.Nop())
 	d := delivery("w1", notify.ChannelEmail)
 	d.Withheld = "record_throttled"
 	o.add(d, t0)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/connectors/sms"
 	"github.com/portico-chat/portico/connectors/sms/smstest"
 )
@@ -53,7 +54,7 @@ type env struct {
 	provider *smstest.Provider
 	inbox    *inbox
 	store    *smstest.Memory
-	clock    *fakeClock
+	clock    *bot.ManualClock
 	logs     *syncBuffer
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	_ "time/tzdata" // report time zones work on hosts without a zoneinfo database
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/report"
 )
 
 // Analytics defaults and limits.
@@ -29,23 +31,34 @@ var reportName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 // Every one takes ?from=YYYY-MM-DD&to=YYYY-MM-DD (to excluded; by default
 // the last 30 days), &tz= (an IANA zone, UTC by default) and &flow=.
 // docs/analytics.md defines the numbers. The report comes from the
-// console's search store when it also implements bot.Reporter (as
-// storage/sqlite.DB does); without one the endpoints answer 501.
+// console's search store when it is a Reporter, or is computed by
+// bot/report from its rows when it implements report.Store (as
+// storage/sqlite.DB does); without either the endpoints answer 501.
 func (s *Server) adminAnalyticsRoutes(mux *http.ServeMux, con *console) {
 	a := &analytics{con: con}
-	a.reports, _ = con.deps.Search.(bot.Reporter)
+	switch st := con.deps.Search.(type) {
+	case Reporter:
+		a.reports = st
+	case report.Store:
+		a.reports = report.Reports{Store: st}
+	}
 	mux.Handle("GET /admin/api/analytics", con.admin(a.handleJSON))
 	mux.Handle("GET /admin/analytics/{file}", con.admin(a.handleFile))
+}
+
+// Reporter computes analytics reports (report.Reports does).
+type Reporter interface {
+	Report(ctx context.Context, q report.Query) (*report.Report, error)
 }
 
 // analytics serves the admin dashboard's numbers.
 type analytics struct {
 	con     *console
-	reports bot.Reporter
+	reports Reporter
 }
 
 // report parses the query and computes the report, or answers the error.
-func (a *analytics) report(w http.ResponseWriter, r *http.Request) (*bot.Report, bool) {
+func (a *analytics) report(w http.ResponseWriter, r *http.Request) (*report.Report, bool) {
 	if a.reports == nil {
 		writeJSONError(w, http.StatusNotImplemented, bot.EINTERNAL, "Analytics are not available.")
 		return nil, false
@@ -117,9 +130,9 @@ func (a *analytics) handleFile(w http.ResponseWriter, r *http.Request, _ *staffS
 }
 
 // reportQuery reads a report's range, zone and flow from the request.
-func reportQuery(r *http.Request, now time.Time) (bot.ReportQuery, error) {
+func reportQuery(r *http.Request, now time.Time) (report.Query, error) {
 	v := r.URL.Query()
-	q := bot.ReportQuery{Location: time.UTC}
+	q := report.Query{Location: time.UTC}
 	if tz := v.Get("tz"); tz != "" {
 		loc, err := time.LoadLocation(tz)
 		if err != nil || len(tz) > maxZoneLen || strings.Contains(tz, "..") {

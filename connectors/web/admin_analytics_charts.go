@@ -8,15 +8,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/report"
 	"github.com/portico-chat/portico/connectors/web/chart"
 )
 
 // analyticsChart is one dashboard chart: how to draw it and the table of
 // its numbers. focus names the flow whose funnel to draw.
 type analyticsChart struct {
-	draw  func(r *bot.Report, focus string) []byte
-	table func(r *bot.Report, focus string) chart.Table
+	draw  func(r *report.Report, focus string) []byte
+	table func(r *report.Report, focus string) chart.Table
 }
 
 // chartTitles are the charts' titles by name.
@@ -27,19 +27,19 @@ var chartTitles = map[string]string{
 
 // charts are the dashboard's charts by name.
 var charts = map[string]analyticsChart{
-	"daily":    {drawDaily, func(r *bot.Report, _ string) chart.Table { return dailyTable(r) }},
-	"trend":    {drawTrend, func(r *bot.Report, _ string) chart.Table { return dailyTable(r) }},
-	"handoffs": {drawHandoffs, func(r *bot.Report, _ string) chart.Table { return handoffTable(r) }},
-	"funnel": {drawFunnel, func(r *bot.Report, focus string) chart.Table {
+	"daily":    {drawDaily, func(r *report.Report, _ string) chart.Table { return dailyTable(r) }},
+	"trend":    {drawTrend, func(r *report.Report, _ string) chart.Table { return dailyTable(r) }},
+	"handoffs": {drawHandoffs, func(r *report.Report, _ string) chart.Table { return handoffTable(r) }},
+	"funnel": {drawFunnel, func(r *report.Report, focus string) chart.Table {
 		return funnelTable(r, funnelOf(r, focus).Flow)
 	}},
-	"durations": {drawDurations, func(r *bot.Report, _ string) chart.Table { return durationTable(r) }},
-	"ratings":   {drawRatings, func(r *bot.Report, _ string) chart.Table { return ratingTable(r) }},
-	"busiest":   {drawBusiest, func(r *bot.Report, _ string) chart.Table { return busiestTable(r) }},
+	"durations": {drawDurations, func(r *report.Report, _ string) chart.Table { return durationTable(r) }},
+	"ratings":   {drawRatings, func(r *report.Report, _ string) chart.Table { return ratingTable(r) }},
+	"busiest":   {drawBusiest, func(r *report.Report, _ string) chart.Table { return busiestTable(r) }},
 }
 
 // rangeText describes a report's range for a chart's description.
-func rangeText(r *bot.Report) string {
+func rangeText(r *report.Report) string {
 	s := "Conversations created from " + r.From.Format("2006-01-02 15:04") + " to " + r.To.Format("2006-01-02 15:04") + " UTC"
 	if r.Flow != "" {
 		s += ", flow " + r.Flow
@@ -47,7 +47,7 @@ func rangeText(r *bot.Report) string {
 	return s + "."
 }
 
-func drawDaily(r *bot.Report, _ string) []byte {
+func drawDaily(r *report.Report, _ string) []byte {
 	index := map[string]int{}
 	for i, d := range r.Days {
 		index[d] = i
@@ -70,7 +70,7 @@ func drawDaily(r *bot.Report, _ string) []byte {
 		Desc: "Stacked bars, one per day, one segment per flow. " + rangeText(r), Unit: " conversations"}, r.Days, series)
 }
 
-func drawTrend(r *bot.Report, _ string) []byte {
+func drawTrend(r *report.Report, _ string) []byte {
 	index := map[string]int{}
 	for i, d := range r.Days {
 		index[d] = i
@@ -85,7 +85,7 @@ func drawTrend(r *bot.Report, _ string) []byte {
 		Desc: "A line of conversations per day. " + rangeText(r), Unit: " conversations"}, r.Days, []chart.Series{all})
 }
 
-func drawHandoffs(r *bot.Report, _ string) []byte {
+func drawHandoffs(r *report.Report, _ string) []byte {
 	var labels []string
 	var values []float64
 	for _, h := range r.Handoffs {
@@ -97,7 +97,7 @@ func drawHandoffs(r *bot.Report, _ string) []byte {
 
 // funnelOf returns the funnel of flow focus, else of the report's flow,
 // else the one most conversations entered; an empty one when none.
-func funnelOf(r *bot.Report, focus string) bot.Funnel {
+func funnelOf(r *report.Report, focus string) report.Funnel {
 	for _, want := range []string{focus, r.Flow} {
 		for _, f := range r.Funnels {
 			if want != "" && f.Flow == want {
@@ -108,10 +108,10 @@ func funnelOf(r *bot.Report, focus string) bot.Funnel {
 	if len(r.Funnels) > 0 {
 		return r.Funnels[0]
 	}
-	return bot.Funnel{}
+	return report.Funnel{}
 }
 
-func drawFunnel(r *bot.Report, focus string) []byte {
+func drawFunnel(r *report.Report, focus string) []byte {
 	f := funnelOf(r, focus)
 	var labels []string
 	var values []float64
@@ -123,9 +123,9 @@ func drawFunnel(r *bot.Report, focus string) []byte {
 		Unit: " conversations"}, labels, values)
 }
 
-func drawDurations(r *bot.Report, _ string) []byte {
+func drawDurations(r *report.Report, _ string) []byte {
 	groups := []string{"Time to resolution", "Queue wait", "Agent handle time"}
-	ds := []bot.Durations{r.Resolution, r.QueueWait, r.HandleTime}
+	ds := []report.Durations{r.Resolution, r.QueueWait, r.HandleTime}
 	longest := time.Duration(0)
 	for _, d := range ds {
 		longest = max(longest, d.Median, d.P90)
@@ -156,7 +156,7 @@ func durationUnit(longest time.Duration) (string, time.Duration) {
 	return "milliseconds", time.Millisecond
 }
 
-func drawRatings(r *bot.Report, _ string) []byte {
+func drawRatings(r *report.Report, _ string) []byte {
 	labels := []string{"1", "2", "3", "4", "5"}
 	values := make([]float64, 5)
 	for i, n := range r.Ratings.Stars {
@@ -167,7 +167,7 @@ func drawRatings(r *bot.Report, _ string) []byte {
 			" of " + itoa(r.Ratings.Count) + ". " + rangeText(r), Unit: " ratings"}, labels, values)
 }
 
-func drawBusiest(r *bot.Report, _ string) []byte {
+func drawBusiest(r *report.Report, _ string) []byte {
 	hours := make([]string, 24)
 	for h := range hours {
 		hours[h] = itoa(h)
@@ -194,7 +194,7 @@ var figureHTML = template.Must(template.New("figure").Parse(
 
 // figure is a chart, inline, with its numbers as an accessible table, for
 // the dashboard page to embed.
-func figure(name string, r *bot.Report, focus string) string {
+func figure(name string, r *report.Report, focus string) string {
 	c := charts[name]
 	var b strings.Builder
 	_ = figureHTML.Execute(&b, map[string]any{

@@ -7,17 +7,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/report"
 	"github.com/portico-chat/portico/connectors/web/chart"
 )
 
 // datasets are the report's numbers as tables, by name: each is served as
 // CSV and shown under its chart. docs/analytics.md defines every column.
-var datasets = map[string]func(*bot.Report) chart.Table{
+var datasets = map[string]func(*report.Report) chart.Table{
 	"summary":   summaryTable,
 	"daily":     dailyTable,
 	"handoffs":  handoffTable,
-	"funnel":    func(r *bot.Report) chart.Table { return funnelTable(r, "") },
+	"funnel":    func(r *report.Report) chart.Table { return funnelTable(r, "") },
 	"durations": durationTable,
 	"ratings":   ratingTable,
 	"busiest":   busiestTable,
@@ -28,7 +28,7 @@ var datasets = map[string]func(*bot.Report) chart.Table{
 // weekdays names Report.Busiest's rows.
 var weekdays = []string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
 
-func summaryTable(r *bot.Report) chart.Table {
+func summaryTable(r *report.Report) chart.Table {
 	t := r.Totals
 	rows := [][]string{
 		{"conversations", itoa(t.Conversations)},
@@ -50,7 +50,7 @@ func summaryTable(r *bot.Report) chart.Table {
 	return chart.Table{Caption: "Summary", Columns: []string{"metric", "value"}, Rows: rows}
 }
 
-func dailyTable(r *bot.Report) chart.Table {
+func dailyTable(r *report.Report) chart.Table {
 	t := chart.Table{Caption: "Conversations per day by flow and channel", Columns: []string{"day", "flow", "channel", "conversations"}}
 	for _, d := range r.Daily {
 		t.Rows = append(t.Rows, []string{d.Day, d.Flow, d.Channel, itoa(d.Conversations)})
@@ -60,7 +60,7 @@ func dailyTable(r *bot.Report) chart.Table {
 
 // handoffTable counts every handoff by reason; rate is the share of all
 // handoffs (a conversation handed off twice counts twice).
-func handoffTable(r *bot.Report) chart.Table {
+func handoffTable(r *report.Report) chart.Table {
 	t := chart.Table{Caption: "Handoffs by reason", Columns: []string{"reason", "handoffs", "rate"}}
 	for _, h := range r.Handoffs {
 		t.Rows = append(t.Rows, []string{h.Reason, itoa(h.Count), rate(h.Rate)})
@@ -68,7 +68,7 @@ func handoffTable(r *bot.Report) chart.Table {
 	return t
 }
 
-func handoffOutcomeTable(r *bot.Report) chart.Table {
+func handoffOutcomeTable(r *report.Report) chart.Table {
 	t := chart.Table{Caption: "Handoffs by outcome", Columns: []string{"outcome", "handoffs"}}
 	for _, o := range r.HandoffOutcomes {
 		t.Rows = append(t.Rows, []string{o.Outcome, itoa(o.Count)})
@@ -77,7 +77,7 @@ func handoffOutcomeTable(r *bot.Report) chart.Table {
 }
 
 // funnelTable lists every funnel's steps, or only flow's when flow is set.
-func funnelTable(r *bot.Report, flow string) chart.Table {
+func funnelTable(r *report.Report, flow string) chart.Table {
 	t := chart.Table{Caption: "Funnel: conversations that reached each state", Columns: []string{"flow", "state", "reached", "visits", "stopped", "abandoned"}}
 	for _, f := range r.Funnels {
 		if flow != "" && f.Flow != flow {
@@ -90,18 +90,18 @@ func funnelTable(r *bot.Report, flow string) chart.Table {
 	return t
 }
 
-func durationTable(r *bot.Report) chart.Table {
+func durationTable(r *report.Report) chart.Table {
 	t := chart.Table{Caption: "Durations in seconds", Columns: []string{"measure", "count", "median_seconds", "p90_seconds"}}
 	for _, d := range []struct {
 		name string
-		d    bot.Durations
+		d    report.Durations
 	}{{"time_to_resolution", r.Resolution}, {"queue_wait", r.QueueWait}, {"handle_time", r.HandleTime}} {
 		t.Rows = append(t.Rows, []string{d.name, itoa(d.d.Count), seconds(d.d.Median), seconds(d.d.P90)})
 	}
 	return t
 }
 
-func ratingTable(r *bot.Report) chart.Table {
+func ratingTable(r *report.Report) chart.Table {
 	t := chart.Table{Caption: "Ratings", Columns: []string{"stars", "conversations"}}
 	for i, n := range r.Ratings.Stars {
 		t.Rows = append(t.Rows, []string{itoa(i + 1), itoa(n)})
@@ -109,7 +109,7 @@ func ratingTable(r *bot.Report) chart.Table {
 	return t
 }
 
-func busiestTable(r *bot.Report) chart.Table {
+func busiestTable(r *report.Report) chart.Table {
 	t := chart.Table{Caption: "Conversations by weekday and hour (" + r.TimeZone + ")", Columns: []string{"weekday", "hour", "conversations"}}
 	for d, row := range r.Busiest.Cells {
 		for h, n := range row {
@@ -148,7 +148,7 @@ func csvSafe(s string) string {
 }
 
 // csvName is the download's file name: the dataset and the range.
-func csvName(name string, r *bot.Report) string {
+func csvName(name string, r *report.Report) string {
 	loc, err := time.LoadLocation(r.TimeZone)
 	if err != nil {
 		loc = time.UTC

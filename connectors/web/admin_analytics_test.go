@@ -12,43 +12,44 @@ import (
 	"time"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/report"
 )
 
 // knownReport is a report written by hand (the numbers of
 // storage/sqlite's TestReportKnownConversations), so that every CSV cell
 // below can be checked against it.
-func knownReport() *bot.Report {
+func knownReport() *report.Report {
 	min := time.Minute
-	r := &bot.Report{
+	r := &report.Report{
 		From: time.Date(2025, 3, 3, 5, 0, 0, 0, time.UTC), To: time.Date(2025, 3, 6, 5, 0, 0, 0, time.UTC), TimeZone: "America/New_York",
-		Totals: bot.Totals{Conversations: 9, Open: 2, Resolved: 5, Unresolved: 1, Abandoned: 1, Contained: 3, Queued: 3, Handoffs: 4, Unanswered: 2},
+		Totals: report.Totals{Conversations: 9, Open: 2, Resolved: 5, Unresolved: 1, Abandoned: 1, Contained: 3, Queued: 3, Handoffs: 4, Unanswered: 2},
 		Days:   []string{"2025-03-03", "2025-03-04", "2025-03-05"},
-		Daily: []bot.DayCount{
+		Daily: []report.DayCount{
 			{Day: "2025-03-03", Flow: "reset_password", Channel: "web", Conversations: 3},
 			{Day: "2025-03-04", Flow: "forgot_username", Channel: "web", Conversations: 1},
 			{Day: "2025-03-04", Flow: "greeting", Channel: "web", Conversations: 1},
 			{Day: "2025-03-05", Flow: "greeting", Channel: "web", Conversations: 1},
 			{Day: "2025-03-05", Flow: "reset_password", Channel: "web", Conversations: 2},
 		},
-		Containment: bot.NewRatio(3, 9),
-		HandoffRate: bot.NewRatio(3, 9),
-		Handoffs: []bot.ReasonRate{
-			{Reason: "requested", Ratio: bot.NewRatio(3, 4)},
-			{Reason: "=cmd|' /C calc'!A0", Ratio: bot.NewRatio(1, 4)}, // a hostile name stays text in a spreadsheet
+		Containment: report.NewRatio(3, 9),
+		HandoffRate: report.NewRatio(3, 9),
+		Handoffs: []report.ReasonRate{
+			{Reason: "requested", Ratio: report.NewRatio(3, 4)},
+			{Reason: "=cmd|' /C calc'!A0", Ratio: report.NewRatio(1, 4)}, // a hostile name stays text in a spreadsheet
 		},
-		HandoffOutcomes: []bot.OutcomeCount{{Outcome: "resolved", Count: 2}, {Outcome: "to_bot", Count: 1}, {Outcome: "open", Count: 1}},
-		Funnels: []bot.Funnel{
-			{Flow: "greeting", Entered: 9, Steps: []bot.FunnelStep{{State: "welcome", Reached: 9, Visits: 9, Stopped: 1}}},
-			{Flow: "reset_password", Entered: 5, Steps: []bot.FunnelStep{
+		HandoffOutcomes: []report.OutcomeCount{{Outcome: "resolved", Count: 2}, {Outcome: "to_bot", Count: 1}, {Outcome: "open", Count: 1}},
+		Funnels: []report.Funnel{
+			{Flow: "greeting", Entered: 9, Steps: []report.FunnelStep{{State: "welcome", Reached: 9, Visits: 9, Stopped: 1}}},
+			{Flow: "reset_password", Entered: 5, Steps: []report.FunnelStep{
 				{State: "ask_dob", Reached: 5, Visits: 5, Stopped: 2, Abandoned: 1},
 				{State: "ask_code", Reached: 2, Visits: 3, Stopped: 1},
 				{State: "done", Reached: 2, Visits: 2, Stopped: 2},
 			}},
 		},
-		Resolution: bot.Durations{Count: 5, Median: 10 * min, P90: 25 * min},
-		QueueWait:  bot.Durations{Count: 2, Median: 3 * min, P90: 10 * min},
-		HandleTime: bot.Durations{Count: 2, Median: 12*min + 500*time.Millisecond, P90: 30 * min},
-		Ratings:    bot.Ratings{Count: 2, Average: 3, Stars: [5]int{0, 1, 0, 1, 0}},
+		Resolution: report.Durations{Count: 5, Median: 10 * min, P90: 25 * min},
+		QueueWait:  report.Durations{Count: 2, Median: 3 * min, P90: 10 * min},
+		HandleTime: report.Durations{Count: 2, Median: 12*min + 500*time.Millisecond, P90: 30 * min},
+		Ratings:    report.Ratings{Count: 2, Average: 3, Stars: [5]int{0, 1, 0, 1, 0}},
 	}
 	r.Busiest.Cells[1][9], r.Busiest.Cells[2][10], r.Busiest.Cells[3][23], r.Busiest.Max = 2, 2, 1, 2
 	return r
@@ -57,13 +58,13 @@ func knownReport() *bot.Report {
 // fakeReports answers every query with one report and keeps the queries.
 type fakeReports struct {
 	ConversationSearch
-	report *bot.Report
+	report *report.Report
 	err    error
 	mu     sync.Mutex
-	got    []bot.ReportQuery
+	got    []report.Query
 }
 
-func (f *fakeReports) Report(_ context.Context, q bot.ReportQuery) (*bot.Report, error) {
+func (f *fakeReports) Report(_ context.Context, q report.Query) (*report.Report, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.got = append(f.got, q)
@@ -195,7 +196,7 @@ func TestAnalyticsJSONAndCharts(t *testing.T) {
 	env := startAnalytics(t, &fakeReports{report: knownReport()})
 	admin := env.mustSignIn(t, "max@example.org", adminPassword)
 	res, body := env.get(t, admin, "/admin/api/analytics")
-	var got bot.Report
+	var got report.Report
 	if err := json.Unmarshal([]byte(body), &got); err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("JSON report: got %d %v: %s", res.StatusCode, err, body)
 	}
@@ -298,7 +299,7 @@ func TestDurationsChartCountsInAReadableUnit(t *testing.T) {
 			t.Errorf("durationUnit(%v) = %q, want %q", tt.longest, got, tt.unit)
 		}
 	}
-	r := &bot.Report{Resolution: bot.Durations{Count: 2, Median: 90 * time.Second, P90: 4 * time.Minute}}
+	r := &report.Report{Resolution: report.Durations{Count: 2, Median: 90 * time.Second, P90: 4 * time.Minute}}
 	svg := string(drawDurations(r, ""))
 	for _, want := range []string{">minutes</text>", "<title>Time to resolution, median: 1.50 minutes</title>", "<title>Time to resolution, 90th percentile: 4 minutes</title>"} {
 		if !strings.Contains(svg, want) {

@@ -8,7 +8,8 @@ import (
 	"strings"
 
 	"github.com/portico-chat/portico/bot"
-	"github.com/portico-chat/portico/flows/flowadmin"
+	"github.com/portico-chat/portico/bot/flowadmin"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 // adminFlowBodyLimit bounds a flow API request: a flow and its tests (each
@@ -50,7 +51,7 @@ func (s *Server) adminFlowRoutes(mux *http.ServeMux, con *console) {
 		return
 	}
 	a := &flowAPI{s: s, con: con, flows: d.Flows, tokens: d.Tokens}
-	read, write := bot.ScopeFlowsRead, bot.ScopeFlowsWrite
+	read, write := staff.ScopeFlowsRead, staff.ScopeFlowsWrite
 	for _, r := range []struct {
 		pattern string
 		scope   string

@@ -7,15 +7,16 @@ import (
 	"time"
 
 	"github.com/portico-chat/portico/bot"
-	"github.com/portico-chat/portico/flows/flowadmin"
+	"github.com/portico-chat/portico/bot/flowadmin"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 // APITokens finds and manages API tokens, kept by their SHA-256.
 type APITokens interface {
-	APITokenByHash(ctx context.Context, hash []byte) (bot.APIToken, error)
+	APITokenByHash(ctx context.Context, hash []byte) (staff.APIToken, error)
 	TouchAPIToken(ctx context.Context, id string, at time.Time) error
-	CreateAPIToken(ctx context.Context, t *bot.APIToken) error
-	APITokens(ctx context.Context) ([]bot.APIToken, error)
+	CreateAPIToken(ctx context.Context, t *staff.APIToken) error
+	APITokens(ctx context.Context) ([]staff.APIToken, error)
 	RevokeAPIToken(ctx context.Context, id string, at time.Time) error
 }
 
@@ -41,7 +42,7 @@ func (a *flowAPI) auth(scope string, h func(http.ResponseWriter, *http.Request, 
 			writeJSONError(w, http.StatusUnauthorized, bot.EUNAUTHORIZED, "Use Authorization: Bearer <API token>.")
 			return
 		}
-		t, err := a.tokens.APITokenByHash(r.Context(), bot.APITokenHash(token))
+		t, err := a.tokens.APITokenByHash(r.Context(), staff.APITokenHash(token))
 		switch {
 		case bot.ErrorCode(err) == bot.ENOTFOUND || err == nil && t.Revoked():
 			writeJSONError(w, http.StatusUnauthorized, bot.EUNAUTHORIZED, "This API token is not valid or was revoked.")

@@ -6,18 +6,17 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rs/zerolog"
 
-	"github.com/portico-chat/portico"
 	"github.com/portico-chat/portico/bot"
-	"github.com/portico-chat/portico/connectors/portal"
+	"github.com/portico-chat/portico/bot/flowadmin"
+	"github.com/portico-chat/portico/bot/staff"
 	"github.com/portico-chat/portico/flows"
-	"github.com/portico-chat/portico/flows/flowadmin"
 	"github.com/portico-chat/portico/storage/sqlite"
+	"github.com/portico-chat/portico/storage/sqlite/sqlitetest"
 )
 
 const flowHello = `name: hello_test
@@ -55,28 +54,20 @@ type flowAdminEnv struct {
 	*testServer
 	db    *sqlite.DB
 	svc   *flowadmin.Service
-	agent bot.User
-	admin bot.User
+	agent staff.User
+	admin staff.User
 }
 
 func startFlowAdmin(t *testing.T) *flowAdminEnv {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "portico.db"), zerolog.Nop())
+	db := sqlitetest.Open(t)
+	fl, err := flowadmin.Load(ctx, db, flows.Builtin(), "system")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	fl, err := bot.LoadPublishedFlows(ctx, db, flows.Builtin(), "system")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hash, err := portal.HashPassword(portal.DemoPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := flowadmin.New(flowadmin.Config{Store: db, Flows: fl, Files: flows.Builtin(), Patients: portico.DemoPatients,
-		PasswordHash: hash, TempDir: t.TempDir(), Node: "test", Log: zerolog.Nop()})
+	svc := flowadmin.New(flowadmin.Config{Store: db, Flows: fl, Files: flows.Builtin(), Envs: sqlitetest.Envs(t),
+		Node: "test", Log: zerolog.Nop()})
 	t.Cleanup(func() { svc.Close() })
 	e := &flowAdminEnv{db: db, svc: svc}
 	e.agent = addUser(t, db, "ana@example.org", "Ana", bot.RoleAgent, agentPassword)
@@ -254,7 +245,7 @@ func TestAPITokens(t *testing.T) {
 			Token string `json:"token"`
 		}](t, body).Token
 	}
-	reader, writer := create(bot.ScopeFlowsRead), create(bot.ScopeFlowsWrite)
+	reader, writer := create(staff.ScopeFlowsRead), create(staff.ScopeFlowsWrite)
 
 	// Hashed at rest, shown once.
 	var n int

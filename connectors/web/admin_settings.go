@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 // The admin settings pages and their API: people, queues and office
@@ -30,9 +31,9 @@ const (
 
 // UserAdmin manages console accounts (storage/sqlite.DB implements it).
 type UserAdmin interface {
-	Users(ctx context.Context) ([]bot.User, error)
-	User(ctx context.Context, id string) (bot.User, error)
-	CreateUser(ctx context.Context, u *bot.User) error
+	Users(ctx context.Context) ([]staff.User, error)
+	User(ctx context.Context, id string) (staff.User, error)
+	CreateUser(ctx context.Context, u *staff.User) error
 	SetUserPassword(ctx context.Context, id, hash string) error
 	SetUserDisabled(ctx context.Context, id string, disabled bool) error
 	SetUserWork(ctx context.Context, id, name string, capacity int, queues []string) error
@@ -55,8 +56,8 @@ type SettingsStore interface {
 
 // AuditLog reads the audit log for the viewer.
 type AuditLog interface {
-	SearchAudit(ctx context.Context, f bot.AuditFilter) ([]bot.AuditEvent, error)
-	CheckAudit(ctx context.Context) (bot.AuditCheck, error)
+	SearchAudit(ctx context.Context, f staff.AuditFilter) ([]bot.AuditEvent, error)
+	CheckAudit(ctx context.Context) (staff.AuditCheck, error)
 }
 
 // LiveDesk applies settings to the running engine (bot.Engine implements

@@ -52,7 +52,7 @@ func TestQueueEditsAreValidatedByFieldAndReachTheEngine(t *testing.T) {
 		t.Errorf("saved %v, want closed now, priority 5 and the trimmed line", q)
 	}
 	live, sets, _ := env.live.state()
-	if sets != 1 || live["portal-support"].Priority != 5 || live["portal-support"].Hours.Open(env.clock.now()) ||
+	if sets != 1 || live["portal-support"].Priority != 5 || live["portal-support"].Hours.Open(env.clock.Now()) ||
 		live["portal-support"].Describe != "Weekend mornings" {
 		t.Errorf("the engine got %+v (%d sets), want portal-support closed now with priority 5", live, sets)
 	}

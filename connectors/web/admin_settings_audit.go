@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 // Audit viewer limits.
@@ -38,8 +39,8 @@ type auditJSON struct {
 // auditFilter reads the viewer's filters: from and to as YYYY-MM-DD (to
 // inclusive), YYYY-MM-DDTHH:MM or RFC 3339, all UTC unless the value
 // says otherwise; actor, type and subject exactly; before a seq.
-func auditFilter(q url.Values) (bot.AuditFilter, error) {
-	f := bot.AuditFilter{
+func auditFilter(q url.Values) (staff.AuditFilter, error) {
+	f := staff.AuditFilter{
 		Actor: strings.TrimSpace(q.Get("actor")), Type: strings.TrimSpace(q.Get("type")),
 		Subject: strings.TrimSpace(q.Get("subject")),
 	}

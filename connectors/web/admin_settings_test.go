@@ -14,7 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/portico-chat/portico/bot"
-	"github.com/portico-chat/portico/connectors/portal"
+	pw "github.com/portico-chat/portico/bot/password"
 	"github.com/portico-chat/portico/storage/sqlite"
 )
 
@@ -63,7 +63,7 @@ func startSettings(t *testing.T) *settingsEnv {
 	}
 	t.Cleanup(func() { db.Close() })
 	env := &settingsEnv{
-		consoleEnv: &consoleEnv{db: db, desk: newFakeDesk(), clock: &fakeClock{t: time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)}}, // a Monday
+		consoleEnv: &consoleEnv{db: db, desk: newFakeDesk(), clock: bot.NewManualClock(time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC))}, // a Monday
 		live:       &fakeLive{},
 	}
 	env.agent = addUser(t, db, "ana@example.org", "Ana", bot.RoleAgent, agentPassword)
@@ -78,7 +78,7 @@ func startSettings(t *testing.T) *settingsEnv {
 	env.testServer = startServer(t, newFakeEngine(), deps, func(c *Config) {
 		c.Console.SessionCheck = time.Hour
 		c.Widget = widgetFromConfig
-	}, func(s *Server) { s.now = env.clock.now })
+	}, func(s *Server) { s.now = env.clock.Now })
 	return env
 }
 
@@ -190,7 +190,7 @@ func TestCreateUserShowsThePasswordOnceAndStoresItsHash(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(stored.PasswordHash, "$argon2id$") || strings.Contains(stored.PasswordHash, password) ||
-		!portal.CheckPasswordHash(stored.PasswordHash, password) {
+		!pw.Matches(stored.PasswordHash, password) {
 		t.Errorf("stored %q, want an argon2id hash of the shown password", stored.PasswordHash)
 	}
 	_, list := admin.api(t, "GET", "/admin/api/users", "", "", "")

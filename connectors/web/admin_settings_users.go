@@ -2,23 +2,14 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/portico-chat/portico/bot"
-	"github.com/portico-chat/portico/connectors/portal"
-)
-
-// Limits of an account as admins edit it (the CLI's, cmd/portico/users.go).
-const (
-	maxUserNameRunes = 64
-	maxUserCapacity  = 50
-	maxUserQueues    = 50
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 // userJSON is an account as the people page shows it: never its hash.
@@ -35,7 +26,7 @@ type userJSON struct {
 	UpdatedAt   string   `json:"updated_at"`
 }
 
-func (st *settings) viewUser(u bot.User) userJSON {
+func (st *settings) viewUser(u staff.User) userJSON {
 	v := userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Capacity: u.Capacity,
 		Queues: nonNilStrings(u.Queues), Disabled: u.Disabled, CreatedAt: rfc3339(u.CreatedAt), UpdatedAt: rfc3339(u.UpdatedAt)}
 	if st.s.now().Before(u.LockedUntil) {
@@ -76,32 +67,6 @@ type userInput struct {
 	Queues   []string `json:"queues"`
 }
 
-// checkWork validates the fields an edit may change, by field.
-func checkWork(in *userInput, p map[string]string) {
-	in.Name = strings.TrimSpace(in.Name)
-	if in.Name == "" || utf8.RuneCountInString(in.Name) > maxUserNameRunes {
-		p["name"] = "Give a display name of 1 to 64 characters; patients see it."
-	}
-	if in.Capacity < 1 || in.Capacity > maxUserCapacity {
-		p["capacity"] = "Capacity is how many chats at once: 1 to 50."
-	}
-	if len(in.Queues) > maxUserQueues {
-		p["queues"] = "At most 50 queues."
-	}
-	var qs []string
-	for _, q := range in.Queues {
-		q = strings.TrimSpace(q)
-		if q == "" {
-			continue
-		}
-		if !bot.ValidQueueName(q) {
-			p["queues"] = "Queue names are lower-case letters, digits, '.', '-' or '_'."
-		}
-		qs = append(qs, q)
-	}
-	in.Queues = qs
-}
-
 // handleUserCreate adds an account with a generated password, returned
 // here only: it is stored as an argon2id hash.
 func (st *settings) handleUserCreate(w http.ResponseWriter, r *http.Request, ss *staffSession) {
@@ -109,29 +74,21 @@ func (st *settings) handleUserCreate(w http.ResponseWriter, r *http.Request, ss 
 	if !st.decode(w, r, &in) {
 		return
 	}
-	p := map[string]string{}
-	in.Email = normEmail(in.Email)
-	if at := strings.IndexByte(in.Email, '@'); at < 1 || at == len(in.Email)-1 || len(in.Email) > maxEmailLen || strings.ContainsAny(in.Email, " \t\r\n") {
-		p["email"] = "Give the person's email address; they sign in with it."
-	}
-	if in.Role != bot.RoleAgent && in.Role != bot.RoleAdmin {
-		p["role"] = "The role is agent or admin."
-	}
-	if in.Capacity == 0 {
-		in.Capacity = bot.DefaultCapacity
-	}
-	checkWork(&in, p)
-	if len(p) > 0 {
+	ui := staff.UserInput(in)
+	if p := ui.CheckNew(); len(p) > 0 {
 		invalidFields(w, p)
 		return
 	}
-	password := rand.Text() // 26 base32 characters, 130 bits
-	hash, err := portal.HashPassword(password)
+	password, hash, err := staff.NewPassword()
 	if err != nil {
 		st.fail(w, err, "hash password")
 		return
 	}
-	u := bot.User{Email: in.Email, Name: in.Name, Role: in.Role, PasswordHash: hash, Capacity: in.Capacity, Queues: in.Queues}
+	u, err := staff.NewUser(ui, hash)
+	if err != nil {
+		st.fail(w, err, "new user")
+		return
+	}
 	if err := st.deps.Users.CreateUser(r.Context(), &u); err != nil {
 		if bot.ErrorCode(err) == bot.ECONFLICT {
 			invalidFields(w, map[string]string{"email": "Someone already signs in with this email."})
@@ -159,12 +116,12 @@ func (st *settings) handleUserEdit(w http.ResponseWriter, r *http.Request, ss *s
 		invalidFields(w, map[string]string{"email": "Email and role cannot be changed; add a new account instead."})
 		return
 	}
-	p := map[string]string{}
-	checkWork(&in, p)
-	if len(p) > 0 {
+	ui := staff.UserInput(in)
+	if p := ui.CheckWork(); len(p) > 0 {
 		invalidFields(w, p)
 		return
 	}
+	in = userInput(ui)
 	if err := st.deps.Users.SetUserWork(r.Context(), u.ID, in.Name, in.Capacity, in.Queues); err != nil {
 		st.fail(w, err, "update user")
 		return
@@ -237,8 +194,7 @@ func (st *settings) handleUserPassword(w http.ResponseWriter, r *http.Request, s
 	if !ok {
 		return
 	}
-	password := rand.Text()
-	hash, err := portal.HashPassword(password)
+	password, hash, err := staff.NewPassword()
 	if err != nil {
 		st.fail(w, err, "hash password")
 		return
@@ -254,15 +210,15 @@ func (st *settings) handleUserPassword(w http.ResponseWriter, r *http.Request, s
 
 // user reads the account named in the path, answering 404 when there is
 // none.
-func (st *settings) user(w http.ResponseWriter, r *http.Request) (bot.User, bool) {
+func (st *settings) user(w http.ResponseWriter, r *http.Request) (staff.User, bool) {
 	return st.reread(w, r, r.PathValue("id"))
 }
 
-func (st *settings) reread(w http.ResponseWriter, r *http.Request, id string) (bot.User, bool) {
+func (st *settings) reread(w http.ResponseWriter, r *http.Request, id string) (staff.User, bool) {
 	u, err := st.deps.Users.User(r.Context(), id)
 	if err != nil {
 		st.fail(w, err, "read user")
-		return bot.User{}, false
+		return staff.User{}, false
 	}
 	return u, true
 }

@@ -4,16 +4,15 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 // Audit event types of API tokens.
 const (
 	auditTokenCreate = "token.create"
 	auditTokenRevoke = "token.revoke"
-	maxTokenNameLen  = 64
 )
 
 // tokenView is a token as listed: never its value or hash.
@@ -27,7 +26,7 @@ type tokenView struct {
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
-func viewToken(t bot.APIToken) tokenView {
+func viewToken(t staff.APIToken) tokenView {
 	v := tokenView{ID: t.ID, Name: t.Name, Scopes: t.Scopes, CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt}
 	if !t.LastUsed.IsZero() {
 		v.LastUsed = &t.LastUsed
@@ -61,18 +60,18 @@ func (a *flowAPI) handleTokenCreate(w http.ResponseWriter, r *http.Request, ss *
 	if !decodeBody(w, r, &in) {
 		return
 	}
-	name := strings.TrimSpace(in.Name)
-	if name == "" || utf8.RuneCountInString(name) > maxTokenNameLen {
-		writeJSONError(w, http.StatusUnprocessableEntity, bot.EINVALID, "Give the token a name of 1 to 64 characters.")
+	name, err := staff.TokenName(in.Name)
+	if err != nil {
+		writeJSONError(w, http.StatusUnprocessableEntity, bot.EINVALID, bot.ErrorMessage(err))
 		return
 	}
-	scopes, err := bot.ParseScopes(strings.Join(in.Scopes, ","))
+	scopes, err := staff.ParseScopes(strings.Join(in.Scopes, ","))
 	if err != nil {
 		a.fail(w, err, "create API token")
 		return
 	}
-	token, hash := bot.NewAPIToken()
-	t := bot.APIToken{Name: name, Hash: hash, Scopes: scopes, CreatedBy: actor(ss.user), CreatedAt: a.s.now().UTC()}
+	token, hash := staff.NewAPIToken()
+	t := staff.APIToken{Name: name, Hash: hash, Scopes: scopes, CreatedBy: actor(ss.user), CreatedAt: a.s.now().UTC()}
 	if err := a.tokens.CreateAPIToken(r.Context(), &t); err != nil {
 		a.fail(w, err, "create API token")
 		return

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 // Frame types of the agent endpoint (PROTOCOL.md, "Agent endpoint"). say,
@@ -43,7 +44,7 @@ const (
 // Agent field limits. The frame as a whole is capped by
 // ConsoleConfig.ReadLimit.
 const (
-	maxAgentTextRunes = 4000 // say and note text
+	maxAgentTextRunes = staff.MaxTextRunes // say and note text
 	maxConvIDLen      = 128
 	maxNameLen        = 64 // queue, flow, resolution
 	maxAgentIDLen     = 128

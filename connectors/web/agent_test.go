@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 func TestAgentSocketHandshake(t *testing.T) {
@@ -33,7 +34,7 @@ func TestAgentSocketHandshake(t *testing.T) {
 		{"no subprotocol", signedIn, env.origin, nil, http.StatusBadRequest},
 	}
 	u, _ := url.Parse(env.base)
-	tests[2].client.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: newToken()}})
+	tests[2].client.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: staff.NewSessionToken()}})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := http.Header{}
@@ -214,14 +215,14 @@ func TestIdleSessionClosesItsSocketsWith1008(t *testing.T) {
 	env := startConsole(t, nil)
 	b := env.mustSignIn(t, "ana@example.org", agentPassword)
 	ws := env.mustDialAgent(t, b)
-	env.clock.advance(DefaultSessionIdle - time.Second)
+	env.clock.Advance(DefaultSessionIdle - time.Second)
 	// Activity a second before the limit keeps the session alive.
 	send(t, ws, `{"type":"open","conversation":"c5"}`)
 	expectType(t, ws, "conversation")
-	env.clock.advance(DefaultSessionIdle - time.Second)
+	env.clock.Advance(DefaultSessionIdle - time.Second)
 	send(t, ws, `{"type":"open","conversation":"c6"}`)
 	expectType(t, ws, "conversation")
-	env.clock.advance(DefaultSessionIdle)
+	env.clock.Advance(DefaultSessionIdle)
 	if code := expectClose(t, ws); code != websocket.ClosePolicyViolation {
 		t.Fatalf("got close %d, want 1008", code)
 	}
@@ -238,11 +239,11 @@ func TestAbsoluteSessionEndClosesSocketsDespiteActivity(t *testing.T) {
 	b := env.mustSignIn(t, "ana@example.org", agentPassword)
 	ws := env.mustDialAgent(t, b)
 	for i := range 5 {
-		env.clock.advance(10 * time.Minute)
+		env.clock.Advance(10 * time.Minute)
 		send(t, ws, `{"type":"open","conversation":"c`+string(rune('0'+i))+`"}`)
 		expectType(t, ws, "conversation")
 	}
-	env.clock.advance(10 * time.Minute) // 60 minutes after sign-in, active all along
+	env.clock.Advance(10 * time.Minute) // 60 minutes after sign-in, active all along
 	if code := expectClose(t, ws); code != websocket.ClosePolicyViolation {
 		t.Fatalf("got close %d, want 1008", code)
 	}

@@ -2,25 +2,18 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/portico-chat/portico/bot"
-	"github.com/portico-chat/portico/connectors/portal"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
-// Sign-in limits besides the per-account lockout (ConsoleConfig).
+// What the sign-in form says (the rules are bot/staff's).
 const (
-	maxEmailLen              = 254
-	maxPasswordLen           = 1024
-	signInIPAttempts         = 20 // sign-ins per signInIPWindow from one address
-	signInIPWindow           = 10 * time.Minute
 	textConsoleSignInFailed  = "That email and password did not work. After several failed attempts an account is locked for a while."
 	textConsoleFormExpired   = "The sign-in form expired. Please try again."
 	textConsoleSignInLimited = "Too many sign-in attempts from your network. Please wait a few minutes."
@@ -37,12 +30,12 @@ type staffSession struct {
 	token string
 	hash  []byte
 	key   string
-	row   bot.StaffSession
-	user  bot.User
+	row   staff.Session
+	user  staff.User
 }
 
 // actor names the user in audit events: "agent:<id>" or "admin:<id>".
-func actor(u bot.User) string { return u.Role + ":" + u.ID }
+func actor(u staff.User) string { return u.Actor() }
 
 // currentSession returns the request's live session, or nil. A session past
 // its idle or absolute limit, or of a disabled or deleted user, is ended
@@ -53,7 +46,7 @@ func (con *console) currentSession(r *http.Request) (*staffSession, error) {
 		return nil, nil
 	}
 	ctx := r.Context()
-	hash := tokenHash(token)
+	hash := staff.SessionTokenHash(token)
 	row, err := con.deps.Sessions.StaffSession(ctx, hash)
 	switch {
 	case bot.ErrorCode(err) == bot.ENOTFOUND:
@@ -71,7 +64,7 @@ func (con *console) currentSession(r *http.Request) (*staffSession, error) {
 		return nil, fmt.Errorf("read session user: %w", err)
 	}
 	switch {
-	case sessionOver(row.ExpiresAt, seen, con.s.now(), con.cfg.SessionIdle):
+	case staff.SessionOver(row.ExpiresAt, seen, con.s.now(), con.cfg.SessionIdle):
 		con.endSession(ctx, r, hash, u, "expired")
 		return nil, nil
 	case err != nil || u.Disabled:
@@ -95,7 +88,7 @@ func (con *console) touch(ctx context.Context, ss *staffSession) {
 
 // endSession deletes a session, closes its sockets with 1008 and audits
 // why: "ok" for a sign-out, "expired", "disabled".
-func (con *console) endSession(ctx context.Context, r *http.Request, hash []byte, u bot.User, outcome string) {
+func (con *console) endSession(ctx context.Context, r *http.Request, hash []byte, u staff.User, outcome string) {
 	ctx = context.WithoutCancel(ctx)
 	if err := con.deps.Sessions.DeleteSession(ctx, hash); err != nil {
 		con.s.log.Error().Err(err).Msg("delete session")
@@ -126,79 +119,32 @@ func (con *console) audit(ctx context.Context, r *http.Request, typ, who, outcom
 	}
 }
 
-// authenticate checks an email and password. The attempt is reserved
-// first, in one atomic step, against the client address's limit and the
-// account's lockout; only a reserved attempt compares the real hash. It
-// costs the same store work and one password hash whatever the outcome
-// (the dummy hash for an unknown email, a locked or a disabled account),
-// so that timing does not tell them apart. outcome is "ok", "failed",
-// "locked", "disabled", "unknown" or "limited" (the address is over its
-// limit; nothing was checked).
-func (con *console) authenticate(ctx context.Context, source, email, password string) (u bot.User, outcome string, err error) {
-	u, err = con.deps.Users.UserByEmail(ctx, email)
-	known := err == nil
-	if err != nil && bot.ErrorCode(err) != bot.ENOTFOUND {
-		return bot.User{}, "", fmt.Errorf("sign in: %w", err)
-	}
-	if !known {
-		u = bot.User{}
-	}
-	now := con.s.now()
-	r, err := con.deps.Users.ReserveSignIn(ctx, bot.SignInAttempt{
-		UserID: u.ID, Source: source, At: now,
-		MaxFailures: con.cfg.SignInFailures, LockFor: con.cfg.SignInLock,
-		SourceMax: signInIPAttempts, SourceWindow: signInIPWindow,
-	})
-	if err != nil {
-		return u, "", fmt.Errorf("sign in: %w", err)
-	}
-	if !r.SourceOK {
-		return u, "limited", nil
-	}
-	hash := u.PasswordHash
-	if !r.Reserved || u.Disabled {
-		hash = dummyHash()
-	}
-	match := portal.CheckPasswordHash(hash, password)
-	switch {
-	case !known:
-		return bot.User{}, "unknown", nil
-	case u.Disabled:
-		return u, "disabled", nil
-	case !r.Reserved:
-		return u, "locked", nil
-	case !match:
-		return u, "failed", nil
-	}
-	if err := con.deps.Users.SignInSucceeded(ctx, u.ID, now); err != nil {
-		return u, "", fmt.Errorf("sign in: %w", err)
-	}
-	return u, "ok", nil
+// authenticate checks an email and password with the console's lockout
+// (staff.SignIn.Authenticate). outcome is one of staff's sign-in outcomes.
+func (con *console) authenticate(ctx context.Context, source, email, password string) (staff.User, string, error) {
+	return staff.SignIn{
+		Users: con.deps.Users, MaxFailures: con.cfg.SignInFailures, LockFor: con.cfg.SignInLock, Clock: nowFunc(con.s.now),
+	}.Authenticate(ctx, source, email, password)
 }
 
-// dummyHash is checked when there is no account, so that an unknown email
-// costs what a wrong password does.
-var dummyHash = sync.OnceValue(func() string {
-	h, err := portal.HashPassword(rand.Text())
-	if err != nil {
-		panic(fmt.Sprintf("web: dummy password hash: %v", err))
-	}
-	return h
-})
+// nowFunc is the server's clock as a bot.Clock.
+type nowFunc func() time.Time
+
+func (f nowFunc) Now() time.Time { return f() }
 
 // startSession creates a session for u and sets its cookie; a session the
 // browser already had is ended first (the token is rotated at sign-in).
-func (con *console) startSession(w http.ResponseWriter, r *http.Request, u bot.User) error {
+func (con *console) startSession(w http.ResponseWriter, r *http.Request, u staff.User) error {
 	if old := con.sessionToken(r); old != "" {
-		if err := con.deps.Sessions.DeleteSession(r.Context(), tokenHash(old)); err != nil {
+		if err := con.deps.Sessions.DeleteSession(r.Context(), staff.SessionTokenHash(old)); err != nil {
 			return err
 		}
-		con.live.end(sessionKey(tokenHash(old)), "signed in again")
+		con.live.end(sessionKey(staff.SessionTokenHash(old)), "signed in again")
 	}
-	token := newToken()
+	token := staff.NewSessionToken()
 	now := con.s.now().UTC()
-	err := con.deps.Sessions.CreateSession(r.Context(), bot.StaffSession{
-		TokenHash: tokenHash(token), UserID: u.ID, CreatedAt: now, LastSeen: now,
+	err := con.deps.Sessions.CreateSession(r.Context(), staff.Session{
+		TokenHash: staff.SessionTokenHash(token), UserID: u.ID, CreatedAt: now, LastSeen: now,
 		ExpiresAt: now.Add(con.cfg.SessionAbsolute), Source: con.s.ips.of(r),
 	})
 	if err != nil {
@@ -273,6 +219,3 @@ func writeJSONError(w http.ResponseWriter, status int, code, message string) {
 func sameToken(a, b string) bool {
 	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
-
-// normEmail trims and lower-cases an email for lookup.
-func normEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 // signInFrom posts a sign-in form fetched beforehand, as a client behind
@@ -95,7 +97,7 @@ func TestSignInLockoutHoldsUnderABurst(t *testing.T) {
 	close(start)
 	go func() {
 		for deadline := time.Now().Add(burstWait); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-			if u, err := env.db.User(ctx, env.agent.ID); err == nil && env.clock.now().Before(u.LockedUntil) {
+			if u, err := env.db.User(ctx, env.agent.ID); err == nil && env.clock.Now().Before(u.LockedUntil) {
 				break
 			}
 		}
@@ -125,9 +127,9 @@ func TestSignInLockoutHoldsUnderABurst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.FailedSignIns != DefaultSignInFailures || !u.LockedUntil.Equal(env.clock.now().Add(DefaultSignInLock)) {
+	if u.FailedSignIns != DefaultSignInFailures || !u.LockedUntil.Equal(env.clock.Now().Add(DefaultSignInLock)) {
 		t.Errorf("after the burst: %d failures, locked until %v; want %d (the lock keeps the count), until %v",
-			u.FailedSignIns, u.LockedUntil, DefaultSignInFailures, env.clock.now().Add(DefaultSignInLock))
+			u.FailedSignIns, u.LockedUntil, DefaultSignInFailures, env.clock.Now().Add(DefaultSignInLock))
 	}
 }
 
@@ -155,7 +157,7 @@ func TestUnknownEmailCostsWhatAWrongPasswordDoes(t *testing.T) {
 }
 
 // TestSignInsPerAddressHoldUnderABurst: 30 sign-ins from one address at
-// once, for emails nobody has; exactly signInIPAttempts are checked, the
+// once, for emails nobody has; exactly staff.SourceAttempts are checked, the
 // rest are told to wait.
 func TestSignInsPerAddressHoldUnderABurst(t *testing.T) {
 	const n = 30
@@ -188,7 +190,7 @@ func TestSignInsPerAddressHoldUnderABurst(t *testing.T) {
 			limited++
 		}
 	}
-	if checked != signInIPAttempts || limited != n-signInIPAttempts {
-		t.Errorf("from one /64: %d checked and %d told to wait, want exactly %d and %d", checked, limited, signInIPAttempts, n-signInIPAttempts)
+	if checked != staff.SourceAttempts || limited != n-staff.SourceAttempts {
+		t.Errorf("from one /64: %d checked and %d told to wait, want exactly %d and %d", checked, limited, staff.SourceAttempts, n-staff.SourceAttempts)
 	}
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -12,11 +11,12 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 // Session tokens and cookies (SECURITY.md, "Sessions (agent and admin)").
 const (
-	sessionTokenBytes  = 32 // 256 bits from crypto/rand
 	sessionCookie      = "portico_session"
 	sessionCookieTLS   = "__Host-portico_session"
 	signInCookie       = "portico_signin" // pre-session CSRF token of the sign-in form
@@ -26,19 +26,6 @@ const (
 	csrfField          = "csrf"
 	csrfDomain         = "portico.csrf.v1"
 )
-
-// newToken returns a fresh random token, base64url without padding.
-func newToken() string {
-	b := make([]byte, sessionTokenBytes)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// tokenHash is what the store keeps of a session token.
-func tokenHash(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return h[:]
-}
 
 // csrfToken derives a session's CSRF token from its secret token: only a
 // holder of the HttpOnly cookie's value, that is the server, can make it,
@@ -182,7 +169,7 @@ func (l *liveSessions) expired(key string, now time.Time, idle time.Duration) bo
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	ls := l.m[key]
-	return ls == nil || sessionOver(ls.expires, ls.lastSeen, now, idle)
+	return ls == nil || staff.SessionOver(ls.expires, ls.lastSeen, now, idle)
 }
 
 // end closes every socket of a session with code 1008 and forgets it.
@@ -197,12 +184,6 @@ func (l *liveSessions) end(key, reason string) {
 	for c := range ls.sockets {
 		c.stop(websocket.ClosePolicyViolation, reason)
 	}
-}
-
-// sessionOver is the session rule: over at the absolute end, or after idle
-// without activity.
-func sessionOver(expires, lastSeen, now time.Time, idle time.Duration) bool {
-	return !now.Before(expires) || now.Sub(lastSeen) >= idle
 }
 
 func later(a, b time.Time) time.Time {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 var formError = regexp.MustCompile(`<p class="form-error"[^>]*>[^<]*</p>`)
@@ -104,11 +106,11 @@ func TestSignInLockoutWithFakeClock(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, textConsoleSignInFailed) {
 		t.Fatalf("right password while locked: got %d, want 401 with the usual text", resp.StatusCode)
 	}
-	env.clock.advance(DefaultSignInLock - time.Second)
+	env.clock.Advance(DefaultSignInLock - time.Second)
 	if resp, _ := b.signIn(t, "ana@example.org", agentPassword); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("a second before the lock ends: got %d, want 401", resp.StatusCode)
 	}
-	env.clock.advance(time.Second)
+	env.clock.Advance(time.Second)
 	if resp, body := b.signIn(t, "ana@example.org", agentPassword); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("after the lock: got %d, want 303\n%s", resp.StatusCode, body)
 	}
@@ -182,7 +184,7 @@ func TestSessionCookieAttributes(t *testing.T) {
 			if _, err := env.db.StaffSession(t.Context(), []byte(c.Value)); err == nil {
 				t.Error("the session is stored under its clear token")
 			}
-			if _, err := env.db.StaffSession(t.Context(), tokenHash(c.Value)); err != nil {
+			if _, err := env.db.StaffSession(t.Context(), staff.SessionTokenHash(c.Value)); err != nil {
 				t.Errorf("the session is not stored under its token's hash: %v", err)
 			}
 		})
@@ -217,7 +219,7 @@ func TestSignInRotatesTheSession(t *testing.T) {
 	if now == "" || now == old {
 		t.Fatalf("got session %q after signing in again, want a new one", now)
 	}
-	if _, err := env.db.StaffSession(t.Context(), tokenHash(old)); err == nil {
+	if _, err := env.db.StaffSession(t.Context(), staff.SessionTokenHash(old)); err == nil {
 		t.Error("the earlier session still exists after signing in again")
 	}
 }
@@ -273,7 +275,7 @@ func TestConsolePagesNeedASession(t *testing.T) {
 	}
 	// A made-up cookie is no session either.
 	u, _ := url.Parse(env.base)
-	b.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: newToken()}})
+	b.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: staff.NewSessionToken()}})
 	if code, _ := b.api(t, "GET", "/agent/api/me", "", "", ""); code != http.StatusUnauthorized {
 		t.Errorf("made-up session: got %d, want 401", code)
 	}

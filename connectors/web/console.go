@@ -8,17 +8,18 @@ import (
 	"time"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 // Defaults of the agent console (SECURITY.md, "Sessions (agent and admin)").
 const (
-	DefaultSessionIdle      = 15 * time.Minute // HIPAA automatic logoff
-	DefaultSessionAbsolute  = 12 * time.Hour
-	DefaultSessionCheck     = 15 * time.Second // how often an open agent socket re-checks its session
-	DefaultSignInFailures   = 5                // wrong passwords in a row before a lock …
-	DefaultSignInLock       = 15 * time.Minute // … of this long
-	DefaultAgentReadLimit   = 32 << 10         // bytes per agent frame
-	DefaultAgentRateFrames  = 60               // agent frames per DefaultAgentRateWindow …
+	DefaultSessionIdle      = staff.DefaultSessionIdle // HIPAA automatic logoff
+	DefaultSessionAbsolute  = staff.DefaultSessionAbsolute
+	DefaultSessionCheck     = 15 * time.Second         // how often an open agent socket re-checks its session
+	DefaultSignInFailures   = staff.DefaultMaxFailures // wrong passwords in a row before a lock …
+	DefaultSignInLock       = staff.DefaultLockFor     // … of this long
+	DefaultAgentReadLimit   = 32 << 10                 // bytes per agent frame
+	DefaultAgentRateFrames  = 60                       // agent frames per DefaultAgentRateWindow …
 	DefaultAgentRateWindow  = 10 * time.Second
 	DefaultAgentRateBurst   = 30 // … with bursts of up to this many
 	sessionTouchEvery       = 30 * time.Second
@@ -100,33 +101,28 @@ type Desk interface {
 
 // StaffUsers finds console accounts and counts their sign-ins.
 type StaffUsers interface {
-	User(ctx context.Context, id string) (bot.User, error)
-	UserByEmail(ctx context.Context, email string) (bot.User, error)
-	// ReserveSignIn counts a sign-in against the client address's and
-	// the account's limits, in one atomic step (across processes), before
-	// the password is compared; SignInSucceeded clears the account's count.
-	ReserveSignIn(ctx context.Context, a bot.SignInAttempt) (bot.SignInReservation, error)
-	SignInSucceeded(ctx context.Context, id string, at time.Time) error
+	staff.Users
+	User(ctx context.Context, id string) (staff.User, error)
 }
 
 // StaffSessions keeps console sessions by their token's hash.
 type StaffSessions interface {
-	CreateSession(ctx context.Context, s bot.StaffSession) error
-	StaffSession(ctx context.Context, tokenHash []byte) (bot.StaffSession, error)
+	CreateSession(ctx context.Context, s staff.Session) error
+	StaffSession(ctx context.Context, tokenHash []byte) (staff.Session, error)
 	TouchSession(ctx context.Context, tokenHash []byte, at time.Time) error
 	DeleteSession(ctx context.Context, tokenHash []byte) error
 }
 
 // CannedStore keeps the canned responses.
 type CannedStore interface {
-	CannedResponses(ctx context.Context) ([]bot.CannedResponse, error)
-	PutCannedResponse(ctx context.Context, c bot.CannedResponse) error
+	CannedResponses(ctx context.Context) ([]staff.CannedResponse, error)
+	PutCannedResponse(ctx context.Context, c staff.CannedResponse) error
 	DeleteCannedResponse(ctx context.Context, shortcut string) error
 }
 
 // ConversationSearch lists past conversations.
 type ConversationSearch interface {
-	SearchConversations(ctx context.Context, f bot.ConversationFilter) ([]bot.ConversationSummary, error)
+	SearchConversations(ctx context.Context, f staff.ConversationFilter) ([]staff.ConversationSummary, error)
 }
 
 // Auditor appends audit events (bot.Store does).

@@ -3,25 +3,18 @@ package web
 import (
 	"encoding/json"
 	"net/http"
-	"regexp"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
-// Canned response limits.
+// Conversation search limits.
 const (
-	maxCannedTitleRunes = 120
-	maxCannedTextRunes  = maxAgentTextRunes
-	searchPageSize      = 50
-	maxSearchOffset     = 100000
+	searchPageSize  = 50
+	maxSearchOffset = 100000
 )
-
-// cannedShortcut is what may follow "/" in the reply box.
-var cannedShortcut = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 
 // meJSON is the signed-in user as the console shows them.
 type meJSON struct {
@@ -92,23 +85,13 @@ func (con *console) handleCannedPut(w http.ResponseWriter, r *http.Request, ss *
 		writeJSONError(w, http.StatusBadRequest, bot.EINVALID, "The body must be a JSON object {shortcut, title, text}.")
 		return
 	}
-	c.Shortcut = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(c.Shortcut), "/"))
-	c.Title, c.Text = strings.TrimSpace(c.Title), strings.TrimSpace(c.Text)
-	switch {
-	case !cannedShortcut.MatchString(c.Shortcut):
-		writeJSONError(w, http.StatusBadRequest, bot.EINVALID, "A shortcut is 1 to 32 lower-case letters, digits, - or _.")
-		return
-	case c.Title == "" || utf8.RuneCountInString(c.Title) > maxCannedTitleRunes:
-		writeJSONError(w, http.StatusBadRequest, bot.EINVALID, "A title is 1 to 120 characters.")
-		return
-	case c.Text == "" || utf8.RuneCountInString(c.Text) > maxCannedTextRunes:
-		writeJSONError(w, http.StatusBadRequest, bot.EINVALID, "A text is 1 to 4000 characters.")
+	cr := staff.CannedResponse{Shortcut: c.Shortcut, Title: c.Title, Text: c.Text, UpdatedBy: ss.user.ID, UpdatedAt: con.s.now()}
+	if err := cr.Check(); err != nil {
+		writeJSONError(w, http.StatusBadRequest, bot.EINVALID, bot.ErrorMessage(err))
 		return
 	}
-	err := con.deps.Canned.PutCannedResponse(r.Context(), bot.CannedResponse{
-		Shortcut: c.Shortcut, Title: c.Title, Text: c.Text, UpdatedBy: ss.user.ID, UpdatedAt: con.s.now(),
-	})
-	if err != nil {
+	c = cannedJSON{Shortcut: cr.Shortcut, Title: cr.Title, Text: cr.Text}
+	if err := con.deps.Canned.PutCannedResponse(r.Context(), cr); err != nil {
 		con.internal(w, err, "save canned response")
 		return
 	}
@@ -127,7 +110,7 @@ func (con *console) handleCannedDelete(w http.ResponseWriter, r *http.Request, s
 	if shortcut == "" {
 		shortcut = r.URL.Query().Get("shortcut")
 	}
-	if !cannedShortcut.MatchString(shortcut) {
+	if !staff.ValidShortcut(shortcut) {
 		writeJSONError(w, http.StatusBadRequest, bot.EINVALID, "Name the shortcut to delete.")
 		return
 	}
@@ -166,7 +149,7 @@ func (con *console) handleSearch(w http.ResponseWriter, r *http.Request, _ *staf
 		return
 	}
 	q := r.URL.Query()
-	f := bot.ConversationFilter{Queue: clip(q.Get("queue"), maxNameLen), Resolution: bot.Resolution(clip(q.Get("resolution"), maxNameLen)), Limit: searchPageSize + 1}
+	f := staff.ConversationFilter{Queue: clip(q.Get("queue"), maxNameLen), Resolution: bot.Resolution(clip(q.Get("resolution"), maxNameLen)), Limit: searchPageSize + 1}
 	var err error
 	if f.From, err = parseDay(q.Get("from")); err != nil {
 		writeJSONError(w, http.StatusBadRequest, bot.EINVALID, "from must be a date like 2026-03-01.")

@@ -19,7 +19,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/portico-chat/portico/bot"
-	"github.com/portico-chat/portico/connectors/portal"
+	pw "github.com/portico-chat/portico/bot/password"
+	"github.com/portico-chat/portico/bot/staff"
 	"github.com/portico-chat/portico/storage/sqlite"
 )
 
@@ -181,33 +182,15 @@ func (d *fakeDesk) nextCall(t *testing.T) string {
 	}
 }
 
-// fakeClock is a settable clock for the server's now.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // consoleEnv is a server with the console on a real SQLite store, a fake
 // desk and a fake clock, and two users: an agent and an admin.
 type consoleEnv struct {
 	*testServer
 	db    *sqlite.DB
 	desk  *fakeDesk
-	clock *fakeClock
-	agent bot.User
-	admin bot.User
+	clock *bot.ManualClock
+	agent staff.User
+	admin staff.User
 }
 
 const (
@@ -222,7 +205,7 @@ func startConsole(t *testing.T, edit func(*Config)) *consoleEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	env := &consoleEnv{db: db, desk: newFakeDesk(), clock: &fakeClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}}
+	env := &consoleEnv{db: db, desk: newFakeDesk(), clock: bot.NewManualClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))}
 	env.agent = addUser(t, db, "ana@example.org", "Ana", bot.RoleAgent, agentPassword)
 	env.admin = addUser(t, db, "max@example.org", "Max", bot.RoleAdmin, adminPassword)
 	deps := Deps{Agents: AgentDeps{Desk: env.desk, Users: db, Sessions: db, Canned: db, Search: db, Audit: db}}
@@ -231,17 +214,17 @@ func startConsole(t *testing.T, edit func(*Config)) *consoleEnv {
 		if edit != nil {
 			edit(c)
 		}
-	}, func(s *Server) { s.now = env.clock.now })
+	}, func(s *Server) { s.now = env.clock.Now })
 	return env
 }
 
-func addUser(t *testing.T, db *sqlite.DB, email, name, role, password string) bot.User {
+func addUser(t *testing.T, db *sqlite.DB, email, name, role, password string) staff.User {
 	t.Helper()
-	hash, err := portal.HashPassword(password)
+	hash, err := pw.Hash(password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := bot.User{Email: email, Name: name, Role: role, PasswordHash: hash}
+	u := staff.User{Email: email, Name: name, Role: role, PasswordHash: hash}
 	if err := db.CreateUser(context.Background(), &u); err != nil {
 		t.Fatal(err)
 	}

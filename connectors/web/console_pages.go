@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"net/http"
 	"strings"
+
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 // consolePage is what the console templates get.
@@ -44,7 +46,7 @@ func (con *console) handleSignInPage(w http.ResponseWriter, r *http.Request) {
 
 // signInForm renders the form, keeping the page it returns to.
 func (con *console) signInForm(w http.ResponseWriter, r *http.Request, status int, email, problem string) {
-	token := newToken()
+	token := staff.NewSessionToken()
 	http.SetCookie(w, con.signInCookie(token))
 	con.render(w, status, "console_signin.html", consolePage{
 		Title: "Sign in · Portico console", Error: problem, Email: email, CSRF: token, Next: nextOf(r),
@@ -68,8 +70,8 @@ func (con *console) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		con.signInForm(w, r, http.StatusForbidden, "", textConsoleFormExpired)
 		return
 	}
-	email, password := normEmail(r.PostForm.Get("email")), r.PostForm.Get("password")
-	if email == "" || password == "" || len(email) > maxEmailLen || len(password) > maxPasswordLen {
+	email, password := staff.NormalizeEmail(r.PostForm.Get("email")), r.PostForm.Get("password")
+	if email == "" || password == "" || len(email) > staff.MaxEmailLen || len(password) > staff.MaxPasswordLen {
 		con.audit(r.Context(), r, auditSignIn, "unknown", "failed", "malformed")
 		con.signInForm(w, r, http.StatusUnauthorized, clipEmail(email), textConsoleSignInFailed)
 		return
@@ -163,7 +165,7 @@ func (con *console) handleConsole(w http.ResponseWriter, r *http.Request) {
 
 // clipEmail keeps an overlong email out of the re-rendered form.
 func clipEmail(s string) string {
-	if len(s) > maxEmailLen {
+	if len(s) > staff.MaxEmailLen {
 		return ""
 	}
 	return strings.TrimSpace(s)

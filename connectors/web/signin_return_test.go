@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 func TestReturnPathRefusesAnythingOffSite(t *testing.T) {
@@ -112,7 +114,7 @@ func TestSignInReturnsToThePageAskedFor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env.clock.advance(signInIPWindow) // the address's sign-in allowance refills
+			env.clock.Advance(staff.SourceWindow) // the address's sign-in allowance refills
 			resp := signInWith(t, env.client(t), tt.next, "max@example.org", adminPassword)
 			if got := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || got != tt.want {
 				t.Errorf("sign in with next=%q: got %d to %q, want 303 to %q", tt.next, resp.StatusCode, got, tt.want)
@@ -121,7 +123,7 @@ func TestSignInReturnsToThePageAskedFor(t *testing.T) {
 	}
 
 	// Signed in already, the sign-in page passes on to the page asked for.
-	env.clock.advance(signInIPWindow)
+	env.clock.Advance(staff.SourceWindow)
 	b = env.mustSignIn(t, "max@example.org", adminPassword)
 	for next, want := range map[string]string{"/admin/analytics": "/admin/analytics", "//evil.example": "/agent"} {
 		resp, _ := b.get(t, "/agent/signin?"+url.Values{"next": {next}}.Encode())

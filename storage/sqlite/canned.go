@@ -7,20 +7,21 @@ import (
 	"time"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 // CannedResponses returns every canned response, by shortcut.
-func (db *DB) CannedResponses(ctx context.Context) ([]bot.CannedResponse, error) {
+func (db *DB) CannedResponses(ctx context.Context) ([]staff.CannedResponse, error) {
 	rows, err := db.reader.QueryContext(ctx, `SELECT shortcut, title, text, updated_by, updated_at
 		FROM canned_responses ORDER BY shortcut`)
 	if err != nil {
 		return nil, fmt.Errorf("list canned responses: %w", err)
 	}
 	defer rows.Close()
-	var out []bot.CannedResponse
+	var out []staff.CannedResponse
 	for rows.Next() {
 		var (
-			c  bot.CannedResponse
+			c  staff.CannedResponse
 			at int64
 		)
 		if err := rows.Scan(&c.Shortcut, &c.Title, &c.Text, &c.UpdatedBy, &at); err != nil {
@@ -37,7 +38,7 @@ func (db *DB) CannedResponses(ctx context.Context) ([]bot.CannedResponse, error)
 
 // PutCannedResponse creates the canned response with c's shortcut, or
 // replaces its title and text.
-func (db *DB) PutCannedResponse(ctx context.Context, c bot.CannedResponse) error {
+func (db *DB) PutCannedResponse(ctx context.Context, c staff.CannedResponse) error {
 	at := unixNanos(orNow(c.UpdatedAt))
 	err := db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO canned_responses (shortcut, title, text, updated_by, created_at, updated_at)

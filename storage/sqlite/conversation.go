@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -12,23 +13,25 @@ import (
 
 const conversationColumns = `id, status, resolution, locale, flow, flow_version, state, stack, slots,
 	tries, misses, step, subject, verified_at, verified_by, resume_hash, last_seq, queue, reason,
-	created_at, updated_at, agent, agent_name, queued_at`
+	created_at, updated_at, agent, agent_name, queued_at, channel`
 
 // CreateConversation stores a new conversation with c.ID set. A zero
-// CreatedAt or UpdatedAt is set to the current time. An ID or resume hash
+// CreatedAt or UpdatedAt is set to the current time, an empty Channel to
+// the web; the channel never changes after. An ID or resume hash
 // already in use is an ECONFLICT error.
 func (db *DB) CreateConversation(ctx context.Context, c *bot.Conversation) error {
 	if c == nil || c.ID == "" {
 		return bot.Errorf(bot.EINVALID, "conversation has no id")
 	}
 	created, updated := orNow(c.CreatedAt), orNow(c.UpdatedAt)
+	c.Channel = cmp.Or(c.Channel, bot.ChannelWeb)
 	args, err := conversationArgs(c, created, updated)
 	if err != nil {
 		return fmt.Errorf("create conversation: %w", err)
 	}
 	err = db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := (cachedTx{tx, db.wstmts}).Exec(`INSERT INTO conversations (`+conversationColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 		return err
 	})
 	if isUniqueViolation(err) {
@@ -51,7 +54,7 @@ func conversationArgs(c *bot.Conversation, created, updated time.Time) ([]any, e
 		c.ID, string(c.Status), string(c.Resolution), c.Locale, c.Flow, c.FlowVersion, c.State,
 		stack, slots, c.Tries, c.Misses, c.Step, c.Subject, nanos(c.VerifiedAt),
 		c.VerifiedBy, nullBytes(c.ResumeHash), c.LastSeq, c.Queue, c.Reason,
-		unixNanos(created), unixNanos(updated), c.Agent, c.AgentName, nanos(c.QueuedAt),
+		unixNanos(created), unixNanos(updated), c.Agent, c.AgentName, nanos(c.QueuedAt), c.Channel,
 	}, nil
 }
 
@@ -161,7 +164,7 @@ func scanConversation(row scanner) (*bot.Conversation, error) {
 	err := row.Scan(&c.ID, &status, &resolution, &c.Locale, &c.Flow, &c.FlowVersion, &c.State,
 		&stack, &slots, &c.Tries, &c.Misses, &c.Step, &c.Subject, &verifiedAt, &c.VerifiedBy,
 		&c.ResumeHash, &c.LastSeq, &c.Queue, &c.Reason, &createdAt, &updatedAt,
-		&c.Agent, &c.AgentName, &queuedAt)
+		&c.Agent, &c.AgentName, &queuedAt, &c.Channel)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, bot.Errorf(bot.ENOTFOUND, "no such conversation")
 	}

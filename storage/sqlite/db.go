@@ -21,7 +21,6 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/portico-chat/portico/bot"
-	"github.com/portico-chat/portico/connectors/notify"
 )
 
 const (
@@ -36,7 +35,7 @@ var (
 	_ bot.Store        = (*DB)(nil)
 	_ bot.CodeStore    = (*DB)(nil)
 	_ bot.AttemptStore = (*DB)(nil)
-	_ notify.Outbox    = (*DB)(nil)
+	_ bot.Outbox       = (*DB)(nil)
 )
 
 // ErrClosed is returned by writes after Close.

@@ -15,7 +15,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/portico-chat/portico/bot"
-	"github.com/portico-chat/portico/connectors/portal"
+	"github.com/portico-chat/portico/bot/bottest"
+	"github.com/portico-chat/portico/bot/password"
+	"github.com/portico-chat/portico/bot/patients"
+	"github.com/portico-chat/portico/connectors/directory/local"
 	"github.com/portico-chat/portico/storage/sqlite"
 )
 
@@ -28,28 +31,25 @@ const (
 )
 
 var (
-	jose   = bot.Demographics{FirstName: "Jose", LastName: "Nunez", DOB: "1975-06-30", ZIP: "10001"}
+	jose   = bot.Lookup{FirstName: "Jose", LastName: "Nunez", DOB: "1975-06-30", ZIP: "10001"}
 	olivia = "olivia.active" // an active account in the demo file
 )
 
-// stepClock is a fixed clock a test moves by hand.
-type stepClock struct{ now time.Time }
-
-func (c *stepClock) Now() time.Time { return c.now }
-
-// directoryFixture is a real database file with the demo patients imported.
+// directoryFixture is a real database file with the demo patients
+// imported, the local directory over it and the records' registry.
 type directoryFixture struct {
 	path  string
 	db    *sqlite.DB
-	dir   *portal.Local
-	clock *stepClock
+	dir   *local.Local
+	reg   *patients.Registry
+	clock *bot.ManualClock
 }
 
 func openDirectory(t *testing.T) *directoryFixture {
 	t.Helper()
 	f := &directoryFixture{
 		path:  filepath.Join(t.TempDir(), "portico.db"),
-		clock: &stepClock{now: time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)},
+		clock: bottest.NewClock(),
 	}
 	f.reopen(t)
 	csv, err := os.Open(demoCSV)
@@ -57,7 +57,7 @@ func openDirectory(t *testing.T) *directoryFixture {
 		t.Fatal(err)
 	}
 	defer csv.Close()
-	if rep, err := f.dir.Import(context.Background(), csv, portal.ImportOptions{}); err != nil || rep.New != demoPatients {
+	if rep, err := f.reg.Import(context.Background(), csv, patients.ImportOptions{}); err != nil || rep.New != demoPatients {
 		t.Fatalf("import demo patients: got %+v, %v; want %d new", rep, err, demoPatients)
 	}
 	return f
@@ -77,10 +77,11 @@ func (f *directoryFixture) reopen(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() })
 	f.db = db
-	f.dir = portal.NewLocal(db, portal.Policy{}, f.clock, zerolog.Nop())
+	f.dir = local.New(db, password.Policy{}, f.clock, zerolog.Nop())
+	f.reg = patients.NewRegistry(db, patients.Config{}, f.clock, zerolog.Nop())
 }
 
-func (f *directoryFixture) find(t *testing.T, d bot.Demographics) portal.Patient {
+func (f *directoryFixture) find(t *testing.T, d bot.Lookup) patients.Patient {
 	t.Helper()
 	id, err := f.dir.Find(context.Background(), d)
 	if err != nil {
@@ -100,7 +101,7 @@ func TestDirectoryLookups(t *testing.T) {
 	if p.FirstName != "José" || p.LastName != "Núñez" || p.Phone != "+12125550102" || p.Status != bot.AccountPending {
 		t.Errorf("got %q %q %q %s, want José Núñez +12125550102 pending", p.FirstName, p.LastName, p.Phone, p.Status)
 	}
-	if !p.ActivationExpires.Equal(f.clock.now.Add(portal.DefaultActivationTTL)) || p.ActivationHash == "" {
+	if !p.ActivationExpires.Equal(f.clock.Now().Add(patients.DefaultActivationTTL)) || p.ActivationHash == "" {
 		t.Errorf("got activation %q until %v, want a hash until import + 90 days", p.ActivationHash, p.ActivationExpires)
 	}
 	twins, err := f.db.PatientsByDOBZIP(ctx, "2012-04-01", "60601")
@@ -128,7 +129,7 @@ func TestDirectoryLookups(t *testing.T) {
 	if err != nil || len(all) != demoPatients {
 		t.Fatalf("Patients: got %d, %v; want %d", len(all), err, demoPatients)
 	}
-	if !slices.IsSortedFunc(all, func(a, b portal.Patient) int { return strings.Compare(a.MRN, b.MRN) }) {
+	if !slices.IsSortedFunc(all, func(a, b patients.Patient) int { return strings.Compare(a.MRN, b.MRN) }) {
 		t.Error("Patients: want MRN order")
 	}
 }
@@ -137,16 +138,19 @@ func TestDirectoryAccountLifecycleSurvivesRestart(t *testing.T) {
 	f := openDirectory(t)
 	ctx := context.Background()
 	id := f.find(t, jose).RecordID
-	got, err := f.dir.CheckActivationCode(ctx, "xnwks-bjr3c", jose.DOB, jose.ZIP)
-	if err != nil || got != id {
-		t.Fatalf("activation code: got %q, %v; want %q", got, err, id)
+	codes, err := f.db.ActivationCodes(ctx, []string{id, "pt_nobody"})
+	if err != nil || len(codes) != 1 || !bot.ActivationCodeMatches(codes[id].Hash, bot.NormalizeActivationCode("xnwks-bjr3c")) {
+		t.Fatalf("activation code: got %+v, %v; want José's imported code alone", codes, err)
 	}
 	if err := f.dir.Activate(ctx, id, "jose.n", longPassword, "conv-a:4"); err != nil {
 		t.Fatal(err)
 	}
+	if err := f.db.DropActivationCode(ctx, id); err != nil { // as the engine does after an activation
+		t.Fatal(err)
+	}
 	f.reopen(t)
-	if _, err := f.dir.CheckActivationCode(ctx, "XNWKSBJR3C", jose.DOB, jose.ZIP); bot.ErrorCode(err) != bot.ENOTFOUND {
-		t.Errorf("used code: got %v, want not found", err)
+	if codes, err := f.db.ActivationCodes(ctx, []string{id}); err != nil || len(codes) != 0 {
+		t.Errorf("used code: got %+v, %v; want it gone after a restart", codes, err)
 	}
 	if got, err := f.dir.SignIn(ctx, "Jose.N", longPassword); err != nil || got != id {
 		t.Errorf("sign in: got %q, %v; want %q", got, err, id)
@@ -155,14 +159,14 @@ func TestDirectoryAccountLifecycleSurvivesRestart(t *testing.T) {
 	if err := f.dir.Activate(ctx, id, "jose.n", longPassword, "conv-a:4"); err != nil {
 		t.Errorf("retried activation: got %v, want nil", err)
 	}
-	for range portal.MaxFailedSignIns {
+	for range local.MaxFailedSignIns {
 		f.dir.SignIn(ctx, "jose.n", "not the password at all")
 	}
 	if a, _ := f.dir.Account(ctx, id); a.Status != bot.AccountLocked {
-		t.Fatalf("after %d bad sign-ins: got %s, want locked", portal.MaxFailedSignIns, a.Status)
+		t.Fatalf("after %d bad sign-ins: got %s, want locked", local.MaxFailedSignIns, a.Status)
 	}
 	f.reopen(t)
-	if err := f.dir.ResetPassword(ctx, id, newPassword, "conv-b:9"); err != nil {
+	if err := f.dir.SetPassword(ctx, id, newPassword, "conv-b:9"); err != nil {
 		t.Fatal(err)
 	}
 	p, _ := f.db.Patient(ctx, id)
@@ -177,12 +181,12 @@ func TestDirectoryAccountLifecycleSurvivesRestart(t *testing.T) {
 func TestDirectoryIdempotencyUnderConcurrentRetries(t *testing.T) {
 	f := openDirectory(t)
 	ctx := context.Background()
-	id := f.find(t, bot.Demographics{Username: olivia, DOB: "1985-05-17"}).RecordID
+	id := f.find(t, bot.Lookup{Username: olivia, DOB: "1985-05-17"}).RecordID
 	// Two deliveries of the same step race; each with its own password.
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	for i, pw := range []string{longPassword, newPassword} {
-		wg.Go(func() { errs[i] = f.dir.ResetPassword(ctx, id, pw, "conv-c:2") })
+		wg.Go(func() { errs[i] = f.dir.SetPassword(ctx, id, pw, "conv-c:2") })
 	}
 	wg.Wait()
 	if errs[0] != nil || errs[1] != nil {
@@ -194,7 +198,7 @@ func TestDirectoryIdempotencyUnderConcurrentRetries(t *testing.T) {
 	}
 	matches := 0
 	for _, pw := range []string{longPassword, newPassword} {
-		if portal.CheckPasswordHash(p.PasswordHash, pw) {
+		if password.Matches(p.PasswordHash, pw) {
 			matches++
 		}
 	}
@@ -203,7 +207,7 @@ func TestDirectoryIdempotencyUnderConcurrentRetries(t *testing.T) {
 	}
 	// Sequential repeat with another password: the hash does not change.
 	before := p.PasswordHash
-	if err := f.dir.ResetPassword(ctx, id, "a third long passphrase", "conv-c:2"); err != nil {
+	if err := f.dir.SetPassword(ctx, id, "a third long passphrase", "conv-c:2"); err != nil {
 		t.Fatal(err)
 	}
 	if p, _ := f.db.Patient(ctx, id); p.PasswordHash != before {
@@ -217,14 +221,14 @@ func TestDirectoryUpdatePatient(t *testing.T) {
 	id := f.find(t, jose).RecordID
 	boom := errors.New("refused")
 
-	applied, err := f.db.UpdatePatient(ctx, id, "k-1", func(*portal.Patient) error { return boom })
+	applied, err := f.db.UpdatePatient(ctx, id, "k-1", func(*patients.Patient) error { return boom })
 	if !errors.Is(err, boom) || applied {
 		t.Errorf("failing change: got %v, %v; want the change's error", applied, err)
 	}
 	if done, _ := f.db.KeyApplied(ctx, "k-1"); done {
 		t.Error("key stored for a failed change")
 	}
-	_, err = f.db.UpdatePatient(ctx, id, "k-2", func(p *portal.Patient) error {
+	_, err = f.db.UpdatePatient(ctx, id, "k-2", func(p *patients.Patient) error {
 		p.Username = "OLIVIA.ACTIVE"
 		return nil
 	})
@@ -234,13 +238,15 @@ func TestDirectoryUpdatePatient(t *testing.T) {
 	if p, _ := f.db.Patient(ctx, id); p.Username != "" {
 		t.Errorf("got username %q after a refused change, want none", p.Username)
 	}
-	_, err = f.db.UpdatePatient(ctx, "pt_nobody", "k-3", func(*portal.Patient) error { return nil })
+	_, err = f.db.UpdatePatient(ctx, "pt_nobody", "k-3", func(*patients.Patient) error { return nil })
 	if bot.ErrorCode(err) != bot.ENOTFOUND {
 		t.Errorf("unknown record: got %v, want not found", err)
 	}
-	// Every field round-trips.
-	at := f.clock.now.Add(time.Hour)
-	applied, err = f.db.UpdatePatient(ctx, id, "k-4", func(p *portal.Patient) error {
+	// Every field round-trips; the activation code is not the record's to
+	// change.
+	at := f.clock.Now().Add(time.Hour)
+	code := f.find(t, jose).ActivationHash
+	applied, err = f.db.UpdatePatient(ctx, id, "k-4", func(p *patients.Patient) error {
 		p.Username, p.PasswordHash, p.ActivationHash = "jn", "$argon2id$x", ""
 		p.ActivationExpires, p.Status, p.FailedSignIns, p.SessionGen, p.UpdatedAt = time.Time{}, bot.AccountLocked, 3, 7, at
 		p.Email, p.Phone = "", "+442079460958"
@@ -251,17 +257,17 @@ func TestDirectoryUpdatePatient(t *testing.T) {
 	}
 	p, _ := f.db.Patient(ctx, id)
 	got := []any{p.Username, p.PasswordHash, p.ActivationHash, p.ActivationExpires.IsZero(), p.Status, p.FailedSignIns, p.SessionGen, p.UpdatedAt, p.Email, p.Phone}
-	want := []any{"jn", "$argon2id$x", "", true, bot.AccountLocked, 3, int64(7), at, "", "+442079460958"}
+	want := []any{"jn", "$argon2id$x", code, false, bot.AccountLocked, 3, int64(7), at, "", "+442079460958"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v\nwant %v", got, want)
 	}
-	if applied, err := f.db.UpdatePatient(ctx, id, "k-4", func(*portal.Patient) error { panic("called again") }); err != nil || applied {
+	if applied, err := f.db.UpdatePatient(ctx, id, "k-4", func(*patients.Patient) error { panic("called again") }); err != nil || applied {
 		t.Errorf("repeated key: got %v, %v; want false, nil without calling change", applied, err)
 	}
 }
 
 func TestDirectoryImportIsAllOrNothing(t *testing.T) {
-	header := portal.ImportHeader + "\n"
+	header := patients.ImportHeader + "\n"
 	tests := []struct {
 		name, csv, want string
 	}{
@@ -270,7 +276,7 @@ func TestDirectoryImportIsAllOrNothing(t *testing.T) {
 		{"bad status", header + "N-1,Ok,Row,1980-01-01,02139,,,,,\nN-2,Bad,Row,1980-02-03,02139,,,,,closed\n",
 			`line 3, column 10 (status): want pending, active, locked or disabled`},
 		{"bad header", "MRN,first_name,last_name,dob,zip,email,phone,username,activation_code,status\n",
-			`line 1: the header must be exactly "` + portal.ImportHeader + `"`},
+			`line 1: the header must be exactly "` + patients.ImportHeader + `"`},
 		{"duplicate username in file", header + "N-1,Ok,Row,1980-01-01,02139,,,new.user,,active\nN-2,Bad,Row,1980-01-01,02139,,,NEW.USER,,active\n",
 			`line 3, column 8 (username): already on line 2`},
 		{"username on file", header + "N-1,Ok,Row,1980-01-01,02139,,,,,\nN-2,Bad,Row,1980-01-01,02139,,,Olivia.Active,,active\n",
@@ -281,7 +287,7 @@ func TestDirectoryImportIsAllOrNothing(t *testing.T) {
 			f := openDirectory(t)
 			ctx := context.Background()
 			before, _ := f.db.Patients(ctx)
-			rep, err := f.dir.Import(ctx, strings.NewReader(tt.csv), portal.ImportOptions{})
+			rep, err := f.reg.Import(ctx, strings.NewReader(tt.csv), patients.ImportOptions{})
 			if rep.Applied || bot.ErrorCode(err) != bot.EINVALID || len(rep.Problems) != 1 || rep.Problems[0].String() != tt.want {
 				t.Errorf("got %+v, %v\nwant not applied, invalid: %s", rep, err, tt.want)
 			}
@@ -298,7 +304,7 @@ func TestDirectoryImportPatientsRollsBackOnClash(t *testing.T) {
 	before, _ := f.db.Patients(ctx)
 	// Bypassing the importer's checks: the database itself refuses the
 	// second record's username, and the first record goes too.
-	err := f.db.ImportPatients(ctx, []portal.Patient{
+	err := f.db.ImportPatients(ctx, []patients.Patient{
 		{RecordID: "pt_new1", MRN: "N-1", FirstName: "A", LastName: "B", DOB: "1990-01-01", ZIP: "02139"},
 		{RecordID: "pt_new2", MRN: "N-2", FirstName: "C", LastName: "D", DOB: "1990-01-01", ZIP: "02139", Username: "MDEMO", Status: bot.AccountActive},
 	})
@@ -313,14 +319,14 @@ func TestDirectoryImportPatientsRollsBackOnClash(t *testing.T) {
 func TestDirectoryReimportKeepsAccount(t *testing.T) {
 	f := openDirectory(t)
 	ctx := context.Background()
-	p := f.find(t, bot.Demographics{Username: olivia, DOB: "1985-05-17"})
-	if err := f.dir.ResetPassword(ctx, p.RecordID, longPassword, "k"); err != nil {
+	p := f.find(t, bot.Lookup{Username: olivia, DOB: "1985-05-17"})
+	if err := f.dir.SetPassword(ctx, p.RecordID, longPassword, "k"); err != nil {
 		t.Fatal(err)
 	}
 	p, _ = f.db.Patient(ctx, p.RecordID)
-	f.clock.now = f.clock.now.Add(24 * time.Hour)
-	csv := portal.ImportHeader + "\nDEMO-1011,Olivia,Activeuser-Married,1985-05-17,02140,olivia.new@example.org,,,,\n"
-	if rep, err := f.dir.Import(ctx, strings.NewReader(csv), portal.ImportOptions{}); err != nil || rep.Updated != 1 {
+	f.clock.Advance(24 * time.Hour)
+	csv := patients.ImportHeader + "\nDEMO-1011,Olivia,Activeuser-Married,1985-05-17,02140,olivia.new@example.org,,,,\n"
+	if rep, err := f.reg.Import(ctx, strings.NewReader(csv), patients.ImportOptions{}); err != nil || rep.Updated != 1 {
 		t.Fatalf("got %+v, %v; want 1 updated", rep, err)
 	}
 	q, _ := f.db.Patient(ctx, p.RecordID)
@@ -328,7 +334,7 @@ func TestDirectoryReimportKeepsAccount(t *testing.T) {
 		t.Errorf("got %q %q %q %q, want the new demographics and contacts", q.LastName, q.ZIP, q.Email, q.Phone)
 	}
 	if q.PasswordHash != p.PasswordHash || q.Username != olivia || q.Status != bot.AccountActive ||
-		q.SessionGen != p.SessionGen || !q.CreatedAt.Equal(p.CreatedAt) || !q.UpdatedAt.Equal(f.clock.now) {
+		q.SessionGen != p.SessionGen || !q.CreatedAt.Equal(p.CreatedAt) || !q.UpdatedAt.Equal(f.clock.Now()) {
 		t.Errorf("account not kept: got %+v", q)
 	}
 }
@@ -366,12 +372,12 @@ func TestPurgeDirectoryKeys(t *testing.T) {
 	ctx := context.Background()
 	id := f.find(t, jose).RecordID
 	for i, k := range []string{"old", "new"} {
-		at := f.clock.now.Add(time.Duration(i) * 48 * time.Hour)
-		if _, err := f.db.UpdatePatient(ctx, id, k, func(p *portal.Patient) error { p.UpdatedAt = at; return nil }); err != nil {
+		at := f.clock.Now().Add(time.Duration(i) * 48 * time.Hour)
+		if _, err := f.db.UpdatePatient(ctx, id, k, func(p *patients.Patient) error { p.UpdatedAt = at; return nil }); err != nil {
 			t.Fatal(err)
 		}
 	}
-	n, err := f.db.PurgeDirectoryKeys(ctx, f.clock.now.Add(24*time.Hour))
+	n, err := f.db.PurgeDirectoryKeys(ctx, f.clock.Now().Add(24*time.Hour))
 	if err != nil || n != 1 {
 		t.Fatalf("got %d, %v; want 1 purged", n, err)
 	}

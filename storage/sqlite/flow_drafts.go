@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/flowadmin"
 )
 
 // Flow drafts sit beside the published versions: an admin edits a draft,
@@ -15,7 +16,7 @@ import (
 // drops the draft, with its audit event, in one transaction.
 
 // SaveFlowDraft creates or replaces a flow's draft.
-func (db *DB) SaveFlowDraft(ctx context.Context, d bot.FlowDraft) error {
+func (db *DB) SaveFlowDraft(ctx context.Context, d flowadmin.Draft) error {
 	if d.Name == "" {
 		return bot.Errorf(bot.EINVALID, "the draft has no flow name")
 	}
@@ -34,32 +35,32 @@ func (db *DB) SaveFlowDraft(ctx context.Context, d bot.FlowDraft) error {
 }
 
 // FlowDraft returns a flow's draft, or ENOTFOUND.
-func (db *DB) FlowDraft(ctx context.Context, name string) (bot.FlowDraft, error) {
-	d := bot.FlowDraft{Name: name}
+func (db *DB) FlowDraft(ctx context.Context, name string) (flowadmin.Draft, error) {
+	d := flowadmin.Draft{Name: name}
 	var at sql.NullInt64
 	err := db.reader.QueryRowContext(ctx, `SELECT source, tests, author, updated_at FROM flow_drafts
 		WHERE name = ?`, name).Scan(&d.Source, &d.Tests, &d.Author, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return bot.FlowDraft{}, bot.Errorf(bot.ENOTFOUND, "flow %s has no draft", name)
+		return flowadmin.Draft{}, bot.Errorf(bot.ENOTFOUND, "flow %s has no draft", name)
 	}
 	if err != nil {
-		return bot.FlowDraft{}, fmt.Errorf("load draft of flow %s: %w", name, err)
+		return flowadmin.Draft{}, fmt.Errorf("load draft of flow %s: %w", name, err)
 	}
 	d.UpdatedAt = fromNanos(at)
 	return d, nil
 }
 
 // FlowDrafts returns every draft, by flow name.
-func (db *DB) FlowDrafts(ctx context.Context) ([]bot.FlowDraft, error) {
+func (db *DB) FlowDrafts(ctx context.Context) ([]flowadmin.Draft, error) {
 	rows, err := db.reader.QueryContext(ctx, `SELECT name, source, tests, author, updated_at
 		FROM flow_drafts ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("list drafts: %w", err)
 	}
 	defer rows.Close()
-	var out []bot.FlowDraft
+	var out []flowadmin.Draft
 	for rows.Next() {
-		var d bot.FlowDraft
+		var d flowadmin.Draft
 		var at sql.NullInt64
 		if err := rows.Scan(&d.Name, &d.Source, &d.Tests, &d.Author, &at); err != nil {
 			return nil, fmt.Errorf("list drafts: %w", err)
@@ -88,7 +89,7 @@ func (db *DB) DeleteFlowDraft(ctx context.Context, name string) error {
 // PublishFlow adds the next version of a flow (1 for a new one) with its
 // tests and publisher, drops the draft if asked, and appends the audit
 // event with Subject "flow:<name>/v<version>", all in one transaction.
-func (db *DB) PublishFlow(ctx context.Context, p bot.FlowPublication) (version int, err error) {
+func (db *DB) PublishFlow(ctx context.Context, p flowadmin.Publication) (version int, err error) {
 	if p.Name == "" {
 		return 0, bot.Errorf(bot.EINVALID, "flow has no name")
 	}
@@ -123,26 +124,26 @@ func (db *DB) PublishFlow(ctx context.Context, p bot.FlowPublication) (version i
 }
 
 // FlowRelease returns one published version with its tests, or ENOTFOUND.
-func (db *DB) FlowRelease(ctx context.Context, name string, version int) (bot.FlowRelease, error) {
+func (db *DB) FlowRelease(ctx context.Context, name string, version int) (flowadmin.Version, error) {
 	return db.flowRelease(ctx, `WHERE name = ? AND version = ?`, name, version)
 }
 
 // LatestFlowRelease returns a flow's newest version, or ENOTFOUND.
-func (db *DB) LatestFlowRelease(ctx context.Context, name string) (bot.FlowRelease, error) {
+func (db *DB) LatestFlowRelease(ctx context.Context, name string) (flowadmin.Version, error) {
 	return db.flowRelease(ctx, `WHERE name = ? ORDER BY version DESC LIMIT 1`, name)
 }
 
-func (db *DB) flowRelease(ctx context.Context, where string, args ...any) (bot.FlowRelease, error) {
-	var r bot.FlowRelease
+func (db *DB) flowRelease(ctx context.Context, where string, args ...any) (flowadmin.Version, error) {
+	var r flowadmin.Version
 	var at sql.NullInt64
 	err := db.reader.QueryRowContext(ctx, `SELECT name, version, author, published_by, created_at,
 		source, tests FROM flows `+where, args...).Scan(&r.Name, &r.Version, &r.Author, &r.PublishedBy,
 		&at, &r.Source, &r.Tests)
 	if errors.Is(err, sql.ErrNoRows) {
-		return bot.FlowRelease{}, bot.Errorf(bot.ENOTFOUND, "no such flow version")
+		return flowadmin.Version{}, bot.Errorf(bot.ENOTFOUND, "no such flow version")
 	}
 	if err != nil {
-		return bot.FlowRelease{}, fmt.Errorf("load flow %v: %w", args[0], err)
+		return flowadmin.Version{}, fmt.Errorf("load flow %v: %w", args[0], err)
 	}
 	r.CreatedAt = fromNanos(at)
 	return r, nil
@@ -150,16 +151,16 @@ func (db *DB) flowRelease(ctx context.Context, where string, args ...any) (bot.F
 
 // FlowHistory lists a flow's versions, newest first, without their
 // sources; ENOTFOUND when the flow has none.
-func (db *DB) FlowHistory(ctx context.Context, name string) ([]bot.FlowRelease, error) {
+func (db *DB) FlowHistory(ctx context.Context, name string) ([]flowadmin.Version, error) {
 	rows, err := db.reader.QueryContext(ctx, `SELECT version, author, published_by, created_at
 		FROM flows WHERE name = ? ORDER BY version DESC`, name)
 	if err != nil {
 		return nil, fmt.Errorf("list versions of flow %s: %w", name, err)
 	}
 	defer rows.Close()
-	var out []bot.FlowRelease
+	var out []flowadmin.Version
 	for rows.Next() {
-		r := bot.FlowRelease{Name: name}
+		r := flowadmin.Version{Name: name}
 		var at sql.NullInt64
 		if err := rows.Scan(&r.Version, &r.Author, &r.PublishedBy, &at); err != nil {
 			return nil, fmt.Errorf("list versions of flow %s: %w", name, err)

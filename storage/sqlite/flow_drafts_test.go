@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/flowadmin"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 func TestFlowDraftsAndPublishing(t *testing.T) {
@@ -15,10 +17,10 @@ func TestFlowDraftsAndPublishing(t *testing.T) {
 	if _, err := db.FlowDraft(ctx, "f"); bot.ErrorCode(err) != bot.ENOTFOUND {
 		t.Fatalf("no draft: got %v, want ENOTFOUND", err)
 	}
-	if err := db.SaveFlowDraft(ctx, bot.FlowDraft{Name: "f", Source: []byte("a"), Tests: []byte("t"), Author: "admin:1"}); err != nil {
+	if err := db.SaveFlowDraft(ctx, flowadmin.Draft{Name: "f", Source: []byte("a"), Tests: []byte("t"), Author: "admin:1"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SaveFlowDraft(ctx, bot.FlowDraft{Name: "f", Source: []byte("b"), Author: "admin:2"}); err != nil {
+	if err := db.SaveFlowDraft(ctx, flowadmin.Draft{Name: "f", Source: []byte("b"), Author: "admin:2"}); err != nil {
 		t.Fatal(err)
 	}
 	d, err := db.FlowDraft(ctx, "f")
@@ -27,7 +29,7 @@ func TestFlowDraftsAndPublishing(t *testing.T) {
 	}
 	ev := bot.AuditEvent{Type: "flow.publish", Actor: "admin:2", Outcome: "ok", Detail: "diff_sha256=x"}
 	for want := 1; want <= 2; want++ {
-		v, err := db.PublishFlow(ctx, bot.FlowPublication{Name: "f", Source: []byte("b"), Tests: []byte("t"),
+		v, err := db.PublishFlow(ctx, flowadmin.Publication{Name: "f", Source: []byte("b"), Tests: []byte("t"),
 			Author: "admin:2", PublishedBy: "admin:3", DropDraft: true, Audit: ev})
 		if err != nil || v != want {
 			t.Fatalf("publish %d: got v%d, %v", want, v, err)
@@ -53,13 +55,13 @@ func TestFlowDraftsAndPublishing(t *testing.T) {
 func TestAPITokensStore(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
-	token, hash := bot.NewAPIToken()
-	tok := bot.APIToken{Name: "ci", Hash: hash, Scopes: []string{bot.ScopeFlowsRead}, CreatedBy: "cli"}
+	token, hash := staff.NewAPIToken()
+	tok := staff.APIToken{Name: "ci", Hash: hash, Scopes: []string{staff.ScopeFlowsRead}, CreatedBy: "cli"}
 	if err := db.CreateAPIToken(ctx, &tok); err != nil {
 		t.Fatal(err)
 	}
-	got, err := db.APITokenByHash(ctx, bot.APITokenHash(token))
-	if err != nil || got.ID != tok.ID || !got.Allows(bot.ScopeFlowsRead) || got.Allows(bot.ScopeFlowsWrite) {
+	got, err := db.APITokenByHash(ctx, staff.APITokenHash(token))
+	if err != nil || got.ID != tok.ID || !got.Allows(staff.ScopeFlowsRead) || got.Allows(staff.ScopeFlowsWrite) {
 		t.Fatalf("by hash: got %+v, %v", got, err)
 	}
 	var n int
@@ -73,7 +75,7 @@ func TestAPITokensStore(t *testing.T) {
 	}
 	db.RevokeAPIToken(ctx, tok.ID, at.Add(time.Hour))
 	got, _ = db.APITokenByHash(ctx, hash)
-	if !got.RevokedAt.Equal(at) || got.Allows(bot.ScopeFlowsRead) {
+	if !got.RevokedAt.Equal(at) || got.Allows(staff.ScopeFlowsRead) {
 		t.Errorf("revoked: got %+v, want revoked at %v and allowing nothing", got, at)
 	}
 	if err := db.RevokeAPIToken(ctx, "nope", at); bot.ErrorCode(err) != bot.ENOTFOUND {

@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/report"
 	"github.com/portico-chat/portico/storage/sqlite"
 )
 
@@ -171,7 +172,7 @@ func TestMigrationKeepsTheOldHandoffs(t *testing.T) {
 			t.Errorf("%s after the migration:\n got %+v\nwant %+v", id, got, want)
 		}
 	}
-	r, err := db.Report(context.Background(), bot.ReportQuery{From: t0.Add(-time.Hour), To: t0.Add(time.Hour)})
+	r, err := report.Build(context.Background(), db, report.Query{From: t0.Add(-time.Hour), To: t0.Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,10 +180,10 @@ func TestMigrationKeepsTheOldHandoffs(t *testing.T) {
 		t.Errorf("report after the migration: %d handoffs of %d queued conversations, want 3 and 3", r.Totals.Handoffs, r.Totals.Queued)
 	}
 	min := time.Minute
-	if want := (bot.Durations{Count: 2, Median: 3 * min, P90: 10 * min}); r.QueueWait != want {
+	if want := (report.Durations{Count: 2, Median: 3 * min, P90: 10 * min}); r.QueueWait != want {
 		t.Errorf("queue wait after the migration: got %+v, want %+v", r.QueueWait, want)
 	}
-	if want := (bot.Durations{Count: 1, Median: 12 * min, P90: 12 * min}); r.HandleTime != want {
+	if want := (report.Durations{Count: 1, Median: 12 * min, P90: 12 * min}); r.HandleTime != want {
 		t.Errorf("handle time after the migration: got %+v, want %+v", r.HandleTime, want)
 	}
 	// The migrated table takes new handoffs, one open at a time.

@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/portico-chat/portico/bot"
-	"github.com/portico-chat/portico/connectors/notify"
 )
 
 // maxErrorLen caps the stored reason of a failed delivery.
@@ -48,7 +47,7 @@ func (db *DB) insertDelivery(tx dbtx, d *bot.Delivery, now time.Time) error {
 // cannot be decrypted (the key file was replaced, or the row changed) is
 // given up at now with the reason "cannot decrypt" and logged by id, and
 // the batch is filled from the next ones.
-func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]notify.Pending, error) {
+func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]bot.PendingDelivery, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
@@ -68,7 +67,7 @@ func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]no
 
 // dueDeliveries reads one batch of due deliveries and opens them: due are
 // the ones that opened, unreadable the ids of those that did not.
-func (db *DB) dueDeliveries(ctx context.Context, now time.Time, limit int) (due []notify.Pending, unreadable []string, err error) {
+func (db *DB) dueDeliveries(ctx context.Context, now time.Time, limit int) (due []bot.PendingDelivery, unreadable []string, err error) {
 	rows, err := db.reader.QueryContext(ctx, `SELECT id, channel, recipient, subject, text, coalesce(key, ''),
 		withheld, attempts, created_at FROM outbox
 		WHERE sent_at IS NULL AND failed_at IS NULL AND next_at <= ?
@@ -79,7 +78,7 @@ func (db *DB) dueDeliveries(ctx context.Context, now time.Time, limit int) (due 
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			p       notify.Pending
+			p       bot.PendingDelivery
 			stored  storedDelivery
 			created int64
 		)

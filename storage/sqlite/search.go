@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 // Search page sizes.
@@ -18,7 +18,7 @@ const (
 // SearchConversations lists conversations matching f, newest first, one
 // page at a time. It reads the conversations table only: no transcript, no
 // slots.
-func (db *DB) SearchConversations(ctx context.Context, f bot.ConversationFilter) ([]bot.ConversationSummary, error) {
+func (db *DB) SearchConversations(ctx context.Context, f staff.ConversationFilter) ([]staff.ConversationSummary, error) {
 	var (
 		where []string
 		args  []any
@@ -52,10 +52,10 @@ func (db *DB) SearchConversations(ctx context.Context, f bot.ConversationFilter)
 		return nil, fmt.Errorf("search conversations: %w", err)
 	}
 	defer rows.Close()
-	var out []bot.ConversationSummary
+	var out []staff.ConversationSummary
 	for rows.Next() {
 		var (
-			c        bot.ConversationSummary
+			c        staff.ConversationSummary
 			from, to int64
 		)
 		if err := rows.Scan(&c.ID, &c.Status, &c.Resolution, &c.Queue, &c.Flow, &c.Reason, &c.Locale, &from, &to); err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 func TestSearchConversationsFiltersAndPagesNewestFirst(t *testing.T) {
@@ -38,19 +39,19 @@ func TestSearchConversationsFiltersAndPagesNewestFirst(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		f    bot.ConversationFilter
+		f    staff.ConversationFilter
 		want string
 	}{
-		{"all, newest first", bot.ConversationFilter{}, "c5 c4 c3 c2 c1"},
-		{"by queue", bot.ConversationFilter{Queue: "portal-support"}, "c4 c3 c1"},
-		{"by resolution", bot.ConversationFilter{Resolution: bot.Resolved}, "c4 c2 c1"},
-		{"first day", bot.ConversationFilter{From: day, To: day.Add(24 * time.Hour)}, "c2 c1"},
-		{"from the second day", bot.ConversationFilter{From: day.Add(24 * time.Hour)}, "c5 c4 c3"},
-		{"combined", bot.ConversationFilter{Queue: "portal-support", Resolution: bot.Resolved, From: day.Add(time.Hour)}, "c4 c1"},
-		{"page 1", bot.ConversationFilter{Limit: 2}, "c5 c4"},
-		{"page 2", bot.ConversationFilter{Limit: 2, Offset: 2}, "c3 c2"},
-		{"past the end", bot.ConversationFilter{Limit: 2, Offset: 10}, ""},
-		{"nothing matches", bot.ConversationFilter{Queue: "nope"}, ""},
+		{"all, newest first", staff.ConversationFilter{}, "c5 c4 c3 c2 c1"},
+		{"by queue", staff.ConversationFilter{Queue: "portal-support"}, "c4 c3 c1"},
+		{"by resolution", staff.ConversationFilter{Resolution: bot.Resolved}, "c4 c2 c1"},
+		{"first day", staff.ConversationFilter{From: day, To: day.Add(24 * time.Hour)}, "c2 c1"},
+		{"from the second day", staff.ConversationFilter{From: day.Add(24 * time.Hour)}, "c5 c4 c3"},
+		{"combined", staff.ConversationFilter{Queue: "portal-support", Resolution: bot.Resolved, From: day.Add(time.Hour)}, "c4 c1"},
+		{"page 1", staff.ConversationFilter{Limit: 2}, "c5 c4"},
+		{"page 2", staff.ConversationFilter{Limit: 2, Offset: 2}, "c3 c2"},
+		{"past the end", staff.ConversationFilter{Limit: 2, Offset: 10}, ""},
+		{"nothing matches", staff.ConversationFilter{Queue: "nope"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,7 +68,7 @@ func TestSearchConversationsFiltersAndPagesNewestFirst(t *testing.T) {
 			}
 		})
 	}
-	got, _ := db.SearchConversations(ctx, bot.ConversationFilter{Queue: "billing"})
+	got, _ := db.SearchConversations(ctx, staff.ConversationFilter{Queue: "billing"})
 	if len(got) != 1 || got[0].Flow != "reset_password" || got[0].Locale != "en" || !got[0].CreatedAt.Equal(day.Add(2*time.Hour)) {
 		t.Errorf("got %+v, want c2's summary", got)
 	}

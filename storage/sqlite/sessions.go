@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 // CreateSession stores a new console session (its token's hash only).
-func (db *DB) CreateSession(ctx context.Context, s bot.StaffSession) error {
+func (db *DB) CreateSession(ctx context.Context, s staff.Session) error {
 	err := db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, source)
 			VALUES (?, ?, ?, ?, ?, ?)`, s.TokenHash, s.UserID, unixNanos(orNow(s.CreatedAt)),
@@ -26,18 +27,18 @@ func (db *DB) CreateSession(ctx context.Context, s bot.StaffSession) error {
 
 // StaffSession returns the session with this token hash, or ENOTFOUND.
 // Expiry is the caller's business: the row may be past its time.
-func (db *DB) StaffSession(ctx context.Context, tokenHash []byte) (bot.StaffSession, error) {
+func (db *DB) StaffSession(ctx context.Context, tokenHash []byte) (staff.Session, error) {
 	var (
-		s                 bot.StaffSession
+		s                 staff.Session
 		created, seen, ex int64
 	)
 	err := db.reader.QueryRowContext(ctx, `SELECT token_hash, user_id, created_at, last_seen_at, expires_at, source
 		FROM sessions WHERE token_hash = ?`, tokenHash).Scan(&s.TokenHash, &s.UserID, &created, &seen, &ex, &s.Source)
 	if errors.Is(err, sql.ErrNoRows) {
-		return bot.StaffSession{}, bot.Errorf(bot.ENOTFOUND, "no such session")
+		return staff.Session{}, bot.Errorf(bot.ENOTFOUND, "no such session")
 	}
 	if err != nil {
-		return bot.StaffSession{}, fmt.Errorf("read session: %w", err)
+		return staff.Session{}, fmt.Errorf("read session: %w", err)
 	}
 	s.CreatedAt, s.LastSeen, s.ExpiresAt = time.Unix(0, created).UTC(), time.Unix(0, seen).UTC(), time.Unix(0, ex).UTC()
 	return s, nil

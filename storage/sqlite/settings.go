@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 // Keys of the settings table (migration 0008).
@@ -162,7 +163,7 @@ func (db *DB) SetUserWork(ctx context.Context, id, name string, capacity int, qu
 
 // SearchAudit returns the audit events f selects, newest first: at most
 // f.Limit (capped at 500), older than f.BeforeSeq when it is set.
-func (db *DB) SearchAudit(ctx context.Context, f bot.AuditFilter) ([]bot.AuditEvent, error) {
+func (db *DB) SearchAudit(ctx context.Context, f staff.AuditFilter) ([]bot.AuditEvent, error) {
 	var (
 		where []string
 		args  []any
@@ -218,14 +219,14 @@ func (db *DB) SearchAudit(ctx context.Context, f bot.AuditFilter) ([]bot.AuditEv
 
 // CheckAudit walks the hash chain (VerifyAudit) and reports the first row
 // that breaks it as data rather than as an error.
-func (db *DB) CheckAudit(ctx context.Context) (bot.AuditCheck, error) {
+func (db *DB) CheckAudit(ctx context.Context) (staff.AuditCheck, error) {
 	n, err := db.VerifyAudit(ctx)
 	var bad *AuditError
 	switch {
 	case errors.As(err, &bad):
-		return bot.AuditCheck{Rows: n, BadSeq: bad.Seq, Problem: bad.Problem}, nil
+		return staff.AuditCheck{Rows: n, BadSeq: bad.Seq, Problem: bad.Problem}, nil
 	case err != nil:
-		return bot.AuditCheck{}, err
+		return staff.AuditCheck{}, err
 	}
-	return bot.AuditCheck{Rows: n}, nil
+	return staff.AuditCheck{Rows: n}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 func TestQueueSpecsAreSeededOnceThenTheDatabaseWins(t *testing.T) {
@@ -92,7 +93,7 @@ func TestSettings(t *testing.T) {
 func TestSetUserWork(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	u := bot.User{Email: "ana@example.org", Name: "Ana", Role: bot.RoleAgent, PasswordHash: "x"}
+	u := staff.User{Email: "ana@example.org", Name: "Ana", Role: bot.RoleAgent, PasswordHash: "x"}
 	if err := db.CreateUser(ctx, &u); err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func TestSearchAudit(t *testing.T) {
 	if err := db.AppendAudit(ctx, evs...); err != nil {
 		t.Fatal(err)
 	}
-	seqs := func(f bot.AuditFilter) []int64 {
+	seqs := func(f staff.AuditFilter) []int64 {
 		t.Helper()
 		got, err := db.SearchAudit(ctx, f)
 		if err != nil {
@@ -152,16 +153,16 @@ func TestSearchAudit(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		name string
-		f    bot.AuditFilter
+		f    staff.AuditFilter
 		want []int64
 	}{
-		{"all, newest first", bot.AuditFilter{}, []int64{10, 9, 8, 7, 6, 5, 4, 3, 2, 1}},
-		{"actor", bot.AuditFilter{Actor: "agent:b2"}, []int64{10, 8, 6, 4, 2}},
-		{"type", bot.AuditFilter{Type: "queue.changed"}, []int64{10, 7, 4, 1}},
-		{"subject", bot.AuditFilter{Subject: "user:1"}, []int64{10, 6, 2}},
-		{"time range", bot.AuditFilter{From: t0.Add(2 * time.Hour), To: t0.Add(5 * time.Hour)}, []int64{5, 4, 3}},
-		{"page", bot.AuditFilter{BeforeSeq: 8, Limit: 3}, []int64{7, 6, 5}},
-		{"together", bot.AuditFilter{Actor: "admin:a1", Type: "queue.changed", From: t0.Add(time.Hour)}, []int64{7}},
+		{"all, newest first", staff.AuditFilter{}, []int64{10, 9, 8, 7, 6, 5, 4, 3, 2, 1}},
+		{"actor", staff.AuditFilter{Actor: "agent:b2"}, []int64{10, 8, 6, 4, 2}},
+		{"type", staff.AuditFilter{Type: "queue.changed"}, []int64{10, 7, 4, 1}},
+		{"subject", staff.AuditFilter{Subject: "user:1"}, []int64{10, 6, 2}},
+		{"time range", staff.AuditFilter{From: t0.Add(2 * time.Hour), To: t0.Add(5 * time.Hour)}, []int64{5, 4, 3}},
+		{"page", staff.AuditFilter{BeforeSeq: 8, Limit: 3}, []int64{7, 6, 5}},
+		{"together", staff.AuditFilter{Actor: "admin:a1", Type: "queue.changed", From: t0.Add(time.Hour)}, []int64{7}},
 	} {
 		if got := seqs(tt.f); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
@@ -178,7 +179,7 @@ func TestCheckAuditFindsTheTamperedRow(t *testing.T) {
 		}
 	}
 	c, err := db.CheckAudit(ctx)
-	if err != nil || c != (bot.AuditCheck{Rows: 5}) {
+	if err != nil || c != (staff.AuditCheck{Rows: 5}) {
 		t.Fatalf("intact chain: %+v, %v; want 5 rows and no bad one", c, err)
 	}
 	err = db.Write(ctx, func(tx *sql.Tx) error {

@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 // API tokens are kept only as the SHA-256 of the token: a copy of the
 // database gives no one a usable token.
 
 // CreateAPIToken stores a new token; its ID is made when empty.
-func (db *DB) CreateAPIToken(ctx context.Context, t *bot.APIToken) error {
+func (db *DB) CreateAPIToken(ctx context.Context, t *staff.APIToken) error {
 	if len(t.Hash) == 0 || t.Name == "" || len(t.Scopes) == 0 {
 		return bot.Errorf(bot.EINVALID, "a token needs a name, a hash and a scope")
 	}
@@ -40,12 +41,12 @@ func (db *DB) CreateAPIToken(ctx context.Context, t *bot.APIToken) error {
 
 const tokenColumns = `id, name, token_hash, scopes, created_by, created_at, last_used_at, revoked_at`
 
-func scanToken(row scanner) (bot.APIToken, error) {
-	var t bot.APIToken
+func scanToken(row scanner) (staff.APIToken, error) {
+	var t staff.APIToken
 	var scopes string
 	var created, used, revoked sql.NullInt64
 	if err := row.Scan(&t.ID, &t.Name, &t.Hash, &scopes, &t.CreatedBy, &created, &used, &revoked); err != nil {
-		return bot.APIToken{}, err
+		return staff.APIToken{}, err
 	}
 	t.Scopes = strings.Fields(scopes)
 	t.CreatedAt, t.LastUsed, t.RevokedAt = fromNanos(created), fromNanos(used), fromNanos(revoked)
@@ -54,20 +55,20 @@ func scanToken(row scanner) (bot.APIToken, error) {
 
 // APITokenByHash returns the token with this SHA-256, revoked or not, or
 // ENOTFOUND.
-func (db *DB) APITokenByHash(ctx context.Context, hash []byte) (bot.APIToken, error) {
+func (db *DB) APITokenByHash(ctx context.Context, hash []byte) (staff.APIToken, error) {
 	t, err := scanToken(db.reader.QueryRowContext(ctx, `SELECT `+tokenColumns+`
 		FROM api_tokens WHERE token_hash = ?`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
-		return bot.APIToken{}, bot.Errorf(bot.ENOTFOUND, "no such token")
+		return staff.APIToken{}, bot.Errorf(bot.ENOTFOUND, "no such token")
 	}
 	if err != nil {
-		return bot.APIToken{}, fmt.Errorf("load API token: %w", err)
+		return staff.APIToken{}, fmt.Errorf("load API token: %w", err)
 	}
 	return t, nil
 }
 
 // APITokens lists every token, revoked ones too, oldest first.
-func (db *DB) APITokens(ctx context.Context) ([]bot.APIToken, error) {
+func (db *DB) APITokens(ctx context.Context) ([]staff.APIToken, error) {
 	return queryAll(ctx, db, "list API tokens", scanToken, `SELECT `+tokenColumns+` FROM api_tokens
 		ORDER BY created_at, id`)
 }

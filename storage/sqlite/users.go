@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 const userColumns = `id, email, name, role, password_hash, capacity, queues, disabled,
@@ -20,7 +21,7 @@ func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSp
 
 // CreateUser stores a new console account, setting its ID when empty, its
 // times and its default capacity. An email already taken is ECONFLICT.
-func (db *DB) CreateUser(ctx context.Context, u *bot.User) error {
+func (db *DB) CreateUser(ctx context.Context, u *staff.User) error {
 	u.Email = NormalizeEmail(u.Email)
 	if u.ID == "" {
 		u.ID = newID()
@@ -50,29 +51,29 @@ func (db *DB) CreateUser(ctx context.Context, u *bot.User) error {
 }
 
 // User returns a console account by ID, or ENOTFOUND.
-func (db *DB) User(ctx context.Context, id string) (bot.User, error) {
+func (db *DB) User(ctx context.Context, id string) (staff.User, error) {
 	return db.userWhere(ctx, `id = ?`, id)
 }
 
 // UserByEmail returns a console account by email, in any case, or
 // ENOTFOUND.
-func (db *DB) UserByEmail(ctx context.Context, email string) (bot.User, error) {
+func (db *DB) UserByEmail(ctx context.Context, email string) (staff.User, error) {
 	return db.userWhere(ctx, `email = ?`, NormalizeEmail(email))
 }
 
-func (db *DB) userWhere(ctx context.Context, where string, arg any) (bot.User, error) {
+func (db *DB) userWhere(ctx context.Context, where string, arg any) (staff.User, error) {
 	u, err := scanUser(db.reader.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
-		return bot.User{}, bot.Errorf(bot.ENOTFOUND, "no such user")
+		return staff.User{}, bot.Errorf(bot.ENOTFOUND, "no such user")
 	}
 	if err != nil {
-		return bot.User{}, fmt.Errorf("read user: %w", err)
+		return staff.User{}, fmt.Errorf("read user: %w", err)
 	}
 	return u, nil
 }
 
 // Users returns every console account, by email.
-func (db *DB) Users(ctx context.Context) ([]bot.User, error) {
+func (db *DB) Users(ctx context.Context) ([]staff.User, error) {
 	return queryAll(ctx, db, "list users", scanUser, `SELECT `+userColumns+` FROM users ORDER BY email`)
 }
 
@@ -91,12 +92,12 @@ const signInKind = "signin_ip"
 // (SignInSucceeded) or an admin's new password clears it. An attempt for
 // no account (UserID "") runs the same statements and writes the
 // address's row, so that it costs what a real one does.
-func (db *DB) ReserveSignIn(ctx context.Context, a bot.SignInAttempt) (bot.SignInReservation, error) {
-	var r bot.SignInReservation
+func (db *DB) ReserveSignIn(ctx context.Context, a staff.SignInAttempt) (staff.SignInReservation, error) {
+	var r staff.SignInReservation
 	at := unixNanos(a.At)
 	err := db.Write(ctx, func(tx *sql.Tx) error {
 		c := cachedTx{tx, db.wstmts}
-		r = bot.SignInReservation{}
+		r = staff.SignInReservation{}
 		var tried int
 		if err := c.QueryRow(`SELECT count(*) FROM attempts WHERE kind = ? AND key = ? AND at >= ?`,
 			signInKind, a.Source, unixNanos(a.At.Add(-a.SourceWindow))).Scan(&tried); err != nil {
@@ -124,7 +125,7 @@ func (db *DB) ReserveSignIn(ctx context.Context, a bot.SignInAttempt) (bot.SignI
 		return nil
 	})
 	if err != nil {
-		return bot.SignInReservation{}, fmt.Errorf("reserve sign-in: %w", err)
+		return staff.SignInReservation{}, fmt.Errorf("reserve sign-in: %w", err)
 	}
 	return r, nil
 }
@@ -172,9 +173,9 @@ func (db *DB) updateUser(ctx context.Context, what, id string, endSessions bool,
 	return nil
 }
 
-func scanUser(row scanner) (bot.User, error) {
+func scanUser(row scanner) (staff.User, error) {
 	var (
-		u        bot.User
+		u        staff.User
 		queues   string
 		locked   sql.NullInt64
 		from, to int64
@@ -182,10 +183,10 @@ func scanUser(row scanner) (bot.User, error) {
 	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &u.Capacity, &queues,
 		&u.Disabled, &u.FailedSignIns, &locked, &from, &to)
 	if err != nil {
-		return bot.User{}, err
+		return staff.User{}, err
 	}
 	if err := fromJSON(sql.NullString{String: queues, Valid: true}, &u.Queues); err != nil {
-		return bot.User{}, err
+		return staff.User{}, err
 	}
 	if len(u.Queues) == 0 {
 		u.Queues = nil

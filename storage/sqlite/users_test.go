@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 func TestUsersAreStoredByLowerCasedEmail(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
-	u := bot.User{Email: "  Ana.Agent@Example.ORG ", Name: "Ana", Role: bot.RoleAgent, PasswordHash: "$argon2id$x", Queues: []string{"billing"}}
+	u := staff.User{Email: "  Ana.Agent@Example.ORG ", Name: "Ana", Role: bot.RoleAgent, PasswordHash: "$argon2id$x", Queues: []string{"billing"}}
 	if err := db.CreateUser(ctx, &u); err != nil {
 		t.Fatal(err)
 	}
@@ -33,14 +34,14 @@ func TestUsersAreStoredByLowerCasedEmail(t *testing.T) {
 		t.Errorf("User(id): got %+v, %v", byID, err)
 	}
 
-	dup := bot.User{Email: "ana.agent@EXAMPLE.org", Name: "Other", Role: bot.RoleAdmin, PasswordHash: "h"}
+	dup := staff.User{Email: "ana.agent@EXAMPLE.org", Name: "Other", Role: bot.RoleAdmin, PasswordHash: "h"}
 	if err := db.CreateUser(ctx, &dup); bot.ErrorCode(err) != bot.ECONFLICT {
 		t.Errorf("duplicate email: got %v, want ECONFLICT", err)
 	}
 	if _, err := db.UserByEmail(ctx, "nobody@example.org"); bot.ErrorCode(err) != bot.ENOTFOUND {
 		t.Errorf("unknown email: got %v, want ENOTFOUND", err)
 	}
-	bad := bot.User{Email: "x@example.org", Name: "X", Role: "root", PasswordHash: "h"}
+	bad := staff.User{Email: "x@example.org", Name: "X", Role: "root", PasswordHash: "h"}
 	if err := db.CreateUser(ctx, &bad); err == nil {
 		t.Error("a user with role root was stored")
 	}
@@ -53,14 +54,14 @@ func TestUsersAreStoredByLowerCasedEmail(t *testing.T) {
 func TestReserveSignInLocksAndSuccessClears(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
-	u := bot.User{Email: "a@example.org", Name: "A", Role: bot.RoleAgent, PasswordHash: "h"}
+	u := staff.User{Email: "a@example.org", Name: "A", Role: bot.RoleAgent, PasswordHash: "h"}
 	if err := db.CreateUser(ctx, &u); err != nil {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	attempt := func(id string, at time.Time) bot.SignInReservation {
+	attempt := func(id string, at time.Time) staff.SignInReservation {
 		t.Helper()
-		r, err := db.ReserveSignIn(ctx, bot.SignInAttempt{UserID: id, Source: "192.0.2.1", At: at,
+		r, err := db.ReserveSignIn(ctx, staff.SignInAttempt{UserID: id, Source: "192.0.2.1", At: at,
 			MaxFailures: 5, LockFor: 15 * time.Minute, SourceMax: 1000, SourceWindow: time.Hour})
 		if err != nil {
 			t.Fatal(err)
@@ -106,12 +107,12 @@ func TestReserveSignInHoldsUnderConcurrency(t *testing.T) {
 	const n = 40
 	db := openTest(t)
 	ctx := context.Background()
-	u := bot.User{Email: "a@example.org", Name: "A", Role: bot.RoleAgent, PasswordHash: "h"}
+	u := staff.User{Email: "a@example.org", Name: "A", Role: bot.RoleAgent, PasswordHash: "h"}
 	if err := db.CreateUser(ctx, &u); err != nil {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	burst := func(a func(i int) bot.SignInAttempt) (reserved, sourceOK int) {
+	burst := func(a func(i int) staff.SignInAttempt) (reserved, sourceOK int) {
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		start := make(chan struct{})
@@ -138,15 +139,15 @@ func TestReserveSignInHoldsUnderConcurrency(t *testing.T) {
 		wg.Wait()
 		return reserved, sourceOK
 	}
-	reserved, _ := burst(func(i int) bot.SignInAttempt {
-		return bot.SignInAttempt{UserID: u.ID, Source: fmt.Sprintf("198.51.100.%d", i), At: at,
+	reserved, _ := burst(func(i int) staff.SignInAttempt {
+		return staff.SignInAttempt{UserID: u.ID, Source: fmt.Sprintf("198.51.100.%d", i), At: at,
 			MaxFailures: 5, LockFor: 15 * time.Minute, SourceMax: 20, SourceWindow: 10 * time.Minute}
 	})
 	if reserved != 5 {
 		t.Errorf("%d of %d concurrent sign-ins for one account reserved, want exactly 5", reserved, n)
 	}
-	_, sourceOK := burst(func(int) bot.SignInAttempt {
-		return bot.SignInAttempt{Source: "203.0.113.9", At: at, MaxFailures: 5, LockFor: time.Minute, SourceMax: 20, SourceWindow: 10 * time.Minute}
+	_, sourceOK := burst(func(int) staff.SignInAttempt {
+		return staff.SignInAttempt{Source: "203.0.113.9", At: at, MaxFailures: 5, LockFor: time.Minute, SourceMax: 20, SourceWindow: 10 * time.Minute}
 	})
 	if sourceOK != 20 {
 		t.Errorf("%d of %d concurrent sign-ins from one address allowed, want exactly 20", sourceOK, n)
@@ -156,7 +157,7 @@ func TestReserveSignInHoldsUnderConcurrency(t *testing.T) {
 func TestPasswordChangeAndDisableEndSessions(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
-	u := bot.User{Email: "a@example.org", Name: "A", Role: bot.RoleAdmin, PasswordHash: "old"}
+	u := staff.User{Email: "a@example.org", Name: "A", Role: bot.RoleAdmin, PasswordHash: "old"}
 	if err := db.CreateUser(ctx, &u); err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +170,7 @@ func TestPasswordChangeAndDisableEndSessions(t *testing.T) {
 		{"disable", func() error { return db.SetUserDisabled(ctx, u.ID, true) }},
 	} {
 		hash := []byte("session-of-" + change.name + "-0123456789abcdef")
-		if err := db.CreateSession(ctx, bot.StaffSession{TokenHash: hash, UserID: u.ID, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		if err := db.CreateSession(ctx, staff.Session{TokenHash: hash, UserID: u.ID, ExpiresAt: now.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		if err := change.do(); err != nil {
@@ -191,13 +192,13 @@ func TestPasswordChangeAndDisableEndSessions(t *testing.T) {
 func TestSessionsStoreOnlyTheHashAndExpire(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
-	u := bot.User{Email: "a@example.org", Name: "A", Role: bot.RoleAgent, PasswordHash: "h"}
+	u := staff.User{Email: "a@example.org", Name: "A", Role: bot.RoleAgent, PasswordHash: "h"}
 	db.CreateUser(ctx, &u)
 	t0 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
 	fresh := bytes.Repeat([]byte{1}, 32)
 	idle := bytes.Repeat([]byte{2}, 32)
 	old := bytes.Repeat([]byte{3}, 32)
-	for _, s := range []bot.StaffSession{
+	for _, s := range []staff.Session{
 		{TokenHash: fresh, UserID: u.ID, CreatedAt: t0, LastSeen: t0, ExpiresAt: t0.Add(12 * time.Hour), Source: "10.0.0.1"},
 		{TokenHash: idle, UserID: u.ID, CreatedAt: t0, LastSeen: t0, ExpiresAt: t0.Add(12 * time.Hour)},
 		{TokenHash: old, UserID: u.ID, CreatedAt: t0, LastSeen: t0, ExpiresAt: t0.Add(time.Hour)},
@@ -239,7 +240,7 @@ func TestSessionsStoreOnlyTheHashAndExpire(t *testing.T) {
 func TestCannedResponses(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
-	for _, c := range []bot.CannedResponse{
+	for _, c := range []staff.CannedResponse{
 		{Shortcut: "hours", Title: "Opening hours", Text: "We are open 8 to 6.", UpdatedBy: "u1"},
 		{Shortcut: "bye", Title: "Goodbye", Text: "Thanks for chatting."},
 		{Shortcut: "hours", Title: "Hours", Text: "We are open 8 to 8.", UpdatedBy: "u2"},

@@ -8,10 +8,9 @@ import (
 	"time"
 
 	"github.com/portico-chat/portico/bot"
-	"github.com/portico-chat/portico/connectors/notify"
 )
 
-func dueIDs(t *testing.T, o notify.Outbox, now time.Time, limit int) string {
+func dueIDs(t *testing.T, o bot.Outbox, now time.Time, limit int) string {
 	t.Helper()
 	due, err := o.DueDeliveries(context.Background(), now, limit)
 	if err != nil {
@@ -27,7 +26,7 @@ func dueIDs(t *testing.T, o notify.Outbox, now time.Time, limit int) string {
 func testOutbox(t *testing.T, open func(t *testing.T) Store) {
 	ctx := context.Background()
 	s := open(t)
-	o := need[notify.Outbox](t, s, "outbox")
+	o := need[bot.Outbox](t, s, "outbox")
 	c := newConversation(t, s, "c1")
 
 	delivery := func(id, key string) bot.Delivery {
@@ -136,7 +135,7 @@ func testOutbox(t *testing.T, open func(t *testing.T) Store) {
 // sender sees it (to give it up), but without its text.
 func testOutboxWithheld(t *testing.T, open func(t *testing.T) Store) {
 	s := open(t)
-	o := need[notify.Outbox](t, s, "outbox")
+	o := need[bot.Outbox](t, s, "outbox")
 	c := newConversation(t, s, "c1")
 	c.UpdatedAt = t0
 	mustCommit(t, s, &bot.Turn{Conversation: c, Deliveries: []bot.Delivery{{ID: "w", Channel: "sms", To: "+16175550111",

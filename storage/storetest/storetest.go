@@ -3,8 +3,9 @@
 // with a function that opens a fresh, empty store.
 //
 // The core (bot.Store, bot.CodeStore, bot.AttemptStore) is always tested;
-// the optional parts (audit, outbox, flows, retention) are tested when the
-// store has them, and skipped otherwise.
+// the optional parts (audit, outbox, flows, retention, report rows,
+// activation codes) are tested when the store has them, and skipped
+// otherwise.
 package storetest
 
 import (
@@ -79,6 +80,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Queue", func(t *testing.T) { testQueue(t, open) })
 	t.Run("Retention", func(t *testing.T) { testRetention(t, open) })
 	t.Run("SilentPurge", func(t *testing.T) { testSilentPurge(t, open) })
+	t.Run("ReportRows", func(t *testing.T) { testReportRows(t, open) })
+	t.Run("ActivationCodes", func(t *testing.T) { testActivationCodes(t, open) })
 }
 
 // t0 is the suite's fixed "now": stores must keep the times they are given.

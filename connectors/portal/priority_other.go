@@ -1,7 +1,0 @@
-//go:build !linux
-
-package portal
-
-// lowerThreadPriority does nothing where threads have no portable
-// priority; hashes then compete with turns as equals.
-func lowerThreadPriority() {}
