@@ -176,12 +176,12 @@ func (t *turn) loop(f *flows.Flow, state string) error {
 	return fmt.Errorf("flow %s: more than %d steps without waiting for the patient", f.Name, maxStepsPerTurn)
 }
 
-// transition runs the compiled machine from state on outcome. A transition
-// to the same state is how a flow asks again (looplab/fsm reports it as
-// NoTransitionError).
+// transition runs the flow's compiled machine from state on outcome; the
+// machine is built once per flow version and reused (flows.Flow.Fire). A
+// transition to the same state is how a flow asks again (looplab/fsm
+// reports it as NoTransitionError).
 func (t *turn) transition(f *flows.Flow, state, outcome string) (string, error) {
-	m := f.Machine(state)
-	err := m.Event(context.WithoutCancel(t.ctx), outcome)
+	next, err := f.Fire(context.WithoutCancel(t.ctx), state, outcome)
 	var same fsm.NoTransitionError
 	switch {
 	case errors.As(err, &same):
@@ -189,7 +189,7 @@ func (t *turn) transition(f *flows.Flow, state, outcome string) (string, error) 
 	case err != nil:
 		return "", fmt.Errorf("flow %s state %s outcome %s: %w", f.Name, state, outcome, err)
 	}
-	return m.Current(), nil
+	return next, nil
 }
 
 // enter runs one state. It returns the outcome to leave it with, or wait

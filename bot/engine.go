@@ -22,6 +22,7 @@ type Engine struct {
 	codes      CodeStore
 	attempts   AttemptStore
 	dir        Directory
+	channels   map[string]Channel
 	activation ActivationCodes
 	password   PasswordPolicy
 	flows      *Flows
@@ -47,6 +48,10 @@ type Deps struct {
 	Codes     CodeStore
 	Attempts  AttemptStore
 	Directory Directory
+	// Channels are the conversation channels that reach the patient
+	// through the outbox, by Conversation.Channel (ChannelSMS); the web
+	// needs none.
+	Channels map[string]Channel
 	// Activation keeps the activation codes, whatever the directory.
 	Activation ActivationCodes
 	// Password is Portico's password policy, applied before the directory
@@ -97,7 +102,7 @@ func NewEngine(cfg Config, d Deps, log zerolog.Logger) *Engine {
 	}
 	return &Engine{
 		cfg: cfg, store: d.Store, codes: d.Codes, attempts: d.Attempts, dir: d.Directory,
-		activation: d.Activation, password: d.Password,
+		activation: d.Activation, password: d.Password, channels: d.Channels,
 		flows: d.Flows, clock: d.Clock, kick: d.Kick, log: log, live: map[string]*live{},
 		deskStore: d.Desk, desk: newDeskState(), metrics: d.Metrics, held: d.Held,
 	}
@@ -194,6 +199,9 @@ func (e *Engine) commit(ctx context.Context, l *live, t *turn, sender Client, sa
 	before := l.conv
 	if onDesk(before) && !onDesk(t.out.Conversation) && t.out.HandoffOutcome == "" {
 		t.out.HandoffOutcome = handoffOutcome(t.out.Conversation)
+	}
+	if err := e.stage(t); err != nil {
+		return err
 	}
 	if err := e.store.Commit(ctx, &t.out); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -56,13 +57,17 @@ type opened struct{ conversation, resume string }
 // open creates a conversation and runs its first flow up to the first
 // question, if the client's address may open another one.
 func (e *Engine) open(ctx context.Context, h Hello) (opened, error) {
+	channel := cmp.Or(h.Channel, ChannelWeb)
+	if !e.channelKnown(channel) {
+		return opened{}, Errorf(EINVALID, "no conversation channel %q", channel)
+	}
 	now := e.clock.Now()
 	if err := e.reserveConversation(ctx, h, now); err != nil {
 		return opened{}, err
 	}
 	token, hash := newResumeToken()
 	conv := &Conversation{
-		ID: newID(), Status: StatusBot, Locale: NormalizeLocale(h.Locale), Slots: map[string]string{},
+		ID: newID(), Channel: channel, Status: StatusBot, Locale: NormalizeLocale(h.Locale), Slots: map[string]string{},
 		ResumeHash: hash, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := e.store.CreateConversation(ctx, conv); err != nil {
@@ -76,6 +81,9 @@ func (e *Engine) open(ctx context.Context, h Hello) (opened, error) {
 	t.audit("conversation.opened", "ok", conv.Locale)
 	if err := t.startFlow(start); err != nil {
 		return opened{}, fmt.Errorf("start %s: %w", start, err)
+	}
+	if err := e.stage(t); err != nil {
+		return opened{}, err
 	}
 	if err := e.store.Commit(ctx, &t.out); err != nil {
 		return opened{}, fmt.Errorf("commit first turn: %w", err)

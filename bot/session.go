@@ -9,6 +9,9 @@ type Hello struct {
 	Locale  string // BCP 47; anything but Spanish falls back to English
 	Start   string // optional flow to start straight away
 	Source  string // client IP, for audit and throttling
+	// Channel is where the patient is: "" or ChannelWeb for the widget's
+	// socket, or a channel of Deps.Channels.
+	Channel string
 	// ResumeOnly refuses to start a new conversation when Resume is dead:
 	// Hello then fails with EEXPIRED instead. A widget restoring a chat
 	// on a new page uses it, so that no conversation begins before the

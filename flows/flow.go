@@ -3,6 +3,8 @@
 // compiler to looplab/fsm machines, and trigger-phrase matching.
 package flows
 
+import "sync"
+
 // Flow is a validated, compiled dialog.
 type Flow struct {
 	Name     string
@@ -16,9 +18,10 @@ type Flow struct {
 	File     string
 	Source   []byte
 
-	events  []eventDesc             // transitions, compiled once (see machine.go)
-	namePos Pos                     // where the name is, for set-level problems
-	src     map[string]*stateSource // where each state's parts are
+	events   []eventDesc             // transitions, compiled once (see machine.go)
+	machines sync.Pool               // *fsm.FSM built from events, reused by Fire
+	namePos  Pos                     // where the name is, for set-level problems
+	src      map[string]*stateSource // where each state's parts are
 }
 
 // Text is a localized string: locale ("en", "es") → text. Placeholders

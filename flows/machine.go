@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"context"
 	"sort"
 
 	"github.com/looplab/fsm"
@@ -33,7 +34,7 @@ func (f *Flow) compile() {
 // Machine returns a new looplab/fsm machine for the flow, standing in
 // state current. Its states are the flow's states and its events are
 // outcome names: firing outcome "ok" in state "ask_password" moves it to
-// that state's "ok" branch.
+// that state's "ok" branch. The runtime uses Fire, which reuses machines.
 //
 // Notes for the runtime:
 //   - A branch back to the same state (e.g. an action's "wrong" going back
@@ -44,21 +45,32 @@ func (f *Flow) compile() {
 //   - A machine cannot be serialised: persist Current() and rebuild it with
 //     Machine(saved).
 func (f *Flow) Machine(current string) *fsm.FSM {
-	return f.MachineWith(current, nil)
-}
-
-// MachineWith is Machine with callbacks (see fsm.NewFSM). Build the
-// callback keys from the flow's state and outcome names, never by hand:
-// looplab/fsm ignores keys that match nothing.
-func (f *Flow) MachineWith(current string, callbacks fsm.Callbacks) *fsm.FSM {
 	events := make(fsm.Events, len(f.events))
 	for i, e := range f.events {
 		events[i] = fsm.EventDesc{Name: e.Name, Src: []string{e.Src}, Dst: e.Dst}
 	}
-	if callbacks == nil {
-		callbacks = fsm.Callbacks{}
+	return fsm.NewFSM(current, events, fsm.Callbacks{})
+}
+
+// Fire takes outcome in state on the flow's compiled machine and returns
+// the state it leads to, with looplab/fsm's error: NoTransitionError for
+// a branch back to state itself (state is returned), InvalidEventError
+// for an outcome state has no branch for. Machines are built once per
+// flow (a Flow is one version) and reused: each call borrows one from the
+// flow's pool and sets it to state, so that concurrent conversations never
+// share one and a turn of many steps builds none. They carry no callbacks,
+// so a machine leaves every call as clean as it came.
+func (f *Flow) Fire(ctx context.Context, state, outcome string) (string, error) {
+	m, _ := f.machines.Get().(*fsm.FSM)
+	if m == nil {
+		m = f.Machine(state)
+	} else {
+		m.SetState(state)
 	}
-	return fsm.NewFSM(current, events, callbacks)
+	err := m.Event(ctx, outcome)
+	next := m.Current()
+	f.machines.Put(m)
+	return next, err
 }
 
 // Next returns the state that outcome leads to from state, and false when

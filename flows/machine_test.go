@@ -3,7 +3,9 @@ package flows
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/looplab/fsm"
@@ -58,19 +60,51 @@ func TestMachineSelfTransition(t *testing.T) {
 	}
 }
 
-func TestMachineCallbacks(t *testing.T) {
+// TestFireReusesMachines: Fire answers as a fresh machine does, from any
+// state, however many times and from however many goroutines the flow's
+// machines are reused.
+func TestFireReusesMachines(t *testing.T) {
 	f, _ := builtinSet(t).Get("forgot_username")
 	var entered []string
-	m := f.MachineWith("verify", fsm.Callbacks{
-		"enter_state": func(_ context.Context, e *fsm.Event) { entered = append(entered, e.Dst) },
-	})
+	state := "verify"
 	for _, o := range []string{"verified", "sent"} {
-		if err := m.Event(context.Background(), o); err != nil {
-			t.Fatalf("Event(%s): %v", o, err)
+		next, err := f.Fire(context.Background(), state, o)
+		if err != nil {
+			t.Fatalf("Fire(%s, %s): %v", state, o, err)
 		}
+		entered = append(entered, next)
+		state = next
 	}
 	if got := len(entered); got != 2 || entered[0] != "send" || entered[1] != "done" {
 		t.Fatalf("entered %v, want [send done]", entered)
+	}
+	g, _ := builtinSet(t).Get("reset_password")
+	var wg sync.WaitGroup
+	errs := make(chan string, 20)
+	for i := range 20 {
+		wg.Go(func() {
+			for range 200 {
+				from, outcome, want := "verify", "verified", "status"
+				if i%2 == 1 {
+					from, outcome, want = "set_password", "rejected", "rejected"
+				}
+				if got, err := g.Fire(context.Background(), from, outcome); err != nil || got != want {
+					errs <- fmt.Sprintf("Fire(%s, %s) = %s, %v; want %s", from, outcome, got, err, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	var same fsm.NoTransitionError
+	if got, err := g.Fire(context.Background(), "ask_password", "verified"); err == nil || got != "ask_password" {
+		t.Errorf("an outcome the state has not: got %s, %v; want ask_password and an error", got, err)
+	} else if errors.As(err, &same) {
+		t.Errorf("an outcome the state has not: got NoTransitionError, want InvalidEventError")
 	}
 	if got, want := f.Outcomes("verify"), []string{"failed", "locked", "verified"}; len(got) != 3 || got[0] != want[0] || got[2] != want[2] {
 		t.Fatalf("Outcomes(verify) = %v, want %v", got, want)

@@ -1,0 +1,65 @@
+package bot
+
+import "fmt"
+
+// A conversation runs on one channel (Conversation.Channel, fixed when it
+// opens): the web widget today, SMS next. Not to be confused with the
+// delivery channels of one-time codes and notices (channels.go).
+//
+// Every committed event goes to the clients attached to the conversation
+// (Client): on the web those are the patient's sockets, and that is all
+// the web channel needs. A channel whose patient is not attached renders
+// what a turn says into outbox deliveries inside the same turn, before it
+// is committed: the reply is then stored with the turn, survives a crash
+// like the turn does, and goes out through the outbox sender.
+
+// Channel is a medium that reaches the patient through the outbox.
+// connectors/sms implements it for text messages; the web needs none.
+type Channel interface {
+	// Render returns the deliveries that take msgs (what the bot, an agent
+	// or the system said in one turn, in order) to the patient of c. key
+	// is the turn's idempotency key (conversation:step): every delivery's
+	// Key must start with it, so that a turn computed again after a crash
+	// queues nothing twice. Render runs under the conversation's lock and
+	// must do no I/O.
+	Render(c *Conversation, key string, msgs []Message) ([]Delivery, error)
+}
+
+// channelKnown reports whether the engine can run a conversation on name.
+func (e *Engine) channelKnown(name string) bool {
+	_, ok := e.channels[name]
+	return name == ChannelWeb || ok
+}
+
+// stage adds to a turn, before it is committed, the deliveries its
+// conversation's channel renders from what the turn says to the patient.
+func (e *Engine) stage(t *turn) error {
+	c := t.out.Conversation
+	ch := e.channels[c.Channel]
+	if ch == nil {
+		return nil
+	}
+	var said []Message
+	for _, m := range t.out.Messages {
+		if m.From != FromPatient {
+			said = append(said, m)
+		}
+	}
+	if len(said) == 0 {
+		return nil
+	}
+	ds, err := ch.Render(c, t.key, said)
+	if err != nil {
+		return fmt.Errorf("render for %s: %w", c.Channel, err)
+	}
+	for _, d := range ds {
+		if len(d.Key) <= len(t.key) || d.Key[:len(t.key)+1] != t.key+":" {
+			return fmt.Errorf("render for %s: delivery key %q is not under the turn's %q", c.Channel, d.Key, t.key)
+		}
+		if d.ID == "" {
+			d.ID = newID()
+		}
+		t.out.Deliveries = append(t.out.Deliveries, d)
+	}
+	return nil
+}
