@@ -1,6 +1,10 @@
 package bot
 
-import "context"
+import (
+	"context"
+	"errors"
+	"strings"
+)
 
 // Lookup finds a patient's record. One of three forms is used: MRN alone;
 // Username with DOB (and ZIP when the dialog asked for it); or first name,
@@ -13,6 +17,41 @@ type Lookup struct {
 	ZIP       string // five digits
 	Username  string // alternative to the names
 	MRN       string // the clinic's medical record number, alone
+}
+
+// Lookup forms, as Kind returns them.
+const (
+	LookupByMRN          = "mrn"
+	LookupByUsername     = "username"
+	LookupByDemographics = "demographics"
+)
+
+// Kind says which form l is, in this order: MRN alone, Username with a
+// date of birth, or the four demographics; or an error naming what is
+// missing. The engine builds lookups, so an incomplete one is a bug, not
+// a miss.
+func (l Lookup) Kind() (string, error) {
+	switch {
+	case strings.TrimSpace(l.MRN) != "":
+		return LookupByMRN, nil
+	case strings.TrimSpace(l.Username) != "":
+		if strings.TrimSpace(l.DOB) == "" {
+			return "", errors.New("directory lookup: a username needs a date of birth")
+		}
+		return LookupByUsername, nil
+	}
+	var missing []string
+	for _, f := range []struct{ name, v string }{
+		{"first name", l.FirstName}, {"last name", l.LastName}, {"date of birth", l.DOB}, {"ZIP", l.ZIP},
+	} {
+		if strings.TrimSpace(f.v) == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return "", errors.New("directory lookup: missing " + strings.Join(missing, ", "))
+	}
+	return LookupByDemographics, nil
 }
 
 // Contacts are the ways to reach a patient that the portal has on file.

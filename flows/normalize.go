@@ -16,12 +16,15 @@ import (
 // the runtime can turn into a plain-language re-prompt.
 var ErrInvalid = errors.New("invalid answer")
 
+// MaxEmailLen is the longest email address (RFC 5321's path limit): for a
+// patient's answer, an imported record and a staff account alike.
+const MaxEmailLen = 254
+
 // Limits of answers.
 const (
 	maxNameRunes   = 60
 	maxTextRunes   = 200
 	maxSecretBytes = 1024 // far above any password policy's maximum
-	maxEmailLen    = 254
 	maxEmailLocal  = 64
 	maxAnswerBytes = 4096 // anything longer is refused before parsing
 	minTokenLen    = 4
@@ -131,7 +134,7 @@ func normalizeZIP(s string) (string, error) {
 func normalizeEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	at := strings.LastIndexByte(s, '@')
-	if at <= 0 || len(s) > maxEmailLen {
+	if at <= 0 || len(s) > MaxEmailLen {
 		return "", invalid("email_format")
 	}
 	local, domain := s[:at], strings.ToLower(s[at+1:])

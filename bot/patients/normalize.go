@@ -5,13 +5,14 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+
+	"github.com/portico-chat/portico/flows"
 )
 
 // Bounds on imported values.
 const (
 	minBirthYear = 1900
 	maxNameLen   = 100 // code points; longer is surely a mistake
-	maxEmailLen  = 254 // RFC 5321 path limit
 	dateLayout   = "2006-01-02"
 )
 
@@ -98,7 +99,7 @@ func NormalizePhone(s string) (string, error) {
 func parseEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" || len(s) > maxEmailLen {
+	if err != nil || a.Address != s || a.Name != "" || len(s) > flows.MaxEmailLen {
 		return "", errors.New("not an email address")
 	}
 	at := strings.LastIndexByte(s, '@')

@@ -16,6 +16,7 @@ import (
 
 	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/bot/password"
+	"github.com/portico-chat/portico/flows"
 )
 
 // User is an agent's or an admin's console account.
@@ -44,7 +45,7 @@ func (u User) Actor() string { return u.Role + ":" + u.ID }
 
 // Limits of an account, the same in the admin pages and `portico users`.
 const (
-	MaxEmailLen      = 254 // RFC 5321 path limit
+	MaxEmailLen      = flows.MaxEmailLen
 	MaxNameRunes     = 64
 	MaxCapacity      = 50
 	MaxQueues        = 50

@@ -2,12 +2,8 @@ package main
 
 import (
 	"net/http"
-	"strings"
-	"unicode"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
+	"github.com/portico-chat/portico/flows"
 )
 
 // findRequest is one of three lookups (docs/bridge.md, "find").
@@ -97,18 +93,6 @@ func keep(recs []record, ok func(record) bool) []record {
 	return out
 }
 
-// fold makes names comparable the way patients type them: case, accents,
-// spaces and punctuation ignored ("José Núñez-García" = "jose nunez garcia").
-func fold(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, s)
-	if err != nil {
-		out = s
-	}
-	return strings.Map(func(r rune) rune {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			return unicode.ToLower(r)
-		}
-		return -1
-	}, out)
-}
+// fold makes names comparable the way patients type them, by Portico's
+// one rule (flows.FoldName).
+func fold(s string) string { return flows.FoldName(s) }

@@ -1,19 +1,15 @@
 package main
 
 import (
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
-	"fmt"
 	"regexp"
-	"runtime"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/crypto/argon2"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/portico-chat/portico/bot/password"
 )
 
 // policy is the reference portal's own password rules. Each refusal
@@ -90,52 +86,9 @@ func classes(pw string) int {
 // with a letter or digit (no look-alike letters from other alphabets).
 var usernameFormat = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$`)
 
-// Argon2id with OWASP's parameters: m=19 MiB, t=2, p=1.
-const (
-	argonMemoryKiB = 19 * 1024
-	argonTime      = 2
-	argonThreads   = 1
-	argonKeyLen    = 32
-	argonSaltLen   = 16
+// Passwords are hashed as Portico hashes them (bot/password: argon2id with
+// OWASP's parameters, on a bounded pool of threads).
+var (
+	hashPassword = password.Hash
+	checkHash    = password.Matches
 )
-
-// hashSlots bounds the hashes running at once (each holds 19 MiB).
-var hashSlots = make(chan struct{}, runtime.NumCPU())
-
-// hashPassword returns an argon2id PHC string of the NFKC-normalised
-// password.
-func hashPassword(pw string) (string, error) {
-	salt := make([]byte, argonSaltLen)
-	if _, err := rand.Read(salt); err != nil {
-		return "", err
-	}
-	hashSlots <- struct{}{}
-	key := argon2.IDKey([]byte(norm.NFKC.String(pw)), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
-	<-hashSlots
-	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemoryKiB, argonTime, argonThreads,
-		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
-}
-
-// checkHash reports whether pw matches a PHC string made by hashPassword.
-func checkHash(phc, pw string) bool {
-	parts := strings.Split(phc, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false
-	}
-	var m, t uint32
-	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m > 1<<20 || t > 16 || p == 0 {
-		return false
-	}
-	b64 := base64.RawStdEncoding
-	salt, err1 := b64.DecodeString(parts[4])
-	want, err2 := b64.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || len(want) == 0 {
-		return false
-	}
-	hashSlots <- struct{}{}
-	got := argon2.IDKey([]byte(norm.NFKC.String(pw)), salt, t, m, p, uint32(len(want)))
-	<-hashSlots
-	return subtle.ConstantTimeCompare(got, want) == 1
-}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/portico-chat/portico/bot"
@@ -15,14 +14,10 @@ import (
 const userColumns = `id, email, name, role, password_hash, capacity, queues, disabled,
 	failed_signins, locked_until, created_at, updated_at`
 
-// NormalizeEmail is how a staff email is stored and looked up: trimmed and
-// lower-cased.
-func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
-
 // CreateUser stores a new console account, setting its ID when empty, its
 // times and its default capacity. An email already taken is ECONFLICT.
 func (db *DB) CreateUser(ctx context.Context, u *staff.User) error {
-	u.Email = NormalizeEmail(u.Email)
+	u.Email = staff.NormalizeEmail(u.Email) // how it is stored and looked up
 	if u.ID == "" {
 		u.ID = newID()
 	}
@@ -58,7 +53,7 @@ func (db *DB) User(ctx context.Context, id string) (staff.User, error) {
 // UserByEmail returns a console account by email, in any case, or
 // ENOTFOUND.
 func (db *DB) UserByEmail(ctx context.Context, email string) (staff.User, error) {
-	return db.userWhere(ctx, `email = ?`, NormalizeEmail(email))
+	return db.userWhere(ctx, `email = ?`, staff.NormalizeEmail(email))
 }
 
 func (db *DB) userWhere(ctx context.Context, where string, arg any) (staff.User, error) {

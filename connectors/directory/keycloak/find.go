@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/portico-chat/portico/connectors/directory/remote"
+	"github.com/portico-chat/portico/flows"
 )
 
 // Find returns the ID of the one user matching l; none or several is
@@ -39,9 +40,9 @@ func (d *Directory) Find(ctx context.Context, l remote.Lookup) (string, error) {
 			})
 		default:
 			users, err = d.byDOBAndZIP(ctx, l.DOB, l.ZIP)
-			first, last := remote.FoldName(l.FirstName), remote.FoldName(l.LastName)
+			first, last := flows.FoldName(l.FirstName), flows.FoldName(l.LastName)
 			found = keep(users, func(u user) bool {
-				f, g := remote.FoldName(u.FirstName) == first, remote.FoldName(u.LastName) == last
+				f, g := flows.FoldName(u.FirstName) == first, flows.FoldName(u.LastName) == last
 				return f && g
 			})
 		}

@@ -2,12 +2,8 @@ package ldap
 
 import (
 	"crypto/subtle"
-	"unicode"
 
-	"golang.org/x/text/cases"
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
+	"github.com/portico-chat/portico/flows"
 )
 
 // Names are compared in Portico, not by the server: the search asks only
@@ -17,21 +13,9 @@ import (
 // matching rule does. So "Jose Nunez" finds "José Núñez", and a name never
 // reaches a filter at all.
 
-// fold reduces a name to its compared form: compatibility-decomposed,
-// marks dropped, spaces, punctuation and controls dropped, case-folded.
-func fold(s string) string {
-	t := transform.Chain(norm.NFKD,
-		runes.Remove(runes.In(unicode.Mn)),
-		runes.Remove(runes.Predicate(func(r rune) bool {
-			return unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsControl(r) || unicode.IsSymbol(r)
-		})),
-		norm.NFC)
-	out, _, err := transform.String(t, s)
-	if err != nil {
-		return "\x00" // invalid input folds to what no name folds to
-	}
-	return cases.Fold().String(out)
-}
+// fold reduces a name to its compared form: the one rule every directory
+// compares names by (flows.FoldName).
+func fold(s string) string { return flows.FoldName(s) }
 
 // sameName compares two folded names in time that depends on their
 // lengths only. An empty folded name matches nothing.

@@ -131,20 +131,3 @@ func TestTLSFilesErrors(t *testing.T) {
 		}
 	}
 }
-
-func TestFoldName(t *testing.T) {
-	for _, tc := range []struct{ a, b string }{
-		{"José Núñez-García", "jose nunez garcia"},
-		{"O'Brien", "OBRIEN"},
-		{"  Zoë ", "zoe"},
-	} {
-		if FoldName(tc.a) != FoldName(tc.b) {
-			t.Errorf("FoldName(%q) = %q, FoldName(%q) = %q: want equal", tc.a, FoldName(tc.a), tc.b, FoldName(tc.b))
-		}
-	}
-	for _, tc := range []struct{ a, b string }{{"Ann", "Anna"}, {"Lee", "Li"}} {
-		if FoldName(tc.a) == FoldName(tc.b) {
-			t.Errorf("%q and %q fold alike", tc.a, tc.b)
-		}
-	}
-}

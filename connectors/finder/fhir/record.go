@@ -6,6 +6,7 @@ import (
 	"unicode"
 
 	"github.com/portico-chat/portico/connectors/directory/remote"
+	"github.com/portico-chat/portico/flows"
 )
 
 // maxMRNLength bounds an identifier value Portico passes on as an MRN.
@@ -46,15 +47,15 @@ func (p patient) hasZIP(zip string) bool {
 // the first given name or like all given names together ("Mary Ann" for
 // given ["Mary", "Ann"]).
 func (p patient) hasName(first, last string) bool {
-	first, last = remote.FoldName(first), remote.FoldName(last)
+	first, last = flows.FoldName(first), flows.FoldName(last)
 	if first == "" || last == "" {
 		return false
 	}
 	for _, n := range p.Name {
-		if n.Use == useOld || remote.FoldName(n.Family) != last || len(n.Given) == 0 {
+		if n.Use == useOld || flows.FoldName(n.Family) != last || len(n.Given) == 0 {
 			continue
 		}
-		if remote.FoldName(n.Given[0]) == first || remote.FoldName(strings.Join(n.Given, "")) == first {
+		if flows.FoldName(n.Given[0]) == first || flows.FoldName(strings.Join(n.Given, "")) == first {
 			return true
 		}
 	}
@@ -119,7 +120,7 @@ func (p patient) hasIdentifier(system, value string) bool {
 // answer to the patient and the few who share their birthday, ZIP and
 // initials.
 func initial(name string) string {
-	for _, r := range remote.FoldName(name) {
+	for _, r := range flows.FoldName(name) {
 		return strings.ToUpper(string(r))
 	}
 	return ""
