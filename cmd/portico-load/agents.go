@@ -248,7 +248,7 @@ func (h *handoffHub) agentError(err error) {
 	h.mu.Unlock()
 }
 
-// The bench agents' accounts, as bench/run.sh creates them. The password is
+// The bench agents' accounts, as cmd/portico-load/bench/run.sh creates them. The password is
 // no secret: the accounts live in a throwaway database on a loopback port.
 const (
 	benchAgentEmail    = "bench-agent-%d@example.org"

@@ -7,7 +7,7 @@
 // same run by the same client code. It talks to 127.0.0.0/8 only.
 //
 //	portico-load patients -n 20000 -out patients.csv   # synthetic patients to import
-//	portico-load run -url http://127.0.0.1:8080 -patients patients.csv -out bench/results/NAME
+//	portico-load run -url http://127.0.0.1:8080 -patients patients.csv -out .cache/bench/NAME
 //	portico-load echo [-tuned]                         # a baseline server (started by run)
 //
 // docs/performance.md describes the method and the latest figures.

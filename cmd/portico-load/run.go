@@ -75,7 +75,7 @@ func parseOptions(args []string) (options, error) {
 	fs.DurationVar(&o.settle, "settle", 8*time.Second, "resets: background measured alone for this long first")
 	fs.DurationVar(&o.rawFor, "raw-for", 3*time.Second, "resets: raw argon2id loop duration")
 	fs.IntVar(&o.handoff, "handoff", 100, "handoff: patients asking for a person")
-	fs.IntVar(&o.agents.Count, "agents", 20, "handoff: agents answering them (accounts made as bench/run.sh does; 0: the demo agent alone)")
+	fs.IntVar(&o.agents.Count, "agents", 20, "handoff: agents answering them (accounts made as cmd/portico-load/bench/run.sh does; 0: the demo agent alone)")
 	fs.StringVar(&o.agents.EmailFormat, "agent-email", benchAgentEmail, "handoff: agent i's email, a fmt pattern of i (from 1)")
 	fs.StringVar(&o.agents.Password, "agent-password", benchAgentPassword, "handoff: the agents' password (the demo agent's with -agents 0)")
 	fs.IntVar(&o.agents.Rounds, "handoff-rounds", 3, "handoff: patient messages each agent answers per chat")
@@ -137,7 +137,7 @@ func runCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	server, err := fetchStats(ctx, base, false)
 	if err != nil {
-		return fmt.Errorf("%w (start `portico serve --demo` first; see bench/run.sh)", err)
+		return fmt.Errorf("%w (start `portico serve --demo` first; see cmd/portico-load/bench/run.sh)", err)
 	}
 	pl := &pool{}
 	if o.patients != "" {

@@ -3,20 +3,20 @@
 # imported, `portico serve --demo` is started on a loopback port with the
 # per-IP and per-connection limits raised for load, and portico-load runs
 # every scenario against it and its own echo baselines. The report goes to
-# bench/results/<timestamp>.{md,json,svg}, and a copy of it to
-# docs/bench-latest.*. Extra portico-load flags can be
+# .cache/bench/<timestamp>.{md,json,svg} (not committed), and a copy of it
+# to docs/bench-latest.*. Extra portico-load flags can be
 # given in BENCH_ARGS, e.g. BENCH_ARGS="-idle 1000 -dialogs-for 5s".
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../../.."
 BIN=${BIN:-bin}
 PATIENTS=${BENCH_PATIENTS:-20000}
 PORT=${BENCH_PORT:-18080}
 DEBUG_PORT=${BENCH_DEBUG_PORT:-18081}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-out=bench/results/$stamp
+out=.cache/bench/$stamp
 work=$(mktemp -d)
-mkdir -p bench/results
+mkdir -p .cache/bench
 
 server_pid=
 cleanup() {
@@ -76,7 +76,7 @@ if grep -q '"level":"error"' "$work/server.log"; then
 	echo "bench: the server logged errors:"
 	grep '"level":"error"' "$work/server.log" | head -20
 fi
-# bench/results/ is not committed; docs/performance.md links the latest
+# .cache/bench/ is not committed; docs/performance.md links the latest
 # report, copied to docs/bench-latest.{md,svg,json}.
 name=$(basename "$out")
 sed "s|($name.svg)|(bench-latest.svg)|" "$out.md" > docs/bench-latest.md
