@@ -48,7 +48,7 @@ func fuzzNormalize(f *testing.F, slot *Slot, seeds ...string) {
 	f.Fuzz(func(t *testing.T, input, locale string) {
 		once, err := Normalize(slot, input, locale, today)
 		if err != nil {
-			if Reason(err) == "" {
+			if reason(err) == "" {
 				t.Fatalf("error without a reason: %v", err)
 			}
 			return

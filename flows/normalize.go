@@ -38,9 +38,9 @@ func invalid(reason string) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, reason)
 }
 
-// Reason returns the machine reason of an error from Normalize ("" for
+// reason returns the machine reason of an error from Normalize ("" for
 // errors that are not ErrInvalid).
-func Reason(err error) string {
+func reason(err error) string {
 	if !errors.Is(err, ErrInvalid) {
 		return ""
 	}

@@ -124,7 +124,7 @@ func TestNormalize(t *testing.T) {
 	for _, c := range normalizeCases {
 		got, err := Normalize(c.slot, c.input, c.locale, today)
 		if strings.HasPrefix(c.want, "!") {
-			if !errors.Is(err, ErrInvalid) || Reason(err) != c.want[1:] {
+			if !errors.Is(err, ErrInvalid) || reason(err) != c.want[1:] {
 				t.Errorf("Normalize(%s, %q, %s) = %q, %v; want reason %s", c.slot.Type, c.input, c.locale, got, err, c.want[1:])
 			}
 			continue
@@ -155,10 +155,10 @@ func checkIdempotent(t *testing.T, slot *Slot, input, locale string) {
 }
 
 func TestReason(t *testing.T) {
-	if got := Reason(errors.New("boom")); got != "" {
-		t.Errorf("Reason(other error) = %q, want \"\"", got)
+	if got := reason(errors.New("boom")); got != "" {
+		t.Errorf("reason(other error) = %q, want \"\"", got)
 	}
-	if got := Reason(nil); got != "" {
-		t.Errorf("Reason(nil) = %q, want \"\"", got)
+	if got := reason(nil); got != "" {
+		t.Errorf("reason(nil) = %q, want \"\"", got)
 	}
 }

@@ -41,9 +41,6 @@ type DevOutbox struct {
 	changed chan struct{}
 }
 
-// NewDevOutbox returns an empty dev outbox keeping DevOutboxCap deliveries.
-func NewDevOutbox() *DevOutbox { return NewDevOutboxCap(DevOutboxCap) }
-
 // NewDevOutboxCap returns an empty dev outbox keeping the latest capacity
 // deliveries (DevOutboxCap if capacity is not positive, at most
 // MaxDevOutboxCap).

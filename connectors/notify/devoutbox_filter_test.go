@@ -13,7 +13,7 @@ import (
 )
 
 func TestDevOutboxJSONFilterByRecipient(t *testing.T) {
-	o := notify.NewDevOutbox()
+	o := notify.NewDevOutboxCap(notify.DevOutboxCap)
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for _, d := range []struct{ to, text string }{
 		{"a@example.org", "a1"}, {"b@example.org", "b1"}, {"a@example.org", "a2"}, {"+15550100", "s1"},

@@ -25,7 +25,7 @@ func get(t *testing.T, h http.Handler, method, path string) (*http.Response, str
 }
 
 func TestDevOutboxJSON(t *testing.T) {
-	o := notify.NewDevOutbox()
+	o := notify.NewDevOutboxCap(notify.DevOutboxCap)
 	est := time.FixedZone("EST", -5*3600)
 	o.Record(bot.Delivery{ID: "1", Channel: "email", To: "jane@example.com", Subject: "Code", Text: "Your code is 111111."},
 		time.Date(2026, 1, 2, 3, 4, 5, 600, time.UTC))
@@ -50,14 +50,14 @@ func TestDevOutboxJSON(t *testing.T) {
 }
 
 func TestDevOutboxEmptyJSONIsArray(t *testing.T) {
-	_, body := get(t, notify.NewDevOutbox().Handler(), http.MethodGet, notify.DevOutboxJSONPath)
+	_, body := get(t, notify.NewDevOutboxCap(notify.DevOutboxCap).Handler(), http.MethodGet, notify.DevOutboxJSONPath)
 	if body != "[]\n" {
 		t.Errorf("got %q, want []", body)
 	}
 }
 
 func TestDevOutboxHTML(t *testing.T) {
-	o := notify.NewDevOutbox()
+	o := notify.NewDevOutboxCap(notify.DevOutboxCap)
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	o.Record(bot.Delivery{Channel: "email", To: "older@example.com", Subject: "First", Text: "first"}, at)
 	o.Record(bot.Delivery{Channel: "sms", To: "+15551234567", Text: "<script>alert(1)</script> code 222222"}, at.Add(time.Minute))
@@ -98,7 +98,7 @@ func TestDevOutboxHTML(t *testing.T) {
 }
 
 func TestDevOutboxHandlerRoutes(t *testing.T) {
-	h := notify.NewDevOutbox().Handler()
+	h := notify.NewDevOutboxCap(notify.DevOutboxCap).Handler()
 	tests := []struct {
 		method, path string
 		want         int
@@ -140,7 +140,7 @@ func TestDevOutboxKeepsNewestUpToCap(t *testing.T) {
 }
 
 func TestDevOutboxWait(t *testing.T) {
-	o := notify.NewDevOutbox()
+	o := notify.NewDevOutboxCap(notify.DevOutboxCap)
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	to := func(addr string) func(notify.Sent) bool {
 		return func(s notify.Sent) bool { return s.To == addr }

@@ -19,7 +19,7 @@ func TestSenderWithRealTransports(t *testing.T) {
 	mail := smtptest.Start(t, smtptest.WithStartTLS(), smtptest.WithAuth("portico", "s3cret-pass"))
 	gw, gwSrv := startGateway(t, http.StatusCreated, `{"sid":"SM1"}`)
 	o := newFakeOutbox()
-	dev := notify.NewDevOutbox()
+	dev := notify.NewDevOutboxCap(notify.DevOutboxCap)
 	s := notify.NewSender(o, notify.SenderConfig{
 		Email: notify.NewSMTP(notify.SMTPConfig{
 			Addr: mail.Addr, From: "Portico <no-reply@clinic.example>", StartTLS: true,

@@ -186,7 +186,7 @@ func TestSenderChannels(t *testing.T) {
 				c.Email = email
 			}
 			if tt.dev {
-				c.Dev = notify.NewDevOutbox()
+				c.Dev = notify.NewDevOutboxCap(notify.DevOutboxCap)
 			}
 			d := delivery("d1", tt.channel)
 			o.add(d, t0)
@@ -373,7 +373,7 @@ func TestSenderLogsNoRecipientNorText(t *testing.T) {
 		return nil
 	}}
 	logs := &syncBuffer{}
-	dev := notify.NewDevOutbox()
+	dev := notify.NewDevOutboxCap(notify.DevOutboxCap)
 	s := notify.NewSender(o, notify.SenderConfig{Email: leaky, Dev: dev, PollInterval: time.Hour, Clock: clock, MaxAttempts: 2}, zerolog.New(logs))
 	good := delivery("good", notify.ChannelEmail)
 	bad := delivery("bad", notify.ChannelEmail)
