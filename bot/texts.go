@@ -156,6 +156,23 @@ var texts = map[string]flows.Text{
 		English: "That password would be easy for a computer to guess.",
 		Spanish: "Una computadora podría adivinar esa contraseña con facilidad.",
 	},
+	// A remote portal's own rules, beyond Portico's policy.
+	PasswordReused: {
+		English: "You have used that password before, and the portal does not allow it again.",
+		Spanish: "Ya usó esa contraseña antes, y el portal no permite volver a usarla.",
+	},
+	PasswordTooRecent: {
+		English: "The password on this account was changed too recently to change it again now.",
+		Spanish: "La contraseña de esta cuenta se cambió hace muy poco y todavía no se puede volver a cambiar.",
+	},
+	PasswordComplexity: {
+		English: "The portal needs a password that mixes kinds of characters, such as upper and lower case letters, numbers and symbols.",
+		Spanish: "El portal necesita una contraseña que combine distintos tipos de caracteres, como mayúsculas y minúsculas, números y símbolos.",
+	},
+	PasswordOther: {
+		English: "The portal did not accept that password.",
+		Spanish: "El portal no aceptó esa contraseña.",
+	},
 	UsernameTaken: {
 		English: "That username is already taken.",
 		Spanish: "Ese nombre de usuario ya está en uso.",

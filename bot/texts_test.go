@@ -12,7 +12,7 @@ import (
 func TestRejectionReasonsSayOnlyWhy(t *testing.T) {
 	reasons := []string{PasswordTooShort, PasswordTooLong, PasswordCommon, PasswordHasUsername,
 		PasswordHasName, PasswordHasPortalName, PasswordRepetitive, PasswordSequential, PasswordWeak,
-		UsernameTaken, UsernameBadFormat}
+		PasswordReused, PasswordTooRecent, PasswordComplexity, PasswordOther, UsernameTaken, UsernameBadFormat}
 	asks := map[string][]string{
 		English: {"please", "try", "choose", "words together", "a few words"},
 		Spanish: {"por favor", "pruebe", "elija", "palabras juntas", "unas cuantas palabras"},
