@@ -143,6 +143,25 @@ func NewUser(in UserInput, passwordHash string) (User, error) {
 		Capacity: in.Capacity, Queues: in.Queues}, nil
 }
 
+// CanDisable says whether the person by may disable the account u, given
+// every account (all): nobody disables their own account, nor the last
+// admin who can sign in, so that someone can always manage the others.
+// The refusal is ECONFLICT, worded for the admin.
+func CanDisable(by, u User, all []User) error {
+	if u.ID == by.ID {
+		return bot.Errorf(bot.ECONFLICT, "You cannot disable your own account.")
+	}
+	if u.Role != bot.RoleAdmin {
+		return nil
+	}
+	for _, o := range all {
+		if o.ID != u.ID && o.Role == bot.RoleAdmin && !o.Disabled {
+			return nil
+		}
+	}
+	return bot.Errorf(bot.ECONFLICT, "This is the last admin who can sign in.")
+}
+
 // NewPassword returns a generated password, 26 base32 characters from
 // crypto/rand (130 bits), and its argon2id hash. It is shown once.
 func NewPassword() (pw, hash string, err error) {

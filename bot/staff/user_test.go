@@ -121,3 +121,26 @@ func TestTokenName(t *testing.T) {
 		}
 	}
 }
+
+func TestCanDisable(t *testing.T) {
+	max := staff.User{ID: "a1", Role: bot.RoleAdmin}
+	lea := staff.User{ID: "a2", Role: bot.RoleAdmin}
+	ana := staff.User{ID: "u1", Role: bot.RoleAgent}
+	off := staff.User{ID: "a3", Role: bot.RoleAdmin, Disabled: true}
+	for _, tt := range []struct {
+		name    string
+		by, u   staff.User
+		all     []staff.User
+		refused string
+	}{
+		{"an agent", max, ana, []staff.User{max, ana}, ""},
+		{"another admin while one is left", max, lea, []staff.User{max, lea}, ""},
+		{"oneself", max, max, []staff.User{max, lea}, "You cannot disable your own account."},
+		{"the last admin who can sign in", lea, max, []staff.User{max, ana, off}, "This is the last admin who can sign in."},
+	} {
+		err := staff.CanDisable(tt.by, tt.u, tt.all)
+		if tt.refused == "" && err != nil || tt.refused != "" && (bot.ErrorCode(err) != bot.ECONFLICT || bot.ErrorMessage(err) != tt.refused) {
+			t.Errorf("%s: got %v, want refused %q", tt.name, err, tt.refused)
+		}
+	}
+}

@@ -146,11 +146,13 @@ func (st *settings) handleUserDisable(disable bool) func(http.ResponseWriter, *h
 			return
 		}
 		if disable {
-			if u.ID == ss.user.ID {
-				writeJSONError(w, http.StatusConflict, bot.ECONFLICT, "You cannot disable your own account.")
+			all, err := st.deps.Users.Users(r.Context())
+			if err != nil {
+				st.fail(w, err, "list users")
 				return
 			}
-			if u.Role == bot.RoleAdmin && !st.anotherAdmin(w, r, u.ID) {
+			if err := staff.CanDisable(ss.user, u, all); err != nil {
+				writeJSONError(w, http.StatusConflict, bot.ECONFLICT, bot.ErrorMessage(err))
 				return
 			}
 		}
@@ -168,23 +170,6 @@ func (st *settings) handleUserDisable(disable bool) func(http.ResponseWriter, *h
 			writeJSON(w, http.StatusOK, map[string]any{"user": st.viewUser(u)})
 		}
 	}
-}
-
-// anotherAdmin reports whether an enabled admin other than id exists, and
-// answers 409 when none does.
-func (st *settings) anotherAdmin(w http.ResponseWriter, r *http.Request, id string) bool {
-	us, err := st.deps.Users.Users(r.Context())
-	if err != nil {
-		st.fail(w, err, "list users")
-		return false
-	}
-	for _, o := range us {
-		if o.ID != id && o.Role == bot.RoleAdmin && !o.Disabled {
-			return true
-		}
-	}
-	writeJSONError(w, http.StatusConflict, bot.ECONFLICT, "This is the last admin who can sign in.")
-	return false
 }
 
 // handleUserPassword sets a new generated password, returned only here,
