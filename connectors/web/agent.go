@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"runtime/debug"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/rs/zerolog"
 
 	"github.com/portico-chat/portico/bot"
 )
@@ -54,59 +54,61 @@ func (con *console) handleAgentSocket(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered
 	}
 	id := newConnID()
-	log := s.log.With().Str("conn", id).Str("agent", ss.user.ID).Logger()
-	c := newAgentConn(ws, id, log, ss.user.Agent())
+	c := newAgentConn(con, ss, ws, id, s.pingPeriod)
 	if !con.register(c) {
-		msg := websocket.FormatCloseMessage(websocket.CloseServiceRestart, "service restart")
-		_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(agentCloseWait))
-		ws.Close()
+		refuse(ws)
 		return
 	}
+	// As for a patient, the socket gets a goroutine of its own and this
+	// handler returns (patient.go).
+	away := r.URL.Query().Get("presence") == "away" // so no chat is assigned before the console says so
+	go con.serveAgent(c, away)
+}
+
+// serveAgent is the console socket's reader goroutine: it attaches the
+// agent to the desk, reads until the socket ends, then detaches.
+func (con *console) serveAgent(c *agentConn, away bool) {
+	ss := c.ss
 	defer con.unregister(c)
-	con.live.attach(ss.key, ss.user.ID, ss.row.ExpiresAt, later(ss.row.LastSeen, s.now()), c)
+	con.live.attach(ss.key, ss.user.ID, ss.row.ExpiresAt, later(ss.row.LastSeen, con.s.now()), c)
 	defer con.live.detach(ss.key, c)
 
-	ctx, cancel := context.WithCancel(r.Context())
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		c.writeLoop()
-	}()
 	go con.watchSession(ctx, c, ss)
 
 	info := c.agent
-	info.Away = r.URL.Query().Get("presence") == "away" // so no chat is assigned before the console says so
+	info.Away = away
 	if err := con.deps.Desk.AttachAgent(ctx, info, c); err != nil {
 		f, _ := agentError(err, "")
 		c.queue(mustJSON(f))
-		log.Error().Err(err).Msg("attach agent")
-		c.stop(websocket.CloseInternalServerErr, "attach failed")
+		c.log.Error().Str("conn", c.id).Err(err).Msg("attach agent")
+		c.stop(closeInternal, "attach failed")
 	} else {
-		log.Info().Msg("agent console attached")
-		con.agentReadLoop(ctx, c, ss)
+		c.log.Info().Str("conn", c.id).Msg("agent console attached")
+		c.readLoop(ctx, c, readLimits{
+			frameBytes: con.cfg.ReadLimit,
+			rate:       rateLimit{frames: con.cfg.RateFrames, window: con.cfg.RateWindow, burst: con.cfg.RateBurst},
+			rateText:   "Too many actions at once. Please wait a moment.",
+			firstWait:  pongWait,
+		}, con.s.now)
 	}
-	c.stop(websocket.CloseNormalClosure, "")
-	<-writerDone
+	c.stop(closeNormal, "")
+	<-c.closed()
 	con.deps.Desk.DetachAgent(c.agent.ID, c) // also after a failed attach, which may have half-happened
-	log.Debug().Msg("agent socket closed")
+	c.log.Debug().Str("conn", c.id).Msg("agent socket closed")
 }
 
-// register tracks an open agent socket so that a graceful shutdown closes
-// it with 1012 and waits for it; false when the server is shutting down.
-// It shares the patient sockets' shutdown state and wait group.
+// register tracks an open agent socket: the server closes it with 1012 on
+// a graceful shutdown and waits for it, and endUser finds it by its
+// agent. False when the server is shutting down.
 func (con *console) register(c *agentConn) bool {
-	s := con.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closing.Load() {
+	if !con.s.register(&c.socket, false) {
 		return false
 	}
-	con.onShutdown.Do(func() { s.http.RegisterOnShutdown(con.shutdown) })
 	con.mu.Lock()
 	con.sockets[c] = struct{}{}
 	con.mu.Unlock()
-	s.wg.Add(1)
 	return true
 }
 
@@ -114,17 +116,7 @@ func (con *console) unregister(c *agentConn) {
 	con.mu.Lock()
 	delete(con.sockets, c)
 	con.mu.Unlock()
-	con.s.wg.Done()
-}
-
-// shutdown closes every agent socket with 1012 (service restart): the
-// consoles reconnect, and the agents keep their chats meanwhile.
-func (con *console) shutdown() {
-	con.mu.Lock()
-	defer con.mu.Unlock()
-	for c := range con.sockets {
-		c.stop(websocket.CloseServiceRestart, "service restart")
-	}
+	con.s.unregister(&c.socket)
 }
 
 // watchSession closes the socket with 1008 once its session is over: idle,
@@ -137,9 +129,12 @@ func (con *console) watchSession(ctx context.Context, c *agentConn, ss *staffSes
 		select {
 		case <-ctx.Done():
 			return
-		case <-c.quit:
+		case <-c.closed():
 			return
 		case <-t.C:
+		}
+		if c.isStopped() {
+			return
 		}
 		over := con.live.expired(ss.key, con.s.now(), con.cfg.SessionIdle)
 		if !over {
@@ -152,73 +147,43 @@ func (con *console) watchSession(ctx context.Context, c *agentConn, ss *staffSes
 		if !over {
 			outcome = "ended"
 		}
-		c.log.Info().Str("why", outcome).Msg("agent session over: closing its sockets")
+		c.log.Info().Str("conn", c.id).Str("why", outcome).Msg("agent session over: closing its sockets")
 		con.endSession(ctx, nil, ss.hash, ss.user, outcome)
-		c.stop(websocket.ClosePolicyViolation, "session ended")
+		c.stop(closePolicy, "session ended")
 		return
 	}
 }
 
-// agentReadLoop reads and handles frames until the socket fails or is
-// stopped. A panic in handling closes this connection only.
-func (con *console) agentReadLoop(ctx context.Context, c *agentConn, ss *staffSession) {
-	defer func() {
-		if v := recover(); v != nil {
-			c.log.Error().Str("panic", fmt.Sprint(v)).Bytes("stack", debug.Stack()).Msg("agent connection panicked")
-			c.stop(websocket.CloseInternalServerErr, "internal error")
-		}
-	}()
-	ws := c.ws
-	ws.SetReadLimit(con.cfg.ReadLimit)
-	ws.SetReadDeadline(time.Now().Add(agentPongWait))
-	ws.SetPongHandler(func(string) error {
-		ws.SetReadDeadline(time.Now().Add(agentPongWait))
-		return nil
-	})
-	guard := newFloodGuard(con.cfg.RateFrames, con.cfg.RateWindow, con.cfg.RateBurst, con.s.now(),
-		"Too many actions at once. Please wait a moment.")
-	for {
-		kind, data, err := ws.ReadMessage()
-		if err != nil {
-			con.agentReadFailed(c, err)
-			return
-		}
-		ws.SetReadDeadline(time.Now().Add(agentPongWait))
-		if ok, notice, flood := guard.admit(con.s.now()); !ok {
-			if flood {
-				c.log.Warn().Msg("agent socket closed: flooding")
-				c.stop(websocket.ClosePolicyViolation, "too many frames")
-				return
-			}
-			if notice != nil {
-				c.queue(notice)
-			}
-			continue
-		}
-		if kind != websocket.TextMessage {
-			c.queue(mustJSON(errorFrame(CodeBadFrame, textNotText)))
-			continue
-		}
-		f, err := DecodeAgentFrame(data)
-		if err != nil {
-			fe := asFrameError(err)
-			c.queue(mustJSON(AgentErrorFrame{ErrorFrame: errorFrame(fe.Code, fe.Message)}))
-			continue
-		}
-		// Whatever the agent does is activity; the session lives on.
-		if con.live.expired(ss.key, con.s.now(), con.cfg.SessionIdle) {
-			c.stop(websocket.ClosePolicyViolation, "session ended")
-			return
-		}
-		con.touch(ctx, ss)
-		if err := con.dispatchAgent(ctx, c, f); err != nil {
-			ef, known := agentError(err, f.Conversation)
-			if !known {
-				c.log.Error().Err(err).Str("frame", f.Type).Str("conversation", f.Conversation).Msg("desk call failed")
-			}
-			c.queue(mustJSON(ef))
-		}
+// The agent endpoint of the socket's read loop: every frame is an action
+// of a live session, handed to the desk.
+
+func (c *agentConn) name() string                        { return "agent" }
+func (c *agentConn) joined() bool                        { return true }
+func (c *agentConn) tag(e *zerolog.Event) *zerolog.Event { return e }
+
+// frame decodes an agent frame and hands it to the desk.
+func (c *agentConn) frame(ctx context.Context, data []byte) bool {
+	con, ss := c.con, c.ss
+	f, err := DecodeAgentFrame(data)
+	if err != nil {
+		fe := asFrameError(err)
+		c.queue(mustJSON(AgentErrorFrame{ErrorFrame: errorFrame(fe.Code, fe.Message)}))
+		return true
 	}
+	// Whatever the agent does is activity; the session lives on.
+	if con.live.expired(ss.key, con.s.now(), con.cfg.SessionIdle) {
+		c.stop(closePolicy, "session ended")
+		return false
+	}
+	con.touch(ctx, ss)
+	if err := con.dispatchAgent(ctx, c, f); err != nil {
+		ef, known := agentError(err, f.Conversation)
+		if !known {
+			c.log.Error().Str("conn", c.id).Err(err).Str("frame", f.Type).Str("conversation", f.Conversation).Msg("desk call failed")
+		}
+		c.queue(mustJSON(ef))
+	}
+	return true
 }
 
 // dispatchAgent hands a decoded frame to the desk.
@@ -257,15 +222,15 @@ func (con *console) dispatchAgent(ctx context.Context, c *agentConn, f AgentFram
 	}
 }
 
-// agentReadFailed logs why reading stopped.
-func (con *console) agentReadFailed(c *agentConn, err error) {
+// readFailed logs why reading stopped.
+func (c *agentConn) readFailed(err error) {
 	var ne net.Error
 	switch {
 	case errors.Is(err, websocket.ErrReadLimit):
-		c.log.Info().Msg("agent socket closed: frame too large")
+		c.log.Info().Str("conn", c.id).Msg("agent socket closed: frame too large")
 	case errors.As(err, &ne) && ne.Timeout():
-		c.log.Info().Msg("agent socket closed: silent too long")
+		c.log.Info().Str("conn", c.id).Msg("agent socket closed: silent too long")
 	case websocket.IsUnexpectedCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived):
-		c.log.Debug().Err(err).Msg("agent socket read failed")
+		c.log.Debug().Str("conn", c.id).Err(err).Msg("agent socket read failed")
 	}
 }

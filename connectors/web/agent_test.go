@@ -352,7 +352,9 @@ func TestAgentEventsAreEncodedAsTheProtocolSays(t *testing.T) {
 }
 
 func TestSlowConsoleIsDroppedNotWaitedOn(t *testing.T) {
-	c := newAgentConn(nil, "slow", zerolog.Nop(), bot.AgentInfo{ID: "a1"})
+	c := &agentConn{agent: bot.AgentInfo{ID: "a1"}}
+	c.init(nil, "slow", zerolog.Nop(), agentSendBuffer, pingPeriod)
+	c.writing = true // its writer is stuck on a console that reads nothing
 	ev := bot.AgentEvent{Typing: &bot.AgentTyping{ConversationID: "c1", On: true}}
 	for i := range agentSendBuffer {
 		if !c.Deliver(ev) {
@@ -362,9 +364,7 @@ func TestSlowConsoleIsDroppedNotWaitedOn(t *testing.T) {
 	if c.Deliver(ev) {
 		t.Fatal("a full console accepted another event")
 	}
-	select {
-	case <-c.quit:
-	default:
+	if !c.isStopped() {
 		t.Fatal("a full console was not stopped")
 	}
 	if c.closeCode != websocket.CloseTryAgainLater {

@@ -23,7 +23,6 @@ const (
 	DefaultAgentRateWindow  = 10 * time.Second
 	DefaultAgentRateBurst   = 30 // … with bursts of up to this many
 	sessionTouchEvery       = 30 * time.Second
-	agentSendBuffer         = 256 // frames queued for one agent console
 	consoleRequestBodyLimit = 64 << 10
 )
 
@@ -150,9 +149,8 @@ type console struct {
 	live  *liveSessions
 	same  originPolicy // the server's own origin only
 
-	mu         sync.Mutex
-	sockets    map[*agentConn]struct{} // open agent sockets, for shutdown
-	onShutdown sync.Once
+	mu      sync.Mutex
+	sockets map[*agentConn]struct{} // open agent sockets, by agent for endUser
 }
 
 // agentRoutes mounts the console when its stores are configured.

@@ -198,7 +198,7 @@ const (
 	adminPassword = "admin tulip harbor lanterns"
 )
 
-func startConsole(t *testing.T, edit func(*Config)) *consoleEnv {
+func startConsole(t *testing.T, edit func(*Config), tune ...func(*Server)) *consoleEnv {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "portico.db"), zerolog.Nop())
 	if err != nil {
@@ -214,7 +214,12 @@ func startConsole(t *testing.T, edit func(*Config)) *consoleEnv {
 		if edit != nil {
 			edit(c)
 		}
-	}, func(s *Server) { s.now = env.clock.Now })
+	}, func(s *Server) {
+		s.now = env.clock.Now
+		for _, f := range tune {
+			f(s)
+		}
+	})
 	return env
 }
 

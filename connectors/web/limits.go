@@ -92,8 +92,8 @@ type floodGuard struct {
 	text    string // what the rate_limited error says
 }
 
-func newFloodGuard(frames int, window time.Duration, burst int, now time.Time, text string) *floodGuard {
-	return &floodGuard{bucket: newTokenBucket(frames, window, burst, now), text: text}
+func newFloodGuard(l rateLimit, now time.Time, text string) *floodGuard {
+	return &floodGuard{bucket: newTokenBucket(l.frames, l.window, l.burst, now), text: text}
 }
 
 // admit reports whether a frame read at now may be handled. When it may

@@ -9,10 +9,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"runtime/debug"
-	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/rs/zerolog"
 
 	"github.com/portico-chat/portico/bot"
 )
@@ -42,10 +41,6 @@ type Conversations interface {
 // Subprotocol is the WebSocket subprotocol a client must offer.
 const Subprotocol = "portico.v1"
 
-// maxDroppedFrames is how many rate-limited frames in a row a client may
-// send before it is disconnected as a flood.
-const maxDroppedFrames = 50
-
 // Patient-facing texts of error frames the socket makes itself.
 const (
 	textRateLimited = "You are sending messages too quickly. Please wait a moment and try again."
@@ -53,7 +48,6 @@ const (
 	textInternal    = "Something went wrong on our side. Please try again."
 	textNoHello     = "The first frame must be hello."
 	textHelloTwice  = "This connection has already said hello."
-	textNotText     = "Frames must be JSON text frames."
 )
 
 // handlePatientSocket serves GET /ws. Every refusal happens before the
@@ -87,12 +81,10 @@ func (s *Server) handlePatientSocket(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered
 	}
 	id := newConnID()
-	c := newPatientConn(ws, id, s.log, s.sendBuffer, s.pingPeriod)
-	if !s.register(c) {
+	c := newPatientConn(s, ws, id, ip, s.sendBuffer, s.pingPeriod)
+	if !s.register(&c.socket, true) {
 		s.conns.release(key)
-		msg := websocket.FormatCloseMessage(closeServiceReboot, "service restart")
-		_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeWait))
-		ws.Close()
+		refuse(ws)
 		return
 	}
 	// The socket gets a goroutine of its own and this handler returns, so
@@ -101,97 +93,66 @@ func (s *Server) handlePatientSocket(w http.ResponseWriter, r *http.Request) {
 	// otherwise keep for the socket's whole life (about 11 KiB per idle
 	// patient; docs/performance.md). The request's context ends when the
 	// handler returns, so the socket's context is its own.
-	go s.servePatient(c, ip, key)
+	go s.servePatient(c, key)
 }
 
 // servePatient is the socket's reader goroutine: it reads until the
 // socket ends, then releases the connection's slot (held under the
 // client's limit key) and detaches it from its conversation. (The writer
-// runs only while there is something to write; see patientConn.)
-func (s *Server) servePatient(c *patientConn, ip, key string) {
-	defer s.unregister(c)
+// runs only while there is something to write; see socket.)
+func (s *Server) servePatient(c *patientConn, key string) {
+	defer s.unregister(&c.socket)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	conv := s.readLoop(ctx, c, ip)
+	c.readLoop(ctx, c, readLimits{
+		frameBytes: s.cfg.ReadLimit,
+		rate:       rateLimit{frames: s.cfg.RateFrames, window: s.cfg.RateWindow, burst: s.cfg.RateBurst},
+		rateText:   textRateLimited,
+		firstWait:  s.helloWait,
+	}, s.now)
 	c.stop(closeNormal, "")
 	<-c.closed()         // the writer has sent the close frame and closed the socket
 	s.conns.release(key) // before Detach, so a closed socket's slot is free once the engine hears of it
-	if conv != "" {
-		s.conv.Detach(conv, c)
+	if c.conv != "" {
+		s.conv.Detach(c.conv, c)
 	}
-	c.log.Debug().Str("conn", c.id).Str("conversation", conv).Msg("patient socket closed")
+	c.log.Debug().Str("conn", c.id).Str("conversation", c.conv).Msg("patient socket closed")
 }
 
-// readLoop reads and handles frames until the socket fails or is stopped.
-// It returns the attached conversation's ID, if any. A panic in handling
-// closes this connection only.
-func (s *Server) readLoop(ctx context.Context, c *patientConn, ip string) (conv string) {
-	defer func() {
-		if v := recover(); v != nil {
-			c.log.Error().Str("conn", c.id).Str("conversation", conv).Str("panic", fmt.Sprint(v)).
-				Bytes("stack", debug.Stack()).Msg("patient connection panicked")
-			c.stop(closeInternal, "internal error")
-		}
-	}()
-	ws := c.ws
-	ws.SetReadLimit(s.cfg.ReadLimit)
-	ws.SetReadDeadline(time.Now().Add(s.helloWait))
-	ws.SetPongHandler(func(string) error {
-		if conv != "" { // before hello only helloWait counts
-			ws.SetReadDeadline(time.Now().Add(pongWait))
-		}
-		return nil
-	})
-	guard := newFloodGuard(s.cfg.RateFrames, s.cfg.RateWindow, s.cfg.RateBurst, s.now(), textRateLimited)
-	for {
-		kind, data, err := ws.ReadMessage()
-		if err != nil {
-			s.readFailed(c, conv, err)
-			return conv
-		}
-		if conv != "" {
-			ws.SetReadDeadline(time.Now().Add(pongWait))
-		}
-		if ok, notice, flood := guard.admit(s.now()); !ok {
-			if flood {
-				c.log.Warn().Str("conn", c.id).Str("conversation", conv).Msg("patient socket closed: flooding")
-				c.stop(closePolicy, "too many frames")
-				return conv
-			}
-			if notice != nil {
-				c.queue(notice)
-			}
-			continue
-		}
-		if kind != websocket.TextMessage {
-			c.queue(mustJSON(errorFrame(CodeBadFrame, textNotText)))
-			continue
-		}
-		frame, err := DecodeClientFrame(data)
-		if err != nil {
-			fe := asFrameError(err)
-			c.queue(mustJSON(errorFrame(fe.Code, fe.Message)))
-			continue
-		}
-		if h, ok := frame.(HelloFrame); ok {
-			if conv != "" {
-				c.queue(mustJSON(errorFrame(CodeBadFrame, textHelloTwice)))
-				continue
-			}
-			conv = s.hello(ctx, c, h, ip)
-			if conv != "" {
-				ws.SetReadDeadline(time.Now().Add(pongWait))
-			}
-			continue
-		}
-		if conv == "" {
-			c.queue(mustJSON(errorFrame(CodeBadFrame, textNoHello)))
-			continue
-		}
-		if err := s.dispatch(ctx, c, conv, frame, ip); err != nil {
-			c.queue(mustJSON(s.engineError(c, conv, err)))
-		}
+// The patient endpoint of the socket's read loop: hello first, then the
+// conversation's frames to the engine.
+
+func (c *patientConn) name() string { return "patient" }
+func (c *patientConn) joined() bool { return c.conv != "" }
+func (c *patientConn) tag(e *zerolog.Event) *zerolog.Event {
+	return e.Str("conversation", c.conv)
+}
+
+// frame handles one frame: hello once, then the conversation's frames.
+func (c *patientConn) frame(ctx context.Context, data []byte) bool {
+	s := c.s
+	frame, err := DecodeClientFrame(data)
+	if err != nil {
+		fe := asFrameError(err)
+		c.queue(mustJSON(errorFrame(fe.Code, fe.Message)))
+		return true
 	}
+	if h, ok := frame.(HelloFrame); ok {
+		if c.conv != "" {
+			c.queue(mustJSON(errorFrame(CodeBadFrame, textHelloTwice)))
+			return true
+		}
+		c.conv = s.hello(ctx, c, h, c.ip)
+		return true
+	}
+	if c.conv == "" {
+		c.queue(mustJSON(errorFrame(CodeBadFrame, textNoHello)))
+		return true
+	}
+	if err := s.dispatch(ctx, c, c.conv, frame, c.ip); err != nil {
+		c.queue(mustJSON(s.engineError(c, c.conv, err)))
+	}
+	return true
 }
 
 // hello attaches the connection to a conversation and queues the welcome
@@ -261,7 +222,8 @@ func (s *Server) engineError(c *patientConn, conv string, err error) ErrorFrame 
 }
 
 // readFailed logs why reading stopped and picks the close code.
-func (s *Server) readFailed(c *patientConn, conv string, err error) {
+func (c *patientConn) readFailed(err error) {
+	conv := c.conv
 	var ne net.Error
 	switch {
 	case errors.Is(err, websocket.ErrReadLimit):

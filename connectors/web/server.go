@@ -21,7 +21,7 @@ import (
 )
 
 // HTTP server limits. The patient socket clears the server's deadlines when
-// it takes the connection over and keeps its own (see conn.go).
+// it takes the connection over and keeps its own (see socket.go).
 const (
 	readHeaderTimeout = 5 * time.Second   // a slowloris client is dropped after this
 	readTimeout       = 15 * time.Second  // whole request, body included
@@ -56,10 +56,11 @@ type Server struct {
 	conns    *connCounter
 	pages    *pages
 
-	closing atomic.Bool
-	mu      sync.Mutex
-	sockets map[*patientConn]struct{}
-	wg      sync.WaitGroup // one per open patient socket
+	closing  atomic.Bool
+	mu       sync.Mutex
+	sockets  map[*socket]bool // open sockets, patients' true, agents' false
+	patients int              // how many of them are patients'
+	wg       sync.WaitGroup   // one per open socket
 
 	// Tunable by tests in this package.
 	now        func() time.Time
@@ -81,7 +82,7 @@ func New(c Config, conv Conversations, deps Deps, log zerolog.Logger) *Server {
 		ips:        newClientIPs(c.TrustedProxies),
 		conns:      newConnCounter(c.MaxConnsPerIP),
 		pages:      newPages(),
-		sockets:    make(map[*patientConn]struct{}),
+		sockets:    make(map[*socket]bool),
 		now:        time.Now,
 		helloWait:  helloWait,
 		sendBuffer: sendBuffer,
@@ -176,10 +177,10 @@ func (s *Server) Serve(l net.Listener) error {
 	return fmt.Errorf("serve: %w", err)
 }
 
-// Shutdown stops taking patient sockets, closes every open one with code
-// 1012 (service restart) so that clients reconnect elsewhere or later,
-// then shuts the HTTP server down and waits for the sockets' goroutines,
-// all within ctx.
+// Shutdown stops taking sockets, closes every open one (patients' and
+// agents') with code 1012 (service restart) so that clients reconnect
+// elsewhere or later, then shuts the HTTP server down and waits for the
+// sockets' goroutines, all within ctx.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing.Store(true)
@@ -196,7 +197,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	select {
 	case <-done:
 	case <-ctx.Done():
-		err = errors.Join(err, fmt.Errorf("wait for patient sockets: %w", ctx.Err()))
+		err = errors.Join(err, fmt.Errorf("wait for sockets: %w", ctx.Err()))
 	}
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
@@ -208,23 +209,29 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) OpenSockets() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.sockets)
+	return s.patients
 }
 
 // register tracks an open socket for Shutdown; false when shutting down.
-func (s *Server) register(c *patientConn) bool {
+func (s *Server) register(c *socket, patient bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing.Load() {
 		return false
 	}
-	s.sockets[c] = struct{}{}
+	s.sockets[c] = patient
+	if patient {
+		s.patients++
+	}
 	s.wg.Add(1)
 	return true
 }
 
-func (s *Server) unregister(c *patientConn) {
+func (s *Server) unregister(c *socket) {
 	s.mu.Lock()
+	if s.sockets[c] {
+		s.patients--
+	}
 	delete(s.sockets, c)
 	s.mu.Unlock()
 	s.wg.Done()
