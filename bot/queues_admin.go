@@ -17,11 +17,15 @@ const (
 	MaxQueueHolidays   = 400 // dates
 	MaxQueueDescribe   = 200 // runes of the description patients read
 	MaxQueuePriority   = 1000
+	MaxQueueNameLen    = 64 // bytes of a queue's name
 )
 
-// queueName is what a queue may be called: it appears in transfers, in
-// agents' queue lists and in flows' handoff states.
-var queueName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+// QueueNamePattern is what a queue may be called: it appears in
+// transfers, in agents' queue lists and in flows' handoff states. The
+// admin page uses it as its HTML pattern, hence the escaped hyphen.
+var QueueNamePattern = fmt.Sprintf(`[a-z0-9][a-z0-9._\-]{0,%d}`, MaxQueueNameLen-1)
+
+var queueName = regexp.MustCompile(`^` + QueueNamePattern + `$`)
 
 // ValidQueueName reports whether name may name a queue.
 func ValidQueueName(name string) bool { return queueName.MatchString(name) }
@@ -44,7 +48,7 @@ type QueueSpec struct {
 func (s QueueSpec) Problems() map[string]string {
 	p := map[string]string{}
 	if !ValidQueueName(s.Name) {
-		p["name"] = "A queue name is 1 to 64 lower-case letters, digits, '.', '-' or '_', starting with a letter or digit."
+		p["name"] = fmt.Sprintf("A queue name is 1 to %d lower-case letters, digits, '.', '-' or '_', starting with a letter or digit.", MaxQueueNameLen)
 	}
 	if s.Priority < -MaxQueuePriority || s.Priority > MaxQueuePriority {
 		p["priority"] = fmt.Sprintf("The priority must be between %d and %d.", -MaxQueuePriority, MaxQueuePriority)

@@ -1,6 +1,8 @@
 package staff
 
 import (
+	"cmp"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -11,14 +13,18 @@ import (
 
 // Limits of canned responses and of what an agent writes.
 const (
+	MaxShortcutLen      = 32 // bytes of a canned response's shortcut
 	MaxCannedTitleRunes = 120
 	// MaxTextRunes is the longest text an agent may send or note in one
 	// message, and so the longest canned response.
 	MaxTextRunes = 4000
 )
 
-// cannedShortcut is what may follow "/" in the reply box.
-var cannedShortcut = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+// ShortcutPattern is what may follow "/" in the reply box. The admin page
+// uses it as its HTML pattern, hence the escaped hyphen.
+var ShortcutPattern = fmt.Sprintf(`[a-z0-9][a-z0-9_\-]{0,%d}`, MaxShortcutLen-1)
+
+var cannedShortcut = regexp.MustCompile(`^` + ShortcutPattern + `$`)
 
 // CannedResponse is a prepared reply an agent inserts by typing
 // "/shortcut".
@@ -38,18 +44,31 @@ func NormalizeShortcut(s string) string {
 	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(s), "/"))
 }
 
-// Check normalises a canned response in place (shortcut, trimmed title
-// and text) and returns EINVALID saying what is wrong, if anything.
-func (c *CannedResponse) Check() error {
+// Problems normalises a canned response in place (shortcut, trimmed
+// title and text) and says what is wrong with it by field: "shortcut",
+// "title", "text". None is a response that may be stored.
+func (c *CannedResponse) Problems() map[string]string {
 	c.Shortcut = NormalizeShortcut(c.Shortcut)
 	c.Title, c.Text = strings.TrimSpace(c.Title), strings.TrimSpace(c.Text)
-	switch {
-	case !cannedShortcut.MatchString(c.Shortcut):
-		return bot.Errorf(bot.EINVALID, "A shortcut is 1 to 32 lower-case letters, digits, - or _.")
-	case c.Title == "" || utf8.RuneCountInString(c.Title) > MaxCannedTitleRunes:
-		return bot.Errorf(bot.EINVALID, "A title is 1 to 120 characters.")
-	case c.Text == "" || utf8.RuneCountInString(c.Text) > MaxTextRunes:
-		return bot.Errorf(bot.EINVALID, "A text is 1 to 4000 characters.")
+	p := map[string]string{}
+	if !cannedShortcut.MatchString(c.Shortcut) {
+		p["shortcut"] = fmt.Sprintf("A shortcut is 1 to %d lower-case letters, digits, - or _.", MaxShortcutLen)
 	}
-	return nil
+	if c.Title == "" || utf8.RuneCountInString(c.Title) > MaxCannedTitleRunes {
+		p["title"] = fmt.Sprintf("A title is 1 to %d characters.", MaxCannedTitleRunes)
+	}
+	if c.Text == "" || utf8.RuneCountInString(c.Text) > MaxTextRunes {
+		p["text"] = fmt.Sprintf("A text is 1 to %d characters.", MaxTextRunes)
+	}
+	return p
+}
+
+// Check is Problems as one EINVALID error naming the first problem in
+// the form's order (shortcut, title, text), or nil.
+func (c *CannedResponse) Check() error {
+	p := c.Problems()
+	if len(p) == 0 {
+		return nil
+	}
+	return bot.Errorf(bot.EINVALID, "%s", cmp.Or(p["shortcut"], p["title"], p["text"]))
 }

@@ -1,6 +1,8 @@
 package staff_test
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -105,6 +107,23 @@ func TestCannedCheck(t *testing.T) {
 	}
 	if !staff.ValidShortcut("reset") || staff.ValidShortcut("/reset") {
 		t.Error("ValidShortcut: want stored shortcuts only")
+	}
+}
+
+// Problems names every field at fault, for the admin page to show under
+// each; Check words the first of them in the form's order.
+func TestCannedProblemsByField(t *testing.T) {
+	c := staff.CannedResponse{Shortcut: "no spaces", Title: "", Text: strings.Repeat("x", staff.MaxTextRunes+1)}
+	p := c.Problems()
+	if got := strings.Join(slices.Sorted(maps.Keys(p)), " "); got != "shortcut text title" {
+		t.Fatalf("got problems on %q, want shortcut text title", got)
+	}
+	if got := bot.ErrorMessage(c.Check()); got != p["shortcut"] {
+		t.Errorf("Check says %q, want the shortcut's problem %q", got, p["shortcut"])
+	}
+	ok := staff.CannedResponse{Shortcut: "hours", Title: "Hours", Text: "8 to 6"}
+	if p := ok.Problems(); len(p) != 0 {
+		t.Errorf("a good response has problems %v", p)
 	}
 }
 

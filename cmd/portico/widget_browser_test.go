@@ -260,14 +260,15 @@ const kbEscape = "\u001b"
 
 // TestWidgetColorsPassContrast checks the widget's theme in the browser
 // against an independent WCAG 2.1 computation: text on the accent and the
-// accent as text on white reach 4.5:1 whatever accent a portal picks.
+// accent as text on white reach 4.5:1 whatever accent a portal picks. The
+// server decides the theme (/widget/config); Portico.theme asks it.
 func TestWidgetColorsPassContrast(t *testing.T) {
 	ctx := browser(t)
 	srv := runServer(t, map[string]string{"widget.color": "#ffff00"})
 	do(t, ctx, chromedp.Navigate(srv.URL+"/"),
 		chromedp.Poll[chromedp.Void](`window.Portico && document.querySelector('portico-chat')?.isConnected`, chromedp.WithPollingMutation()))
 	for _, accent := range []string{"#ffff00", "#0b5cad", "#777777", "#ffffff", "#000000", "#e60000", "#00a651", "#f5a623", "#8a2be2", "#7f7f7f"} {
-		th := eval[map[string]string](t, ctx, `Portico.theme('`+accent+`')`)
+		th := await[map[string]string](t, ctx, `Portico.theme('`+accent+`')`) // the server's theme of it
 		if th["accent"] != accent {
 			t.Errorf("%s: the accent became %s; fills keep the portal's color", accent, th["accent"])
 		}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"fmt"
 	"html/template"
 	"net/http"
 	"regexp"
@@ -25,9 +26,15 @@ const (
 	navTokens    = "tokens"
 )
 
-// adminFlowName is what a flow name in an editor URL may look like: the
-// flow language's identifiers, bounded.
-var adminFlowName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+// maxFlowNameLen bounds a flow name in an editor URL.
+const maxFlowNameLen = 64
+
+// flowNamePattern is what a flow name in an editor URL may look like: the
+// flow language's identifiers, bounded. The new-flow form uses it as its
+// HTML pattern.
+var flowNamePattern = fmt.Sprintf(`[a-z][a-z0-9_]{0,%d}`, maxFlowNameLen-1)
+
+var adminFlowName = regexp.MustCompile(`^` + flowNamePattern + `$`)
 
 // adminPage is what the admin layout and its pages get. The layout uses
 // Title, Nav, CSRF, Name and Role; pages may use the rest.
@@ -44,7 +51,7 @@ type adminPage struct {
 // defines the blocks "title" and "main" (and "scripts" for its scripts and
 // styles). Execute the result by the layout's name, "admin_layout.html".
 func parseAdminPage(file string) *template.Template {
-	return template.Must(template.ParseFS(templateFiles, adminLayout, file))
+	return parseTemplates(adminLayout, file)
 }
 
 // adminPages serves the admin pages.
@@ -70,7 +77,7 @@ func (s *Server) adminPageRoutes(mux *http.ServeMux, con *console) {
 		editor:    parseAdminPage("templates/admin_editor.html"),
 		analytics: parseAdminPage("templates/admin_analytics.html"),
 		tokens:    parseAdminPage("templates/admin_tokens.html"),
-		forbidden: template.Must(template.ParseFS(templateFiles, "templates/admin_forbidden.html")),
+		forbidden: parseTemplates("templates/admin_forbidden.html"),
 	}
 	mux.Handle("GET /admin", p.page(p.handleFlows))
 	mux.Handle("GET /admin/{$}", p.page(p.handleFlows))

@@ -92,7 +92,7 @@ type settings struct {
 // adminSettingsRoutes mounts the settings pages and API, admins only.
 func (s *Server) adminSettingsRoutes(mux *http.ServeMux, con *console) {
 	st := &settings{s: s, con: con, deps: s.deps.Settings, pages: settingsTemplates(),
-		forbidden: template.Must(template.ParseFS(templateFiles, "templates/admin_forbidden.html"))}
+		forbidden: parseTemplates("templates/admin_forbidden.html")}
 	page := func(path string) { mux.HandleFunc("GET "+path, st.handlePage) }
 	page("/admin/settings/canned")
 	if d := st.deps; d.Users != nil {
@@ -114,6 +114,7 @@ func (s *Server) adminSettingsRoutes(mux *http.ServeMux, con *console) {
 		page("/admin/settings/widget")
 		mux.HandleFunc("GET /admin/settings/widget/preview", st.handleWidgetPreview)
 		mux.Handle("GET /admin/api/widget", con.admin(st.handleWidget))
+		mux.Handle("GET /admin/api/widget/contrast", con.admin(st.handleWidgetContrast))
 		mux.Handle("PUT /admin/api/widget", con.admin(st.handleWidgetPut))
 		mux.Handle("DELETE /admin/api/widget", con.admin(st.handleWidgetReset))
 	}

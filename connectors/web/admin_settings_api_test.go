@@ -136,6 +136,7 @@ func TestStoredWidgetAppearanceOverridesTheConfiguration(t *testing.T) {
 		{`{"logo_url":"https://evil.example/logo.png"}`, "logo_url"},
 		{`{"greeting":{"fr":"Salut"}}`, "greeting.fr"},
 		{`{"title":"` + strings.Repeat("x", 81) + `"}`, "title"},
+		{`{"logo_url":"/static/` + strings.Repeat("x", 500) + `.svg"}`, "logo_url"},
 	} {
 		status, out := admin.call(t, "PUT", "/admin/api/widget", tt.body, csrf)
 		fields, _ := out["fields"].(map[string]any)
@@ -175,6 +176,42 @@ func TestContrastFollowsTheWidgetsRule(t *testing.T) {
 		if c.OnAccent != tt.on || len(c.Warnings) != tt.warnings {
 			t.Errorf("contrastOf(%q) = %s with %d warnings (%.2f:1), want %s with %d", tt.color, c.OnAccent, len(c.Warnings),
 				c.WhiteOnAccent, tt.on, tt.warnings)
+		}
+	}
+}
+
+// The widget page asks the server for the contrast of the color being
+// typed: the rule lives in Go, not in the page's script.
+func TestWidgetContrastIsAnsweredForTheTypedColor(t *testing.T) {
+	env := startSettings(t)
+	admin, csrf := env.adminClient(t)
+	for _, tt := range []struct {
+		color          string
+		status         int
+		accent, on     string
+		warnings       int
+		fieldProblemOn string
+	}{
+		{"%23ffff00", http.StatusOK, "#ffff00", "#000000", 2, ""},
+		{"%23FFF", http.StatusOK, "#ffffff", "#000000", 2, ""},
+		{"%230b5cad", http.StatusOK, "#0b5cad", "#ffffff", 0, ""},
+		{"", http.StatusOK, "#0b5cad", "#ffffff", 0, ""}, // none: the widget's default
+		{"red", http.StatusUnprocessableEntity, "", "", 0, "color"},
+		{"%2312345", http.StatusUnprocessableEntity, "", "", 0, "color"},
+	} {
+		status, out := admin.call(t, "GET", "/admin/api/widget/contrast?color="+tt.color, "", csrf)
+		if status != tt.status {
+			t.Errorf("%s: got %d %v, want %d", tt.color, status, out, tt.status)
+			continue
+		}
+		if tt.fieldProblemOn != "" {
+			if fields, _ := out["fields"].(map[string]any); fields[tt.fieldProblemOn] == nil {
+				t.Errorf("%s: got %v, want a problem on %s", tt.color, out, tt.fieldProblemOn)
+			}
+			continue
+		}
+		if out["accent"] != tt.accent || out["on_accent"] != tt.on || len(out["warnings"].([]any)) != tt.warnings {
+			t.Errorf("%s: got %v, want accent %s, text %s, %d warnings", tt.color, out, tt.accent, tt.on, tt.warnings)
 		}
 	}
 }

@@ -125,6 +125,7 @@ var settingsRoutes = []struct {
 	{"PUT", "/admin/api/queues/billing", `{"priority":2}`, false, 200},
 	{"DELETE", "/admin/api/queues/billing", "", false, 204},
 	{"GET", "/admin/api/widget", "", false, 200},
+	{"GET", "/admin/api/widget/contrast?color=%23224466", "", false, 200},
 	{"PUT", "/admin/api/widget", `{"color":"#224466"}`, false, 200},
 	{"DELETE", "/admin/api/widget", "", false, 200},
 	{"GET", "/admin/api/audit", "", false, 200},

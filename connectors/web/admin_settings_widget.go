@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"html/template"
-	"math"
+	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -17,12 +15,11 @@ import (
 
 // Widget appearance as admins edit it.
 const (
-	settingWidget         = "widget" // the settings key (storage/sqlite.SettingWidget)
-	maxWidgetTitleRunes   = 80
-	maxWidgetGreetRunes   = 300
-	widgetTextContrast    = 4.5 // WCAG AA for text: white text on the accent, or the widget switches to black
-	widgetLauncherAgainst = 3.0 // WCAG 1.4.11 for a control against a white page
-	previewFile           = "templates/admin_settings_preview.html"
+	settingWidget       = "widget" // the settings key (storage/sqlite.SettingWidget)
+	maxWidgetTitleRunes = 80
+	maxWidgetGreetRunes = 300
+	maxWidgetLogoLen    = 500 // bytes of a logo URL
+	previewFile         = "templates/admin_settings_preview.html"
 )
 
 // widgetJSON is the stored appearance, and the body of PUT /admin/api/widget.
@@ -93,7 +90,7 @@ func (j *widgetJSON) check(logoHosts []string) map[string]string {
 	p := map[string]string{}
 	j.Title, j.Color, j.LogoURL = strings.TrimSpace(j.Title), strings.TrimSpace(j.Color), strings.TrimSpace(j.LogoURL)
 	if utf8.RuneCountInString(j.Title) > maxWidgetTitleRunes {
-		p["title"] = "The title is at most 80 characters."
+		p["title"] = fmt.Sprintf("The title is at most %d characters.", maxWidgetTitleRunes)
 	}
 	if j.Color != "" && !hexColor.MatchString(j.Color) {
 		p["color"] = "The color is #rgb or #rrggbb, like #0b5cad."
@@ -104,7 +101,9 @@ func (j *widgetJSON) check(logoHosts []string) map[string]string {
 	if j.Position != "right" && j.Position != "left" {
 		p["position"] = "The position is right or left."
 	}
-	if problem := logoProblem(j.LogoURL, normalizedHosts(logoHosts)); problem != "" {
+	if len(j.LogoURL) > maxWidgetLogoLen {
+		p["logo_url"] = fmt.Sprintf("The logo's address is at most %d characters.", maxWidgetLogoLen)
+	} else if problem := logoProblem(j.LogoURL, normalizedHosts(logoHosts)); problem != "" {
 		p["logo_url"] = problem
 	}
 	g := map[string]string{}
@@ -114,7 +113,7 @@ func (j *widgetJSON) check(logoHosts []string) map[string]string {
 		case lang != "en" && lang != "es":
 			p["greeting."+lang] = "Greetings are in English (en) or Spanish (es)."
 		case utf8.RuneCountInString(text) > maxWidgetGreetRunes:
-			p["greeting."+lang] = "A greeting is at most 300 characters."
+			p["greeting."+lang] = fmt.Sprintf("A greeting is at most %d characters.", maxWidgetGreetRunes)
 		case text != "":
 			g[lang] = text
 		}
@@ -146,6 +145,18 @@ func (st *settings) handleWidget(w http.ResponseWriter, r *http.Request, _ *staf
 	writeJSON(w, http.StatusOK, st.viewWidget(r.Context()))
 }
 
+// handleWidgetContrast answers the theme and warnings of ?color= for the
+// widget page, which asks while the admin types: the color rule lives
+// here (widget_theme.go), not in the page's script.
+func (st *settings) handleWidgetContrast(w http.ResponseWriter, r *http.Request, _ *staffSession) {
+	j := widgetJSON{Color: r.URL.Query().Get("color")}
+	if p := j.check(nil); p["color"] != "" {
+		invalidFields(w, map[string]string{"color": p["color"]})
+		return
+	}
+	writeJSON(w, http.StatusOK, contrastOf(j.Color))
+}
+
 // handleWidgetPut stores the appearance; /widget/config serves it at once.
 func (st *settings) handleWidgetPut(w http.ResponseWriter, r *http.Request, ss *staffSession) {
 	var in widgetJSON
@@ -175,81 +186,13 @@ func (st *settings) handleWidgetReset(w http.ResponseWriter, r *http.Request, ss
 	writeJSON(w, http.StatusOK, st.viewWidget(r.Context()))
 }
 
-// contrastView is the widget's color rule (widget.js theme()) applied to an
-// accent, with the warnings an admin should read.
-type contrastView struct {
-	WhiteOnAccent float64  `json:"white_on_accent"` // contrast of white text on the accent
-	AccentOnWhite float64  `json:"accent_on_white"` // the launcher against a white page (same number)
-	OnAccent      string   `json:"on_accent"`       // the text color the widget will use: #ffffff or #000000
-	Warnings      []string `json:"warnings"`
-}
-
-// contrastOf mirrors widget.js: white text on the accent when it reaches
-// 4.5:1, or when white beats black; else black.
-func contrastOf(color string) contrastView {
-	rgb, ok := parseHex(color)
-	if !ok {
-		rgb, _ = parseHex("#0b5cad") // the widget's default
-	}
-	white, black := [3]float64{255, 255, 255}, [3]float64{0, 0, 0}
-	cw, cb := contrastRatio(rgb, white), contrastRatio(rgb, black)
-	v := contrastView{WhiteOnAccent: round2(cw), AccentOnWhite: round2(cw), OnAccent: "#ffffff", Warnings: []string{}}
-	if !(cw >= widgetTextContrast || cw >= cb) {
-		v.OnAccent = "#000000"
-		v.Warnings = append(v.Warnings, "White text does not reach 4.5:1 on this color, so the widget will write in black on it and use a darker shade of it for text on white.")
-	} else if cw < widgetTextContrast {
-		v.Warnings = append(v.Warnings, "Neither white nor black text reaches 4.5:1 on this color comfortably; pick a darker or a lighter one.")
-	}
-	if cw < widgetLauncherAgainst {
-		v.Warnings = append(v.Warnings, "The launcher stands out less than 3:1 from a white page; patients with low vision may not see it.")
-	}
-	return v
-}
-
-func parseHex(s string) ([3]float64, bool) {
-	if !hexColor.MatchString(s) {
-		return [3]float64{}, false
-	}
-	h := s[1:]
-	if len(h) == 3 {
-		h = string([]byte{h[0], h[0], h[1], h[1], h[2], h[2]})
-	}
-	var out [3]float64
-	for i := range out {
-		n, _ := strconv.ParseUint(h[2*i:2*i+2], 16, 8)
-		out[i] = float64(n)
-	}
-	return out, true
-}
-
-// contrastRatio is WCAG 2.1's, as widget.js computes it.
-func contrastRatio(a, b [3]float64) float64 {
-	x, y := luminance(a), luminance(b)
-	return (math.Max(x, y) + 0.05) / (math.Min(x, y) + 0.05)
-}
-
-func luminance(rgb [3]float64) float64 {
-	var c [3]float64
-	for i, v := range rgb {
-		v /= 255
-		if v <= 0.04045 {
-			c[i] = v / 12.92
-		} else {
-			c[i] = math.Pow((v+0.055)/1.055, 2.4)
-		}
-	}
-	return 0.2126*c[0] + 0.7152*c[1] + 0.0722*c[2]
-}
-
-func round2(f float64) float64 { return math.Round(f*100) / 100 }
-
 // previewPage is what the preview template gets: the unsaved appearance.
 type previewPage struct {
 	Title, Greeting, Color, LogoURL, Position, Lang string
 	Open                                            bool
 }
 
-var previewTemplate = template.Must(template.ParseFS(templateFiles, previewFile))
+var previewTemplate = parseTemplates(previewFile)
 
 // handleWidgetPreview serves a page with the real widget wearing the
 // unsaved appearance of the query (as data-portico-* attributes), for the

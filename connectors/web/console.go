@@ -163,7 +163,7 @@ func (s *Server) agentRoutes(mux *http.ServeMux) {
 		s:       s,
 		cfg:     s.cfg.Console.withDefaults(),
 		deps:    d,
-		pages:   template.Must(template.ParseFS(templateFiles, "templates/console*.html")),
+		pages:   parseTemplates("templates/console*.html"),
 		live:    newLiveSessions(),
 		same:    newOriginPolicy(Config{PublicURL: s.cfg.PublicURL}),
 		sockets: make(map[*agentConn]struct{}),

@@ -86,8 +86,10 @@ func (con *console) handleCannedPut(w http.ResponseWriter, r *http.Request, ss *
 		return
 	}
 	cr := staff.CannedResponse{Shortcut: c.Shortcut, Title: c.Title, Text: c.Text, UpdatedBy: ss.user.ID, UpdatedAt: con.s.now()}
-	if err := cr.Check(); err != nil {
-		writeJSONError(w, http.StatusBadRequest, bot.EINVALID, bot.ErrorMessage(err))
+	if p := cr.Problems(); len(p) > 0 {
+		// Every problem by field, for the admin page; the first in the
+		// form's order as the message (Check's).
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": bot.EINVALID, "message": bot.ErrorMessage(cr.Check()), "fields": p})
 		return
 	}
 	c = cannedJSON{Shortcut: cr.Shortcut, Title: cr.Title, Text: cr.Text}

@@ -2,12 +2,15 @@ package web
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 // adminRoutes are every endpoint only admins may use.
@@ -74,6 +77,35 @@ func TestCannedResponsesAPI(t *testing.T) {
 	}
 	if got := strings.Join(env.auditTypes(t), " "); !strings.Contains(got, "canned.saved/ok/hours") || !strings.Contains(got, "canned.deleted/ok/bye") {
 		t.Errorf("audit %s lacks the canned changes", got)
+	}
+}
+
+// A refused canned response names every field that needs another look,
+// for the admin page to show under each; the message is the first.
+func TestCannedProblemsAreAnsweredByField(t *testing.T) {
+	env := startConsole(t, nil)
+	admin := env.mustSignIn(t, "max@example.org", adminPassword)
+	tests := []struct {
+		body    string
+		fields  string // the fields with a problem, sorted
+		message string
+	}{
+		{`{"shortcut":"no spaces","title":"","text":" "}`, "shortcut text title", "A shortcut is 1 to 32 lower-case letters, digits, - or _."},
+		{`{"shortcut":"ok","title":"","text":""}`, "text title", "A title is 1 to 120 characters."},
+		{`{"shortcut":"ok","title":"Fine","text":"` + strings.Repeat("x", staff.MaxTextRunes+1) + `"}`, "text", "A text is 1 to 4000 characters."},
+		{`{"shortcut":"` + strings.Repeat("a", staff.MaxShortcutLen+1) + `","title":"Fine","text":"Fine"}`, "shortcut", "A shortcut is 1 to 32 lower-case letters, digits, - or _."},
+	}
+	for _, tt := range tests {
+		code, body := admin.api(t, "POST", "/agent/api/canned", tt.body, admin.csrf(t), env.origin)
+		var out struct {
+			Message string
+			Fields  map[string]string
+		}
+		json.Unmarshal([]byte(body), &out)
+		got := slices.Sorted(maps.Keys(out.Fields))
+		if code != http.StatusBadRequest || strings.Join(got, " ") != tt.fields || out.Message != tt.message {
+			t.Errorf("%.60s: got %d, fields %v, message %q; want 400, fields %s, message %q", tt.body, code, got, out.Message, tt.fields, tt.message)
+		}
 	}
 }
 

@@ -27,7 +27,7 @@ type pages struct {
 }
 
 func newPages() *pages {
-	return &pages{t: template.Must(template.ParseFS(templateFiles, "templates/*.html"))}
+	return &pages{t: parseTemplates("templates/*.html")}
 }
 
 // page is what every page template gets.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/http"
 	"regexp"
 	"strings"
@@ -124,13 +125,23 @@ func (s *Server) handleWidgetAsset(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
 }
 
-// widgetConfig is the JSON of /widget/config.
+// widgetConfig is the JSON of /widget/config: the appearance, and the
+// rules the widget shares with the server, decided here so that the
+// script does not type them again.
 type widgetConfig struct {
 	Title    string            `json:"title,omitempty"`
 	Greeting map[string]string `json:"greeting,omitempty"`
 	Color    string            `json:"color,omitempty"`
 	LogoURL  string            `json:"logo_url,omitempty"`
 	Position string            `json:"position,omitempty"`
+	// Theme is the colors of the accent: the configured one, or the
+	// page's own (data-portico-color, sent as ?color=).
+	Theme widgetTheme `json:"theme"`
+	// Send is the frame budget the widget keeps to, a little under the
+	// socket's rate limit, so that nothing it sends is dropped.
+	Send sendBudget `json:"send"`
+	// TextMax is the longest message a patient may send, in characters.
+	TextMax int `json:"text_max"`
 	// OriginAllowed tells the widget whether the page that asks may open
 	// the socket, so that a refused handshake (which browsers report
 	// only as a failed connection) can be explained to the patient.
@@ -138,13 +149,40 @@ type widgetConfig struct {
 	Version       string `json:"version"`
 }
 
-// handleWidgetConfig serves the widget's appearance. It is public and
-// the same for everyone but origin_allowed, which follows the Origin
-// header (hence Vary).
+// sendBudget is a token bucket for the client: Burst frames at once,
+// refilled at PerS frames a second.
+type sendBudget struct {
+	Burst int     `json:"burst"`
+	PerS  float64 `json:"per_s"`
+}
+
+// Margins of the widget's budget under the socket's rate limit.
+const (
+	sendBurstMargin = 1   // frames of the burst left unused
+	sendRateShare   = 0.9 // of the refill rate used
+)
+
+// widgetBudget is the budget the widget keeps to under the configured
+// rate limit (Config.RateFrames per RateWindow, bursts of RateBurst).
+func (c Config) widgetBudget() sendBudget {
+	perS := float64(c.RateFrames) / c.RateWindow.Seconds() * sendRateShare
+	return sendBudget{Burst: max(1, c.RateBurst-sendBurstMargin), PerS: math.Round(perS*1000) / 1000}
+}
+
+// handleWidgetConfig serves the widget's appearance and rules. It is
+// public and the same for everyone but origin_allowed, which follows the
+// Origin header (hence Vary), and the theme, which follows ?color=.
 func (s *Server) handleWidgetConfig(w http.ResponseWriter, r *http.Request) {
 	c := s.widgetLook(r.Context()) // an admin's saved appearance, else the configuration's
+	accent := c.Color
+	if page, ok := r.URL.Query()["color"]; ok {
+		accent = page[0] // a color that is not one gets the default theme, as the page would
+	}
 	body, err := json.Marshal(widgetConfig{
 		Title: c.Title, Greeting: c.Greeting, Color: c.Color, LogoURL: c.LogoURL, Position: c.Position,
+		Theme:         themeOf(accent),
+		Send:          s.cfg.widgetBudget(),
+		TextMax:       maxTextRunes,
 		OriginAllowed: s.origins.allow(withOrigin(r, s.self)),
 		Version:       strings.Trim(widgetAssets[widgetPath].etag, `"`),
 	})

@@ -5,10 +5,13 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestWidgetFitsItsBudget(t *testing.T) {
@@ -220,5 +223,85 @@ func TestAStoredLogoOffTheAllowedHostsIsNotServed(t *testing.T) {
 	c := env.widgetConfigOf(t)
 	if c.LogoURL != "" || c.Color != "#112233" || c.Title != "Clinic help" {
 		t.Errorf("/widget/config: logo %q, color %q, title %q; want no logo, the stored color and title", c.LogoURL, c.Color, c.Title)
+	}
+}
+
+// /widget/config carries the rules the widget shares with the server:
+// the theme of the accent (the page's own when it asks with ?color=), the
+// frame budget under the configured rate limit, and the longest message.
+func TestWidgetConfigServesTheSharedRules(t *testing.T) {
+	defaultTheme := widgetTheme{Accent: "#0b5cad", OnAccent: "#ffffff", Ink: "#0b5cad"}
+	tests := []struct {
+		name  string
+		cfg   Config
+		query string
+		theme widgetTheme
+		send  sendBudget
+	}{
+		{"defaults", Config{}, "", defaultTheme, sendBudget{Burst: 9, PerS: 1.8}},
+		{"configured accent", Config{Widget: Widget{Color: "#000"}}, "", widgetTheme{"#000000", "#ffffff", "#000000"}, sendBudget{Burst: 9, PerS: 1.8}},
+		{"the page's accent wins", Config{Widget: Widget{Color: "#000"}}, "?color=%23ffff00", widgetTheme{"#ffff00", "#000000", "#747400"}, sendBudget{Burst: 9, PerS: 1.8}},
+		{"the page's accent is not a color", Config{Widget: Widget{Color: "#000"}}, "?color=blue", defaultTheme, sendBudget{Burst: 9, PerS: 1.8}},
+		{"a tighter limit", Config{RateFrames: 6, RateWindow: 10 * time.Second, RateBurst: 3}, "", defaultTheme, sendBudget{Burst: 2, PerS: 0.54}},
+		{"the benchmark's limit", Config{RateFrames: 1000, RateWindow: time.Second, RateBurst: 1000}, "", defaultTheme, sendBudget{Burst: 999, PerS: 900}},
+		{"a burst of one", Config{RateFrames: 1, RateWindow: time.Second, RateBurst: 1}, "", defaultTheme, sendBudget{Burst: 1, PerS: 0.9}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := New(tt.cfg, newFakeEngine(), Deps{}, discardLog())
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://chat.test/widget/config"+tt.query, nil))
+			var got widgetConfig
+			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+				t.Fatalf("%v in %s", err, rec.Body.String())
+			}
+			if got.Theme != tt.theme {
+				t.Errorf("theme: got %+v, want %+v", got.Theme, tt.theme)
+			}
+			if got.Send != tt.send {
+				t.Errorf("send budget: got %+v, want %+v", got.Send, tt.send)
+			}
+			if got.TextMax != maxTextRunes {
+				t.Errorf("text_max: got %d, want %d (what the decoder allows)", got.TextMax, maxTextRunes)
+			}
+		})
+	}
+}
+
+// Whatever accent a portal picks, text on it and ink on white reach
+// 4.5:1, by WCAG 2.1's formula written out again here, and fills keep the
+// portal's color: every #rgb color is tried.
+func TestWidgetThemeReadsOnEveryAccent(t *testing.T) {
+	lum := func(hex string) float64 {
+		var c [3]float64
+		for i := range c {
+			v, _ := strconv.ParseUint(hex[1+2*i:3+2*i], 16, 8)
+			s := float64(v) / 255
+			if s <= 0.04045 {
+				c[i] = s / 12.92
+			} else {
+				c[i] = math.Pow((s+0.055)/1.055, 2.4)
+			}
+		}
+		return 0.2126*c[0] + 0.7152*c[1] + 0.0722*c[2]
+	}
+	ratio := func(a, b string) float64 {
+		x, y := lum(a), lum(b)
+		return (math.Max(x, y) + 0.05) / (math.Min(x, y) + 0.05)
+	}
+	const digits = "0123456789abcdef"
+	for n := range 16 * 16 * 16 {
+		r, g, b := digits[n>>8], digits[n>>4&15], digits[n&15]
+		short := string([]byte{'#', r, g, b})
+		th := themeOf(short)
+		if want := string([]byte{'#', r, r, g, g, b, b}); th.Accent != want {
+			t.Fatalf("%s: accent %s, want %s", short, th.Accent, want)
+		}
+		if c := ratio(th.Accent, th.OnAccent); c < 4.5 {
+			t.Errorf("%s: text %s on it has contrast %.2f, want ≥ 4.5", short, th.OnAccent, c)
+		}
+		if c := ratio(th.Ink, "#ffffff"); c < 4.5 {
+			t.Errorf("%s: ink %s on white has contrast %.2f, want ≥ 4.5", short, th.Ink, c)
+		}
 	}
 }

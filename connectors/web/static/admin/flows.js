@@ -36,8 +36,9 @@
   document.getElementById('new-flow').addEventListener('submit', e => {
     e.preventDefault();
     const input = document.getElementById('new-flow-name');
-    const name = input.value.trim();
-    if (!/^[a-z][a-z0-9_]{0,63}$/.test(name)) {
+    input.value = input.value.trim();
+    const name = input.value;
+    if (!input.checkValidity()) { // the pattern and length are the server's (formLimits)
       input.setAttribute('aria-invalid', 'true');
       input.focus();
       window.PorticoAdmin.toast('A flow name is lower-case letters, digits and underscores, starting with a letter.', true);

@@ -213,7 +213,6 @@
 
   async function canned() {
     const tbody = $('canned').tBodies[0], form = $('canned-form');
-    const shortcut = /^[a-z0-9][a-z0-9_-]{0,31}$/;
     const load = async () => {
       const { items } = await api('GET', '/agent/api/canned');
       tbody.replaceChildren(...items.map(row));
@@ -239,42 +238,21 @@
       if (!await A.confirm(`Delete /${c.shortcut}?`, 'Delete')) return;
       try { await api('DELETE', '/agent/api/canned/' + encodeURIComponent(c.shortcut)); toast(`/${c.shortcut} deleted.`); await load(); } catch (err) { fail(err); }
     };
+    // The server checks the fields (console_api.go) and answers by field.
     form.addEventListener('submit', async ev => {
       ev.preventDefault();
-      const body = { shortcut: form.shortcut.value.trim().replace(/^\//, '').toLowerCase(), title: form.title.value.trim(), text: form.text.value.trim() };
-      const problems = {};
-      if (!shortcut.test(body.shortcut)) problems.shortcut = 'A shortcut is 1 to 32 lower-case letters, digits, - or _.';
-      if (!body.title) problems.title = 'Give it a title of 1 to 120 characters.';
-      if (!body.text) problems.text = 'Write the text agents insert.';
-      if (showErrors(form, 'c-', problems)) return;
-      try { await api('POST', '/agent/api/canned', body); toast(`/${body.shortcut} saved.`); fresh(); await load(); } catch (err) { fail(err, form, 'c-'); }
+      const body = { shortcut: form.shortcut.value, title: form.title.value, text: form.text.value };
+      try {
+        const saved = await api('POST', '/agent/api/canned', body);
+        toast(`/${saved.shortcut} saved.`);
+        fresh();
+        await load();
+      } catch (err) { fail(err, form, 'c-'); }
     });
     await load();
   }
 
   // ---- widget appearance --------------------------------------------------------
-
-  // The widget's color rule (widget.js theme()), for the contrast warning.
-  const rgbOf = s => {
-    const m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(String(s || '').trim());
-    if (!m) return null;
-    const h = m[1].length === 3 ? m[1].replace(/./g, '$&$&') : m[1];
-    return [0, 2, 4].map(i => parseInt(h.slice(i, i + 2), 16));
-  };
-  const lum = rgb => {
-    const c = rgb.map(v => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
-    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
-  };
-  const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
-  function contrastNotes(color) {
-    const rgb = rgbOf(color) || rgbOf('#0b5cad');
-    const cw = ratio(rgb, [255, 255, 255]), cb = ratio(rgb, [0, 0, 0]);
-    const notes = [];
-    if (!(cw >= 4.5 || cw >= cb)) notes.push('White text does not reach 4.5:1 on this color, so the widget will write in black on it and use a darker shade of it for text on white.');
-    else if (cw < 4.5) notes.push('Neither white nor black text reaches 4.5:1 on this color comfortably; pick a darker or a lighter one.');
-    if (cw < 3) notes.push('The launcher stands out less than 3:1 from a white page; patients with low vision may not see it.');
-    return { ratio: Math.round(cw * 100) / 100, notes };
-  }
 
   async function widget() {
     const form = $('widget-form'), frame = $('w-preview');
@@ -289,24 +267,36 @@
       form.position.value = v.position || 'right';
       form['greeting-en'].value = (v.greeting || {}).en || '';
       form['greeting-es'].value = (v.greeting || {}).es || '';
-      if (rgbOf(v.color)) $('w-color-pick').value = expand(v.color);
     };
-    const expand = c => c.length === 4 ? '#' + c.slice(1).replace(/./g, '$&$&') : c;
-    const contrast = () => {
-      const c = form.color.value.trim();
+    // The color rule is the server's (widget_theme.go): it answers the
+    // contrast and warnings of the color as typed, and the color as
+    // #rrggbb for the picker.
+    const showContrast = c => {
       const box = $('w-contrast');
-      if (c && !rgbOf(c)) { box.replaceChildren(el('p', { class: 'badge bad', text: 'Not a color like #0b5cad.' })); return; }
-      const { ratio: r, notes } = contrastNotes(c);
-      box.replaceChildren(el('p', { class: 'small' }, `White text on it: ${r}:1. `),
-        ...notes.map(n => el('p', { class: 'contrast-warn', text: n })));
-      if (!notes.length) box.append(el('p', { class: 'small ok-text', text: 'Reads well.' }));
+      box.replaceChildren(el('p', { class: 'small' }, `White text on it: ${c.white_on_accent}:1. `),
+        ...c.warnings.map(n => el('p', { class: 'contrast-warn', text: n })));
+      if (!c.warnings.length) box.append(el('p', { class: 'small ok-text', text: 'Reads well.' }));
+      $('w-color-pick').value = c.accent;
+    };
+    let asked = 0, contrastTimer = 0;
+    const contrast = () => {
+      clearTimeout(contrastTimer);
+      contrastTimer = setTimeout(async () => {
+        const mine = ++asked;
+        try {
+          const c = await api('GET', '/admin/api/widget/contrast?color=' + encodeURIComponent(form.color.value.trim()));
+          if (mine === asked) showContrast(c);
+        } catch (err) {
+          if (mine === asked) $('w-contrast').replaceChildren(el('p', { class: 'badge bad', text: err.body?.fields?.color || err.message }));
+        }
+      }, 150);
     };
     let timer = 0;
     const preview = () => {
       clearTimeout(timer);
       timer = setTimeout(() => {
         const v = values(), lang = $('w-preview-lang').value;
-        const q = new URLSearchParams({ title: v.title, color: rgbOf(v.color) ? v.color : '', logo_url: v.logo_url,
+        const q = new URLSearchParams({ title: v.title, color: v.color, logo_url: v.logo_url,
           position: v.position, greeting: v.greeting[lang] || '', lang, open: $('w-preview-open').checked ? '1' : '0' });
         frame.src = '/admin/settings/widget/preview?' + q.toString();
       }, 300);
@@ -314,11 +304,11 @@
     const show = v => {
       fill(v.widget);
       $('w-source').textContent = v.stored ? 'Showing the values an admin saved.' : 'Showing the configuration file\'s values: nothing is saved here yet.';
-      contrast();
+      showContrast(v.contrast);
       preview();
     };
     form.addEventListener('input', ev => {
-      if (ev.target.id === 'w-color') { if (rgbOf(ev.target.value)) $('w-color-pick').value = expand(ev.target.value.trim()); contrast(); }
+      if (ev.target.id === 'w-color') contrast();
       preview();
     });
     $('w-color-pick').addEventListener('input', ev => { form.color.value = ev.target.value; contrast(); preview(); });

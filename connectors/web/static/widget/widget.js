@@ -19,14 +19,15 @@
   var SEEN_DELAY_MS = 2000;              // seen frames are batched
   var TYPING_IDLE_MS = 4000;             // typing{on:false} after this much quiet
   var TYPING_RESERVE = 4;                // tokens kept for says: typing never starves them
-  // The server allows 20 frames per 10 s with bursts of 10 (docs/protocol.md §5);
-  // the client keeps under it with a little margin so nothing it sends is dropped.
-  var RATE_BURST = 9;
-  var RATE_PER_MS = 1.8 / 1000;
-  var MAX_TEXT = 2000;
   var STICK_PX = 8;                      // this close to the end, the log follows new content
   var SCROLL_SLOP = 4;                   // page scrolls smaller than this do not move the launcher
-  var DEFAULT_COLOR = '#0b5cad';
+  // What the widget shares with the server is decided by the server and
+  // read from /widget/config (docs/widget.md): the colors of the accent
+  // (theme), the frame budget that keeps under the socket's rate limit
+  // (send) and the longest message (text_max). Until it has answered, or
+  // if it cannot be read, the widget wears widget.css's colors and keeps
+  // to this small budget, well under any rate limit a server allows.
+  var SEND_FALLBACK = { burst: 5, per_s: 1 };
 
   var STRINGS = {
     en: {
@@ -94,42 +95,6 @@
     return S[key].replace(/\{(\w+)\}/g, function (_, k) { return args && args[k] != null ? args[k] : ''; });
   }
 
-  // ---- colors: WCAG 2.1 contrast --------------------------------------
-
-  function parseColor(s) {
-    var m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(String(s || '').trim());
-    if (!m) { return null; }
-    var h = m[1].length === 3 ? m[1].replace(/./g, '$&$&') : m[1];
-    return [0, 2, 4].map(function (i) { return parseInt(h.slice(i, i + 2), 16); });
-  }
-  function toHex(rgb) {
-    return '#' + rgb.map(function (c) { return ('0' + c.toString(16)).slice(-2); }).join('');
-  }
-  function luminance(rgb) {
-    var c = rgb.map(function (v) {
-      v /= 255;
-      return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
-    });
-    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
-  }
-  function contrast(a, b) {
-    var x = luminance(a), y = luminance(b);
-    return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
-  }
-  // theme picks the text color on the accent (white when it reads, else the
-  // better of black and white: one of them always reaches 4.5:1) and an
-  // "ink" shade of the accent dark enough for text and borders on white.
-  function theme(color) {
-    var accent = parseColor(color) || parseColor(DEFAULT_COLOR);
-    var white = [255, 255, 255], black = [0, 0, 0];
-    var on = contrast(accent, white) >= 4.5 || contrast(accent, white) >= contrast(accent, black) ? white : black;
-    var ink = accent.slice();
-    while (contrast(ink, white) < 4.5) {
-      ink = ink.map(function (c) { return Math.floor(c * 0.92); });
-    }
-    return { accent: toHex(accent), on_accent: toHex(on), ink: toHex(ink) };
-  }
-
   // ---- storage: this tab only ---------------------------------------------
 
   function load() {
@@ -194,7 +159,7 @@
   ui.endedText = h('p', { text: S.ended });
   ui.ended = h('div', { class: 'ended', hidden: true }, [ui.endedText, ui.again]);
   ui.label = h('label', { for: 'input', id: 'label', text: S.message });
-  ui.input = h('input', { id: 'input', name: 'message', type: 'text', autocomplete: 'off', maxlength: String(MAX_TEXT),
+  ui.input = h('input', { id: 'input', name: 'message', type: 'text', autocomplete: 'off',
     'aria-describedby': 'hint err', enterkeyhint: 'send' });
   ui.reveal = h('button', { type: 'button', class: 'reveal', 'aria-pressed': 'false', 'aria-label': S.showPassword, text: S.show, hidden: true });
   ui.send = h('button', { type: 'submit', class: 'primary', text: S.send });
@@ -249,13 +214,13 @@
   // overrides. An empty title is the widget's own, in the patient's
   // language; the greeting line is empty unless one is configured (the
   // bot greets the patient itself: two greetings read oddly).
-  var look = { title: '', greeting: {}, color: DEFAULT_COLOR, logo_url: '', position: 'right' };
+  var look = { title: '', greeting: {}, theme: null, logo_url: '', position: 'right' };
   function title() { return look.title || S.title; }
   var originAllowed = null; // what /widget/config said about this page's origin
 
   function applyLook() {
-    var th = theme(look.color);
-    themeSheet.replaceSync(':host{--pc-accent:' + th.accent + ';--pc-on-accent:' + th.on_accent + ';--pc-ink:' + th.ink + '}');
+    var th = look.theme;
+    themeSheet.replaceSync(th ? ':host{--pc-accent:' + th.accent + ';--pc-on-accent:' + th.on_accent + ';--pc-ink:' + th.ink + '}' : '');
     ui.title.textContent = title();
     ui.launcherText.textContent = title();
     launcherLabel();
@@ -270,22 +235,31 @@
 
   function configure(cfg) {
     cfg = cfg || {};
-    ['title', 'color', 'logo_url', 'position'].forEach(function (k) { if (cfg[k]) { look[k] = String(cfg[k]); } });
+    ['title', 'logo_url', 'position'].forEach(function (k) { if (cfg[k]) { look[k] = String(cfg[k]); } });
     if (cfg.greeting) {
       ['en', 'es'].forEach(function (l) { if (cfg.greeting[l]) { look.greeting[l] = String(cfg.greeting[l]); } });
     }
+    if (cfg.theme) { look.theme = cfg.theme; } // of data-portico-color when the page sets it
+    if (cfg.send && cfg.send.burst > 0 && cfg.send.per_s > 0) { budget = cfg.send; tokens = budget.burst; }
+    if (cfg.text_max > 0) { ui.input.setAttribute('maxlength', String(cfg.text_max)); }
     if (typeof cfg.origin_allowed === 'boolean') { originAllowed = cfg.origin_allowed; }
-    var over = { title: data.porticoTitle, color: data.porticoColor, logo_url: data.porticoLogo,
-      position: data.porticoPosition };
+    var over = { title: data.porticoTitle, logo_url: data.porticoLogo, position: data.porticoPosition };
     Object.keys(over).forEach(function (k) { if (over[k]) { look[k] = over[k]; } });
     applyLook();
+  }
+
+  // config reads /widget/config, asking for the theme of the page's own
+  // accent when it sets one; {} when it cannot be read.
+  function config(color) {
+    var q = color ? '?color=' + encodeURIComponent(color) : '';
+    return fetch(ORIGIN + '/widget/config' + q, { mode: 'cors', credentials: 'omit' })
+      .then(function (r) { return r.ok ? r.json() : {}; }).catch(function () { return {}; });
   }
 
   var themeSheet = new CSSStyleSheet();
   var ready = Promise.all([
     fetch(ORIGIN + '/widget.css', { mode: 'cors', credentials: 'omit' }).then(function (r) { return r.text(); }),
-    fetch(ORIGIN + '/widget/config', { mode: 'cors', credentials: 'omit' })
-      .then(function (r) { return r.ok ? r.json() : {}; }).catch(function () { return {}; })
+    config(data.porticoColor)
   ]).then(function (res) {
     var sheet = new CSSStyleSheet();
     sheet.replaceSync(res[0]);
@@ -307,7 +281,8 @@
   var backoff = BACKOFF_MIN_MS;
   var failedOpens = 0;
   var timers = {};
-  var tokens = RATE_BURST, tokensAt = Date.now();
+  var budget = SEND_FALLBACK;   // frames at once (burst) and a second (per_s), from /widget/config
+  var tokens = budget.burst, tokensAt = Date.now();
   var typingOn = false;
   var seenSent = 0;
   var unread = 0;
@@ -324,13 +299,13 @@
 
   function takeToken(reserve) {
     var now = Date.now();
-    tokens = Math.min(RATE_BURST, tokens + (now - tokensAt) * RATE_PER_MS);
+    tokens = Math.min(budget.burst, tokens + (now - tokensAt) * budget.per_s / 1000);
     tokensAt = now;
     if (tokens - 1 < (reserve || 0)) { return false; }
     tokens -= 1;
     return true;
   }
-  function msUntilToken() { return Math.max(50, Math.ceil((1 - tokens) / RATE_PER_MS)); }
+  function msUntilToken() { return Math.max(50, Math.ceil((1 - tokens) / budget.per_s * 1000)); }
 
   function send(frame, reserve) {
     if (!ws || ws.readyState !== WebSocket.OPEN || !takeToken(reserve)) { return false; }
@@ -366,7 +341,7 @@
     reflect();
     sock.onopen = function () {
       opened = true;
-      tokens = RATE_BURST; // a new connection has a fresh budget
+      tokens = budget.burst; // a new connection has a fresh budget
       sayHello();
     };
     sock.onmessage = function (ev) {
@@ -1017,8 +992,9 @@
     version: VERSION,
     open: function (opts) { ready.then(function () { open(opts); }); },
     close: function () { ready.then(close); },
-    theme: theme,
-    contrast: function (a, b) { return contrast(parseColor(a), parseColor(b)); }
+    // theme resolves to the colors the widget would wear for an accent
+    // (the server decides them).
+    theme: function (color) { return config(String(color || '')).then(function (c) { return c.theme || null; }); }
   };
 
   applyStrings();
