@@ -2,8 +2,11 @@ package web
 
 import (
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
+	"path"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -52,7 +55,7 @@ func TestAdminPagesAreForAdminsOnly(t *testing.T) {
 			if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
 				t.Errorf("admin: got CSP %q, want scripts from self only", csp)
 			}
-			for _, want := range []string{"<title>" + r.title + "</title>", r.marker, `<script src="` + r.script + `" defer>`,
+			for _, want := range []string{"<title>" + r.title + "</title>", r.marker, `<script type="module" src="` + r.script + `">`,
 				`<meta name="portico-csrf" content="` + csrf + `">`, "Max"} {
 				if !strings.Contains(body, want) {
 					t.Errorf("admin: the page lacks %s", want)
@@ -106,6 +109,31 @@ func TestAdminEditorRefusesBadFlowNames(t *testing.T) {
 	for _, name := range []string{"Reset", "1flow", "a-b", "x%22onload", strings.Repeat("a", 65)} {
 		if resp, _ := admin.get(t, "/admin/flows/"+name); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("/admin/flows/%s: got %d, want 404", name, resp.StatusCode)
+		}
+	}
+}
+
+// The staff pages' modules are served as JavaScript, which browsers
+// require of a module script, and every module they import is there.
+func TestStaffModulesAreServed(t *testing.T) {
+	e := startConsole(t, nil)
+	anon := e.client(t)
+	imports := regexp.MustCompile(`(?m)^import .* from '([^']+)';$`)
+	for _, dir := range []string{"staff", "console", "admin"} {
+		files, _ := fs.Glob(staticFiles, "static/"+dir+"/*.js")
+		if len(files) == 0 {
+			t.Fatalf("no modules in static/%s", dir)
+		}
+		for _, f := range files {
+			resp, body := anon.get(t, "/"+f)
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/javascript; charset=utf-8" {
+				t.Errorf("/%s: got %d %q, want 200 text/javascript", f, resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+			for _, m := range imports.FindAllStringSubmatch(body, -1) {
+				if _, err := fs.Stat(staticFiles, path.Join(path.Dir(f), m[1])); err != nil {
+					t.Errorf("%s imports %s, which is not served", f, m[1])
+				}
+			}
 		}
 	}
 }

@@ -1,110 +1,109 @@
 // The editor's sandbox chat: a conversation with the saved draft on a
 // throw-away database of test patients. What its outbox captures (codes,
 // notices) is shown here, labelled SANDBOX: it is never sent.
-'use strict';
 
-(() => {
-  const A = window.PorticoAdmin;
-  const { api, el, toast } = A;
-  const ed = A.editor;
-  const log = document.getElementById('sandbox-log');
-  const text = document.getElementById('sandbox-text');
-  const send = document.getElementById('sandbox-send');
-  const end = document.getElementById('sandbox-end');
-  let id = '';
-  let input = null; // what the bot asks for now
+import { api, csrf } from '../staff/api.js';
+import { el } from '../staff/dom.js';
+import { toast } from '../staff/toast.js';
+import { ed } from './editor.js';
 
-  function line(from, body) {
-    log.append(el('li', { class: `from-${from}` }, el('span', { class: 'who' }, from === 'bot' ? 'Bot' : 'Patient'), ' ', body));
-    log.scrollTop = log.scrollHeight;
-  }
+const log = document.getElementById('sandbox-log');
+const text = document.getElementById('sandbox-text');
+const send = document.getElementById('sandbox-send');
+const end = document.getElementById('sandbox-end');
+let id = '';
+let input = null; // what the bot asks for now
 
-  // show renders a turn: the bot's messages, the quick replies of the last
-  // one, the state, and the deliveries the outbox captured.
-  function show(t) {
-    const replies = document.getElementById('sandbox-replies');
-    replies.replaceChildren();
-    for (const m of t.messages || []) {
-      line(m.from === 'patient' ? 'patient' : 'bot', m.text);
-      if (m.replies && m.replies.length) {
-        replies.replaceChildren(...m.replies.map(r => el('button', {
-          type: 'button', class: 'secondary small-btn', 'data-value': r.value,
-          onclick: () => say('', r.value, r.label),
-        }, r.label)));
-      }
-      if (m.input) input = m.input;
+function line(from, body) {
+  log.append(el('li', { class: `from-${from}` }, el('span', { class: 'who' }, from === 'bot' ? 'Bot' : 'Patient'), ' ', body));
+  log.scrollTop = log.scrollHeight;
+}
+
+// show renders a turn: the bot's messages, the quick replies of the last
+// one, the state, and the deliveries the outbox captured.
+function show(t) {
+  const replies = document.getElementById('sandbox-replies');
+  replies.replaceChildren();
+  for (const m of t.messages || []) {
+    line(m.from === 'patient' ? 'patient' : 'bot', m.text);
+    if (m.replies && m.replies.length) {
+      replies.replaceChildren(...m.replies.map(r => el('button', {
+        type: 'button', class: 'secondary small-btn', 'data-value': r.value,
+        onclick: () => say('', r.value, r.label),
+      }, r.label)));
     }
-    document.getElementById('sandbox-state').textContent = t.state || '–';
-    const status = document.getElementById('sandbox-status');
-    status.textContent = t.status || '–';
-    status.dataset.status = t.status || '';
-    const outbox = document.getElementById('sandbox-outbox');
-    for (const d of t.deliveries || []) {
-      outbox.append(el('li', {},
-        el('span', { class: 'badge sandbox-badge' }, 'SANDBOX'), ' ',
-        el('strong', {}, `${d.channel} to ${d.to}`), d.subject ? ` · ${d.subject}` : '',
-        el('pre', {}, d.text)));
-    }
-    document.getElementById('outbox-empty').hidden = outbox.children.length > 0;
-    const open = t.status !== 'closed';
-    text.disabled = send.disabled = !open;
-    text.type = input && input.kind === 'secret' ? 'password' : 'text';
-    if (!open) { line('bot', '(The sandbox conversation ended.)'); end.disabled = true; id = ''; }
+    if (m.input) input = m.input;
   }
-
-  async function start() {
-    await ed.saveIfDirty();
-    if (id) await stop(true);
-    log.replaceChildren();
-    document.getElementById('sandbox-outbox').replaceChildren();
-    input = null;
-    try {
-      const t = await api('POST', `/admin/api/flows/${encodeURIComponent(ed.name)}/sandbox`);
-      id = t.id;
-      end.disabled = false;
-      show(t);
-      text.focus();
-    } catch (e) {
-      toast(`The sandbox did not start: ${e.message}`, true);
-    }
+  document.getElementById('sandbox-state').textContent = t.state || '–';
+  const status = document.getElementById('sandbox-status');
+  status.textContent = t.status || '–';
+  status.dataset.status = t.status || '';
+  const outbox = document.getElementById('sandbox-outbox');
+  for (const d of t.deliveries || []) {
+    outbox.append(el('li', {},
+      el('span', { class: 'badge sandbox-badge' }, 'SANDBOX'), ' ',
+      el('strong', {}, `${d.channel} to ${d.to}`), d.subject ? ` · ${d.subject}` : '',
+      el('pre', {}, d.text)));
   }
+  document.getElementById('outbox-empty').hidden = outbox.children.length > 0;
+  const open = t.status !== 'closed';
+  text.disabled = send.disabled = !open;
+  text.type = input && input.kind === 'secret' ? 'password' : 'text';
+  if (!open) { line('bot', '(The sandbox conversation ended.)'); end.disabled = true; id = ''; }
+}
 
-  async function say(value, reply, label) {
-    if (!id) return;
-    const secret = input && input.kind === 'secret';
-    line('patient', reply ? label : (secret ? '••••••' : value));
-    try {
-      show(await api('POST', `/admin/api/sandbox/${encodeURIComponent(id)}/say`, reply ? { reply } : { text: value }));
-    } catch (e) {
-      toast(`Not sent: ${e.message}`, true);
-      if (e.status === 404) { id = ''; end.disabled = true; text.disabled = send.disabled = true; }
-    }
+async function start() {
+  await ed.saveIfDirty();
+  if (id) await stop(true);
+  log.replaceChildren();
+  document.getElementById('sandbox-outbox').replaceChildren();
+  input = null;
+  try {
+    const t = await api('POST', `/admin/api/flows/${encodeURIComponent(ed.name)}/sandbox`);
+    id = t.id;
+    end.disabled = false;
+    show(t);
+    text.focus();
+  } catch (e) {
+    toast(`The sandbox did not start: ${e.message}`, true);
   }
+}
 
-  async function stop(quiet) {
-    if (!id) return;
-    const was = id;
-    id = '';
-    end.disabled = true;
-    text.disabled = send.disabled = true;
-    try {
-      await api('DELETE', `/admin/api/sandbox/${encodeURIComponent(was)}`);
-      if (!quiet) line('bot', '(You ended the sandbox conversation.)');
-    } catch (e) {
-      if (e.status !== 404) toast(e.message, true);
-    }
+async function say(value, reply, label) {
+  if (!id) return;
+  const secret = input && input.kind === 'secret';
+  line('patient', reply ? label : (secret ? '••••••' : value));
+  try {
+    show(await api('POST', `/admin/api/sandbox/${encodeURIComponent(id)}/say`, reply ? { reply } : { text: value }));
+  } catch (e) {
+    toast(`Not sent: ${e.message}`, true);
+    if (e.status === 404) { id = ''; end.disabled = true; text.disabled = send.disabled = true; }
   }
+}
 
-  document.getElementById('sandbox-start').addEventListener('click', () => ed.busy(start));
-  end.addEventListener('click', () => stop(false));
-  document.getElementById('sandbox-say').addEventListener('submit', e => {
-    e.preventDefault();
-    const v = text.value.trim();
-    if (!v) return;
-    text.value = '';
-    say(v, '', '');
-  });
-  window.addEventListener('pagehide', () => {
-    if (id) fetch(`/admin/api/sandbox/${encodeURIComponent(id)}`, { method: 'DELETE', keepalive: true, headers: { 'X-CSRF-Token': A.csrf } });
-  });
-})();
+async function stop(quiet) {
+  if (!id) return;
+  const was = id;
+  id = '';
+  end.disabled = true;
+  text.disabled = send.disabled = true;
+  try {
+    await api('DELETE', `/admin/api/sandbox/${encodeURIComponent(was)}`);
+    if (!quiet) line('bot', '(You ended the sandbox conversation.)');
+  } catch (e) {
+    if (e.status !== 404) toast(e.message, true);
+  }
+}
+
+document.getElementById('sandbox-start').addEventListener('click', () => ed.busy(start));
+end.addEventListener('click', () => stop(false));
+document.getElementById('sandbox-say').addEventListener('submit', e => {
+  e.preventDefault();
+  const v = text.value.trim();
+  if (!v) return;
+  text.value = '';
+  say(v, '', '');
+});
+window.addEventListener('pagehide', () => {
+  if (id) fetch(`/admin/api/sandbox/${encodeURIComponent(id)}`, { method: 'DELETE', keepalive: true, headers: { 'X-CSRF-Token': csrf } });
+});
