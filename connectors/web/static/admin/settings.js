@@ -221,7 +221,8 @@ async function canned() {
     if (!await confirm(`Delete /${c.shortcut}?`, 'Delete')) return;
     try { await api('DELETE', '/agent/api/canned/' + encodeURIComponent(c.shortcut)); toast(`/${c.shortcut} deleted.`); await load(); } catch (err) { fail(err); }
   };
-  // The server checks the fields (console_api.go) and answers by field.
+  // The server checks the fields (bot/staff, CannedResponse.Problems) and
+  // answers by field.
   form.addEventListener('submit', async ev => {
     ev.preventDefault();
     const body = { shortcut: form.shortcut.value, title: form.title.value, text: form.text.value };
