@@ -14,9 +14,15 @@ import (
 // decides what to publish (drafts, tests, rollback, audit) and calls
 // Check and PublishWith; the swap itself belongs to Flows.
 
-// flowNameRE is the shape of a flow's name, as the flow language requires
-// of identifiers.
-var flowNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+// MaxFlowNameLen bounds a flow's name.
+const MaxFlowNameLen = 64
+
+// FlowNamePattern is the shape of a flow's name, as the flow language
+// requires of identifiers. The admin's new-flow form uses it as its HTML
+// pattern.
+var FlowNamePattern = fmt.Sprintf(`[a-z][a-z0-9_]{0,%d}`, MaxFlowNameLen-1)
+
+var flowNameRE = regexp.MustCompile(`^` + FlowNamePattern + `$`)
 
 // ValidFlowName reports whether name can name a flow.
 func ValidFlowName(name string) bool { return flowNameRE.MatchString(name) }

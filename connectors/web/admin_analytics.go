@@ -21,7 +21,7 @@ const (
 // reportName is what a flow name in a report query may look like.
 var reportName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
-// adminAnalyticsRoutes mounts the analytics endpoints, admins only:
+// The analytics endpoints, admins only (routes.go):
 //
 //	GET /admin/api/analytics        the report as JSON
 //	GET /admin/analytics/{name}.svg a chart (see charts)
@@ -30,11 +30,13 @@ var reportName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 //
 // Every one takes ?from=YYYY-MM-DD&to=YYYY-MM-DD (to excluded; by default
 // the last 30 days), &tz= (an IANA zone, UTC by default) and &flow=.
-// docs/analytics.md defines the numbers. The report comes from the
-// console's search store when it is a Reporter, or is computed by
-// bot/report from its rows when it implements report.Store (as
-// storage/sqlite.DB does); without either the endpoints answer 501.
-func (s *Server) adminAnalyticsRoutes(mux *http.ServeMux, con *console) {
+// docs/analytics.md defines the numbers.
+
+// newAnalytics serves the console's reports: from its search store when
+// it is a Reporter, or computed by bot/report from its rows when it
+// implements report.Store (as storage/sqlite.DB does); without either the
+// endpoints answer 501.
+func newAnalytics(con *console) *analytics {
 	a := &analytics{con: con}
 	switch st := con.deps.Search.(type) {
 	case Reporter:
@@ -42,8 +44,7 @@ func (s *Server) adminAnalyticsRoutes(mux *http.ServeMux, con *console) {
 	case report.Store:
 		a.reports = report.Reports{Store: st}
 	}
-	mux.Handle("GET /admin/api/analytics", con.admin(a.handleJSON))
-	mux.Handle("GET /admin/analytics/{file}", con.admin(a.handleFile))
+	return a
 }
 
 // Reporter computes analytics reports (report.Reports does).

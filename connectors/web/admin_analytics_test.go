@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -71,29 +70,19 @@ func (f *fakeReports) Report(_ context.Context, q report.Query) (*report.Report,
 	return f.report, f.err
 }
 
-// analyticsEnv serves the analytics routes on their own mux, behind a
-// console over the test server's store, so that sessions signed in on the
-// server work on it.
+// analyticsEnv is a console server whose search store is search (the
+// real SQLite store when nil).
 type analyticsEnv struct {
 	*consoleEnv
-	base string
 }
 
 func startAnalytics(t *testing.T, search ConversationSearch) *analyticsEnv {
 	t.Helper()
-	env := startConsole(t, nil)
-	s := env.Server
-	deps := s.deps.Agents
-	if search != nil {
-		deps.Search = search
-	}
-	con := &console{s: s, cfg: s.cfg.Console.withDefaults(), deps: deps, live: newLiveSessions(),
-		same: newOriginPolicy(Config{PublicURL: env.base}), sockets: map[*agentConn]struct{}{}}
-	mux := http.NewServeMux()
-	s.adminAnalyticsRoutes(mux, con)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return &analyticsEnv{consoleEnv: env, base: srv.URL}
+	return &analyticsEnv{consoleEnv: startConsoleWith(t, func(d *Deps) {
+		if search != nil {
+			d.Agents.Search = search
+		}
+	}, nil)}
 }
 
 // get fetches path with b's session (nil for none).

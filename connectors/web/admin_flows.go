@@ -9,7 +9,6 @@ import (
 
 	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/bot/flowadmin"
-	"github.com/portico-chat/portico/bot/staff"
 )
 
 // adminFlowBodyLimit bounds a flow API request: a flow and its tests (each
@@ -40,45 +39,6 @@ type FlowAdmin interface {
 type FlowAdminDeps struct {
 	Flows  FlowAdmin
 	Tokens APITokens
-}
-
-// adminFlowRoutes mounts the flow management API under /admin/api. Every
-// route is for admins (agents get 403) with the console's session and
-// CSRF rules, or for an API token with the route's scope.
-func (s *Server) adminFlowRoutes(mux *http.ServeMux, con *console) {
-	d := s.deps.Flows
-	if d.Flows == nil || con == nil {
-		return
-	}
-	a := &flowAPI{s: s, con: con, flows: d.Flows, tokens: d.Tokens}
-	read, write := staff.ScopeFlowsRead, staff.ScopeFlowsWrite
-	for _, r := range []struct {
-		pattern string
-		scope   string
-		h       func(http.ResponseWriter, *http.Request, flowadmin.Actor)
-	}{
-		{"GET /admin/api/flows", read, a.handleList},
-		{"POST /admin/api/flows/validate", read, a.handleValidate},
-		{"GET /admin/api/flows/{name}", read, a.handleGet},
-		{"PUT /admin/api/flows/{name}/draft", write, a.handleSaveDraft},
-		{"DELETE /admin/api/flows/{name}/draft", write, a.handleDiscardDraft},
-		{"POST /admin/api/flows/{name}/publish", write, a.handlePublish},
-		{"POST /admin/api/flows/{name}/rollback", write, a.handleRollback},
-		{"GET /admin/api/flows/{name}/versions", read, a.handleVersions},
-		{"GET /admin/api/flows/{name}/diff", read, a.handleDiff},
-		{"GET /admin/api/flows/{name}/diagram.svg", read, a.handleDiagram},
-		{"POST /admin/api/flows/{name}/test", write, a.handleTest},
-		{"POST /admin/api/flows/{name}/sandbox", write, a.handleSandboxStart},
-		{"POST /admin/api/sandbox/{id}/say", write, a.handleSandboxSay},
-		{"DELETE /admin/api/sandbox/{id}", write, a.handleSandboxEnd},
-	} {
-		mux.Handle(r.pattern, a.auth(r.scope, r.h))
-	}
-	if d.Tokens != nil {
-		mux.Handle("GET /admin/api/tokens", con.admin(a.handleTokenList))
-		mux.Handle("POST /admin/api/tokens", con.admin(a.handleTokenCreate))
-		mux.Handle("DELETE /admin/api/tokens/{id}", con.admin(a.handleTokenRevoke))
-	}
 }
 
 // flowAPI serves the flow management API.

@@ -2,10 +2,8 @@ package web
 
 import (
 	"bytes"
-	"fmt"
 	"html/template"
 	"net/http"
-	"regexp"
 
 	"github.com/portico-chat/portico/bot"
 )
@@ -14,27 +12,32 @@ import (
 // (templates/admin_layout.html) with one page template, and its script
 // under static/admin/ does the work through the admin API (docs/admin.md).
 // They are for admins; an agent gets 403 and a signed-out browser is sent
-// to sign in.
+// to sign in (guard). routes.go lists them:
+//
+//	GET /admin                   the flows
+//	GET /admin/flows/{name}      a flow's editor, test panel and versions
+//	GET /admin/analytics         the analytics dashboard
+//	GET /admin/tokens            API tokens
+//	GET /admin/settings/{part}   people, queues and hours, canned responses, the widget
+//	GET /admin/audit             the audit log
 
 // adminLayout is the layout every admin page is parsed with.
 const adminLayout = "templates/admin_layout.html"
 
-// Navigation keys of the admin pages, which the layout marks as current.
-const (
-	navFlows     = "flows"
-	navAnalytics = "analytics"
-	navTokens    = "tokens"
-)
-
-// maxFlowNameLen bounds a flow name in an editor URL.
-const maxFlowNameLen = 64
-
-// flowNamePattern is what a flow name in an editor URL may look like: the
-// flow language's identifiers, bounded. The new-flow form uses it as its
-// HTML pattern.
-var flowNamePattern = fmt.Sprintf(`[a-z][a-z0-9_]{0,%d}`, maxFlowNameLen-1)
-
-var adminFlowName = regexp.MustCompile(`^` + flowNamePattern + `$`)
+// adminPageFiles are the admin pages: path → template, title and the
+// navigation entry the layout marks as current. The editor's title names
+// its flow.
+var adminPageFiles = map[string]struct{ file, title, nav string }{
+	"/admin":                 {"templates/admin_flows.html", "Flows", "flows"},
+	"/admin/flows/":          {"templates/admin_editor.html", "Flow", "flows"},
+	"/admin/analytics":       {"templates/admin_analytics.html", "Analytics", "analytics"},
+	"/admin/tokens":          {"templates/admin_tokens.html", "API tokens", "tokens"},
+	"/admin/settings/users":  {"templates/admin_settings_users.html", "People", "users"},
+	"/admin/settings/queues": {"templates/admin_settings_queues.html", "Queues and office hours", "queues"},
+	"/admin/settings/canned": {"templates/admin_settings_canned.html", "Canned responses", "canned"},
+	"/admin/settings/widget": {"templates/admin_settings_widget.html", "Widget appearance", "widget"},
+	"/admin/audit":           {"templates/admin_audit.html", "Audit log", "audit"},
+}
 
 // adminPage is what the admin layout and its pages get. The layout uses
 // Title, Nav, CSRF, Name and Role; pages may use the rest.
@@ -57,38 +60,23 @@ func parseAdminPage(file string) *template.Template {
 // adminPages serves the admin pages.
 type adminPages struct {
 	con       *console
-	flows     *template.Template
-	editor    *template.Template
-	analytics *template.Template
-	tokens    *template.Template
+	pages     map[string]*template.Template // by adminPageFiles' path; one set per page, so its blocks stay its own
 	forbidden *template.Template
 }
 
-// adminPageRoutes mounts the admin pages:
-//
-//	GET /admin                the flows
-//	GET /admin/flows/{name}   a flow's editor, test panel and versions
-//	GET /admin/analytics      the analytics dashboard
-//	GET /admin/tokens         API tokens
-func (s *Server) adminPageRoutes(mux *http.ServeMux, con *console) {
-	p := &adminPages{
-		con:       con,
-		flows:     parseAdminPage("templates/admin_flows.html"),
-		editor:    parseAdminPage("templates/admin_editor.html"),
-		analytics: parseAdminPage("templates/admin_analytics.html"),
-		tokens:    parseAdminPage("templates/admin_tokens.html"),
-		forbidden: parseTemplates("templates/admin_forbidden.html"),
+func newAdminPages(con *console) *adminPages {
+	p := &adminPages{con: con, pages: map[string]*template.Template{},
+		forbidden: parseTemplates("templates/admin_forbidden.html")}
+	for path, f := range adminPageFiles {
+		p.pages[path] = parseAdminPage(f.file)
 	}
-	mux.Handle("GET /admin", p.page(p.handleFlows))
-	mux.Handle("GET /admin/{$}", p.page(p.handleFlows))
-	mux.Handle("GET /admin/flows/{name}", p.page(p.handleEditor))
-	mux.Handle("GET /admin/analytics", p.page(p.handleAnalytics))
-	mux.Handle("GET /admin/tokens", p.page(p.handleTokens))
+	return p
 }
 
-// page wraps an admin page handler: no session sends the browser to sign
-// in, an agent's session gets 403, an admin's is touched and served.
-func (p *adminPages) page(h func(http.ResponseWriter, *http.Request, adminPage)) http.Handler {
+// guard wraps an admin page handler: no session sends the browser to sign
+// in (and back after), an agent's session gets a 403 page, an admin's is
+// touched and served.
+func (p *adminPages) guard(h func(http.ResponseWriter, *http.Request, adminPage)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ss, err := p.con.currentSession(r)
 		switch {
@@ -110,31 +98,43 @@ func (p *adminPages) page(h func(http.ResponseWriter, *http.Request, adminPage))
 	})
 }
 
+// serve renders the page at path.
+func (p *adminPages) serve(w http.ResponseWriter, path string, page adminPage) {
+	f := adminPageFiles[path]
+	if page.Title == "" {
+		page.Title = f.title
+	}
+	page.Nav = f.nav
+	p.render(w, http.StatusOK, p.pages[path], "admin_layout.html", page)
+}
+
 func (p *adminPages) handleFlows(w http.ResponseWriter, _ *http.Request, page adminPage) {
-	page.Title, page.Nav = "Flows", navFlows
-	p.render(w, http.StatusOK, p.flows, "admin_layout.html", page)
+	p.serve(w, "/admin", page)
 }
 
 // handleEditor serves the editor of any well-formed flow name: a name
 // that is not a flow yet starts a new one with its first draft.
 func (p *adminPages) handleEditor(w http.ResponseWriter, r *http.Request, page adminPage) {
 	name := r.PathValue("name")
-	if !adminFlowName.MatchString(name) {
+	if !bot.ValidFlowName(name) {
 		http.Error(w, "A flow name is lower-case letters, digits and underscores, starting with a letter.", http.StatusNotFound)
 		return
 	}
-	page.Title, page.Nav, page.Flow = "Flow "+name, navFlows, name
-	p.render(w, http.StatusOK, p.editor, "admin_layout.html", page)
+	page.Title, page.Flow = "Flow "+name, name
+	p.serve(w, "/admin/flows/", page)
 }
 
 func (p *adminPages) handleAnalytics(w http.ResponseWriter, _ *http.Request, page adminPage) {
-	page.Title, page.Nav = "Analytics", navAnalytics
-	p.render(w, http.StatusOK, p.analytics, "admin_layout.html", page)
+	p.serve(w, "/admin/analytics", page)
 }
 
 func (p *adminPages) handleTokens(w http.ResponseWriter, _ *http.Request, page adminPage) {
-	page.Title, page.Nav = "API tokens", navTokens
-	p.render(w, http.StatusOK, p.tokens, "admin_layout.html", page)
+	p.serve(w, "/admin/tokens", page)
+}
+
+// handleSettings serves a settings page or the audit log, by its path.
+func (p *adminPages) handleSettings(w http.ResponseWriter, r *http.Request, page adminPage) {
+	p.serve(w, r.URL.Path, page)
 }
 
 // render writes a page with status, or a bare 500 if it fails to render.

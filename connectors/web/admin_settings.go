@@ -1,11 +1,9 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"html/template"
 	"net/http"
 
 	"github.com/portico-chat/portico/bot"
@@ -80,101 +78,12 @@ type SettingsDeps struct {
 	Live     LiveDesk
 }
 
-// settings serves the admin settings and the audit viewer.
+// settings serves the admin settings' API and the audit viewer's; their
+// pages are admin_pages.go's.
 type settings struct {
-	s         *Server
-	con       *console
-	deps      SettingsDeps
-	pages     map[string]*template.Template // by path
-	forbidden *template.Template
-}
-
-// adminSettingsRoutes mounts the settings pages and API, admins only.
-func (s *Server) adminSettingsRoutes(mux *http.ServeMux, con *console) {
-	st := &settings{s: s, con: con, deps: s.deps.Settings, pages: settingsTemplates(),
-		forbidden: parseTemplates("templates/admin_forbidden.html")}
-	page := func(path string) { mux.HandleFunc("GET "+path, st.handlePage) }
-	page("/admin/settings/canned")
-	if d := st.deps; d.Users != nil {
-		page("/admin/settings/users")
-		mux.Handle("GET /admin/api/users", con.admin(st.handleUsers))
-		mux.Handle("POST /admin/api/users", con.admin(st.handleUserCreate))
-		mux.Handle("PATCH /admin/api/users/{id}", con.admin(st.handleUserEdit))
-		mux.Handle("POST /admin/api/users/{id}/disable", con.admin(st.handleUserDisable(true)))
-		mux.Handle("POST /admin/api/users/{id}/enable", con.admin(st.handleUserDisable(false)))
-		mux.Handle("POST /admin/api/users/{id}/password", con.admin(st.handleUserPassword))
-	}
-	if st.deps.Queues != nil {
-		page("/admin/settings/queues")
-		mux.Handle("GET /admin/api/queues", con.admin(st.handleQueues))
-		mux.Handle("PUT /admin/api/queues/{name}", con.admin(st.handleQueuePut))
-		mux.Handle("DELETE /admin/api/queues/{name}", con.admin(st.handleQueueDelete))
-	}
-	if st.deps.Settings != nil {
-		page("/admin/settings/widget")
-		mux.HandleFunc("GET /admin/settings/widget/preview", st.handleWidgetPreview)
-		mux.Handle("GET /admin/api/widget", con.admin(st.handleWidget))
-		mux.Handle("GET /admin/api/widget/contrast", con.admin(st.handleWidgetContrast))
-		mux.Handle("PUT /admin/api/widget", con.admin(st.handleWidgetPut))
-		mux.Handle("DELETE /admin/api/widget", con.admin(st.handleWidgetReset))
-	}
-	if st.deps.Audit != nil {
-		page("/admin/audit")
-		mux.Handle("GET /admin/api/audit", con.admin(st.handleAudit))
-		mux.Handle("GET /admin/api/audit.csv", con.admin(st.handleAuditCSV))
-		mux.Handle("POST /admin/api/audit/verify", con.admin(st.handleAuditVerify))
-	}
-}
-
-// settingsPageFiles are the settings pages: path → template and title.
-var settingsPageFiles = map[string]struct{ file, title, nav string }{
-	"/admin/settings/users":  {"templates/admin_settings_users.html", "People", "users"},
-	"/admin/settings/queues": {"templates/admin_settings_queues.html", "Queues and office hours", "queues"},
-	"/admin/settings/canned": {"templates/admin_settings_canned.html", "Canned responses", "canned"},
-	"/admin/settings/widget": {"templates/admin_settings_widget.html", "Widget appearance", "widget"},
-	"/admin/audit":           {"templates/admin_audit.html", "Audit log", "audit"},
-}
-
-// settingsTemplates parses each settings page with the admin layout: one
-// set per page, so that every page's blocks stay its own.
-func settingsTemplates() map[string]*template.Template {
-	out := map[string]*template.Template{}
-	for path, f := range settingsPageFiles {
-		out[path] = parseAdminPage(f.file)
-	}
-	return out
-}
-
-// handlePage serves a settings page to an admin; without a session the
-// browser goes to sign in, and an agent gets 403.
-func (st *settings) handlePage(w http.ResponseWriter, r *http.Request) {
-	ss, err := st.con.currentSession(r)
-	switch {
-	case err != nil:
-		st.con.s.log.Error().Err(err).Msg("console session")
-		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-		return
-	case ss == nil:
-		http.Redirect(w, r, signInFor(r), http.StatusSeeOther)
-		return
-	}
-	f := settingsPageFiles[r.URL.Path]
-	page := adminPage{Title: f.title, Nav: f.nav, CSRF: csrfToken(ss.token), Name: ss.user.Name, Role: ss.user.Role}
-	t, name, status := st.pages[r.URL.Path], "admin_layout.html", http.StatusOK
-	if ss.user.Role != bot.RoleAdmin {
-		t, name, status = st.forbidden, "admin_forbidden.html", http.StatusForbidden
-	} else {
-		st.con.touch(r.Context(), ss)
-	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, name, page); err != nil {
-		st.s.log.Error().Err(err).Str("page", r.URL.Path).Msg("render settings page")
-		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	buf.WriteTo(w)
+	s    *Server
+	con  *console
+	deps SettingsDeps
 }
 
 // audit appends one settings event about subject ("user:<id>",

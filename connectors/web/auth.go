@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -152,67 +151,6 @@ func (con *console) startSession(w http.ResponseWriter, r *http.Request, u staff
 	}
 	http.SetCookie(w, con.sessionCookie(token))
 	return nil
-}
-
-// staff wraps a console API handler: it needs a live session (401
-// otherwise); a state-changing request also needs the server's own Origin
-// and the session's CSRF token in the X-CSRF-Token header (403 otherwise).
-func (con *console) staff(h func(http.ResponseWriter, *http.Request, *staffSession)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ss, err := con.currentSession(r)
-		if err != nil {
-			con.s.log.Error().Err(err).Msg("console session")
-			writeJSONError(w, http.StatusInternalServerError, bot.EINTERNAL, "Something went wrong on our side.")
-			return
-		}
-		if ss == nil {
-			writeJSONError(w, http.StatusUnauthorized, bot.EUNAUTHORIZED, "Please sign in.")
-			return
-		}
-		if !safeMethod(r.Method) {
-			if !con.same.allow(r) {
-				writeJSONError(w, http.StatusForbidden, bot.EUNAUTHORIZED, "Cross-origin request refused.")
-				return
-			}
-			if !validCSRF(ss.token, r.Header.Get(csrfHeader)) {
-				writeJSONError(w, http.StatusForbidden, bot.EUNAUTHORIZED, "Missing or wrong CSRF token; reload the page.")
-				return
-			}
-		}
-		con.touch(r.Context(), ss)
-		h(w, r, ss)
-	})
-}
-
-// admin is staff for admins only: agents get 403.
-func (con *console) admin(h func(http.ResponseWriter, *http.Request, *staffSession)) http.Handler {
-	return con.staff(func(w http.ResponseWriter, r *http.Request, ss *staffSession) {
-		if ss.user.Role != bot.RoleAdmin {
-			writeJSONError(w, http.StatusForbidden, bot.EUNAUTHORIZED, "Only admins may do this.")
-			return
-		}
-		h(w, r, ss)
-	})
-}
-
-func safeMethod(m string) bool {
-	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
-}
-
-// writeJSON answers with a JSON body.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"error":"internal"}`)
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	w.Write(b)
-	w.Write([]byte("\n"))
-}
-
-func writeJSONError(w http.ResponseWriter, status int, code, message string) {
-	writeJSON(w, status, map[string]string{"error": code, "message": message})
 }
 
 // sameToken compares two tokens in constant time; empty never matches.

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"html/template"
-	"net/http"
 	"sync"
 	"time"
 
@@ -140,7 +139,8 @@ type AgentDeps struct {
 	Audit    Auditor
 }
 
-// console serves /agent and /ws/agent.
+// console serves the staff: sign-in and sessions, the agent console and
+// its socket, and the session side of the admin pages.
 type console struct {
 	s     *Server
 	cfg   ConsoleConfig
@@ -153,13 +153,15 @@ type console struct {
 	sockets map[*agentConn]struct{} // open agent sockets, by agent for endUser
 }
 
-// agentRoutes mounts the console when its stores are configured.
-func (s *Server) agentRoutes(mux *http.ServeMux) {
+// newConsole makes the console of s, or nil when its stores (users and
+// sessions) are not configured: then neither the console nor the admin
+// pages are served.
+func newConsole(s *Server) *console {
 	d := s.deps.Agents
 	if d.Users == nil || d.Sessions == nil {
-		return
+		return nil
 	}
-	con := &console{
+	return &console{
 		s:       s,
 		cfg:     s.cfg.Console.withDefaults(),
 		deps:    d,
@@ -168,20 +170,4 @@ func (s *Server) agentRoutes(mux *http.ServeMux) {
 		same:    newOriginPolicy(Config{PublicURL: s.cfg.PublicURL}),
 		sockets: make(map[*agentConn]struct{}),
 	}
-	mux.HandleFunc("GET /agent/signin", con.handleSignInPage)
-	mux.HandleFunc("POST /agent/signin", con.handleSignIn)
-	mux.HandleFunc("POST /agent/signout", con.handleSignOut)
-	mux.HandleFunc("GET /agent", con.handleConsole)
-	mux.HandleFunc("GET /agent/{$}", con.handleConsole)
-	mux.HandleFunc("GET /ws/agent", con.handleAgentSocket)
-	mux.Handle("GET /agent/api/me", con.staff(con.handleMe))
-	mux.Handle("GET /agent/api/canned", con.staff(con.handleCannedList))
-	mux.Handle("POST /agent/api/canned", con.admin(con.handleCannedPut))
-	mux.Handle("DELETE /agent/api/canned", con.admin(con.handleCannedDelete))
-	mux.Handle("DELETE /agent/api/canned/{shortcut}", con.admin(con.handleCannedDelete))
-	mux.Handle("GET /agent/api/conversations", con.staff(con.handleSearch))
-	s.adminFlowRoutes(mux, con)
-	s.adminAnalyticsRoutes(mux, con)
-	s.adminSettingsRoutes(mux, con)
-	s.adminPageRoutes(mux, con)
 }

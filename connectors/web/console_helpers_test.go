@@ -200,6 +200,13 @@ const (
 
 func startConsole(t *testing.T, edit func(*Config), tune ...func(*Server)) *consoleEnv {
 	t.Helper()
+	return startConsoleWith(t, nil, edit, tune...)
+}
+
+// startConsoleWith is startConsole with its collaborators changed by
+// deps first (nil for none).
+func startConsoleWith(t *testing.T, deps func(*Deps), edit func(*Config), tune ...func(*Server)) *consoleEnv {
+	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "portico.db"), zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
@@ -208,8 +215,11 @@ func startConsole(t *testing.T, edit func(*Config), tune ...func(*Server)) *cons
 	env := &consoleEnv{db: db, desk: newFakeDesk(), clock: bot.NewManualClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))}
 	env.agent = addUser(t, db, "ana@example.org", "Ana", bot.RoleAgent, agentPassword)
 	env.admin = addUser(t, db, "max@example.org", "Max", bot.RoleAdmin, adminPassword)
-	deps := Deps{Agents: AgentDeps{Desk: env.desk, Users: db, Sessions: db, Canned: db, Search: db, Audit: db}}
-	env.testServer = startServer(t, newFakeEngine(), deps, func(c *Config) {
+	d := Deps{Agents: AgentDeps{Desk: env.desk, Users: db, Sessions: db, Canned: db, Search: db, Audit: db}}
+	if deps != nil {
+		deps(&d)
+	}
+	env.testServer = startServer(t, newFakeEngine(), d, func(c *Config) {
 		c.Console.SessionCheck = 5 * time.Millisecond
 		if edit != nil {
 			edit(c)

@@ -144,19 +144,8 @@ func (con *console) handleSignOut(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/agent/signin", http.StatusSeeOther)
 }
 
-// handleConsole serves the console, or sends the browser to sign in.
-func (con *console) handleConsole(w http.ResponseWriter, r *http.Request) {
-	ss, err := con.currentSession(r)
-	if err != nil {
-		con.s.log.Error().Err(err).Msg("console session")
-		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-		return
-	}
-	if ss == nil {
-		http.Redirect(w, r, "/agent/signin", http.StatusSeeOther)
-		return
-	}
-	con.touch(r.Context(), ss)
+// handleConsole serves the console to a signed-in agent or admin.
+func (con *console) handleConsole(w http.ResponseWriter, _ *http.Request, ss *staffSession) {
 	con.render(w, http.StatusOK, "console.html", consolePage{
 		Title: "Portico console", CSRF: csrfToken(ss.token), Name: ss.user.Name, Role: ss.user.Role,
 		Admin: ss.user.Role == "admin",

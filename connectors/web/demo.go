@@ -130,18 +130,20 @@ func (s *Server) CrossOriginDemo(portico string) http.Handler {
 	if o, err := parseOrigin(portico); err == nil {
 		wsHost = strings.TrimPrefix(strings.TrimPrefix(o.String(), "https://"), "http://")
 	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /static/", staticHandler())
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+	csp := func(*http.Request) string { return pageCSP(portico, wsHost) }
+	return s.accessLog(s.withHeaders(csp, s.secondSiteRoutes(portico).mux))
+}
+
+// handleSecondSite serves the second demo site's page.
+func (s *Server) handleSecondSite(portico string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Vary", "Accept-Language")
 		data := s.demoPage(demoLang(r), "")
 		data.Title, data.Portico, data.SecondURL = data.T["other_title"]+" (DEMO)", portico, ""
 		if err := s.pages.render(w, http.StatusOK, "elsewhere.html", data); err != nil {
 			s.log.Error().Err(err).Msg("render cross-origin demo page")
 		}
-	})
-	csp := func(*http.Request) string { return pageCSP(portico, wsHost) }
-	return s.accessLog(s.withHeaders(csp, mux))
+	}
 }
 
 // sameOrigin reports whether a state-changing request comes from this

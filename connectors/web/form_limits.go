@@ -37,7 +37,7 @@ var pageLimits = formLimits{
 	Email: staff.MaxEmailLen, Password: staff.MaxPasswordLen,
 	UserName:  staff.MaxNameRunes,
 	TokenName: staff.MaxTokenNameRunes,
-	FlowName:  maxFlowNameLen, FlowPattern: flowNamePattern,
+	FlowName:  bot.MaxFlowNameLen, FlowPattern: bot.FlowNamePattern,
 	QueueName: bot.MaxQueueNameLen, QueuePattern: bot.QueueNamePattern, QueueDescribe: bot.MaxQueueDescribe,
 	CannedShortcut: staff.MaxShortcutLen, CannedPattern: staff.ShortcutPattern, CannedTitle: staff.MaxCannedTitleRunes,
 	AgentText:   maxAgentTextRunes,

@@ -55,6 +55,8 @@ type Server struct {
 	ips      clientIPs
 	conns    *connCounter
 	pages    *pages
+	con      *console // the staff's sign-in, console and admin; nil without their stores
+	routed   []route  // every route with its guard (routes.go)
 
 	closing  atomic.Bool
 	mu       sync.Mutex
@@ -108,7 +110,10 @@ func New(c Config, conv Conversations, deps Deps, log zerolog.Logger) *Server {
 			http.Error(w, http.StatusText(status), status)
 		},
 	}
-	s.handler = s.accessLog(s.securityHeaders(s.routes()))
+	s.con = newConsole(s)
+	r := s.routes()
+	s.routed = r.list
+	s.handler = s.accessLog(s.securityHeaders(r.mux))
 	s.http = &http.Server{
 		Addr:              c.Addr,
 		Handler:           s.handler,
@@ -121,32 +126,6 @@ func New(c Config, conv Conversations, deps Deps, log zerolog.Logger) *Server {
 		ErrorLog:          stdlog.New(s.log.With().Str("source", "net/http").Logger(), "", 0),
 	}
 	return s
-}
-
-// routes lays out the endpoints. Demo routes exist only in demo mode.
-func (s *Server) routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /ws", s.handlePatientSocket)
-	mux.HandleFunc("GET /healthz", s.handleHealth)
-	mux.HandleFunc("GET /readyz", s.handleReady)
-	mux.Handle("GET /static/", staticHandler())
-	mux.HandleFunc("GET /widget.js", s.handleWidgetAsset)
-	mux.HandleFunc("GET /widget.css", s.handleWidgetAsset)
-	mux.HandleFunc("GET /widget/config", s.handleWidgetConfig)
-	mux.HandleFunc("GET /{$}", s.handleIndex)
-	s.agentRoutes(mux)
-	if s.cfg.Demo {
-		mux.HandleFunc("POST /demo/signin", s.handleSignIn)
-		mux.HandleFunc("GET /demo/welcome", s.handleWelcome)
-		if s.deps.Outbox != nil {
-			mux.Handle("/dev/outbox", s.deps.Outbox)
-			mux.Handle("/dev/outbox.json", s.deps.Outbox)
-		}
-		if s.deps.Stats != nil {
-			mux.Handle("GET /debug/stats", s.deps.Stats)
-		}
-	}
-	return mux
 }
 
 // Handler returns the server's handler, security headers included.
@@ -235,32 +214,4 @@ func (s *Server) unregister(c *socket) {
 	delete(s.sockets, c)
 	s.mu.Unlock()
 	s.wg.Done()
-}
-
-// handleHealth answers while the process runs.
-func (s *Server) handleHealth(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintln(w, "ok")
-}
-
-// handleReady answers 200 when Deps.Ready does and the server is not
-// shutting down, 503 otherwise; the reason is logged, not shown.
-func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	err := error(nil)
-	switch {
-	case s.closing.Load():
-		err = errors.New("shutting down")
-	case s.deps.Ready != nil:
-		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
-		defer cancel()
-		err = s.deps.Ready(ctx)
-	}
-	if err != nil {
-		s.log.Warn().Err(err).Msg("not ready")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintln(w, "not ready")
-		return
-	}
-	fmt.Fprintln(w, "ready")
 }

@@ -1,0 +1,220 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/portico-chat/portico/bot/staff"
+)
+
+// routes is every route of the server, with who may call it: the one
+// place to find a URL (STYLE.md rule 11, after miniflux's ui.go). Each
+// handler lives in the file named after its path (/admin/api/users →
+// admin_users.go, /ws/agent → agent_socket.go; docs/architecture.md).
+// Parts whose stores are not configured, and the demo's pages outside
+// demo mode, are not mounted. The routes test lists them all.
+func (s *Server) routes() *router {
+	r := newRouter()
+
+	// The patient side: the socket, the widget, health. Public.
+	r.public("GET /ws", s.handlePatientSocket)
+	r.public("GET /widget.js", s.handleWidgetAsset)
+	r.public("GET /widget.css", s.handleWidgetAsset)
+	r.public("GET /widget/config", s.handleWidgetConfig)
+	r.public("GET /healthz", s.handleHealth)
+	r.public("GET /readyz", s.handleReady)
+	r.public("GET /static/", staticHandler().ServeHTTP)
+	r.public("GET /{$}", s.handleIndex)
+
+	// The demo: the mock portal's sign-in and the developer's outbox.
+	if s.cfg.Demo {
+		r.public("POST /demo/signin", s.handleSignIn)
+		r.public("GET /demo/welcome", s.handleWelcome)
+		if s.deps.Outbox != nil {
+			r.public("/dev/outbox", s.deps.Outbox.ServeHTTP)
+			r.public("/dev/outbox.json", s.deps.Outbox.ServeHTTP)
+		}
+		if s.deps.Stats != nil {
+			r.public("GET /debug/stats", s.deps.Stats.ServeHTTP)
+		}
+	}
+
+	con := s.con
+	if con == nil { // no staff stores: no console, no admin
+		return r
+	}
+
+	// Staff sign-in, the agent console and its socket.
+	r.signInForm("GET /agent/signin", con.handleSignInPage)
+	r.signInForm("POST /agent/signin", con.handleSignIn)
+	r.signOutForm("POST /agent/signout", con.handleSignOut)
+	r.staffPage("GET /agent", con.staffPage(con.handleConsole))
+	r.staffPage("GET /agent/{$}", con.staffPage(con.handleConsole))
+	r.staffSocket("GET /ws/agent", con.handleAgentSocket)
+	r.staff("GET /agent/api/me", con.staff(con.handleMe))
+	r.staff("GET /agent/api/canned", con.staff(con.handleCannedList))
+	r.admin("POST /agent/api/canned", con.admin(con.handleCannedPut))
+	r.admin("DELETE /agent/api/canned", con.admin(con.handleCannedDelete))
+	r.admin("DELETE /agent/api/canned/{shortcut}", con.admin(con.handleCannedDelete))
+	r.staff("GET /agent/api/conversations", con.staff(con.handleSearch))
+
+	// The admin pages: HTML shells whose scripts use the APIs below.
+	p := newAdminPages(con)
+	r.adminPage("GET /admin", p.guard(p.handleFlows))
+	r.adminPage("GET /admin/{$}", p.guard(p.handleFlows))
+	r.adminPage("GET /admin/flows/{name}", p.guard(p.handleEditor))
+	r.adminPage("GET /admin/analytics", p.guard(p.handleAnalytics))
+	r.adminPage("GET /admin/tokens", p.guard(p.handleTokens))
+	r.adminPage("GET /admin/settings/canned", p.guard(p.handleSettings))
+
+	// Flows: an admin's session, or an API token with the scope named.
+	if f := s.deps.Flows; f.Flows != nil {
+		a := &flowAPI{s: s, con: con, flows: f.Flows, tokens: f.Tokens}
+		read, write := staff.ScopeFlowsRead, staff.ScopeFlowsWrite
+		r.token("GET /admin/api/flows", read, a.auth(read, a.handleList))
+		r.token("POST /admin/api/flows/validate", read, a.auth(read, a.handleValidate))
+		r.token("GET /admin/api/flows/{name}", read, a.auth(read, a.handleGet))
+		r.token("PUT /admin/api/flows/{name}/draft", write, a.auth(write, a.handleSaveDraft))
+		r.token("DELETE /admin/api/flows/{name}/draft", write, a.auth(write, a.handleDiscardDraft))
+		r.token("POST /admin/api/flows/{name}/publish", write, a.auth(write, a.handlePublish))
+		r.token("POST /admin/api/flows/{name}/rollback", write, a.auth(write, a.handleRollback))
+		r.token("GET /admin/api/flows/{name}/versions", read, a.auth(read, a.handleVersions))
+		r.token("GET /admin/api/flows/{name}/diff", read, a.auth(read, a.handleDiff))
+		r.token("GET /admin/api/flows/{name}/diagram.svg", read, a.auth(read, a.handleDiagram))
+		r.token("POST /admin/api/flows/{name}/test", write, a.auth(write, a.handleTest))
+		r.token("POST /admin/api/flows/{name}/sandbox", write, a.auth(write, a.handleSandboxStart))
+		r.token("POST /admin/api/sandbox/{id}/say", write, a.auth(write, a.handleSandboxSay))
+		r.token("DELETE /admin/api/sandbox/{id}", write, a.auth(write, a.handleSandboxEnd))
+		if f.Tokens != nil {
+			r.admin("GET /admin/api/tokens", con.admin(a.handleTokenList))
+			r.admin("POST /admin/api/tokens", con.admin(a.handleTokenCreate))
+			r.admin("DELETE /admin/api/tokens/{id}", con.admin(a.handleTokenRevoke))
+		}
+	}
+
+	// Analytics.
+	an := newAnalytics(con)
+	r.admin("GET /admin/api/analytics", con.admin(an.handleJSON))
+	r.admin("GET /admin/analytics/{file}", con.admin(an.handleFile))
+
+	// Settings and the audit log, each part with its store.
+	st := &settings{s: s, con: con, deps: s.deps.Settings}
+	if st.deps.Users != nil {
+		r.adminPage("GET /admin/settings/users", p.guard(p.handleSettings))
+		r.admin("GET /admin/api/users", con.admin(st.handleUsers))
+		r.admin("POST /admin/api/users", con.admin(st.handleUserCreate))
+		r.admin("PATCH /admin/api/users/{id}", con.admin(st.handleUserEdit))
+		r.admin("POST /admin/api/users/{id}/disable", con.admin(st.handleUserDisable(true)))
+		r.admin("POST /admin/api/users/{id}/enable", con.admin(st.handleUserDisable(false)))
+		r.admin("POST /admin/api/users/{id}/password", con.admin(st.handleUserPassword))
+	}
+	if st.deps.Queues != nil {
+		r.adminPage("GET /admin/settings/queues", p.guard(p.handleSettings))
+		r.admin("GET /admin/api/queues", con.admin(st.handleQueues))
+		r.admin("PUT /admin/api/queues/{name}", con.admin(st.handleQueuePut))
+		r.admin("DELETE /admin/api/queues/{name}", con.admin(st.handleQueueDelete))
+	}
+	if st.deps.Settings != nil {
+		r.adminPage("GET /admin/settings/widget", p.guard(p.handleSettings))
+		r.adminFrame("GET /admin/settings/widget/preview", con.adminFrame(st.handleWidgetPreview))
+		r.admin("GET /admin/api/widget", con.admin(st.handleWidget))
+		r.admin("GET /admin/api/widget/contrast", con.admin(st.handleWidgetContrast))
+		r.admin("PUT /admin/api/widget", con.admin(st.handleWidgetPut))
+		r.admin("DELETE /admin/api/widget", con.admin(st.handleWidgetReset))
+	}
+	if st.deps.Audit != nil {
+		r.adminPage("GET /admin/audit", p.guard(p.handleSettings))
+		r.admin("GET /admin/api/audit", con.admin(st.handleAudit))
+		r.admin("GET /admin/api/audit.csv", con.admin(st.handleAuditCSV))
+		r.admin("POST /admin/api/audit/verify", con.admin(st.handleAuditVerify))
+	}
+	return r
+}
+
+// secondSiteRoutes are the routes of the demo's second site, a page on
+// another origin that embeds the widget as a portal would
+// (CrossOriginDemo).
+func (s *Server) secondSiteRoutes(portico string) *router {
+	r := newRouter()
+	r.public("GET /static/", staticHandler().ServeHTTP)
+	r.public("GET /{$}", s.handleSecondSite(portico))
+	return r
+}
+
+// Who may call a route. The handler is wrapped in the guard that makes
+// it so (guards.go), or checks before a WebSocket upgrade.
+const (
+	accessPublic    = "public"         // anyone: patients, portals, probes, the sign-in form
+	accessStaff     = "staff"          // a signed-in agent or admin; JSON 401 without
+	accessAdmin     = "admin"          // a signed-in admin; JSON 401 without, 403 for an agent
+	accessStaffPage = "staff page"     // a signed-in agent or admin; the browser is sent to sign in without
+	accessAdminPage = "admin page"     // an admin; the browser is sent to sign in without, an agent gets a 403 page
+	accessAdminText = "admin frame"    // an admin; plain 401 and 403 (the widget page's preview iframe)
+	accessToken     = "admin or token" // an admin's session, or an API token with the route's scope
+)
+
+// What a state-changing request must carry besides the session cookie.
+const (
+	csrfNotNeeded      = ""                            // a safe method, or no session involved
+	csrfByHeader       = "X-CSRF-Token, own Origin"    // the session's token in the header, from this site
+	csrfBySignInForm   = "sign-in cookie = form field" // the form's double-submit token, from this site
+	csrfByFormOrHeader = "csrf field or X-CSRF-Token, own Origin"
+)
+
+// route is one route as registered: its pattern ("METHOD /path"), who may
+// call it (access*; for a token route, with the scope) and what a
+// state-changing request must carry (csrf*).
+type route struct {
+	Pattern string
+	Access  string
+	CSRF    string
+}
+
+// router puts routes on a mux and remembers them with their guards.
+type router struct {
+	mux  *http.ServeMux
+	list []route
+}
+
+func newRouter() *router { return &router{mux: http.NewServeMux()} }
+
+func (r *router) add(pattern, access, csrf string, h http.Handler) {
+	r.mux.Handle(pattern, h)
+	if !unsafeRoute(pattern) {
+		csrf = csrfNotNeeded
+	}
+	r.list = append(r.list, route{Pattern: pattern, Access: access, CSRF: csrf})
+}
+
+// unsafeRoute reports whether a pattern takes state-changing methods (a
+// pattern without a method takes them all).
+func unsafeRoute(pattern string) bool {
+	method, _, found := strings.Cut(pattern, " ")
+	return !found || !safeMethod(method)
+}
+
+func (r *router) public(p string, h http.HandlerFunc) { r.add(p, accessPublic, csrfNotNeeded, h) }
+func (r *router) staff(p string, h http.Handler)      { r.add(p, accessStaff, csrfByHeader, h) }
+func (r *router) admin(p string, h http.Handler)      { r.add(p, accessAdmin, csrfByHeader, h) }
+func (r *router) staffPage(p string, h http.Handler)  { r.add(p, accessStaffPage, csrfNotNeeded, h) }
+func (r *router) adminPage(p string, h http.Handler)  { r.add(p, accessAdminPage, csrfNotNeeded, h) }
+func (r *router) adminFrame(p string, h http.Handler) { r.add(p, accessAdminText, csrfNotNeeded, h) }
+func (r *router) signInForm(p string, h http.HandlerFunc) {
+	r.add(p, accessPublic, csrfBySignInForm, h)
+}
+
+// signOutForm is public: without a session it only sends the browser to
+// sign in; with one, the handler checks the session's CSRF token.
+func (r *router) signOutForm(p string, h http.HandlerFunc) {
+	r.add(p, accessPublic, csrfByFormOrHeader, h)
+}
+
+// staffSocket is /ws/agent: the handler checks the session before the
+// upgrade (after the server's state and the Origin), answering 401.
+func (r *router) staffSocket(p string, h http.HandlerFunc) { r.add(p, accessStaff, csrfNotNeeded, h) }
+
+// token is a flow API route: an admin's session with the CSRF rules, or
+// an API token with scope (never ambient, so no CSRF token).
+func (r *router) token(p, scope string, h http.Handler) {
+	r.add(p, accessToken+" "+scope, csrfByHeader+" (session only)", h)
+}
