@@ -12,6 +12,7 @@ import (
 
 	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/bot/report"
+	"github.com/portico-chat/portico/storage/sqlite"
 )
 
 // knownReport is a report written by hand (the numbers of
@@ -78,7 +79,7 @@ type analyticsEnv struct {
 
 func startAnalytics(t *testing.T, search ConversationSearch) *analyticsEnv {
 	t.Helper()
-	return &analyticsEnv{consoleEnv: startConsoleWith(t, func(d *Deps) {
+	return &analyticsEnv{consoleEnv: startConsoleWith(t, func(d *Deps, _ *sqlite.DB) {
 		if search != nil {
 			d.Agents.Search = search
 		}

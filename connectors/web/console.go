@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"html/template"
+	"net/http"
 	"sync"
 	"time"
 
@@ -170,4 +172,35 @@ func newConsole(s *Server) *console {
 		same:    newOriginPolicy(Config{PublicURL: s.cfg.PublicURL}),
 		sockets: make(map[*agentConn]struct{}),
 	}
+}
+
+// consolePage is what the console templates get.
+type consolePage struct {
+	Title string
+	Error string
+	Email string // kept in the sign-in form after a failure
+	CSRF  string // the sign-in form's, or the session's
+	Next  string // the page a sign-in returns to (signin_return.go)
+	Name  string
+	Role  string
+	Admin bool
+}
+
+// render writes a console page with status.
+func (con *console) render(w http.ResponseWriter, status int, name string, data consolePage) {
+	var buf bytes.Buffer
+	if err := con.pages.ExecuteTemplate(&buf, name, data); err != nil {
+		con.s.log.Error().Err(err).Str("page", name).Msg("render console page")
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	buf.WriteTo(w)
+}
+
+// internal answers 500 and logs the cause.
+func (con *console) internal(w http.ResponseWriter, err error, what string) {
+	con.s.log.Error().Err(err).Msg(what)
+	writeJSONError(w, http.StatusInternalServerError, bot.EINTERNAL, "Something went wrong on our side.")
 }

@@ -204,8 +204,8 @@ func startConsole(t *testing.T, edit func(*Config), tune ...func(*Server)) *cons
 }
 
 // startConsoleWith is startConsole with its collaborators changed by
-// deps first (nil for none).
-func startConsoleWith(t *testing.T, deps func(*Deps), edit func(*Config), tune ...func(*Server)) *consoleEnv {
+// deps first (nil for none), which gets the store too.
+func startConsoleWith(t *testing.T, deps func(*Deps, *sqlite.DB), edit func(*Config), tune ...func(*Server)) *consoleEnv {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "portico.db"), zerolog.Nop())
 	if err != nil {
@@ -217,7 +217,7 @@ func startConsoleWith(t *testing.T, deps func(*Deps), edit func(*Config), tune .
 	env.admin = addUser(t, db, "max@example.org", "Max", bot.RoleAdmin, adminPassword)
 	d := Deps{Agents: AgentDeps{Desk: env.desk, Users: db, Sessions: db, Canned: db, Search: db, Audit: db}}
 	if deps != nil {
-		deps(&d)
+		deps(&d, db)
 	}
 	env.testServer = startServer(t, newFakeEngine(), d, func(c *Config) {
 		c.Console.SessionCheck = 5 * time.Millisecond

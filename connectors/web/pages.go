@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"html/template"
-	"io/fs"
 	"net/http"
-	"strings"
 )
 
 // The pages and their assets are embedded: the binary serves them as is,
@@ -17,9 +15,6 @@ var (
 	//go:embed static
 	staticFiles embed.FS
 )
-
-// staticCache lets browsers keep assets but check back each time.
-const staticCache = "no-cache"
 
 // pages renders the HTML pages.
 type pages struct {
@@ -53,40 +48,6 @@ func (p *pages) render(w http.ResponseWriter, status int, name string, data page
 	w.WriteHeader(status)
 	_, err := buf.WriteTo(w)
 	return err
-}
-
-// handleIndex serves /: the demo portal in demo mode, otherwise a page
-// saying the server runs.
-func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
-	name, data := "running.html", page{Title: "Portico", Portico: s.ownOrigin(r)}
-	if s.cfg.Demo {
-		name, data = "portal.html", s.demoPage(demoLang(r), "")
-		w.Header().Add("Vary", "Accept-Language")
-	}
-	if err := s.pages.render(w, http.StatusOK, name, data); err != nil {
-		s.log.Error().Err(err).Str("page", name).Msg("render page")
-	}
-}
-
-// staticHandler serves the embedded assets under /static/, without
-// directory listings. They are public files, and the widget loads some
-// (a logo) from portal pages on other origins, so any origin may embed
-// them: Cross-Origin-Resource-Policy same-origin would break the image.
-func staticHandler() http.Handler {
-	sub, err := fs.Sub(staticFiles, "static")
-	if err != nil {
-		panic(err) // the embed pattern guarantees the directory
-	}
-	files := http.StripPrefix("/static/", http.FileServerFS(sub))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/") {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Cache-Control", staticCache)
-		w.Header().Set("Cross-Origin-Resource-Policy", "cross-origin")
-		files.ServeHTTP(w, r)
-	})
 }
 
 // ownOrigin is the server's origin as the request sees it, for showing.

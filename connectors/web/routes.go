@@ -155,10 +155,10 @@ const (
 
 // What a state-changing request must carry besides the session cookie.
 const (
-	csrfNotNeeded      = ""                            // a safe method, or no session involved
-	csrfByHeader       = "X-CSRF-Token, own Origin"    // the session's token in the header, from this site
-	csrfBySignInForm   = "sign-in cookie = form field" // the form's double-submit token, from this site
-	csrfByFormOrHeader = "csrf field or X-CSRF-Token, own Origin"
+	csrfNotNeeded      = ""               // a safe method, or no session involved
+	csrfByHeader       = "header"         // the session's token as X-CSRF-Token, and this site's Origin
+	csrfBySignInForm   = "sign-in form"   // the form's token, equal to its cookie's (double submit), and this site's Origin
+	csrfByFormOrHeader = "form or header" // the session's token as the csrf field or X-CSRF-Token, and this site's Origin
 )
 
 // route is one route as registered: its pattern ("METHOD /path"), who may
@@ -216,5 +216,5 @@ func (r *router) staffSocket(p string, h http.HandlerFunc) { r.add(p, accessStaf
 // token is a flow API route: an admin's session with the CSRF rules, or
 // an API token with scope (never ambient, so no CSRF token).
 func (r *router) token(p, scope string, h http.Handler) {
-	r.add(p, accessToken+" "+scope, csrfByHeader+" (session only)", h)
+	r.add(p, accessToken+" "+scope, csrfByHeader, h)
 }

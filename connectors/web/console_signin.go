@@ -1,37 +1,15 @@
 package web
 
 import (
-	"bytes"
+	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/portico-chat/portico/bot/staff"
 )
 
-// consolePage is what the console templates get.
-type consolePage struct {
-	Title string
-	Error string
-	Email string // kept in the sign-in form after a failure
-	CSRF  string // the sign-in form's, or the session's
-	Next  string // the page a sign-in returns to (signin_return.go)
-	Name  string
-	Role  string
-	Admin bool
-}
-
-// render writes a console page with status.
-func (con *console) render(w http.ResponseWriter, status int, name string, data consolePage) {
-	var buf bytes.Buffer
-	if err := con.pages.ExecuteTemplate(&buf, name, data); err != nil {
-		con.s.log.Error().Err(err).Str("page", name).Msg("render console page")
-		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	buf.WriteTo(w)
-}
+// GET and POST /agent/signin: the staff's sign-in form and its check.
 
 // handleSignInPage serves the sign-in form, with a fresh CSRF token in a
 // cookie and in the form (double submit); signed-in users go on to the
@@ -108,54 +86,52 @@ func (con *console) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, afterSignIn(r), http.StatusSeeOther)
 }
 
-// handleSignOut ends the session and closes its sockets with 1008. It
-// needs the server's own Origin and the session's CSRF token.
-func (con *console) handleSignOut(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, consoleRequestBodyLimit)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "Bad form.", http.StatusBadRequest)
-		return
-	}
-	if !con.same.allow(r) {
-		http.Error(w, "Cross-origin request refused.", http.StatusForbidden)
-		return
-	}
-	ss, err := con.currentSession(r)
-	if err != nil {
-		con.s.log.Error().Err(err).Msg("console session")
-		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-		return
-	}
-	if ss == nil {
-		http.SetCookie(w, con.clearCookie())
-		http.Redirect(w, r, "/agent/signin", http.StatusSeeOther)
-		return
-	}
-	got := r.PostForm.Get(csrfField)
-	if got == "" {
-		got = r.Header.Get(csrfHeader)
-	}
-	if !validCSRF(ss.token, got) {
-		http.Error(w, "Missing or wrong CSRF token; reload the page.", http.StatusForbidden)
-		return
-	}
-	con.endSession(r.Context(), r, ss.hash, ss.user, "ok")
-	http.SetCookie(w, con.clearCookie())
-	http.Redirect(w, r, "/agent/signin", http.StatusSeeOther)
-}
-
-// handleConsole serves the console to a signed-in agent or admin.
-func (con *console) handleConsole(w http.ResponseWriter, _ *http.Request, ss *staffSession) {
-	con.render(w, http.StatusOK, "console.html", consolePage{
-		Title: "Portico console", CSRF: csrfToken(ss.token), Name: ss.user.Name, Role: ss.user.Role,
-		Admin: ss.user.Role == "admin",
-	})
-}
-
 // clipEmail keeps an overlong email out of the re-rendered form.
 func clipEmail(s string) string {
 	if len(s) > staff.MaxEmailLen {
 		return ""
 	}
 	return strings.TrimSpace(s)
+}
+
+// What the sign-in form says (the rules are bot/staff's).
+const (
+	textConsoleSignInFailed  = "That email and password did not work. After several failed attempts an account is locked for a while."
+	textConsoleFormExpired   = "The sign-in form expired. Please try again."
+	textConsoleSignInLimited = "Too many sign-in attempts from your network. Please wait a few minutes."
+)
+
+// authenticate checks an email and password with the console's lockout
+// (staff.SignIn.Authenticate). outcome is one of staff's sign-in outcomes.
+func (con *console) authenticate(ctx context.Context, source, email, password string) (staff.User, string, error) {
+	return staff.SignIn{
+		Users: con.deps.Users, MaxFailures: con.cfg.SignInFailures, LockFor: con.cfg.SignInLock, Clock: nowFunc(con.s.now),
+	}.Authenticate(ctx, source, email, password)
+}
+
+// nowFunc is the server's clock as a bot.Clock.
+type nowFunc func() time.Time
+
+func (f nowFunc) Now() time.Time { return f() }
+
+// startSession creates a session for u and sets its cookie; a session the
+// browser already had is ended first (the token is rotated at sign-in).
+func (con *console) startSession(w http.ResponseWriter, r *http.Request, u staff.User) error {
+	if old := con.sessionToken(r); old != "" {
+		if err := con.deps.Sessions.DeleteSession(r.Context(), staff.SessionTokenHash(old)); err != nil {
+			return err
+		}
+		con.live.end(sessionKey(staff.SessionTokenHash(old)), "signed in again")
+	}
+	token := staff.NewSessionToken()
+	now := con.s.now().UTC()
+	err := con.deps.Sessions.CreateSession(r.Context(), staff.Session{
+		TokenHash: staff.SessionTokenHash(token), UserID: u.ID, CreatedAt: now, LastSeen: now,
+		ExpiresAt: now.Add(con.cfg.SessionAbsolute), Source: con.s.ips.of(r),
+	})
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, con.sessionCookie(token))
+	return nil
 }

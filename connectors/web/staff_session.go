@@ -2,20 +2,11 @@ package web
 
 import (
 	"context"
-	"crypto/subtle"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/bot/staff"
-)
-
-// What the sign-in form says (the rules are bot/staff's).
-const (
-	textConsoleSignInFailed  = "That email and password did not work. After several failed attempts an account is locked for a while."
-	textConsoleFormExpired   = "The sign-in form expired. Please try again."
-	textConsoleSignInLimited = "Too many sign-in attempts from your network. Please wait a few minutes."
 )
 
 // Audit event types of the console's sessions.
@@ -116,44 +107,4 @@ func (con *console) audit(ctx context.Context, r *http.Request, typ, who, outcom
 	if err != nil {
 		con.s.log.Error().Err(err).Str("event", typ).Msg("audit")
 	}
-}
-
-// authenticate checks an email and password with the console's lockout
-// (staff.SignIn.Authenticate). outcome is one of staff's sign-in outcomes.
-func (con *console) authenticate(ctx context.Context, source, email, password string) (staff.User, string, error) {
-	return staff.SignIn{
-		Users: con.deps.Users, MaxFailures: con.cfg.SignInFailures, LockFor: con.cfg.SignInLock, Clock: nowFunc(con.s.now),
-	}.Authenticate(ctx, source, email, password)
-}
-
-// nowFunc is the server's clock as a bot.Clock.
-type nowFunc func() time.Time
-
-func (f nowFunc) Now() time.Time { return f() }
-
-// startSession creates a session for u and sets its cookie; a session the
-// browser already had is ended first (the token is rotated at sign-in).
-func (con *console) startSession(w http.ResponseWriter, r *http.Request, u staff.User) error {
-	if old := con.sessionToken(r); old != "" {
-		if err := con.deps.Sessions.DeleteSession(r.Context(), staff.SessionTokenHash(old)); err != nil {
-			return err
-		}
-		con.live.end(sessionKey(staff.SessionTokenHash(old)), "signed in again")
-	}
-	token := staff.NewSessionToken()
-	now := con.s.now().UTC()
-	err := con.deps.Sessions.CreateSession(r.Context(), staff.Session{
-		TokenHash: staff.SessionTokenHash(token), UserID: u.ID, CreatedAt: now, LastSeen: now,
-		ExpiresAt: now.Add(con.cfg.SessionAbsolute), Source: con.s.ips.of(r),
-	})
-	if err != nil {
-		return err
-	}
-	http.SetCookie(w, con.sessionCookie(token))
-	return nil
-}
-
-// sameToken compares two tokens in constant time; empty never matches.
-func sameToken(a, b string) bool {
-	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
