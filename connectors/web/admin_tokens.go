@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -88,4 +89,13 @@ func (a *flowAPI) handleTokenRevoke(w http.ResponseWriter, r *http.Request, ss *
 	}
 	a.con.audit(r.Context(), r, auditTokenRevoke, actor(ss.user), "ok", "token="+id)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// APITokens finds and manages API tokens, kept by their SHA-256.
+type APITokens interface {
+	APITokenByHash(ctx context.Context, hash []byte) (staff.APIToken, error)
+	TouchAPIToken(ctx context.Context, id string, at time.Time) error
+	CreateAPIToken(ctx context.Context, t *staff.APIToken) error
+	APITokens(ctx context.Context) ([]staff.APIToken, error)
+	RevokeAPIToken(ctx context.Context, id string, at time.Time) error
 }

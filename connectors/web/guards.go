@@ -2,13 +2,18 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/flowadmin"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 // The guards of the staff's routes (routes.go says which route has
-// which): each finds the request's session (staff_session.go) and lets
-// the handler run only for the right person, with the session.
+// which): each finds the request's session (staff_session.go), or an API
+// token, and lets the handler run only for the right person. The admin
+// pages' guard is adminPages.guard (admin_pages.go), which renders their
+// 403 page.
 
 // staff wraps a console API handler: it needs a live session (401
 // otherwise); a state-changing request also needs the server's own Origin
@@ -93,4 +98,45 @@ func (con *console) adminFrame(h http.HandlerFunc) http.Handler {
 
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// maxBearerLen bounds the Authorization header's token.
+const maxBearerLen = 256
+
+// auth lets a request through as an admin's session (the console's rules:
+// agents 403, CSRF on state-changing requests) or, when it carries
+// "Authorization: Bearer <token>", as a live API token with scope. A
+// bearer token is never ambient, so it needs no CSRF token.
+func (a *flowAPI) auth(scope string, h func(http.ResponseWriter, *http.Request, flowadmin.Actor)) http.Handler {
+	session := a.con.admin(func(w http.ResponseWriter, r *http.Request, ss *staffSession) {
+		h(w, r, flowadmin.Actor{Who: actor(ss.user), Source: a.s.ips.of(r)})
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		authz := r.Header.Get("Authorization")
+		if authz == "" {
+			session.ServeHTTP(w, r)
+			return
+		}
+		token, ok := strings.CutPrefix(authz, "Bearer ")
+		if !ok || a.tokens == nil || token == "" || len(token) > maxBearerLen {
+			writeJSONError(w, http.StatusUnauthorized, bot.EUNAUTHORIZED, "Use Authorization: Bearer <API token>.")
+			return
+		}
+		t, err := a.tokens.APITokenByHash(r.Context(), staff.APITokenHash(token))
+		switch {
+		case bot.ErrorCode(err) == bot.ENOTFOUND || err == nil && t.Revoked():
+			writeJSONError(w, http.StatusUnauthorized, bot.EUNAUTHORIZED, "This API token is not valid or was revoked.")
+			return
+		case err != nil:
+			a.fail(w, err, "check API token")
+			return
+		case !t.Allows(scope):
+			writeJSONError(w, http.StatusForbidden, bot.EUNAUTHORIZED, "This API token does not have the "+scope+" scope.")
+			return
+		}
+		if err := a.tokens.TouchAPIToken(r.Context(), t.ID, a.s.now()); err != nil {
+			a.s.log.Error().Err(err).Msg("record API token use")
+		}
+		h(w, r, flowadmin.Actor{Who: "token:" + t.ID, Source: a.s.ips.of(r)})
+	})
 }
