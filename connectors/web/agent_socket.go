@@ -18,13 +18,7 @@ import (
 // upgrade: 403 for a foreign Origin, 401 without a live session.
 func (con *console) handleAgentSocket(w http.ResponseWriter, r *http.Request) {
 	s := con.s
-	switch {
-	case s.closing.Load():
-		http.Error(w, "The server is restarting; try again shortly.", http.StatusServiceUnavailable)
-		return
-	case !con.same.allow(r):
-		s.log.Info().Str("origin", clip(r.Header.Get("Origin"), 100)).Msg("agent socket refused: not our origin")
-		http.Error(w, "Origin not allowed.", http.StatusForbidden)
+	if s.refuseHandshake(w, r, con.same, "agent") {
 		return
 	}
 	ss, err := con.currentSession(r)
@@ -36,11 +30,7 @@ func (con *console) handleAgentSocket(w http.ResponseWriter, r *http.Request) {
 	case ss == nil:
 		http.Error(w, "Please sign in.", http.StatusUnauthorized)
 		return
-	case !websocket.IsWebSocketUpgrade(r):
-		http.Error(w, "This endpoint speaks WebSocket.", http.StatusBadRequest)
-		return
-	case !offers(r, Subprotocol):
-		http.Error(w, "Offer the WebSocket subprotocol "+Subprotocol+".", http.StatusBadRequest)
+	case refuseNonSocket(w, r):
 		return
 	case con.deps.Desk == nil:
 		http.Error(w, "The agent desk is not available.", http.StatusServiceUnavailable)

@@ -204,3 +204,19 @@ func (con *console) internal(w http.ResponseWriter, err error, what string) {
 	con.s.log.Error().Err(err).Msg(what)
 	writeJSONError(w, http.StatusInternalServerError, bot.EINTERNAL, "Something went wrong on our side.")
 }
+
+// readForm reads a form the staff post (sign-in, sign-out), bounded: 400
+// for a bad body, 403 unless it comes from this site. It reports whether
+// the handler may go on.
+func (con *console) readForm(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, consoleRequestBodyLimit)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "Bad form.", http.StatusBadRequest)
+		return false
+	}
+	if !con.same.allow(r) {
+		http.Error(w, "Cross-origin request refused.", http.StatusForbidden)
+		return false
+	}
+	return true
+}

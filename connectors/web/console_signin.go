@@ -34,13 +34,7 @@ func (con *console) signInForm(w http.ResponseWriter, r *http.Request, status in
 // handleSignIn checks the form and starts a session. Every failure,
 // whatever its cause, looks the same to the person signing in.
 func (con *console) handleSignIn(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, consoleRequestBodyLimit)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "Bad form.", http.StatusBadRequest)
-		return
-	}
-	if !con.same.allow(r) {
-		http.Error(w, "Cross-origin request refused.", http.StatusForbidden)
+	if !con.readForm(w, r) {
 		return
 	}
 	c, _ := r.Cookie(con.signInCookie("").Name)

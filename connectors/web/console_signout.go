@@ -9,13 +9,7 @@ import (
 // handleSignOut ends the session and closes its sockets with 1008. It
 // needs the server's own Origin and the session's CSRF token.
 func (con *console) handleSignOut(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, consoleRequestBodyLimit)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "Bad form.", http.StatusBadRequest)
-		return
-	}
-	if !con.same.allow(r) {
-		http.Error(w, "Cross-origin request refused.", http.StatusForbidden)
+	if !con.readForm(w, r) {
 		return
 	}
 	ss, err := con.currentSession(r)

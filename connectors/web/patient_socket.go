@@ -53,19 +53,7 @@ const (
 // handlePatientSocket serves GET /ws. Every refusal happens before the
 // upgrade, as a plain HTTP error.
 func (s *Server) handlePatientSocket(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case s.closing.Load():
-		http.Error(w, "The server is restarting; try again shortly.", http.StatusServiceUnavailable)
-		return
-	case !s.origins.allow(r):
-		s.log.Info().Str("origin", clip(r.Header.Get("Origin"), 100)).Msg("patient socket refused: origin not allowed")
-		http.Error(w, "Origin not allowed.", http.StatusForbidden)
-		return
-	case !websocket.IsWebSocketUpgrade(r):
-		http.Error(w, "This endpoint speaks WebSocket.", http.StatusBadRequest)
-		return
-	case !offers(r, Subprotocol):
-		http.Error(w, "Offer the WebSocket subprotocol "+Subprotocol+".", http.StatusBadRequest)
+	if s.refuseHandshake(w, r, s.origins, "patient") || refuseNonSocket(w, r) {
 		return
 	}
 	ip, key := s.ips.of(r), s.ipKey(r)
@@ -234,16 +222,6 @@ func (c *patientConn) readFailed(err error) {
 	case websocket.IsUnexpectedCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived):
 		c.log.Debug().Str("conn", c.id).Err(err).Str("conversation", conv).Msg("patient socket read failed")
 	}
-}
-
-// offers reports whether the handshake offers subprotocol p.
-func offers(r *http.Request, p string) bool {
-	for _, o := range websocket.Subprotocols(r) {
-		if o == p {
-			return true
-		}
-	}
-	return false
 }
 
 // newConnID names a connection in logs.
