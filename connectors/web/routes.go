@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/portico-chat/portico/bot/flowadmin"
 	"github.com/portico-chat/portico/bot/staff"
 )
 
@@ -43,90 +44,93 @@ func (s *Server) routes() *router {
 	if con == nil { // no staff stores: no console, no admin
 		return r
 	}
+	r.con = con
 
 	// Staff sign-in, the agent console and its socket.
 	r.signInForm("GET /agent/signin", con.handleSignInPage)
 	r.signInForm("POST /agent/signin", con.handleSignIn)
 	r.signOutForm("POST /agent/signout", con.handleSignOut)
-	r.staffPage("GET /agent", con.staffPage(con.handleConsole))
-	r.staffPage("GET /agent/{$}", con.staffPage(con.handleConsole))
+	r.staffPage("GET /agent", con.handleConsole)
+	r.staffPage("GET /agent/{$}", con.handleConsole)
 	r.staffSocket("GET /ws/agent", con.handleAgentSocket)
-	r.staff("GET /agent/api/me", con.staff(con.handleMe))
-	r.staff("GET /agent/api/canned", con.staff(con.handleCannedList))
-	r.admin("POST /agent/api/canned", con.admin(con.handleCannedPut))
-	r.admin("DELETE /agent/api/canned", con.admin(con.handleCannedDelete))
-	r.admin("DELETE /agent/api/canned/{shortcut}", con.admin(con.handleCannedDelete))
-	r.staff("GET /agent/api/conversations", con.staff(con.handleSearch))
+	r.staff("GET /agent/api/me", con.handleMe)
+	r.staff("GET /agent/api/canned", con.handleCannedList)
+	r.admin("POST /agent/api/canned", con.handleCannedPut)
+	r.admin("DELETE /agent/api/canned", con.handleCannedDelete)
+	r.admin("DELETE /agent/api/canned/{shortcut}", con.handleCannedDelete)
+	r.staff("GET /agent/api/conversations", con.handleSearch)
 
 	// The admin pages: HTML shells whose scripts use the APIs below.
 	p := newAdminPages(con)
-	r.adminPage("GET /admin", p.guard(p.handleFlows))
-	r.adminPage("GET /admin/{$}", p.guard(p.handleFlows))
-	r.adminPage("GET /admin/flows/{name}", p.guard(p.handleEditor))
-	r.adminPage("GET /admin/analytics", p.guard(p.handleAnalytics))
-	r.adminPage("GET /admin/tokens", p.guard(p.handleTokens))
-	r.adminPage("GET /admin/settings/canned", p.guard(p.handleSettings))
+	r.pages = p
+	r.adminPage("GET /admin", p.handleFlows)
+	r.adminPage("GET /admin/{$}", p.handleFlows)
+	r.adminPage("GET /admin/flows/{name}", p.handleEditor)
+	r.adminPage("GET /admin/analytics", p.handleAnalytics)
+	r.adminPage("GET /admin/tokens", p.handleTokens)
+	r.adminPage("GET /admin/settings/canned", p.handleSettings)
 
 	// Flows: an admin's session, or an API token with the scope named.
 	if f := s.deps.Flows; f.Flows != nil {
 		a := &flowAPI{s: s, con: con, flows: f.Flows, tokens: f.Tokens}
+		r.flows = a
 		read, write := staff.ScopeFlowsRead, staff.ScopeFlowsWrite
-		r.token("GET /admin/api/flows", read, a.auth(read, a.handleList))
-		r.token("POST /admin/api/flows/validate", read, a.auth(read, a.handleValidate))
-		r.token("GET /admin/api/flows/{name}", read, a.auth(read, a.handleGet))
-		r.token("PUT /admin/api/flows/{name}/draft", write, a.auth(write, a.handleSaveDraft))
-		r.token("DELETE /admin/api/flows/{name}/draft", write, a.auth(write, a.handleDiscardDraft))
-		r.token("POST /admin/api/flows/{name}/publish", write, a.auth(write, a.handlePublish))
-		r.token("POST /admin/api/flows/{name}/rollback", write, a.auth(write, a.handleRollback))
-		r.token("GET /admin/api/flows/{name}/versions", read, a.auth(read, a.handleVersions))
-		r.token("GET /admin/api/flows/{name}/diff", read, a.auth(read, a.handleDiff))
-		r.token("GET /admin/api/flows/{name}/diagram.svg", read, a.auth(read, a.handleDiagram))
-		r.token("POST /admin/api/flows/{name}/test", write, a.auth(write, a.handleTest))
-		r.token("POST /admin/api/flows/{name}/sandbox", write, a.auth(write, a.handleSandboxStart))
-		r.token("POST /admin/api/sandbox/{id}/say", write, a.auth(write, a.handleSandboxSay))
-		r.token("DELETE /admin/api/sandbox/{id}", write, a.auth(write, a.handleSandboxEnd))
+		r.token("GET /admin/api/flows", read, a.handleList)
+		r.token("POST /admin/api/flows/validate", read, a.handleValidate)
+		r.token("GET /admin/api/flows/{name}", read, a.handleGet)
+		r.token("PUT /admin/api/flows/{name}/draft", write, a.handleSaveDraft)
+		r.token("DELETE /admin/api/flows/{name}/draft", write, a.handleDiscardDraft)
+		r.token("POST /admin/api/flows/{name}/publish", write, a.handlePublish)
+		r.token("POST /admin/api/flows/{name}/rollback", write, a.handleRollback)
+		r.token("GET /admin/api/flows/{name}/versions", read, a.handleVersions)
+		r.token("GET /admin/api/flows/{name}/diff", read, a.handleDiff)
+		r.token("GET /admin/api/flows/{name}/diagram.svg", read, a.handleDiagram)
+		r.token("POST /admin/api/flows/{name}/test", write, a.handleTest)
+		r.token("POST /admin/api/flows/{name}/sandbox", write, a.handleSandboxStart)
+		r.token("POST /admin/api/sandbox/{id}/say", write, a.handleSandboxSay)
+		r.token("DELETE /admin/api/sandbox/{id}", write, a.handleSandboxEnd)
 		if f.Tokens != nil {
-			r.admin("GET /admin/api/tokens", con.admin(a.handleTokenList))
-			r.admin("POST /admin/api/tokens", con.admin(a.handleTokenCreate))
-			r.admin("DELETE /admin/api/tokens/{id}", con.admin(a.handleTokenRevoke))
+			r.admin("GET /admin/api/tokens", a.handleTokenList)
+			r.admin("POST /admin/api/tokens", a.handleTokenCreate)
+			r.admin("DELETE /admin/api/tokens/{id}", a.handleTokenRevoke)
 		}
 	}
 
 	// Analytics.
 	an := newAnalytics(con)
-	r.admin("GET /admin/api/analytics", con.admin(an.handleJSON))
-	r.admin("GET /admin/analytics/{file}", con.admin(an.handleFile))
+	r.admin("GET /admin/api/analytics", an.handleJSON)
+	r.admin("GET /admin/analytics/{file}", an.handleFile)
 
 	// Settings and the audit log, each part with its store.
 	st := &settings{s: s, con: con, deps: s.deps.Settings}
 	if st.deps.Users != nil {
-		r.adminPage("GET /admin/settings/users", p.guard(p.handleSettings))
-		r.admin("GET /admin/api/users", con.admin(st.handleUsers))
-		r.admin("POST /admin/api/users", con.admin(st.handleUserCreate))
-		r.admin("PATCH /admin/api/users/{id}", con.admin(st.handleUserEdit))
-		r.admin("POST /admin/api/users/{id}/disable", con.admin(st.handleUserDisable(true)))
-		r.admin("POST /admin/api/users/{id}/enable", con.admin(st.handleUserDisable(false)))
-		r.admin("POST /admin/api/users/{id}/password", con.admin(st.handleUserPassword))
+		r.adminPage("GET /admin/settings/users", p.handleSettings)
+		r.admin("GET /admin/api/users", st.handleUsers)
+		r.admin("POST /admin/api/users", st.handleUserCreate)
+		r.admin("PATCH /admin/api/users/{id}", st.handleUserEdit)
+		r.admin("POST /admin/api/users/{id}/disable", st.handleUserDisable(true))
+		r.admin("POST /admin/api/users/{id}/enable", st.handleUserDisable(false))
+		r.admin("POST /admin/api/users/{id}/password", st.handleUserPassword)
 	}
 	if st.deps.Queues != nil {
-		r.adminPage("GET /admin/settings/queues", p.guard(p.handleSettings))
-		r.admin("GET /admin/api/queues", con.admin(st.handleQueues))
-		r.admin("PUT /admin/api/queues/{name}", con.admin(st.handleQueuePut))
-		r.admin("DELETE /admin/api/queues/{name}", con.admin(st.handleQueueDelete))
+		r.adminPage("GET /admin/settings/queues", p.handleSettings)
+		r.admin("GET /admin/api/queues", st.handleQueues)
+		r.admin("PUT /admin/api/queues/{name}", st.handleQueuePut)
+		r.admin("DELETE /admin/api/queues/{name}", st.handleQueueDelete)
 	}
 	if st.deps.Settings != nil {
-		r.adminPage("GET /admin/settings/widget", p.guard(p.handleSettings))
-		r.adminFrame("GET /admin/settings/widget/preview", con.adminFrame(st.handleWidgetPreview))
-		r.admin("GET /admin/api/widget", con.admin(st.handleWidget))
-		r.admin("GET /admin/api/widget/contrast", con.admin(st.handleWidgetContrast))
-		r.admin("PUT /admin/api/widget", con.admin(st.handleWidgetPut))
-		r.admin("DELETE /admin/api/widget", con.admin(st.handleWidgetReset))
+		r.adminPage("GET /admin/settings/widget", p.handleSettings)
+		r.adminFrame("GET /admin/settings/widget/preview", st.handleWidgetPreview)
+		r.admin("GET /admin/api/widget", st.handleWidget)
+		r.admin("GET /admin/api/widget/contrast", st.handleWidgetContrast)
+		r.admin("PUT /admin/api/widget", st.handleWidgetPut)
+		r.admin("DELETE /admin/api/widget", st.handleWidgetReset)
 	}
 	if st.deps.Audit != nil {
-		r.adminPage("GET /admin/audit", p.guard(p.handleSettings))
-		r.admin("GET /admin/api/audit", con.admin(st.handleAudit))
-		r.admin("GET /admin/api/audit.csv", con.admin(st.handleAuditCSV))
-		r.admin("POST /admin/api/audit/verify", con.admin(st.handleAuditVerify))
+		r.adminPage("GET /admin/audit", p.handleSettings)
+		r.admin("GET /admin/api/audit", st.handleAudit)
+		r.admin("GET /admin/api/audit.csv", st.handleAuditCSV)
+		r.admin("POST /admin/api/audit/verify", st.handleAuditVerify)
 	}
 	return r
 }
@@ -170,10 +174,14 @@ type route struct {
 	CSRF    string
 }
 
-// router puts routes on a mux and remembers them with their guards.
+// router puts routes on a mux, each wrapped in its guard, and remembers
+// them with their guards.
 type router struct {
-	mux  *http.ServeMux
-	list []route
+	mux   *http.ServeMux
+	list  []route
+	con   *console    // the staff's guards
+	pages *adminPages // the admin pages' guard
+	flows *flowAPI    // the API-token guard
 }
 
 func newRouter() *router { return &router{mux: http.NewServeMux()} }
@@ -193,14 +201,26 @@ func unsafeRoute(pattern string) bool {
 	return !found || !safeMethod(method)
 }
 
+// staffHandler is a handler behind a staff guard, with its session.
+type staffHandler = func(http.ResponseWriter, *http.Request, *staffSession)
+
+// The kinds of route: each wraps its handler in the guard of its access
+// (guards.go) and records both.
+
 func (r *router) public(p string, h http.HandlerFunc) { r.add(p, accessPublic, csrfNotNeeded, h) }
-func (r *router) staff(p string, h http.Handler)      { r.add(p, accessStaff, csrfByHeader, h) }
-func (r *router) admin(p string, h http.Handler)      { r.add(p, accessAdmin, csrfByHeader, h) }
-func (r *router) staffPage(p string, h http.Handler)  { r.add(p, accessStaffPage, csrfNotNeeded, h) }
-func (r *router) adminPage(p string, h http.Handler)  { r.add(p, accessAdminPage, csrfNotNeeded, h) }
-func (r *router) adminFrame(p string, h http.Handler) { r.add(p, accessAdminText, csrfNotNeeded, h) }
+func (r *router) staff(p string, h staffHandler)      { r.add(p, accessStaff, csrfByHeader, r.con.staff(h)) }
+func (r *router) admin(p string, h staffHandler)      { r.add(p, accessAdmin, csrfByHeader, r.con.admin(h)) }
+func (r *router) staffPage(p string, h staffHandler) {
+	r.add(p, accessStaffPage, csrfNotNeeded, r.con.staffPage(h))
+}
+func (r *router) adminFrame(p string, h http.HandlerFunc) {
+	r.add(p, accessAdminText, csrfNotNeeded, r.con.adminFrame(h))
+}
 func (r *router) signInForm(p string, h http.HandlerFunc) {
 	r.add(p, accessPublic, csrfBySignInForm, h)
+}
+func (r *router) adminPage(p string, h func(http.ResponseWriter, *http.Request, adminPage)) {
+	r.add(p, accessAdminPage, csrfNotNeeded, r.pages.guard(h))
 }
 
 // signOutForm is public: without a session it only sends the browser to
@@ -215,6 +235,6 @@ func (r *router) staffSocket(p string, h http.HandlerFunc) { r.add(p, accessStaf
 
 // token is a flow API route: an admin's session with the CSRF rules, or
 // an API token with scope (never ambient, so no CSRF token).
-func (r *router) token(p, scope string, h http.Handler) {
-	r.add(p, accessToken+" "+scope, csrfByHeader, h)
+func (r *router) token(p, scope string, h func(http.ResponseWriter, *http.Request, flowadmin.Actor)) {
+	r.add(p, accessToken+" "+scope, csrfByHeader, r.flows.auth(scope, h))
 }
