@@ -1,8 +1,11 @@
 package postgres
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // passwordMask replaces a password wherever a connection string is shown.
@@ -34,4 +37,13 @@ func Redact(conn string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.String()
+}
+
+// CheckURL reports whether conn is a connection string pgx can use,
+// without connecting and without repeating the password.
+func CheckURL(conn string) error {
+	if _, err := pgconn.ParseConfig(conn); err != nil {
+		return fmt.Errorf("%s is not a PostgreSQL connection URL", Redact(conn))
+	}
+	return nil
 }
