@@ -29,11 +29,15 @@ func (c *cli) openDB(cmd *cobra.Command) (Store, *Config, error) {
 }
 
 func (c *cli) migrateCmd() *cobra.Command {
-	return &cobra.Command{
+	var copying copyFlags
+	cmd := &cobra.Command{
 		Use:   "migrate",
-		Short: "Create or upgrade the database schema",
+		Short: "Create or upgrade the database schema, or copy SQLite into PostgreSQL (--from, --to)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if copying.set() {
+				return c.copyStore(cmd, copying)
+			}
 			db, cfg, err := c.openDB(cmd) // Open applies the migrations
 			if err != nil {
 				return err
@@ -46,6 +50,8 @@ func (c *cli) migrateCmd() *cobra.Command {
 			return nil
 		},
 	}
+	copying.add(cmd)
+	return cmd
 }
 
 func (c *cli) patientsCmd() *cobra.Command {
