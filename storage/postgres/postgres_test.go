@@ -45,3 +45,6 @@ func (db inspectable) DeliveryAtRest(t *testing.T, id string) (recipient, subjec
 	}
 	return recipient, subject, text
 }
+
+// openTest opens a store on a fresh schema, closed when the test ends.
+func openTest(t testing.TB) *postgres.DB { return pgtest.Open(t) }
