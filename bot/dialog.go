@@ -288,7 +288,10 @@ func (t *turn) fill(s string) string {
 			s = strings.ReplaceAll(s, "{"+k+"}", v)
 		}
 	}
-	return s
+	// The engine's values (flows.EngineValues) come last: a flow's own slot
+	// of the same name wins.
+	s = strings.ReplaceAll(s, "{password_min_length}", strconv.Itoa(t.e.cfg.PasswordMinLength))
+	return strings.ReplaceAll(s, "{portal_name}", t.e.cfg.PortalName)
 }
 
 // handoff puts the conversation in a human queue. byPatient is true when

@@ -16,6 +16,11 @@ var localeRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$`)
 // are left as they are.
 var placeholderRE = regexp.MustCompile(`\{([a-z][a-z0-9_]*)\}`)
 
+// EngineValues are the placeholders every flow may use without declaring a
+// slot: the engine fills them from its configuration, so a text that names
+// the portal or the password length stays true when an operator changes it.
+var EngineValues = []string{"password_min_length", "portal_name"}
+
 // maxTextLen bounds one localized text.
 const maxTextLen = 2000
 

@@ -1,6 +1,9 @@
 package flows
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // validate makes the checks that need the whole flow: slots, actions,
 // branches, targets, placeholders and reachability. It runs only when the
@@ -172,8 +175,9 @@ func (p *parser) validatePlaceholders() {
 				name := m[1]
 				slot, ok := p.f.Slots[name]
 				switch {
+				case !ok && slices.Contains(EngineValues, name):
 				case !ok:
-					p.r.add(ref.pos[loc], "unknown slot %q in placeholder {%s}%s", name, name, suggest(name, p.slotNames()))
+					p.r.add(ref.pos[loc], "unknown slot %q in placeholder {%s}%s", name, name, suggest(name, append(p.slotNames(), EngineValues...)))
 				case slot.Sensitive():
 					p.r.add(ref.pos[loc], "slot %q is %s and must never be shown: remove {%s}", name, slot.Type, name)
 				}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/bot/patients"
-	"github.com/portico-chat/portico/storage/sqlite"
 )
 
 // importCmd is `portico patients import [--dry-run] FILE.csv`.
@@ -25,7 +24,7 @@ func (c *cli) importCmd() *cobra.Command {
 			"column, never with the cell's value. A file with any problem imports nothing: fix\n" +
 			"them and run it again. --dry-run checks the file and counts what would change.",
 		Args: cobra.ExactArgs(1),
-		RunE: c.withDB(func(cmd *cobra.Command, args []string, db *sqlite.DB, _ *Config) error {
+		RunE: c.withDB(func(cmd *cobra.Command, args []string, db Store, _ *Config) error {
 			f, err := os.Open(args[0])
 			if err != nil {
 				return err

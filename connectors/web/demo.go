@@ -52,7 +52,12 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	err := s.deps.SignIn.SignIn(r.Context(), user, pass)
 	switch {
 	case err == nil:
-		http.Redirect(w, r, "/demo/welcome", http.StatusSeeOther)
+		// A language the patient picked (the form's ?lang=) stays picked.
+		to := "/demo/welcome"
+		if l := r.URL.Query().Get("lang"); l == "es" || l == "en" {
+			to += "?lang=" + l
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 	case isDomainError(err):
 		s.log.Info().Str("ip", s.ips.of(r)).Msg("demo sign-in failed")
 		s.renderPortal(w, r, http.StatusUnauthorized, textSignInFailed)

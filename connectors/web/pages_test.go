@@ -136,7 +136,7 @@ func TestDemoPages(t *testing.T) {
 	outbox := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "outbox:"+r.URL.Path) })
 	s := New(Config{Demo: true}, newFakeEngine(), Deps{SignIn: fakePortal{}, Outbox: outbox}, discardLog())
 	index := get(s.Handler(), "/").Body.String()
-	for _, want := range []string{"DEMO", `action="/demo/signin"`, `name="username"`, `name="password"`,
+	for _, want := range []string{"DEMO", `action="/demo/signin?lang=en"`, `name="username"`, `name="password"`,
 		`data-portico-open="activate_account"`, `data-portico-open="forgot_username"`, `data-portico-open="reset_password"`,
 		"Chat with us", `<script src="/widget.js"`, ` async>`, `<html lang="en">`} {
 		if !strings.Contains(index, want) {
@@ -213,6 +213,23 @@ func TestDemoPagesNegotiateTheLanguage(t *testing.T) {
 	s.Handler().ServeHTTP(rec, req)
 	if body := rec.Body.String(); rec.Code != http.StatusUnauthorized || !strings.Contains(body, demoTexts["es"][textSignInFailed]) {
 		t.Errorf("failed sign-in in Spanish: got %d, want 401 with the Spanish text", rec.Code)
+	}
+
+	// A language picked with ?lang= is in the form's action and survives
+	// the sign-in, whatever the browser says.
+	page := get(s.Handler(), "/?lang=es").Body.String()
+	if !strings.Contains(page, `action="/demo/signin?lang=es"`) {
+		t.Error("the Spanish sign-in form does not carry its language")
+	}
+	form = strings.NewReader("username=alice&password=correct+horse+battery")
+	req = httptest.NewRequest(http.MethodPost, "/demo/signin?lang=es", form)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://example.com")
+	req.Header.Set("Accept-Language", "en-US")
+	rec = httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	if got := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || got != "/demo/welcome?lang=es" {
+		t.Errorf("signed in from the Spanish page: got %d to %q, want 303 to /demo/welcome?lang=es", rec.Code, got)
 	}
 }
 

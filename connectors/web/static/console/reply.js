@@ -123,6 +123,8 @@ export async function loadCanned() {
   try {
     state.canned = (await api('GET', '/agent/api/canned')).items || [];
   } catch { /* the console works without them */ }
+  // An agent may have typed "/he" before the list arrived.
+  if (document.activeElement === $('reply-text')) updateCanned();
 }
 
 function current() { return state.chats.get(state.active); }
