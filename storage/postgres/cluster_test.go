@@ -270,5 +270,3 @@ func TestPresenceIsSharedBetweenNodes(t *testing.T) {
 		t.Error("a report older than since was returned")
 	}
 }
-
-
