@@ -47,7 +47,7 @@ const (
 
 // Notice is one message on the Bus: small, ids and seqs only.
 type Notice struct {
-	Node         string // the process that published it
+	Node         string // the process that published it: its node name and an instance id
 	Kind         NoticeKind
 	Conversation string
 	Seq          int64 // NoticeTurn: the conversation's last seq after the turn
@@ -124,7 +124,7 @@ func (e *Engine) publish(ctx context.Context, n Notice) {
 	if e.bus == nil {
 		return
 	}
-	n.Node = e.cfg.Node
+	n.Node = e.origin
 	if err := e.bus.Publish(context.WithoutCancel(ctx), n); err != nil {
 		e.log.Warn().Err(err).Str("conversation", n.Conversation).Msg("publish notice")
 	}

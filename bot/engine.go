@@ -35,6 +35,7 @@ type Engine struct {
 	// Several processes on one store (cluster.go); nil on a single node.
 	lock     Locker
 	bus      Bus
+	origin   string // this process on the Bus: the node's name and an instance id
 	presence Presence
 	leases   Leases
 	// seen is what Presence last said: when each agent and waiting
@@ -123,6 +124,7 @@ func NewEngine(cfg Config, d Deps, log zerolog.Logger) *Engine {
 		flows: d.Flows, clock: d.Clock, kick: d.Kick, log: log, live: map[string]*live{},
 		deskStore: d.Desk, desk: newDeskState(), metrics: d.Metrics, held: d.Held,
 		lock: d.Locker, bus: d.Bus, presence: d.Presence, leases: d.Leases,
+		origin: cfg.Node + "#" + newID()[:8],
 	}
 }
 

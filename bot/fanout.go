@@ -12,7 +12,7 @@ const heardTimeout = 5 * time.Second
 // and consoles attached here are told what changed, read from the store,
 // and the desk follows. Notices this process published are ignored.
 func (e *Engine) Heard(n Notice) {
-	if n.Node == e.cfg.Node || n.Conversation == "" && n.Kind != NoticeFollowups {
+	if n.Node == e.origin || n.Conversation == "" && n.Kind != NoticeFollowups {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), heardTimeout)

@@ -36,6 +36,7 @@ type App struct {
 	cfg    *Config
 	log    zerolog.Logger
 	DB     Store // *sqlite.DB or *postgres.DB (storage.driver)
+	nodes  *nodes // several nodes on PostgreSQL; nil on SQLite
 	Dir    *local.Local
 	Dev    *notify.DevOutbox // demo mode only
 	Sender *notify.Sender
@@ -61,23 +62,29 @@ func openApp(ctx context.Context, cfg *Config, log zerolog.Logger) (*App, error)
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	a := &App{cfg: cfg, log: log, DB: db}
-	if err := a.wire(ctx); err != nil {
+	fail := func(err error) (*App, error) {
+		a.nodes.close()
 		db.Close()
 		return nil, err
+	}
+	if err := a.wire(ctx); err != nil {
+		return fail(err)
 	}
 	if err := a.listenDebug(); err != nil {
-		db.Close()
-		return nil, err
+		return fail(err)
 	}
 	if err := a.listenMetrics(); err != nil {
-		db.Close()
-		return nil, err
+		return fail(err)
 	}
 	return a, nil
 }
 
 func (a *App) wire(ctx context.Context) error {
 	cfg := a.cfg
+	var err error
+	if a.nodes, err = a.openNodes(ctx); err != nil {
+		return err
+	}
 	policy := cfg.passwordPolicy()
 	a.Dir = local.New(a.DB, policy, nil, a.log)
 	if cfg.Demo {
@@ -105,7 +112,7 @@ func (a *App) wire(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load flows: %w", err)
 	}
-	sc := notify.SenderConfig{Dev: a.Dev}
+	sc := notify.SenderConfig{Dev: a.Dev, Leases: a.nodes.senderLeases()}
 	if cfg.SMTP.Addr != "" {
 		sc.Email = notify.NewSMTP(notify.SMTPConfig{
 			Addr: cfg.SMTP.Addr, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password,
@@ -133,6 +140,7 @@ func (a *App) wire(ctx context.Context) error {
 		Flows: fl, Kick: a.Sender.Kick, Desk: a.DB,
 		Metrics: a.newMetrics(ec),
 	}
+	a.nodes.engineDeps(&deps)
 	if a.Dev != nil {
 		deps.Held = a.showHeld
 	}
@@ -268,6 +276,7 @@ func (a *App) Run(ctx context.Context, l net.Listener) error {
 	if ferr := a.FlowAdmin.Close(); ferr != nil && err == nil {
 		err = fmt.Errorf("close flow admin: %w", ferr)
 	}
+	a.nodes.close()
 	if cerr := a.DB.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("close database: %w", cerr)
 	}
