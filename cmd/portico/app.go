@@ -35,7 +35,7 @@ const shutdownTimeout = 10 * time.Second
 type App struct {
 	cfg    *Config
 	log    zerolog.Logger
-	DB     Store // *sqlite.DB or *postgres.DB (storage.driver)
+	DB     Store  // *sqlite.DB or *postgres.DB (storage.driver)
 	nodes  *nodes // several nodes on PostgreSQL; nil on SQLite
 	Dir    *local.Local
 	Dev    *notify.DevOutbox // demo mode only

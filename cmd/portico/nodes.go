@@ -86,4 +86,3 @@ func (n *nodes) close() {
 		n.locks.Close()
 	}
 }
-

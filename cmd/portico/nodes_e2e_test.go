@@ -56,7 +56,7 @@ func startCluster(t *testing.T, n int, keys map[string]string) *cluster {
 	all := map[string]string{
 		"http.addr": "127.0.0.1:0", "demo_second_addr": "127.0.0.1:0", "log.format": "json",
 		"storage.driver": "postgres", "storage.postgres.url": c.url,
-		"storage.postgres.key_file": filepath.Join(t.TempDir(), "outbox.key"), // the same file for every node
+		"storage.postgres.key_file":   filepath.Join(t.TempDir(), "outbox.key"), // the same file for every node
 		"storage.postgres.lock_conns": "16",
 	}
 	for k, v := range smtpKeys(c.mail) {
