@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -467,5 +468,230 @@ func TestFanOutBetweenNodesIsFast(t *testing.T) {
 	t.Logf("agent to patient: p50 %v, max %v", toPatient[len(toPatient)/2], toPatient[len(toPatient)-1])
 	if p99 > 100*time.Millisecond {
 		t.Errorf("fan-out p99 %v, want under 100ms", p99)
+	}
+}
+
+// TestRollingRestartUnderLoad: patients talk to two nodes while each is
+// restarted in turn (SIGTERM, then started again). A patient whose socket
+// closes reconnects to a node that is up, resumes and sends its say again
+// with the same id; no turn fails, no acknowledged say is lost or doubled.
+func TestRollingRestartUnderLoad(t *testing.T) {
+	c := startCluster(t, 2, map[string]string{"http.new_conversations_per_minute": "1000"})
+	var mu sync.Mutex
+	live := []string{c.nodes[0].URL, c.nodes[1].URL}
+	pick := func(n int) string {
+		mu.Lock()
+		defer mu.Unlock()
+		return live[n%len(live)]
+	}
+	const workers = 10
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	results := make([]*rollingPatient, workers)
+	for i := range workers {
+		r := &rollingPatient{t: t, acked: map[string]int64{}}
+		results[i] = r
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.run(i, pick, stop)
+		}()
+	}
+	turns := func() int {
+		n := 0
+		for _, r := range results {
+			n += int(r.turns.Load())
+		}
+		return n
+	}
+	waitTurns := func(more int) {
+		want := turns() + more
+		deadline := time.Now().Add(2 * waitLimit)
+		for turns() < want && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitTurns(100)
+	for i := range c.nodes {
+		mu.Lock()
+		live = []string{c.nodes[1-i].URL}
+		mu.Unlock()
+		c.nodes[i].stop(t)
+		waitTurns(50) // the other node serves alone
+		c.nodes[i] = c.start(i)
+		mu.Lock()
+		live = []string{c.nodes[0].URL, c.nodes[1].URL}
+		mu.Unlock()
+		waitTurns(100)
+	}
+	close(stop)
+	wg.Wait()
+
+	db := c.store()
+	total, reconnects := 0, 0
+	for i, r := range results {
+		total += int(r.turns.Load())
+		reconnects += r.reconnects
+		for _, f := range r.failures {
+			t.Errorf("patient %d: %s", i, f)
+		}
+		msgs, err := db.Messages(context.Background(), r.conv, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored := map[string]int64{}
+		for j, m := range msgs {
+			if m.Seq != int64(j+1) {
+				t.Fatalf("patient %d: message %d has seq %d, want no gaps", i, j, m.Seq)
+			}
+			if _, dup := stored[m.ClientID]; dup && m.ClientID != "" {
+				t.Errorf("patient %d: say %s stored twice", i, m.ClientID)
+			}
+			stored[m.ClientID] = m.Seq
+		}
+		for id, seq := range r.acked {
+			if stored[id] != seq {
+				t.Errorf("patient %d: say %s acked as seq %d, stored as %d", i, id, seq, stored[id])
+			}
+		}
+	}
+	t.Logf("rolling restart: %d turns by %d patients, %d reconnects, 0 failed turns wanted", total, workers, reconnects)
+	if reconnects == 0 {
+		t.Error("no patient had to reconnect: the restarts did not happen under load")
+	}
+}
+
+// rollingPatient says "start over" again and again, each say a turn the
+// bot answers with its greeting question.
+type rollingPatient struct {
+	t          *testing.T
+	conn       *client.Conn
+	conv       string
+	resume     string
+	seq        int64
+	acked      map[string]int64
+	turns      atomic.Int64
+	reconnects int
+	failures   []string
+}
+
+type atomicCount struct {
+	n sync.Mutex
+	v int64
+}
+
+func (a *atomicCount) Add(d int64) { a.n.Lock(); a.v += d; a.n.Unlock() }
+func (a *atomicCount) Load() int64 { a.n.Lock(); defer a.n.Unlock(); return a.v }
+
+// rollingPause is each patient's think time between turns.
+const rollingPause = 20 * time.Millisecond
+
+func (r *rollingPatient) run(i int, pick func(int) string, stop chan struct{}) {
+	defer func() {
+		if r.conn != nil {
+			r.conn.Close()
+		}
+	}()
+	for n := 0; ; n++ {
+		select {
+		case <-stop:
+			return
+		case <-time.After(rollingPause):
+		}
+		id := fmt.Sprintf("p%d-%d", i, n)
+		for try := 0; ; try++ {
+			if try > 20 {
+				r.failures = append(r.failures, "say "+id+": no node took it after 20 tries")
+				return
+			}
+			if r.conn == nil && !r.connect(pick(i+try)) {
+				continue
+			}
+			done, err := r.turn(id)
+			if err != nil {
+				r.failures = append(r.failures, "say "+id+": "+err.Error())
+				return
+			}
+			if done {
+				break
+			}
+			r.conn.Drop()
+			r.conn = nil // the node went away: reconnect and say it again
+			r.reconnects++
+		}
+		r.turns.Add(1)
+	}
+}
+
+// connect opens or resumes the conversation on base and reads the replay.
+func (r *rollingPatient) connect(base string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	conn, _, err := client.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws", base)
+	if err != nil {
+		return false
+	}
+	if err := conn.Hello(r.resume, r.seq, "en", ""); err != nil {
+		conn.Drop()
+		return false
+	}
+	for {
+		f, err := conn.Next(ctx)
+		if err != nil {
+			conn.Drop()
+			return false
+		}
+		if f.Type == "welcome" {
+			if r.conv == "" {
+				r.conv, r.resume = f.Conversation, f.Resume
+			}
+			if f.Conversation != r.conv {
+				r.failures = append(r.failures, "resumed into another conversation")
+			}
+			if f.Seq <= r.seq {
+				r.conn = conn
+				return true
+			}
+		}
+		if f.Type == "msg" && f.Seq > r.seq {
+			r.seq = f.Seq
+			if f.Input != nil { // the replay or the first turn is read
+				r.conn = conn
+				return true
+			}
+		}
+	}
+}
+
+// turn says id and reads the answer. done is false when the connection
+// was lost before the answer; err is a failed turn.
+func (r *rollingPatient) turn(id string) (done bool, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	if err := r.conn.Say(id, "start over", ""); err != nil {
+		return false, nil
+	}
+	acked := false
+	for {
+		f, err := r.conn.Next(ctx)
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				return false, fmt.Errorf("no answer within %v", waitLimit)
+			}
+			return false, nil
+		case f.Type == "error":
+			return false, fmt.Errorf("error frame %s: %s", f.Code, f.Message)
+		case f.Type == "ack" && f.ID == id:
+			r.acked[id], acked = f.Seq, true
+			if f.Seq <= r.seq { // stored before the node went away; its answer was replayed
+				return true, nil
+			}
+		case f.Type == "msg":
+			r.seq = max(r.seq, f.Seq)
+			if acked && f.Input != nil {
+				return true, nil
+			}
+		}
 	}
 }
