@@ -51,6 +51,7 @@ type Notice struct {
 	Kind         NoticeKind
 	Conversation string
 	Seq          int64 // NoticeTurn: the conversation's last seq after the turn
+	Desk         bool  // NoticeTurn: the conversation was or is on the desk; the others need not read it unless a client of it is attached to them
 	From         From  // NoticeTyping
 	On           bool  // NoticeTyping
 }

@@ -266,7 +266,7 @@ func (e *Engine) commit(ctx context.Context, l *live, t *turn, sender Client, sa
 		}
 		e.publish(ctx, Notice{Kind: NoticeFollowups})
 	}
-	e.publish(ctx, Notice{Kind: NoticeTurn, Conversation: after.ID, Seq: after.LastSeq})
+	e.publish(ctx, Notice{Kind: NoticeTurn, Conversation: after.ID, Seq: after.LastSeq, Desk: onDesk(before) || onDesk(after)})
 	return nil
 }
 

@@ -27,7 +27,7 @@ func (e *Engine) Heard(n Notice) {
 	case NoticeFollowups:
 		e.tellFollowups(ctx)
 	case NoticeTurn:
-		if err := e.refresh(ctx, n.Conversation); err != nil {
+		if err := e.refresh(ctx, n.Conversation, n.Desk); err != nil {
 			e.log.Warn().Err(err).Str("conversation", n.Conversation).Msg("follow another node's turn")
 		}
 	}
@@ -35,16 +35,22 @@ func (e *Engine) Heard(n Notice) {
 
 // refresh reads a conversation another process changed and tells this
 // process's clients and consoles what they have not seen. The desk follows.
-func (e *Engine) refresh(ctx context.Context, id string) error {
-	if err := e.loadDesk(ctx); err != nil {
-		return err
-	}
+func (e *Engine) refresh(ctx context.Context, id string, desk bool) error {
 	e.mu.Lock()
 	l := e.live[id]
 	if l != nil {
 		l.refs++
 	}
 	e.mu.Unlock()
+	if l == nil && !desk {
+		return nil // nobody here follows it: a bot's turn costs the other nodes no read
+	}
+	if err := e.loadDesk(ctx); err != nil {
+		if l != nil {
+			e.release(id, l)
+		}
+		return err
+	}
 	if l == nil {
 		after, err := e.store.Conversation(ctx, id)
 		if err != nil {

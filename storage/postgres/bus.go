@@ -55,12 +55,13 @@ type notice struct {
 	Seq  int64  `json:"s,omitempty"`
 	From string `json:"f,omitempty"`
 	On   bool   `json:"o,omitempty"`
+	Desk bool   `json:"d,omitempty"`
 }
 
 // Publish sends n to every node listening, this one included.
 func (b *Bus) Publish(ctx context.Context, n bot.Notice) error {
 	payload, err := json.Marshal(notice{Node: n.Node, Kind: string(n.Kind), Conv: n.Conversation, Seq: n.Seq,
-		From: string(n.From), On: n.On})
+		From: string(n.From), On: n.On, Desk: n.Desk})
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
@@ -115,6 +116,6 @@ func (b *Bus) listen(ctx context.Context, fn func(bot.Notice)) (heard bool, err 
 			continue
 		}
 		fn(bot.Notice{Node: w.Node, Kind: bot.NoticeKind(w.Kind), Conversation: w.Conv, Seq: w.Seq,
-			From: bot.From(w.From), On: w.On})
+			From: bot.From(w.From), On: w.On, Desk: w.Desk})
 	}
 }
