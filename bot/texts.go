@@ -128,6 +128,10 @@ var texts = map[string]flows.Text{
 		English: "That password is too short: it needs at least {min} characters.",
 		Spanish: "Esa contraseña es muy corta: necesita al menos {min} caracteres.",
 	},
+	PasswordTooShortPortal: {
+		English: "That password is too short for the portal: it needs more characters. Please choose a longer one.",
+		Spanish: "Esa contraseña es muy corta para el portal: necesita más caracteres. Elija una más larga.",
+	},
 	PasswordTooLong: {
 		English: "That password is longer than we can accept.",
 		Spanish: "Esa contraseña es más larga de lo que podemos aceptar.",
