@@ -13,16 +13,15 @@ import (
 	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/bot/patients"
 	"github.com/portico-chat/portico/connectors/directory/local"
-	"github.com/portico-chat/portico/storage/sqlite"
 )
 
 // openDB opens the configured database for an administration command.
-func (c *cli) openDB(cmd *cobra.Command) (*sqlite.DB, *Config, error) {
+func (c *cli) openDB(cmd *cobra.Command) (Store, *Config, error) {
 	cfg, err := c.config(cmd)
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := sqlite.Open(cmd.Context(), cfg.SQLitePath, zerolog.New(c.err).Level(zerolog.WarnLevel))
+	db, err := openStore(cmd.Context(), cfg, zerolog.New(c.err).Level(zerolog.WarnLevel))
 	if err != nil {
 		return nil, nil, fmt.Errorf("open database: %w", err)
 	}
@@ -30,23 +29,29 @@ func (c *cli) openDB(cmd *cobra.Command) (*sqlite.DB, *Config, error) {
 }
 
 func (c *cli) migrateCmd() *cobra.Command {
-	return &cobra.Command{
+	var copying copyFlags
+	cmd := &cobra.Command{
 		Use:   "migrate",
-		Short: "Create or upgrade the database schema",
+		Short: "Create or upgrade the database schema, or copy SQLite into PostgreSQL (--from, --to)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if copying.set() {
+				return c.copyStore(cmd, copying)
+			}
 			db, cfg, err := c.openDB(cmd) // Open applies the migrations
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			fmt.Fprintf(c.out, "%s is at the latest schema; migrations:\n", cfg.SQLitePath)
-			for _, m := range sqlite.Migrations() {
+			fmt.Fprintf(c.out, "%s is at the latest schema; migrations:\n", cfg.storeName())
+			for _, m := range cfg.migrations() {
 				fmt.Fprintf(c.out, "  %s\n", m)
 			}
 			return nil
 		},
 	}
+	copying.add(cmd)
+	return cmd
 }
 
 func (c *cli) patientsCmd() *cobra.Command {
@@ -56,7 +61,7 @@ func (c *cli) patientsCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List the patients of the local directory",
 		Args:  cobra.NoArgs,
-		RunE: c.withDB(func(cmd *cobra.Command, _ []string, db *sqlite.DB, _ *Config) error {
+		RunE: c.withDB(func(cmd *cobra.Command, _ []string, db Store, _ *Config) error {
 			ps, err := patients.NewRegistry(db, patients.Config{}, nil, zerolog.Nop()).List(cmd.Context())
 			if err != nil {
 				return err
@@ -75,7 +80,7 @@ func (c *cli) patientsCmd() *cobra.Command {
 }
 
 // cliAudit appends an audit event for a command run by staff.
-func cliAudit(ctx context.Context, db *sqlite.DB, typ, subject, detail string) error {
+func cliAudit(ctx context.Context, db Store, typ, subject, detail string) error {
 	host, _ := os.Hostname()
 	err := db.AppendAudit(ctx, bot.AuditEvent{
 		Type: typ, At: time.Now().UTC(), Node: host, Source: "cli", Actor: "admin:cli",
@@ -89,12 +94,12 @@ func cliAudit(ctx context.Context, db *sqlite.DB, typ, subject, detail string) e
 
 // patientCommand runs fn on the patient with the MRN given as the
 // argument, with the local directory over the configured database.
-func (c *cli) patientCommand(use, short string, fn func(ctx context.Context, db *sqlite.DB, pc patientCtx) error) *cobra.Command {
+func (c *cli) patientCommand(use, short string, fn func(ctx context.Context, db Store, pc patientCtx) error) *cobra.Command {
 	return &cobra.Command{
 		Use:   use,
 		Short: short,
 		Args:  cobra.ExactArgs(1),
-		RunE: c.withDB(func(cmd *cobra.Command, args []string, db *sqlite.DB, cfg *Config) error {
+		RunE: c.withDB(func(cmd *cobra.Command, args []string, db Store, cfg *Config) error {
 			g := patients.NewRegistry(db, patients.Config{}, nil, zerolog.Nop())
 			p, err := g.ByMRN(cmd.Context(), args[0])
 			if err != nil {
@@ -116,7 +121,7 @@ type patientCtx struct {
 func (c *cli) unlockCmd() *cobra.Command {
 	return c.patientCommand("unlock MRN",
 		"Let a patient verify and sign in again after too many failures (check who they are first)",
-		func(ctx context.Context, db *sqlite.DB, pc patientCtx) error {
+		func(ctx context.Context, db Store, pc patientCtx) error {
 			p := pc.patient
 			if err := bot.UnlockRecord(ctx, db, p.RecordID); err != nil {
 				return err
@@ -144,7 +149,7 @@ func (c *cli) activationCodeCmd() *cobra.Command {
 		if cfg.Directory.Driver == driverLocal {
 			return localRun(cmd, args)
 		}
-		return c.withDB(func(cmd *cobra.Command, args []string, db *sqlite.DB, cfg *Config) error {
+		return c.withDB(func(cmd *cobra.Command, args []string, db Store, cfg *Config) error {
 			return c.remoteActivationCode(cmd.Context(), db, cfg, args[0]) // directory_cli.go
 		})(cmd, args)
 	}
@@ -154,7 +159,7 @@ func (c *cli) activationCodeCmd() *cobra.Command {
 func (c *cli) localActivationCodeCmd() *cobra.Command {
 	return c.patientCommand("activation-code MRN",
 		"Issue a new activation code for a pending account (printed once, stored hashed)",
-		func(ctx context.Context, db *sqlite.DB, pc patientCtx) error {
+		func(ctx context.Context, db Store, pc patientCtx) error {
 			p := pc.patient
 			code, err := pc.registry.IssueActivationCode(ctx, p.RecordID)
 			if err != nil {
@@ -182,7 +187,7 @@ func (c *cli) auditCmd() *cobra.Command {
 		Use:   "verify",
 		Short: "Check the audit log's hash chain",
 		Args:  cobra.NoArgs,
-		RunE: c.withDB(func(cmd *cobra.Command, _ []string, db *sqlite.DB, _ *Config) error {
+		RunE: c.withDB(func(cmd *cobra.Command, _ []string, db Store, _ *Config) error {
 			n, err := db.VerifyAudit(context.WithoutCancel(cmd.Context()))
 			if err != nil {
 				return fmt.Errorf("audit chain broken: %w", err)
@@ -196,7 +201,7 @@ func (c *cli) auditCmd() *cobra.Command {
 
 // withDB returns a command body that runs fn with the configured database
 // open, and closes it after.
-func (c *cli) withDB(fn func(cmd *cobra.Command, args []string, db *sqlite.DB, cfg *Config) error) func(*cobra.Command, []string) error {
+func (c *cli) withDB(fn func(cmd *cobra.Command, args []string, db Store, cfg *Config) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		db, cfg, err := c.openDB(cmd)
 		if err != nil {

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -25,7 +24,6 @@ import (
 	"github.com/portico-chat/portico/connectors/notify"
 	"github.com/portico-chat/portico/connectors/web"
 	"github.com/portico-chat/portico/flows"
-	"github.com/portico-chat/portico/storage/sqlite"
 )
 
 // shutdownTimeout bounds a graceful shutdown: sockets get their 1012 close,
@@ -37,7 +35,7 @@ const shutdownTimeout = 10 * time.Second
 type App struct {
 	cfg *Config
 	log zerolog.Logger
-	DB  *sqlite.DB
+	DB  Store // *sqlite.DB or *postgres.DB (storage.driver)
 	Dir *local.Local
 	// Directory is the engine's directory: Dir, or the configured remote
 	// one, padded, with the finder in front (directory.go).
@@ -61,12 +59,7 @@ type App struct {
 
 // openApp opens the database and wires every part.
 func openApp(ctx context.Context, cfg *Config, log zerolog.Logger) (*App, error) {
-	if dir := filepath.Dir(cfg.SQLitePath); dir != "" {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("storage.sqlite.path: %w", err)
-		}
-	}
-	db, err := sqlite.Open(ctx, cfg.SQLitePath, log)
+	db, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}

@@ -9,13 +9,14 @@ import (
 
 	"github.com/portico-chat/portico/connectors/notify"
 	"github.com/portico-chat/portico/connectors/notify/smtptest"
+	"github.com/portico-chat/portico/storage/sqlite"
 )
 
 // dumpDatabase returns every value of every row of every table, as text.
 func dumpDatabase(t *testing.T, app *testApp) string {
 	t.Helper()
 	ctx := context.Background()
-	db := app.DB.Reader()
+	db := app.DB.(*sqlite.DB).Reader()
 	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'`)
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/portico-chat/portico/bot/password"
 	"github.com/portico-chat/portico/connectors/notify"
 	"github.com/portico-chat/portico/connectors/web"
+	"github.com/portico-chat/portico/storage/postgres"
 )
 
 // defaults lists every configuration key with its default. Every key has
@@ -36,6 +37,11 @@ var defaults = map[string]any{
 	"http.ipv6_prefix":                  web.DefaultIPv6Prefix,
 	"storage.driver":                    "sqlite",
 	"storage.sqlite.path":               "data/portico.db",
+	"storage.postgres.url":              "",
+	"storage.postgres.key_file":         "data/outbox.key",
+	"storage.postgres.max_conns":        postgres.DefaultMaxConns,
+	"storage.postgres.connect_timeout":  postgres.DefaultConnectTimeout.String(),
+	"storage.postgres.query_timeout":    postgres.DefaultStatementTimeout.String(),
 	"demo":                              false,
 	"demo_second_addr":                  "127.0.0.1:8081", // the cross-origin demo site; "" for none
 	"widget.title":                      "",
@@ -106,6 +112,7 @@ type Config struct {
 	MetricsAddr               string        // /metrics listener; "" serves none
 	Driver                    string
 	SQLitePath                string
+	Postgres                  PostgresSettings // when Driver is postgres
 	Demo                      bool
 	DemoSecondAddr            string     // listener of the cross-origin demo site (demo mode)
 	Widget                    web.Widget // the widget's appearance
@@ -201,7 +208,7 @@ func loadConfig(v *viper.Viper, file string) (*Config, error) {
 		DebugAddr:                 p.optionalAddr("debug.addr"),
 		MetricsEnabled:            p.boolean("metrics.enabled"),
 		MetricsAddr:               p.optionalAddr("metrics.addr"),
-		Driver:                    p.oneOf("storage.driver", "sqlite"),
+		Driver:                    p.oneOf("storage.driver", driverSQLite, driverPostgres),
 		SQLitePath:                p.nonEmpty("storage.sqlite.path"),
 		Demo:                      p.boolean("demo"),
 		DemoSecondAddr:            p.optionalAddr("demo_second_addr"),
@@ -237,6 +244,9 @@ func loadConfig(v *viper.Viper, file string) (*Config, error) {
 	}
 	c.Handoff = p.handoff(v)
 	c.Directory = p.directory()
+	if c.Driver == driverPostgres {
+		c.Postgres = p.postgres()
+	}
 	if c.SMTP.Addr != "" && c.SMTP.From == "" {
 		p.fail("notify.email.from", "is required when notify.email.smtp.addr is set")
 	}
@@ -462,6 +472,9 @@ func printConfig(v *viper.Viper, c *Config, w *strings.Builder) {
 		}
 		if secretKeys[k] && val != "" {
 			val = "********"
+		}
+		if k == "storage.postgres.url" {
+			val = postgres.Redact(val) // the host shown, the password not
 		}
 		fmt.Fprintf(w, "%s: %s\n", k, val)
 	}

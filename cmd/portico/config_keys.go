@@ -21,6 +21,7 @@ const envPrefix = "PORTICO_"
 var otherEnv = map[string]bool{
 	tokenEnv: true, serverEnv: true,
 	"PORTICO_CI": true, "PORTICO_SCREENSHOTS": true, "PORTICO_TEST_RUN_MAIN": true, "PORTICO_CRASH_DB": true,
+	"PORTICO_TEST_POSTGRES_URL": true,
 }
 
 // envName is the environment variable of a key: http.addr is

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/portico-chat/portico/storage/sqlite"
 )
 
 // Debug endpoints. /debug/stats is served by the main listener in demo mode
@@ -73,7 +75,10 @@ func (a *App) statsHandler() http.Handler {
 		}
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
-		db := a.DB.Stats()
+		var db sqlite.WriteStats // group commit: SQLite's only
+		if s, ok := a.DB.(*sqlite.DB); ok {
+			db = s.Stats()
+		}
 		s := Stats{
 			PID: os.Getpid(), Goroutines: runtime.NumGoroutine(), Sockets: a.Web.OpenSockets(),
 			RSSBytes: selfRSS(), HeapInuse: m.HeapInuse, StackInuse: m.StackInuse, Sys: m.Sys,

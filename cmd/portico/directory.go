@@ -602,7 +602,7 @@ func (p padded) Unlock(ctx context.Context, id, key string) error {
 // ready is /readyz: the database answers, and so does every remote
 // directory part.
 func (a *App) ready(ctx context.Context) error {
-	if err := a.DB.Reader().PingContext(ctx); err != nil {
+	if err := storePing(a.DB)(ctx); err != nil {
 		return err
 	}
 	return a.Directory.ready(ctx)

@@ -11,14 +11,13 @@ import (
 	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/bot/patients"
 	"github.com/portico-chat/portico/connectors/directory/bridge/bridgecheck"
-	"github.com/portico-chat/portico/storage/sqlite"
 )
 
 // remoteActivationCode is `portico patients activation-code MRN` for a
 // remote directory: the MRN is found there, the account must be pending,
 // and the new code is kept by Portico, hashed, under the directory's
 // record ID.
-func (c *cli) remoteActivationCode(ctx context.Context, db *sqlite.DB, cfg *Config, mrn string) error {
+func (c *cli) remoteActivationCode(ctx context.Context, db Store, cfg *Config, mrn string) error {
 	dir, closeDir, err := cliDirectory(ctx, db, cfg)
 	if err != nil {
 		return err

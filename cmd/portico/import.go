@@ -10,7 +10,6 @@ import (
 
 	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/bot/patients"
-	"github.com/portico-chat/portico/storage/sqlite"
 )
 
 // importCmd is `portico patients import [--dry-run] FILE.csv`.
@@ -29,7 +28,7 @@ func (c *cli) importCmd() *cobra.Command {
 			"(expiry a date like 2026-03-31, or empty for the default): every MRN is found in the\n" +
 			"directory and must be a pending account; the codes are stored hashed, all or none.",
 		Args: cobra.ExactArgs(1),
-		RunE: c.withDB(func(cmd *cobra.Command, args []string, db *sqlite.DB, cfg *Config) error {
+		RunE: c.withDB(func(cmd *cobra.Command, args []string, db Store, cfg *Config) error {
 			if h, err := peekHeader(args[0]); err == nil && isCodesFile(h) {
 				return c.runCodesImport(cmd.Context(), args[0], db, cfg, dryRun) // import_codes.go
 			}

@@ -15,7 +15,6 @@ import (
 	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/bot/patients"
 	"github.com/portico-chat/portico/connectors/directory/local"
-	"github.com/portico-chat/portico/storage/sqlite"
 )
 
 // codesHeader is the CSV `portico patients import` takes for a remote
@@ -62,7 +61,7 @@ type codesReport struct {
 // dir, and stores every code hashed in one transaction: all rows or none.
 // An expiry is a date (YYYY-MM-DD: the code lives through that day, UTC)
 // or an RFC 3339 time; without one a code lives ttl.
-func importCodes(ctx context.Context, r io.Reader, dir bot.Directory, db *sqlite.DB, now time.Time, ttl time.Duration, dryRun bool) (codesReport, error) {
+func importCodes(ctx context.Context, r io.Reader, dir bot.Directory, db Store, now time.Time, ttl time.Duration, dryRun bool) (codesReport, error) {
 	var rep codesReport
 	problem := func(line int, col, format string, args ...any) {
 		if len(rep.Problems) >= patients.MaxImportProblems {
@@ -172,7 +171,7 @@ func parseExpiry(s string) (time.Time, error) {
 }
 
 // runCodesImport is `portico patients import` of a codes file.
-func (c *cli) runCodesImport(ctx context.Context, file string, db *sqlite.DB, cfg *Config, dryRun bool) error {
+func (c *cli) runCodesImport(ctx context.Context, file string, db Store, cfg *Config, dryRun bool) error {
 	f, err := os.Open(file)
 	if err != nil {
 		return err
@@ -209,7 +208,7 @@ func (c *cli) runCodesImport(ctx context.Context, file string, db *sqlite.DB, cf
 
 // cliDirectory opens the configured directory for a command, unpadded
 // (no patient is waiting on the other side).
-func cliDirectory(ctx context.Context, db *sqlite.DB, cfg *Config) (bot.Directory, func(), error) {
+func cliDirectory(ctx context.Context, db Store, cfg *Config) (bot.Directory, func(), error) {
 	d := cfg.Directory
 	d.MinLatency = 0
 	d.Finder = finderNone // commands find by MRN, which is the directory's

@@ -10,7 +10,6 @@ import (
 
 	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/bot/staff"
-	"github.com/portico-chat/portico/storage/sqlite"
 )
 
 func (c *cli) tokensCmd() *cobra.Command {
@@ -66,7 +65,7 @@ func (c *cli) tokensListCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List API tokens (never their values)",
 		Args:  cobra.NoArgs,
-		RunE: c.withDB(func(cmd *cobra.Command, _ []string, db *sqlite.DB, _ *Config) error {
+		RunE: c.withDB(func(cmd *cobra.Command, _ []string, db Store, _ *Config) error {
 			ts, err := db.APITokens(cmd.Context())
 			if err != nil {
 				return err
@@ -98,7 +97,7 @@ func (c *cli) tokensRevokeCmd() *cobra.Command {
 		Use:   "revoke ID",
 		Short: "Revoke an API token for good",
 		Args:  cobra.ExactArgs(1),
-		RunE: c.withDB(func(cmd *cobra.Command, args []string, db *sqlite.DB, _ *Config) error {
+		RunE: c.withDB(func(cmd *cobra.Command, args []string, db Store, _ *Config) error {
 			if err := db.RevokeAPIToken(cmd.Context(), args[0], time.Now()); err != nil {
 				return err
 			}

@@ -15,7 +15,6 @@ import (
 	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/bot/password"
 	"github.com/portico-chat/portico/bot/staff"
-	"github.com/portico-chat/portico/storage/sqlite"
 )
 
 // The demo's console accounts, created in demo mode and printed at start.
@@ -122,7 +121,7 @@ func (c *cli) usersListCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List the console accounts",
 		Args:  cobra.NoArgs,
-		RunE: c.withDB(func(cmd *cobra.Command, _ []string, db *sqlite.DB, _ *Config) error {
+		RunE: c.withDB(func(cmd *cobra.Command, _ []string, db Store, _ *Config) error {
 			us, err := db.Users(cmd.Context())
 			if err != nil {
 				return err
@@ -153,12 +152,12 @@ func userStatus(u staff.User, now time.Time) string {
 }
 
 // userCommand runs fn on the account with the email given as the argument.
-func (c *cli) userCommand(use, short string, fn func(cmd *cobra.Command, db *sqlite.DB, u staff.User) error) *cobra.Command {
+func (c *cli) userCommand(use, short string, fn func(cmd *cobra.Command, db Store, u staff.User) error) *cobra.Command {
 	return &cobra.Command{
 		Use:   use,
 		Short: short,
 		Args:  cobra.ExactArgs(1),
-		RunE: c.withDB(func(cmd *cobra.Command, args []string, db *sqlite.DB, _ *Config) error {
+		RunE: c.withDB(func(cmd *cobra.Command, args []string, db Store, _ *Config) error {
 			u, err := db.UserByEmail(cmd.Context(), args[0])
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
@@ -173,7 +172,7 @@ func (c *cli) usersDisableCmd(disable bool) *cobra.Command {
 	if !disable {
 		use, short, event, done = "enable EMAIL", "Enable a disabled account again", "user.enabled", "enabled"
 	}
-	return c.userCommand(use, short, func(cmd *cobra.Command, db *sqlite.DB, u staff.User) error {
+	return c.userCommand(use, short, func(cmd *cobra.Command, db Store, u staff.User) error {
 		if err := db.SetUserDisabled(cmd.Context(), u.ID, disable); err != nil {
 			return err
 		}
@@ -189,7 +188,7 @@ func (c *cli) usersPasswordCmd() *cobra.Command {
 	var fromStdin bool
 	cmd := c.userCommand("password EMAIL",
 		"Set a new password (from stdin, or generated and printed once); ends the account's sessions and lock",
-		func(cmd *cobra.Command, db *sqlite.DB, u staff.User) error {
+		func(cmd *cobra.Command, db Store, u staff.User) error {
 			pw, hash, generated, err := c.newPassword(fromStdin)
 			if err != nil {
 				return err
@@ -211,7 +210,7 @@ func (c *cli) usersPasswordCmd() *cobra.Command {
 }
 
 // seedDemoStaff creates the demo's admin and agent unless they exist.
-func seedDemoStaff(ctx context.Context, db *sqlite.DB) error {
+func seedDemoStaff(ctx context.Context, db Store) error {
 	for _, d := range []struct{ email, name, role, password string }{
 		{demoAdminEmail, "Demo Admin", bot.RoleAdmin, demoAdminPassword},
 		{demoAgentEmail, "Alex (demo agent)", bot.RoleAgent, demoAgentPassword},
@@ -244,7 +243,7 @@ var demoCanned = []staff.CannedResponse{
 }
 
 // seedDemoCanned adds the demo's canned responses to an empty list.
-func seedDemoCanned(ctx context.Context, db *sqlite.DB) error {
+func seedDemoCanned(ctx context.Context, db Store) error {
 	have, err := db.CannedResponses(ctx)
 	if err != nil || len(have) > 0 {
 		return err

@@ -11,6 +11,8 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/portico-chat/portico/storage/sqlite"
 )
 
 // signInAs signs in on the demo portal and returns the page's text after.
@@ -165,7 +167,7 @@ func TestWidgetSurvivesServerRestart(t *testing.T) {
 	srv.start()
 	do(t, ctx, asks("zip"), until(`r.querySelector('.banner').hidden`))
 	var n int
-	if err := srv.App.DB.Reader().QueryRow(`SELECT COUNT(*) FROM messages WHERE client_id = ?`, id).Scan(&n); err != nil {
+	if err := srv.App.DB.(*sqlite.DB).Reader().QueryRow(`SELECT COUNT(*) FROM messages WHERE client_id = ?`, id).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 1 {

@@ -37,7 +37,7 @@ type server struct {
 // its cross-origin demo site on another, and stops both at the end.
 func runServer(t *testing.T, keys map[string]string) *server {
 	t.Helper()
-	s := &server{t: t, keys: keys, db: t.TempDir() + "/portico.db", addr: "127.0.0.1:0", Logs: &syncBuffer{}}
+	s := &server{t: t, keys: withStore(t, keys), db: t.TempDir() + "/portico.db", addr: "127.0.0.1:0", Logs: &syncBuffer{}}
 	s.start()
 	t.Cleanup(func() {
 		if s.cancel != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/portico-chat/portico/connectors/notify"
+	"github.com/portico-chat/portico/storage/sqlite"
 )
 
 // The browser tests of issue 16: where a newcomer trying the demo at
@@ -180,7 +181,7 @@ func TestWidgetLogoLoadsOnEveryOrigin(t *testing.T) {
 func conversations(t *testing.T, srv *server) int {
 	t.Helper()
 	var n int
-	if err := srv.App.DB.Reader().QueryRowContext(t.Context(), `SELECT count(*) FROM conversations`).Scan(&n); err != nil {
+	if err := srv.App.DB.(*sqlite.DB).Reader().QueryRowContext(t.Context(), `SELECT count(*) FROM conversations`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
