@@ -129,9 +129,6 @@ func conversationOf(t *testing.T, app *testApp, id string) (status, reason strin
 	return string(c.Status), c.Reason
 }
 
-// lastText is the text of the bot's last message.
-func lastText(frames []client.Frame) string { return last(frames).Text }
-
 // httpGet returns the status and body of a GET.
 func httpGet(t *testing.T, url string) (int, string) {
 	t.Helper()
