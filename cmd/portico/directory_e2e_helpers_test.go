@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/portico-chat/portico/connectors/notify/smtptest"
-	"github.com/portico-chat/portico/connectors/web/client"
 )
 
 // Helpers of the directory drivers' end-to-end tests: the whole server,
