@@ -71,7 +71,7 @@ func (t *turn) activate(username, password string) (string, error) {
 	}
 	err = t.checkPassword(record, username, password)
 	if err == nil {
-		err = t.e.dir.Activate(t.ctx, record, username, password, t.key)
+		err = portalReason(t.e.dir.Activate(t.ctx, record, username, password, t.key))
 	}
 	if ErrorCode(err) == ELOCKED {
 		return t.unavailable()
@@ -98,7 +98,7 @@ func (t *turn) resetPassword(password string) (string, error) {
 	}
 	err = t.checkPassword(record, "", password)
 	if err == nil {
-		err = t.e.dir.SetPassword(t.ctx, record, password, t.key)
+		err = portalReason(t.e.dir.SetPassword(t.ctx, record, password, t.key))
 	}
 	if ErrorCode(err) == ELOCKED {
 		return t.unavailable()
@@ -127,6 +127,16 @@ func (t *turn) checkPassword(record, username, password string) error {
 		username = acc.Username
 	}
 	return t.e.password.CheckPassword(password, PasswordContext{Username: username, FirstName: acc.FirstName, LastName: acc.LastName})
+}
+
+// portalReason words the directory's own "too short" apart from
+// Portico's: Portico's minimum was met, so "at least {min}" would be
+// untrue; the portal wants more than Portico knows.
+func portalReason(err error) error {
+	if ErrorCode(err) == EINVALID && ErrorMessage(err) == PasswordTooShort {
+		return &Error{Code: EINVALID, Message: PasswordTooShortPortal}
+	}
+	return err
 }
 
 // unavailable answers an account that cannot be changed online (disabled):

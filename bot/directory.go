@@ -94,21 +94,22 @@ type Account struct {
 // and Activate. The bot words each one; a directory's own text is never
 // shown to the patient.
 const (
-	PasswordTooShort      = "too_short"
-	PasswordTooLong       = "too_long"
-	PasswordCommon        = "common"
-	PasswordHasUsername   = "contains_username"
-	PasswordHasName       = "contains_name"
-	PasswordHasPortalName = "contains_portal_name" // the portal's name, or the service's ("portico")
-	PasswordRepetitive    = "repetitive"           // one letter, word or pattern over and over
-	PasswordSequential    = "sequential"           // letters or digits in order, like abcd or 1234
-	PasswordWeak          = "weak"                 // the strength estimate says it is easy to guess
-	PasswordReused        = "in_history"           // the portal remembers it from before
-	PasswordTooRecent     = "too_recent"           // changed too recently to change again
-	PasswordComplexity    = "complexity"           // the portal's composition rules (digits, symbols, case)
-	PasswordOther         = "other"                // a rule of the portal's Portico has no words for
-	UsernameTaken         = "username_taken"
-	UsernameBadFormat     = "username_format"
+	PasswordTooShort       = "too_short"
+	PasswordTooShortPortal = "portal_too_short" // the directory's minimum, above Portico's (the engine words it)
+	PasswordTooLong        = "too_long"
+	PasswordCommon         = "common"
+	PasswordHasUsername    = "contains_username"
+	PasswordHasName        = "contains_name"
+	PasswordHasPortalName  = "contains_portal_name" // the portal's name, or the service's ("portico")
+	PasswordRepetitive     = "repetitive"           // one letter, word or pattern over and over
+	PasswordSequential     = "sequential"           // letters or digits in order, like abcd or 1234
+	PasswordWeak           = "weak"                 // the strength estimate says it is easy to guess
+	PasswordReused         = "in_history"           // the portal remembers it from before
+	PasswordTooRecent      = "too_recent"           // changed too recently to change again
+	PasswordComplexity     = "complexity"           // the portal's composition rules (digits, symbols, case)
+	PasswordOther          = "other"                // a rule of the portal's Portico has no words for
+	UsernameTaken          = "username_taken"
+	UsernameBadFormat      = "username_format"
 )
 
 // Directory is where portal accounts live, as the dialogs need it: the

@@ -89,3 +89,31 @@ func TestDirectoryFailureLosesNothingAndHandsOff(t *testing.T) {
 		t.Errorf("Find called %d times, want it not retried behind the agent's back", broken.calls)
 	}
 }
+
+// unreachableFind is the real directory with a Find that answers
+// EUNAVAILABLE, as a remote directory's driver does when it is down.
+type unreachableFind struct{ bot.Directory }
+
+func (unreachableFind) Find(context.Context, bot.Lookup) (string, error) {
+	return "", bot.Errorf(bot.EUNAVAILABLE, "directory down")
+}
+
+// TestDirectoryUnavailableIsSaidPlainly: an unreachable directory is told
+// to the patient as such (not "something went wrong"), and the handoff
+// says why: directory_unavailable.
+func TestDirectoryUnavailableIsSaidPlainly(t *testing.T) {
+	h := newHarnessWith(t, nil, func(d bot.Directory) bot.Directory { return unreachableFind{d} })
+	c := h.open("reset_password")
+	c.reply("name")
+	c.say(olivia.First)
+	c.say(olivia.Last)
+	c.say(olivia.DOB)
+	c.say(olivia.ZIP)
+	msgs := c.messages()
+	if last := msgs[len(msgs)-1]; !strings.Contains(last.Text, "account system can't be reached") {
+		t.Errorf("last message %q, want the directory_unavailable text", last.Text)
+	}
+	if conv := c.conv(); conv.Status != bot.StatusQueued || conv.Reason != "directory_unavailable" {
+		t.Errorf("conversation %s reason %q, want queued for directory_unavailable", conv.Status, conv.Reason)
+	}
+}

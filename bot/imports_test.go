@@ -124,7 +124,8 @@ func allowed(from, to string) (bool, string) {
 	case testKitWiring[from] != nil && slices.Contains(testKitWiring[from], to):
 		return true, ""
 	case under(from, "storage"):
-		return domain(to) || under(to, "storage/sqlite") && under(from, "storage/sqlite"),
+		return domain(to) || under(to, "storage/sqlite") && under(from, "storage/sqlite") ||
+				under(to, "storage/postgres") && under(from, "storage/postgres"),
 			"a store imports the domain, never an adapter"
 	case under(from, "connectors"):
 		unit := adapterUnit(from)

@@ -59,15 +59,21 @@ func (e *Engine) ackAgain(ctx context.Context, l *live, c Client, id string) (bo
 func (e *Engine) turnFor(ctx context.Context, conv *Conversation, s Say) *turn {
 	t := e.newTurn(ctx, conv, s.Source)
 	if err := t.take(s); err != nil {
-		e.log.Error().Err(err).Str("conversation", conv.ID).Str("flow", conv.Flow).Str("state", conv.State).
+		// A directory that cannot be reached is said so plainly, with
+		// its own handoff reason; anything else is our error.
+		why, ev := "error", e.log.Error()
+		if ErrorCode(err) == EUNAVAILABLE {
+			why, ev = "directory_unavailable", e.log.Warn()
+		}
+		ev.Err(err).Str("conversation", conv.ID).Str("flow", conv.Flow).Str("state", conv.State).
 			Msg("dialog failed; handing off")
 		t = e.newTurn(ctx, conv, s.Source)
 		m := patientMessage(conv, s, t.masks())
 		m.At = t.now
 		t.out.Messages = append(t.out.Messages, m)
-		t.message(FromSystem, text("error", conv.Locale), nil, nil)
+		t.message(FromSystem, text(why, conv.Locale), nil, nil)
 		if conv.Status == StatusBot {
-			t.handoff("", "error", conv.Flow+"."+conv.State, false, false)
+			t.handoff("", why, conv.Flow+"."+conv.State, false, false)
 		}
 	}
 	return t

@@ -81,6 +81,10 @@ var texts = map[string]flows.Text{
 		English: "Sorry, something went wrong on our side. I'm passing you to a person who can help.",
 		Spanish: "Lo sentimos, algo falló de nuestro lado. Le comunico con una persona que puede ayudarle.",
 	},
+	"directory_unavailable": {
+		English: "Sorry, our account system can't be reached right now, so I can't change your account. I'm passing you to a person who can help.",
+		Spanish: "Lo sentimos, ahora no podemos comunicarnos con el sistema de cuentas, así que no puedo cambiar su cuenta. Le comunico con una persona que puede ayudarle.",
+	},
 	"waiting": {
 		English: "Your message was passed on. A member of our team will answer here.",
 		Spanish: "Su mensaje fue enviado. Una persona de nuestro equipo le responderá aquí.",
@@ -123,6 +127,10 @@ var texts = map[string]flows.Text{
 	PasswordTooShort: {
 		English: "That password is too short: it needs at least {min} characters.",
 		Spanish: "Esa contraseña es muy corta: necesita al menos {min} caracteres.",
+	},
+	PasswordTooShortPortal: {
+		English: "That password is too short for the portal: it needs more characters. Please choose a longer one.",
+		Spanish: "Esa contraseña es muy corta para el portal: necesita más caracteres. Elija una más larga.",
 	},
 	PasswordTooLong: {
 		English: "That password is longer than we can accept.",

@@ -138,6 +138,25 @@ func (c *cli) unlockCmd() *cobra.Command {
 }
 
 func (c *cli) activationCodeCmd() *cobra.Command {
+	cmd := c.localActivationCodeCmd()
+	localRun := cmd.RunE
+	// A remote directory keeps the account; Portico keeps its code.
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		cfg, err := c.config(cmd)
+		if err != nil {
+			return err
+		}
+		if cfg.Directory.Driver == driverLocal {
+			return localRun(cmd, args)
+		}
+		return c.withDB(func(cmd *cobra.Command, args []string, db Store, cfg *Config) error {
+			return c.remoteActivationCode(cmd.Context(), db, cfg, args[0]) // directory_cli.go
+		})(cmd, args)
+	}
+	return cmd
+}
+
+func (c *cli) localActivationCodeCmd() *cobra.Command {
 	return c.patientCommand("activation-code MRN",
 		"Issue a new activation code for a pending account (printed once, stored hashed)",
 		func(ctx context.Context, db Store, pc patientCtx) error {

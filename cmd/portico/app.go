@@ -33,15 +33,19 @@ const shutdownTimeout = 10 * time.Second
 // App is the whole server, wired: storage, directory, delivery, engine and
 // web. serve runs it; the end-to-end tests run it in-process.
 type App struct {
-	cfg    *Config
-	log    zerolog.Logger
-	DB     Store  // *sqlite.DB or *postgres.DB (storage.driver)
-	nodes  *nodes // several nodes on PostgreSQL; nil on SQLite
-	Dir    *local.Local
-	Dev    *notify.DevOutbox // demo mode only
-	Sender *notify.Sender
-	Engine *bot.Engine
-	Web    *web.Server
+	cfg *Config
+	log zerolog.Logger
+	DB  Store // *sqlite.DB or *postgres.DB (storage.driver)
+	// nodes coordinate several nodes on PostgreSQL; nil on SQLite.
+	nodes *nodes
+	Dir   *local.Local
+	// Directory is the engine's directory: Dir, or the configured remote
+	// one, padded, with the finder in front (directory.go).
+	Directory *directoryStack
+	Dev       *notify.DevOutbox // demo mode only
+	Sender    *notify.Sender
+	Engine    *bot.Engine
+	Web       *web.Server
 	// FlowAdmin drafts, tests and publishes flows for the admin API.
 	FlowAdmin *flowadmin.Service
 
@@ -79,14 +83,17 @@ func openApp(ctx context.Context, cfg *Config, log zerolog.Logger) (*App, error)
 	return a, nil
 }
 
-func (a *App) wire(ctx context.Context) error {
+func (a *App) wire(ctx context.Context) (err error) {
 	cfg := a.cfg
-	var err error
 	if a.nodes, err = a.openNodes(ctx); err != nil {
 		return err
 	}
 	policy := cfg.passwordPolicy()
 	a.Dir = local.New(a.DB, policy, nil, a.log)
+	if a.Directory, err = openDirectory(ctx, cfg.Directory, a.Dir, a.log); err != nil {
+		return err
+	}
+	logDirectory(a.log, cfg.Directory)
 	if cfg.Demo {
 		hash, err := password.Hash(patients.DemoPassword)
 		if err != nil {
@@ -136,7 +143,7 @@ func (a *App) wire(ctx context.Context) error {
 		return err
 	}
 	deps := bot.Deps{
-		Store: a.DB, Codes: a.DB, Attempts: a.DB, Directory: a.Dir, Activation: a.DB, Password: policy,
+		Store: a.DB, Codes: a.DB, Attempts: a.DB, Directory: a.Directory.dir, Activation: a.DB, Password: policy,
 		Flows: fl, Kick: a.Sender.Kick, Desk: a.DB,
 		Metrics: a.newMetrics(ec),
 	}
@@ -146,9 +153,11 @@ func (a *App) wire(ctx context.Context) error {
 	}
 	a.Engine = bot.NewEngine(ec, deps, a.log.With().Str("component", "bot").Logger())
 
-	wd := web.Deps{Ready: storePing(a.DB)}
+	wd := web.Deps{Ready: a.ready}
 	if cfg.Demo {
-		wd.SignIn = signIn{a.Dir}
+		if cfg.Directory.Driver == driverLocal {
+			wd.SignIn = signIn{a.Dir} // the demo portal signs in to the local directory only
+		}
 		wd.Outbox = a.Dev.Handler()
 		a.listenDemoSite()
 		wd.Stats = a.statsHandler()
@@ -191,7 +200,7 @@ func (a *App) showHeld(h bot.HeldCode) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), heldLookup)
 	defer cancel()
-	c, err := a.Dir.Contacts(ctx, h.Record)
+	c, err := a.Directory.dir.Contacts(ctx, h.Record)
 	if err != nil {
 		a.log.Warn().Err(err).Msg("dev outbox: contacts of a held code")
 		return
@@ -275,6 +284,9 @@ func (a *App) Run(ctx context.Context, l net.Listener) error {
 	}
 	if ferr := a.FlowAdmin.Close(); ferr != nil && err == nil {
 		err = fmt.Errorf("close flow admin: %w", ferr)
+	}
+	if derr := a.Directory.close(); derr != nil && err == nil {
+		err = fmt.Errorf("close directory: %w", derr)
 	}
 	a.nodes.close()
 	if cerr := a.DB.Close(); cerr != nil && err == nil {

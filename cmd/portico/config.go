@@ -132,6 +132,7 @@ type Config struct {
 	IdleTimeout               time.Duration
 	Console                   ConsoleSettings
 	Handoff                   HandoffSettings
+	Directory                 DirectorySettings // directory.* and finder.* (directory_config.go)
 }
 
 // ConsoleSettings configure the agent console's sessions and sign-in
@@ -243,6 +244,7 @@ func loadConfig(v *viper.Viper, file string) (*Config, error) {
 		},
 	}
 	c.Handoff = p.handoff(v)
+	c.Directory = p.directory()
 	if c.Driver == driverPostgres {
 		c.Postgres = p.postgres()
 	}
@@ -457,7 +459,8 @@ func nonEmptyStrings(ss []string) []string {
 // sorted. A key whose default depends on others (log.format, portal.name,
 // node) shows the value c took, not an empty default.
 func printConfig(v *viper.Viper, c *Config, w *strings.Builder) {
-	derived := map[string]string{"log.format": c.LogFormat, "portal.name": c.PortalName, "node": c.Node}
+	derived := map[string]string{"log.format": c.LogFormat, "portal.name": c.PortalName, "node": c.Node,
+		"directory.min_latency": c.Directory.MinLatency.String()}
 	keys := make([]string, 0, len(defaults))
 	for k := range defaults {
 		keys = append(keys, k)

@@ -22,9 +22,20 @@ func (c *cli) importCmd() *cobra.Command {
 			"  " + patients.ImportHeader + "\n" +
 			"Every row is checked and every problem listed (the first " + fmt.Sprint(patients.MaxImportProblems) + "), by line and\n" +
 			"column, never with the cell's value. A file with any problem imports nothing: fix\n" +
-			"them and run it again. --dry-run checks the file and counts what would change.",
+			"them and run it again. --dry-run checks the file and counts what would change.\n\n" +
+			"For a remote directory (directory.driver ldap, bridge or keycloak) the file holds\n" +
+			"only activation codes, with the header\n  " + codesHeader + "\n" +
+			"(expiry a date like 2026-03-31, or empty for the default): every MRN is found in the\n" +
+			"directory and must be a pending account; the codes are stored hashed, all or none.",
 		Args: cobra.ExactArgs(1),
-		RunE: c.withDB(func(cmd *cobra.Command, args []string, db Store, _ *Config) error {
+		RunE: c.withDB(func(cmd *cobra.Command, args []string, db Store, cfg *Config) error {
+			if h, err := peekHeader(args[0]); err == nil && isCodesFile(h) {
+				return c.runCodesImport(cmd.Context(), args[0], db, cfg, dryRun) // import_codes.go
+			}
+			if cfg.Directory.Driver != driverLocal {
+				return fmt.Errorf("%s: directory.driver is %s, which keeps the patients: import their activation codes with the header %s",
+					args[0], cfg.Directory.Driver, codesHeader)
+			}
 			f, err := os.Open(args[0])
 			if err != nil {
 				return err

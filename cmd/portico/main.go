@@ -61,6 +61,7 @@ func newRoot(in io.Reader, out, errw io.Writer) *cobra.Command {
 		c.auditCmd(),
 		c.usersCmd(),
 		c.tokensCmd(),
+		c.bridgeCmd(),
 	)
 	for _, cmd := range root.Commands() {
 		refuseUnknown(cmd)

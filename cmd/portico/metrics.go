@@ -43,6 +43,9 @@ func (a *App) newMetrics(ec bot.Config) bot.Metrics {
 			return a.Web.OpenSockets()
 		},
 	}, a.log.With().Str("component", "metrics").Logger())
+	if a.Directory != nil {
+		a.Directory.register(a.Metrics.Registry())
+	}
 	return a.Metrics
 }
 

@@ -180,3 +180,15 @@ func regexpSpaces(out, want string) bool {
 	}
 	return false
 }
+
+func TestMigrateOnPostgres(t *testing.T) {
+	t.Setenv("PORTICO_STORAGE_DRIVER", "postgres")
+	t.Setenv("PORTICO_STORAGE_POSTGRES_URL", pgtest.URL(t))
+	t.Setenv("PORTICO_STORAGE_POSTGRES_KEY_FILE", filepath.Join(t.TempDir(), "outbox.key"))
+	for range 2 { // the second finds nothing to apply
+		out, err := runCLI(t, "migrate")
+		if err != nil || !strings.Contains(out, "is at the latest schema") || !strings.Contains(out, postgres.Migrations()[0]) {
+			t.Fatalf("migrate on postgres: %v\n%s", err, out)
+		}
+	}
+}

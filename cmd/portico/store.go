@@ -46,6 +46,7 @@ type Store interface {
 	web.AuditLog
 	web.APITokens
 
+	PutActivationCodes(ctx context.Context, cs []bot.ActivationCode) error
 	SeedQueueSpecs(ctx context.Context, specs []bot.QueueSpec) ([]bot.QueueSpec, error)
 	VerifyAudit(ctx context.Context) (int, error)
 	AuditEvents(ctx context.Context, afterSeq int64, limit int) ([]bot.AuditEvent, error)

@@ -47,10 +47,19 @@ func Migrations() []string {
 // transaction first takes an advisory lock, so that two nodes starting at
 // once do not both apply one.
 func migrate(ctx context.Context, pool *pgxpool.Pool, log zerolog.Logger) error {
-	if _, err := pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		name       TEXT PRIMARY KEY,
-		applied_at BIGINT NOT NULL
-	)`); err != nil && !isUniqueViolation(err) { // two nodes creating it at once
+	// Under the lock too: two nodes running CREATE TABLE IF NOT EXISTS at
+	// once can both try to create it, and one fails on its row type.
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if err := lock(ctx, tx, migrationLock); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			name       TEXT PRIMARY KEY,
+			applied_at BIGINT NOT NULL
+		)`)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	for _, name := range Migrations() {

@@ -22,10 +22,11 @@ import (
 // so that `portico migrate` copies sealed values byte for byte, under the
 // same key.
 
+const sealVersion byte = 1
+
 const (
-	sealVersion byte = 1
-	nonceSize        = 12
-	keySize          = 32
+	nonceSize = 12
+	keySize   = 32
 
 	colRecipient = "recipient"
 	colSubject   = "subject"

@@ -53,6 +53,20 @@ func (db *DB) PutActivationCode(ctx context.Context, c bot.ActivationCode) error
 	return db.Write(ctx, func(tx *sql.Tx) error { return putActivationCode(tx, c) })
 }
 
+// PutActivationCodes gives each record its new activation code, all in
+// one transaction: every code is stored, or none (`portico patients
+// import` of mrn,activation_code for a remote directory).
+func (db *DB) PutActivationCodes(ctx context.Context, cs []bot.ActivationCode) error {
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		for _, c := range cs {
+			if err := putActivationCode(tx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 func putActivationCode(tx *sql.Tx, c bot.ActivationCode) error {
 	_, err := tx.Exec(`INSERT INTO activation_codes (record_id, hash, expires_at) VALUES (?, ?, ?)
 		ON CONFLICT (record_id) DO UPDATE SET hash = excluded.hash, expires_at = excluded.expires_at`,

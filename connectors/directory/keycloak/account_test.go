@@ -3,14 +3,15 @@ package keycloak
 import (
 	"context"
 	"errors"
+	"github.com/portico-chat/portico/connectors/directory/keycloak/keycloaktest"
 	"testing"
 
 	"github.com/portico-chat/portico/connectors/directory/remote"
 )
 
 func TestAccountStatus(t *testing.T) {
-	f := newFakeKeycloak(t)
-	p := f.seed()
+	f := keycloaktest.Start(t)
+	p := seed(f)
 	d := newDir(t, f, nil)
 	for _, tc := range []struct {
 		name, id, username string
@@ -35,9 +36,9 @@ func TestAccountStatus(t *testing.T) {
 }
 
 func TestContacts(t *testing.T) {
-	f := newFakeKeycloak(t)
-	p := f.seed()
-	unverified := f.add(fakeUser{Username: "u.unverified", Email: "typed@example.org", Enabled: true,
+	f := keycloaktest.Start(t)
+	p := seed(f)
+	unverified := f.Add(keycloaktest.User{Username: "u.unverified", Email: "typed@example.org", Enabled: true,
 		Attributes: attrs("1999-01-01", "12345", "A-2001", "phoneNumber", "call me maybe")})
 	strict := newDir(t, f, nil)
 	lenient := newDir(t, f, func(c *Config) { c.AcceptUnverifiedEmail = true })
@@ -63,8 +64,8 @@ func TestContacts(t *testing.T) {
 }
 
 func TestUsernameFree(t *testing.T) {
-	f := newFakeKeycloak(t)
-	p := f.seed()
+	f := keycloaktest.Start(t)
+	p := seed(f)
 	d := newDir(t, f, nil)
 	fixed := newDir(t, f, func(c *Config) { c.FixedUsername = true })
 	for _, tc := range []struct {

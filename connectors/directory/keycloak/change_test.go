@@ -3,6 +3,7 @@ package keycloak
 import (
 	"context"
 	"errors"
+	"github.com/portico-chat/portico/connectors/directory/keycloak/keycloaktest"
 	"slices"
 	"sync"
 	"testing"
@@ -14,15 +15,15 @@ const resetPath = "PUT /admin/realms/{realm}/users/{id}/reset-password"
 const putUserPath = "PUT /admin/realms/{realm}/users/{id}"
 
 func TestSetPassword(t *testing.T) {
-	f := newFakeKeycloak(t)
-	p := f.seed()
+	f := keycloaktest.Start(t)
+	p := seed(f)
 	d := newDir(t, f, nil)
 	ctx := context.Background()
 
 	if err := d.SetPassword(ctx, p.active, "a brand new passphrase", "conv-1:4"); err != nil {
 		t.Fatalf("SetPassword: %v", err)
 	}
-	u := f.user(p.active)
+	u := f.Get(p.active)
 	if u.Passwords[0] != "a brand new passphrase" || u.CredLabel != marker("conv-1:4") || u.Logouts != 1 {
 		t.Errorf("after reset: password %q, label %q, logouts %d; want the new password, the marker, 1",
 			u.Passwords[0], u.CredLabel, u.Logouts)
@@ -32,11 +33,11 @@ func TestSetPassword(t *testing.T) {
 	}
 
 	// The engine retries the same step after a crash: nothing is set again.
-	resets := f.count(resetPath)
+	resets := f.Count(resetPath)
 	if err := d.SetPassword(ctx, p.active, "a brand new passphrase", "conv-1:4"); err != nil {
 		t.Errorf("retry: %v, want nil", err)
 	}
-	if got := f.count(resetPath) - resets; got != 0 {
+	if got := f.Count(resetPath) - resets; got != 0 {
 		t.Errorf("resets on retry: got %d, want 0", got)
 	}
 
@@ -72,8 +73,8 @@ func TestSetPassword(t *testing.T) {
 }
 
 func TestActivate(t *testing.T) {
-	f := newFakeKeycloak(t)
-	p := f.seed()
+	f := keycloaktest.Start(t)
+	p := seed(f)
 	d := newDir(t, f, nil)
 	ctx := context.Background()
 
@@ -87,17 +88,17 @@ func TestActivate(t *testing.T) {
 	if err := d.Activate(ctx, p.pending, "ada lee", "a fine passphrase here", "c:3"); remote.Reason(err) != remote.ReasonUsernameFormat {
 		t.Errorf("bad username: got %v, want username_format", err)
 	}
-	if u := f.user(p.pending); u.Enabled || u.Username != "a-1001" || len(u.Passwords) != 0 {
+	if u := f.Get(p.pending); u.Enabled || u.Username != "a-1001" || len(u.Passwords) != 0 {
 		t.Fatalf("after refusals: %+v, want the pending user unchanged", u)
 	}
 
-	f.mu.Lock()
-	f.users[p.pending].RequiredActions = []string{"VERIFY_EMAIL", "UPDATE_PROFILE"}
-	f.mu.Unlock()
+	f.Mu.Lock()
+	f.Users[p.pending].RequiredActions = []string{"VERIFY_EMAIL", "UPDATE_PROFILE"}
+	f.Mu.Unlock()
 	if err := d.Activate(ctx, p.pending, "Ada.Lee", "a fine passphrase here", "c:4"); err != nil {
 		t.Fatalf("Activate: %v", err)
 	}
-	u := f.user(p.pending)
+	u := f.Get(p.pending)
 	switch {
 	case !u.Enabled || u.Username != "ada.lee":
 		t.Errorf("enabled %v, username %q; want enabled, ada.lee", u.Enabled, u.Username)
@@ -114,11 +115,11 @@ func TestActivate(t *testing.T) {
 		t.Errorf("Account after activation: %+v, %v", acc, err)
 	}
 
-	puts := f.count(putUserPath)
+	puts := f.Count(putUserPath)
 	if err := d.Activate(ctx, p.pending, "ada.lee", "a fine passphrase here", "c:4"); err != nil {
 		t.Errorf("retry with the same key: %v, want nil", err)
 	}
-	if got := f.count(putUserPath) - puts; got != 0 {
+	if got := f.Count(putUserPath) - puts; got != 0 {
 		t.Errorf("updates on retry: got %d, want 0", got)
 	}
 	if err := d.Activate(ctx, p.pending, "ada.lee", "a fine passphrase here", "c:5"); !errors.Is(err, remote.ErrConflict) {
@@ -132,8 +133,8 @@ func TestActivate(t *testing.T) {
 // TestActivateConcurrentCopies: 20 copies of one activation at once:
 // every copy succeeds, and the user is updated once.
 func TestActivateConcurrentCopies(t *testing.T) {
-	f := newFakeKeycloak(t)
-	p := f.seed()
+	f := keycloaktest.Start(t)
+	p := seed(f)
 	d := newDir(t, f, nil)
 	const n = 20
 	errs := make([]error, n)
@@ -151,18 +152,18 @@ func TestActivateConcurrentCopies(t *testing.T) {
 			t.Errorf("copy %d: %v, want nil", i, err)
 		}
 	}
-	if got := len(f.user(p.pending).Passwords); got != 1 {
+	if got := len(f.Get(p.pending).Passwords); got != 1 {
 		t.Errorf("passwords set: got %d, want 1", got)
 	}
-	if got := f.count(putUserPath); got != 1 {
+	if got := f.Count(putUserPath); got != 1 {
 		t.Errorf("user updates: got %d, want 1", got)
 	}
 }
 
 func TestActivateUsernameRules(t *testing.T) {
 	t.Run("fixed username keeps Keycloak's", func(t *testing.T) {
-		f := newFakeKeycloak(t)
-		p := f.seed()
+		f := keycloaktest.Start(t)
+		p := seed(f)
 		d := newDir(t, f, func(c *Config) { c.FixedUsername = true })
 		if d.UsernameEditable() {
 			t.Error("UsernameEditable with fixed_username")
@@ -170,28 +171,28 @@ func TestActivateUsernameRules(t *testing.T) {
 		if err := d.Activate(context.Background(), p.pending, "ignored", "a fine passphrase here", "c:1"); err != nil {
 			t.Fatal(err)
 		}
-		if u := f.user(p.pending); u.Username != "a-1001" || !u.Enabled {
+		if u := f.Get(p.pending); u.Username != "a-1001" || !u.Enabled {
 			t.Errorf("got %q enabled %v, want a-1001 enabled", u.Username, u.Enabled)
 		}
 	})
 	t.Run("a realm that forbids changing usernames", func(t *testing.T) {
-		f := newFakeKeycloak(t)
-		p := f.seed()
-		f.usernameReadOnly = true
+		f := keycloaktest.Start(t)
+		p := seed(f)
+		f.UsernameReadOnly = true
 		d := newDir(t, f, nil)
 		err := d.Activate(context.Background(), p.pending, "ada.lee", "a fine passphrase here", "c:1")
 		if err == nil || remote.Reason(err) != "" || errors.Is(err, remote.ErrUnavailable) {
 			t.Errorf("got %v, want a configuration error (not a patient's mistake, not an outage)", err)
 		}
-		if f.user(p.pending).Enabled {
+		if f.Get(p.pending).Enabled {
 			t.Error("the user was enabled anyway")
 		}
 	})
 }
 
 func TestUnlock(t *testing.T) {
-	f := newFakeKeycloak(t)
-	p := f.seed()
+	f := keycloaktest.Start(t)
+	p := seed(f)
 	d := newDir(t, f, nil)
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -221,7 +222,7 @@ func TestUnlock(t *testing.T) {
 			}
 		})
 	}
-	if got := f.user(p.permanent); got.FirstName != "Pat" || got.Attributes["birthdate"][0] != "1955-09-10" {
+	if got := f.Get(p.permanent); got.FirstName != "Pat" || got.Attributes["birthdate"][0] != "1955-09-10" {
 		t.Errorf("re-enabling lost the user's names or attributes: %+v", got)
 	}
 }

@@ -2,6 +2,7 @@ package keycloak
 
 import (
 	"encoding/json"
+	"github.com/portico-chat/portico/connectors/directory/keycloak/keycloaktest"
 	"os"
 	"slices"
 	"testing"
@@ -68,7 +69,7 @@ func TestRealmExport(t *testing.T) {
 	if sa != 1 || pending != 1 {
 		t.Errorf("service accounts %d, pending example users %d; want 1 and 1", sa, pending)
 	}
-	profile := exportProfile(t)
+	profile := keycloaktest.ExportProfile(t)
 	declared := map[string]bool{}
 	for _, a := range profile["attributes"].([]any) {
 		declared[a.(map[string]any)["name"].(string)] = true

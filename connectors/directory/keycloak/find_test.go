@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/portico-chat/portico/connectors/directory/keycloak/keycloaktest"
 	"slices"
 	"testing"
 
@@ -11,9 +12,9 @@ import (
 )
 
 func TestFind(t *testing.T) {
-	f := newFakeKeycloak(t)
-	p := f.seed()
-	quoted := f.add(fakeUser{Username: "q.user", FirstName: "Quinn", LastName: "Q", Enabled: true,
+	f := keycloaktest.Start(t)
+	p := seed(f)
+	quoted := f.Add(keycloaktest.User{Username: "q.user", FirstName: "Quinn", LastName: "Q", Enabled: true,
 		Attributes: attrs("1999-09-09", "11111", `MRN "7" \ x`)})
 	d := newDir(t, f, nil)
 	for _, tc := range []struct {
@@ -55,12 +56,12 @@ func TestFind(t *testing.T) {
 // and ZIP; the one whose names match is the 230th by username, found on
 // the third page.
 func TestFindPagesThroughEveryCandidate(t *testing.T) {
-	f := newFakeKeycloak(t)
+	f := keycloaktest.Start(t)
 	var want string
 	for i := 0; i < 250; i++ {
-		u := fakeUser{Username: fmt.Sprintf("user%03d", i), FirstName: "Same", LastName: fmt.Sprintf("Name%03d", i), Enabled: true,
+		u := keycloaktest.User{Username: fmt.Sprintf("user%03d", i), FirstName: "Same", LastName: fmt.Sprintf("Name%03d", i), Enabled: true,
 			Attributes: attrs("1970-01-01", "20500", fmt.Sprintf("M-%03d", i))}
-		id := f.add(u)
+		id := f.Add(u)
 		if i == 229 {
 			want = id
 		}
@@ -70,7 +71,7 @@ func TestFindPagesThroughEveryCandidate(t *testing.T) {
 	if got != want || err != nil {
 		t.Fatalf("got %q, %v; want %q", got, err, want)
 	}
-	if n := f.count("GET /admin/realms/{realm}/users"); n != 3 {
+	if n := f.Count("GET /admin/realms/{realm}/users"); n != 3 {
 		t.Errorf("search pages: got %d, want 3", n)
 	}
 	ids, err := d.Matches(context.Background(), "1970-01-01", "20500")
@@ -82,9 +83,9 @@ func TestFindPagesThroughEveryCandidate(t *testing.T) {
 // TestFindRefusesAnUnboundedSearch: more candidates than maxCandidates
 // is an error, not a guess.
 func TestFindRefusesAnUnboundedSearch(t *testing.T) {
-	f := newFakeKeycloak(t)
+	f := keycloaktest.Start(t)
 	for i := 0; i < maxCandidates+pageSize; i++ {
-		f.add(fakeUser{Username: fmt.Sprintf("u%05d", i), FirstName: "A", LastName: "B", Attributes: attrs("1970-01-01", "20500", fmt.Sprint(i))})
+		f.Add(keycloaktest.User{Username: fmt.Sprintf("u%05d", i), FirstName: "A", LastName: "B", Attributes: attrs("1970-01-01", "20500", fmt.Sprint(i))})
 	}
 	d := newDir(t, f, nil)
 	_, err := d.Find(context.Background(), remoteLookup("A", "B", "1970-01-01", "20500"))
@@ -94,8 +95,8 @@ func TestFindRefusesAnUnboundedSearch(t *testing.T) {
 }
 
 func TestMatches(t *testing.T) {
-	f := newFakeKeycloak(t)
-	p := f.seed()
+	f := keycloaktest.Start(t)
+	p := seed(f)
 	d := newDir(t, f, nil)
 	ids, err := d.Matches(context.Background(), "2001-01-01", "30301")
 	slices.Sort(ids)

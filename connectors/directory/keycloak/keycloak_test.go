@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/portico-chat/portico/connectors/directory/keycloak/keycloaktest"
 	"io"
 	"log"
 	"net/http"
@@ -28,31 +29,31 @@ import (
 func TestNewChecksTheUserProfile(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		change func(*fakeKeycloak, *Config)
+		change func(*keycloaktest.Server, *Config)
 		want   []string // substrings of the error; none for success
 	}{
 		{"the export's profile", nil, nil},
-		{"dob missing", func(f *fakeKeycloak, _ *Config) { f.dropProfileAttribute("birthdate") },
+		{"dob missing", func(f *keycloaktest.Server, _ *Config) { f.DropProfileAttribute("birthdate") },
 			[]string{`attribute "birthdate" (directory.keycloak.attributes.dob) is not declared`}},
-		{"two missing, both named", func(f *fakeKeycloak, _ *Config) {
-			f.dropProfileAttribute("mrn")
-			f.dropProfileAttribute("phoneNumber")
+		{"two missing, both named", func(f *keycloaktest.Server, _ *Config) {
+			f.DropProfileAttribute("mrn")
+			f.DropProfileAttribute("phoneNumber")
 		}, []string{`"mrn" (directory.keycloak.attributes.mrn)`, `"phoneNumber" (directory.keycloak.attributes.phone)`}},
-		{"configured name not in the profile", func(_ *fakeKeycloak, c *Config) { c.Attributes.ZIP = "zip" },
+		{"configured name not in the profile", func(_ *keycloaktest.Server, c *Config) { c.Attributes.ZIP = "zip" },
 			[]string{`attribute "zip" (directory.keycloak.attributes.zip) is not declared`}},
-		{"activation not editable by admins", func(f *fakeKeycloak, _ *Config) {
-			f.setProfilePermissions("porticoActivation", []string{"admin"}, []string{})
+		{"activation not editable by admins", func(f *keycloaktest.Server, _ *Config) {
+			f.SetProfilePermissions("porticoActivation", []string{"admin"}, []string{})
 		}, []string{`"porticoActivation" (directory.keycloak.attributes.activation) is not editable by admins`}},
-		{"mrn hidden from admins", func(f *fakeKeycloak, _ *Config) {
-			f.setProfilePermissions("mrn", []string{"user"}, []string{})
+		{"mrn hidden from admins", func(f *keycloaktest.Server, _ *Config) {
+			f.SetProfilePermissions("mrn", []string{"user"}, []string{})
 		}, []string{`"mrn" (directory.keycloak.attributes.mrn) is not visible to admins`}},
-		{"wrong realm", func(_ *fakeKeycloak, c *Config) { c.Realm = "elsewhere" }, []string{`realm "elsewhere" not found`}},
-		{"wrong client secret", func(_ *fakeKeycloak, c *Config) { c.ClientSecret = "wrong-secret-value" },
+		{"wrong realm", func(_ *keycloaktest.Server, c *Config) { c.Realm = "elsewhere" }, []string{`realm "elsewhere" not found`}},
+		{"wrong client secret", func(_ *keycloaktest.Server, c *Config) { c.ClientSecret = "wrong-secret-value" },
 			[]string{"client credentials refused"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeKeycloak(t)
-			cfg := f.config()
+			f := keycloaktest.Start(t)
+			cfg := configOf(f)
 			if tc.change != nil {
 				tc.change(f, &cfg)
 			}
@@ -82,8 +83,8 @@ func TestNewChecksTheUserProfile(t *testing.T) {
 // Keycloak stops accepting it (401), the driver gets one new token and
 // retries once; a token refused twice is unavailable, not a loop.
 func TestTokenIsCachedAndRefreshedOnce(t *testing.T) {
-	f := newFakeKeycloak(t)
-	p := f.seed()
+	f := keycloaktest.Start(t)
+	p := seed(f)
 	d := newDir(t, f, nil)
 	ctx := context.Background()
 	for i := 0; i < 5; i++ {
@@ -91,34 +92,34 @@ func TestTokenIsCachedAndRefreshedOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := f.fetches(); got != 1 {
+	if got := f.Fetches(); got != 1 {
 		t.Fatalf("token fetches after 5 calls: got %d, want 1", got)
 	}
 
-	f.expireTokens()
-	before := f.count("GET /admin/realms/{realm}/users/{id}")
+	f.ExpireTokens()
+	before := f.Count("GET /admin/realms/{realm}/users/{id}")
 	if _, err := d.Account(ctx, p.active); err != nil {
 		t.Fatalf("after the token expired: %v, want success with a new token", err)
 	}
-	if got := f.fetches(); got != 2 {
+	if got := f.Fetches(); got != 2 {
 		t.Errorf("token fetches after a 401: got %d, want 2", got)
 	}
-	if got := f.count("GET /admin/realms/{realm}/users/{id}") - before; got != 2 {
+	if got := f.Count("GET /admin/realms/{realm}/users/{id}") - before; got != 2 {
 		t.Errorf("user reads for one call across a 401: got %d, want 2 (the refused one and the retry)", got)
 	}
 
 	// Keycloak refuses every token: exactly one retry, then unavailable.
-	f.status = func(r *http.Request) int {
+	f.Status = func(r *http.Request) int {
 		if strings.HasPrefix(r.URL.Path, "/admin/") {
 			return http.StatusUnauthorized
 		}
 		return 0
 	}
-	before = f.count("GET /admin/realms/{realm}/users/{id}")
+	before = f.Count("GET /admin/realms/{realm}/users/{id}")
 	if _, err := d.Account(ctx, p.active); !errors.Is(err, remote.ErrUnavailable) {
 		t.Errorf("token refused twice: got %v, want ErrUnavailable", err)
 	}
-	if got := f.count("GET /admin/realms/{realm}/users/{id}") - before; got != 2 {
+	if got := f.Count("GET /admin/realms/{realm}/users/{id}") - before; got != 2 {
 		t.Errorf("requests with a refused token: got %d, want 2", got)
 	}
 }
@@ -126,8 +127,8 @@ func TestTokenIsCachedAndRefreshedOnce(t *testing.T) {
 // TestTokenIsRenewedBeforeItExpires: a token is replaced remote.TokenMargin
 // before its expiry, without waiting for a 401.
 func TestTokenIsRenewedBeforeItExpires(t *testing.T) {
-	f := newFakeKeycloak(t)
-	p := f.seed()
+	f := keycloaktest.Start(t)
+	p := seed(f)
 	d := newDir(t, f, nil)
 	var mu sync.Mutex
 	now := time.Now()
@@ -137,22 +138,22 @@ func TestTokenIsRenewedBeforeItExpires(t *testing.T) {
 	if _, err := d.Account(ctx, p.active); err != nil {
 		t.Fatal(err)
 	}
-	fetches := f.fetches()
+	fetches := f.Fetches()
 	mu.Lock()
-	now = now.Add(f.tokenLife - remote.TokenMargin - time.Second)
+	now = now.Add(f.TokenLife - remote.TokenMargin - time.Second)
 	mu.Unlock()
 	_, _ = d.Account(ctx, p.active)
-	if f.fetches() != fetches {
+	if f.Fetches() != fetches {
 		t.Errorf("renewed %v before expiry, want only within the %v margin", remote.TokenMargin+time.Second, remote.TokenMargin)
 	}
 	mu.Lock()
 	now = now.Add(2 * time.Second)
 	mu.Unlock()
 	_, _ = d.Account(ctx, p.active)
-	if f.fetches() != fetches+1 {
-		t.Errorf("token fetches within the margin: got %d, want %d", f.fetches(), fetches+1)
+	if f.Fetches() != fetches+1 {
+		t.Errorf("token fetches within the margin: got %d, want %d", f.Fetches(), fetches+1)
 	}
-	if got := f.count("GET /admin/realms/{realm}/users/{id}"); got != 3 {
+	if got := f.Count("GET /admin/realms/{realm}/users/{id}"); got != 3 {
 		t.Errorf("user reads: got %d, want 3 (no 401 along the way)", got)
 	}
 }
@@ -160,11 +161,11 @@ func TestTokenIsRenewedBeforeItExpires(t *testing.T) {
 // TestConcurrentCallsShareOneToken: 20 calls at once with no token yet
 // fetch exactly one.
 func TestConcurrentCallsShareOneToken(t *testing.T) {
-	f := newFakeKeycloak(t)
-	p := f.seed()
+	f := keycloaktest.Start(t)
+	p := seed(f)
 	d := newDir(t, f, nil)
 	d.tokens.Reset()
-	before := f.fetches()
+	before := f.Fetches()
 	var wg sync.WaitGroup
 	for i := 0; i < 20; i++ {
 		wg.Add(1)
@@ -176,7 +177,7 @@ func TestConcurrentCallsShareOneToken(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if got := f.fetches() - before; got != 1 {
+	if got := f.Fetches() - before; got != 1 {
 		t.Errorf("token fetches for 20 concurrent calls: got %d, want 1", got)
 	}
 }
@@ -186,27 +187,27 @@ func TestConcurrentCallsShareOneToken(t *testing.T) {
 func TestUnavailableKeycloak(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		setup  func(f *fakeKeycloak)
+		setup  func(f *keycloaktest.Server)
 		maxDur time.Duration
 	}{
-		{"slow answer", func(f *fakeKeycloak) {
-			f.delay = func(r *http.Request) time.Duration {
+		{"slow answer", func(f *keycloaktest.Server) {
+			f.Delay = func(r *http.Request) time.Duration {
 				if strings.HasPrefix(r.URL.Path, "/admin/realms/clinic/users/") {
 					return 5 * time.Second
 				}
 				return 0
 			}
 		}, 2 * time.Second},
-		{"503", func(f *fakeKeycloak) {
-			f.status = func(r *http.Request) int {
+		{"503", func(f *keycloaktest.Server) {
+			f.Status = func(r *http.Request) int {
 				if strings.Contains(r.URL.Path, "/users/") && !strings.HasSuffix(r.URL.Path, "/profile") {
 					return http.StatusServiceUnavailable
 				}
 				return 0
 			}
 		}, time.Second},
-		{"403", func(f *fakeKeycloak) {
-			f.status = func(r *http.Request) int {
+		{"403", func(f *keycloaktest.Server) {
+			f.Status = func(r *http.Request) int {
 				if strings.Contains(r.URL.Path, "/users/") && !strings.HasSuffix(r.URL.Path, "/profile") {
 					return http.StatusForbidden
 				}
@@ -215,8 +216,8 @@ func TestUnavailableKeycloak(t *testing.T) {
 		}, time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeKeycloak(t)
-			p := f.seed()
+			f := keycloaktest.Start(t)
+			p := seed(f)
 			d := newDir(t, f, nil)
 			d.cfg.Timeout = 100 * time.Millisecond // after start-up, which a loaded machine may take longer over
 			tc.setup(f)
@@ -229,7 +230,7 @@ func TestUnavailableKeycloak(t *testing.T) {
 			if el := time.Since(start); el > tc.maxDur {
 				t.Errorf("8 calls took %v, want under %v (timeouts, then failing fast)", el, tc.maxDur)
 			}
-			if got := f.count("GET /admin/realms/{realm}/users/{id}"); got != remote.DefaultBreakerThreshold {
+			if got := f.Count("GET /admin/realms/{realm}/users/{id}"); got != remote.DefaultBreakerThreshold {
 				t.Errorf("user reads that reached Keycloak: got %d, want %d (then the breaker opened)", got, remote.DefaultBreakerThreshold)
 			}
 		})
@@ -239,11 +240,11 @@ func TestUnavailableKeycloak(t *testing.T) {
 // TestErrorsCarryNoPatientData: a failed search's error names the path,
 // never the query with the date of birth.
 func TestErrorsCarryNoPatientData(t *testing.T) {
-	f := newFakeKeycloak(t)
-	f.seed()
+	f := keycloaktest.Start(t)
+	seed(f)
 	d := newDir(t, f, nil)
 	d.cfg.Timeout = 50 * time.Millisecond
-	f.delay = func(r *http.Request) time.Duration {
+	f.Delay = func(r *http.Request) time.Duration {
 		if r.URL.Path == "/admin/realms/clinic/users" {
 			return time.Second
 		}
@@ -267,17 +268,17 @@ func remoteLookup(first, last, dob, zip string) remote.Lookup {
 // TestCAFile: Keycloak behind a private CA is reached with ca_file, and
 // refused without it.
 func TestCAFile(t *testing.T) {
-	f := newFakeKeycloakServer(t)
-	f.srv = httptest.NewUnstartedServer(f.handler())
-	f.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is expected
-	f.srv.StartTLS()
-	t.Cleanup(f.srv.Close)
+	f := keycloaktest.NewServer(t)
+	f.Srv = httptest.NewUnstartedServer(f.Handler())
+	f.Srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is expected
+	f.Srv.StartTLS()
+	t.Cleanup(f.Srv.Close)
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.srv.Certificate().Raw})
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.Srv.Certificate().Raw})
 	if err := os.WriteFile(caFile, pemBytes, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := f.config()
+	cfg := configOf(f)
 	_, err := New(context.Background(), cfg, zerolog.Nop())
 	if !errors.Is(err, remote.ErrUnavailable) || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("without ca_file: got %v, want ErrUnavailable naming the certificate", err)

@@ -2,6 +2,7 @@ package keycloak
 
 import (
 	"context"
+	"github.com/portico-chat/portico/connectors/directory/keycloak/keycloaktest"
 	"net/http"
 	"strings"
 	"testing"
@@ -19,10 +20,10 @@ func TestPaddedFindHidesAFasterMiss(t *testing.T) {
 	if testing.Short() {
 		t.Skip("timing test")
 	}
-	f := newFakeKeycloak(t)
-	f.seed()
+	f := keycloaktest.Start(t)
+	seed(f)
 	d := newDir(t, f, nil)
-	f.delay = func(r *http.Request) time.Duration {
+	f.Delay = func(r *http.Request) time.Duration {
 		if r.URL.Path != "/admin/realms/clinic/users" {
 			return 0
 		}

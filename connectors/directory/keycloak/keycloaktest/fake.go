@@ -1,4 +1,8 @@
-package keycloak
+// Package keycloaktest is an in-process fake of the parts of Keycloak's Admin REST
+// API the keycloak driver uses, answering with Keycloak's JSON shapes and
+// status codes, for the driver's tests and the product's end-to-end tests.
+// Only tests import it.
+package keycloaktest
 
 import (
 	"crypto/rand"
@@ -9,42 +13,45 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// fakeKeycloak answers the Admin REST endpoints the driver uses with
+// Server answers the Admin REST endpoints the driver uses with
 // Keycloak's JSON shapes and status codes: the client-credentials token
 // endpoint, the user profile, user search with q and paging, user read
 // and update, reset-password, credentials and their labels, logout and
 // brute-force detection. Its realm's user profile comes from
 // testdata/realm-export.json, so the export and the driver are tested
 // together.
-type fakeKeycloak struct {
-	t        *testing.T
-	srv      *httptest.Server
-	realm    string
-	clientID string
-	secret   string
+type Server struct {
+	t        testing.TB
+	Srv      *httptest.Server
+	Realm    string
+	ClientID string
+	Secret   string
 
-	mu           sync.Mutex
-	tokenLife    time.Duration
-	tokens       map[string]time.Time // access token → expiry
-	tokenFetches int
-	profile      map[string]any
-	users        map[string]*fakeUser
-	requests     map[string]int // "METHOD pattern" → count
+	Mu           sync.Mutex
+	TokenLife    time.Duration
+	Tokens       map[string]time.Time // access token → expiry
+	TokenFetches int
+	Profile      map[string]any
+	Users        map[string]*User
+	Requests     map[string]int // "METHOD pattern" → count
 	// Knobs a test may set.
-	minLength        int                                 // invalidPasswordMinLengthMessage below this
-	history          int                                 // invalidPasswordHistoryMessage for the current and this many before
-	usernameReadOnly bool                                // the realm does not let admins change usernames
-	delay            func(r *http.Request) time.Duration // slow answers
-	status           func(r *http.Request) int           // forced status (503, 403 …), 0 for none
+	MinLength        int                                 // invalidPasswordMinLengthMessage below this
+	History          int                                 // invalidPasswordHistoryMessage for the current and this many before
+	UsernameReadOnly bool                                // the realm does not let admins change usernames
+	Delay            func(r *http.Request) time.Duration // slow answers
+	Status           func(r *http.Request) int           // forced status (503, 403 …), 0 for none
 }
 
-type fakeUser struct {
+// User is a realm user as the fake keeps it.
+type User struct {
 	ID, Username, Email, FirstName, LastName string
 	Enabled, EmailVerified                   bool
 	Attributes                               map[string][]string
@@ -55,33 +62,34 @@ type fakeUser struct {
 	Logouts                                  int
 }
 
-func newFakeKeycloak(t *testing.T) *fakeKeycloak {
-	f := newFakeKeycloakServer(t)
-	f.srv = httptest.NewServer(f.handler())
-	t.Cleanup(f.srv.Close)
+func Start(t testing.TB) *Server {
+	f := NewServer(t)
+	f.Srv = httptest.NewServer(f.Handler())
+	t.Cleanup(f.Srv.Close)
 	return f
 }
 
-func newFakeKeycloakServer(t *testing.T) *fakeKeycloak {
+func NewServer(t testing.TB) *Server {
 	t.Helper()
-	f := &fakeKeycloak{
-		t: t, realm: "clinic", clientID: "portico", secret: "s3cret-client-secret-value",
-		tokenLife: 5 * time.Minute, tokens: map[string]time.Time{}, users: map[string]*fakeUser{},
-		requests: map[string]int{}, minLength: 12, history: 3,
+	f := &Server{
+		t: t, Realm: "clinic", ClientID: "portico", Secret: "s3cret-client-secret-value",
+		TokenLife: 5 * time.Minute, Tokens: map[string]time.Time{}, Users: map[string]*User{},
+		Requests: map[string]int{}, MinLength: 12, History: 3,
 	}
-	f.profile = exportProfile(t)
+	f.Profile = ExportProfile(t)
 	return f
 }
 
 // exportProfile is the user profile (UPConfig) of the realm export.
-func exportProfile(t *testing.T) map[string]any {
+func ExportProfile(t testing.TB) map[string]any {
 	t.Helper()
 	var export struct {
 		Components map[string][]struct {
 			Config map[string][]string `json:"config"`
 		} `json:"components"`
 	}
-	data, err := os.ReadFile("testdata/realm-export.json")
+	_, here, _, _ := runtime.Caller(0)
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", "testdata", "realm-export.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,9 +107,8 @@ func exportProfile(t *testing.T) map[string]any {
 	return profile
 }
 
-func (f *fakeKeycloak) config() Config {
-	return Config{URL: f.srv.URL, Realm: f.realm, ClientID: f.clientID, ClientSecret: f.secret, Timeout: 2 * time.Second}
-}
+// URL is the fake's root, as directory.keycloak.url.
+func (f *Server) URL() string { return f.Srv.URL }
 
 func randomID() string {
 	b := make([]byte, 16)
@@ -112,9 +119,9 @@ func randomID() string {
 
 // add stores a user and returns its ID. Usernames are lower-cased, as
 // Keycloak does.
-func (f *fakeKeycloak) add(u fakeUser) string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+func (f *Server) Add(u User) string {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
 	if u.ID == "" {
 		u.ID = randomID()
 	}
@@ -125,37 +132,37 @@ func (f *fakeKeycloak) add(u fakeUser) string {
 	if len(u.Passwords) > 0 && u.CredID == "" {
 		u.CredID = randomID()
 	}
-	f.users[u.ID] = &u
+	f.Users[u.ID] = &u
 	return u.ID
 }
 
 // user returns a copy of a stored user.
-func (f *fakeKeycloak) user(id string) fakeUser {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return *f.users[id]
+func (f *Server) Get(id string) User {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	return *f.Users[id]
 }
 
-func (f *fakeKeycloak) count(key string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.requests[key]
+func (f *Server) Count(key string) int {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	return f.Requests[key]
 }
 
 // fetches is how many tokens the fake has issued.
-func (f *fakeKeycloak) fetches() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.tokenFetches
+func (f *Server) Fetches() int {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	return f.TokenFetches
 }
 
 // expireTokens makes every issued token expired, as after a Keycloak
 // restart with new keys or a revocation.
-func (f *fakeKeycloak) expireTokens() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for tok := range f.tokens {
-		f.tokens[tok] = time.Time{}
+func (f *Server) ExpireTokens() {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	for tok := range f.Tokens {
+		f.Tokens[tok] = time.Time{}
 	}
 }
 
@@ -167,7 +174,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // handler routes the fake's endpoints, each behind token checks, delays
 // and forced statuses.
-func (f *fakeKeycloak) handler() http.Handler {
+func (f *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	admin := "/admin/realms/{realm}"
 	for pattern, h := range map[string]http.HandlerFunc{
@@ -188,13 +195,13 @@ func (f *fakeKeycloak) handler() http.Handler {
 	return mux
 }
 
-func (f *fakeKeycloak) wrap(pattern string, h http.HandlerFunc) http.Handler {
+func (f *Server) wrap(pattern string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		f.requests[pattern]++
-		delay, status := f.delay, f.status
-		f.mu.Unlock()
-		if r.PathValue("realm") != f.realm {
+		f.Mu.Lock()
+		f.Requests[pattern]++
+		delay, status := f.Delay, f.Status
+		f.Mu.Unlock()
+		if r.PathValue("realm") != f.Realm {
 			writeJSON(w, http.StatusNotFound, map[string]string{"error": "Realm not found."})
 			return
 		}
@@ -219,61 +226,61 @@ func (f *fakeKeycloak) wrap(pattern string, h http.HandlerFunc) http.Handler {
 	})
 }
 
-func (f *fakeKeycloak) authorized(r *http.Request) bool {
+func (f *Server) authorized(r *http.Request) bool {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	exp, known := f.tokens[tok]
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	exp, known := f.Tokens[tok]
 	return ok && known && time.Now().Before(exp)
 }
 
 // token is the client-credentials grant.
-func (f *fakeKeycloak) token(w http.ResponseWriter, r *http.Request) {
+func (f *Server) token(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "client_credentials" {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type", "error_description": "Unsupported grant_type"})
 		return
 	}
-	if r.PostForm.Get("client_id") != f.clientID || r.PostForm.Get("client_secret") != f.secret {
+	if r.PostForm.Get("client_id") != f.ClientID || r.PostForm.Get("client_secret") != f.Secret {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized_client", "error_description": "Invalid client or Invalid client credentials"})
 		return
 	}
 	tok := randomID() + randomID()
-	f.mu.Lock()
-	f.tokens[tok] = time.Now().Add(f.tokenLife)
-	f.tokenFetches++
-	life := int(f.tokenLife / time.Second)
-	f.mu.Unlock()
+	f.Mu.Lock()
+	f.Tokens[tok] = time.Now().Add(f.TokenLife)
+	f.TokenFetches++
+	life := int(f.TokenLife / time.Second)
+	f.Mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token": tok, "expires_in": life, "refresh_expires_in": 0, "token_type": "Bearer",
 		"not-before-policy": 0, "scope": "profile email",
 	})
 }
 
-func (f *fakeKeycloak) getProfile(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	writeJSON(w, http.StatusOK, f.profile)
+func (f *Server) getProfile(w http.ResponseWriter, r *http.Request) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	writeJSON(w, http.StatusOK, f.Profile)
 }
 
 // dropProfileAttribute removes an attribute from the realm's profile.
-func (f *fakeKeycloak) dropProfileAttribute(name string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	attrs := f.profile["attributes"].([]any)
+func (f *Server) DropProfileAttribute(name string) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	attrs := f.Profile["attributes"].([]any)
 	var kept []any
 	for _, a := range attrs {
 		if a.(map[string]any)["name"] != name {
 			kept = append(kept, a)
 		}
 	}
-	f.profile["attributes"] = kept
+	f.Profile["attributes"] = kept
 }
 
 // setProfilePermissions changes who may view and edit an attribute.
-func (f *fakeKeycloak) setProfilePermissions(name string, view, edit []string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, a := range f.profile["attributes"].([]any) {
+func (f *Server) SetProfilePermissions(name string, view, edit []string) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	for _, a := range f.Profile["attributes"].([]any) {
 		if m := a.(map[string]any); m["name"] == name {
 			m["permissions"] = map[string]any{"view": view, "edit": edit}
 		}
@@ -281,7 +288,7 @@ func (f *fakeKeycloak) setProfilePermissions(name string, view, edit []string) {
 }
 
 // rep is a UserRepresentation as Keycloak answers it.
-func (u *fakeUser) rep(brief bool) map[string]any {
+func (u *User) rep(brief bool) map[string]any {
 	m := map[string]any{
 		"id": u.ID, "username": u.Username, "enabled": u.Enabled, "emailVerified": u.EmailVerified,
 		"firstName": u.FirstName, "lastName": u.LastName, "email": u.Email,
@@ -299,8 +306,8 @@ func notFound(w http.ResponseWriter) {
 	writeJSON(w, http.StatusNotFound, map[string]string{"error": "User not found"})
 }
 
-func (f *fakeKeycloak) lookup(w http.ResponseWriter, r *http.Request) (*fakeUser, bool) {
-	u, ok := f.users[r.PathValue("id")]
+func (f *Server) lookup(w http.ResponseWriter, r *http.Request) (*User, bool) {
+	u, ok := f.Users[r.PathValue("id")]
 	if !ok {
 		notFound(w)
 	}

@@ -1,4 +1,4 @@
-package keycloak
+package keycloaktest
 
 import (
 	"io"
@@ -44,7 +44,7 @@ func parseQ(q string) map[string]string {
 
 // search is GET /users: q (exact attribute values), username (exact with
 // exact=true, ignoring case), first/max paging, ordered by username.
-func (f *fakeKeycloak) search(w http.ResponseWriter, r *http.Request) {
+func (f *Server) search(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	attrs := parseQ(q.Get("q"))
 	exact := q.Get("exact") == "true"
@@ -54,9 +54,9 @@ func (f *fakeKeycloak) search(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		max = 100
 	}
-	f.mu.Lock()
-	var found []*fakeUser
-	for _, u := range f.users {
+	f.Mu.Lock()
+	var found []*User
+	for _, u := range f.Users {
 		ok := true
 		for k, v := range attrs {
 			if !slices.Contains(u.Attributes[k], v) {
@@ -74,18 +74,18 @@ func (f *fakeKeycloak) search(w http.ResponseWriter, r *http.Request) {
 			found = append(found, u)
 		}
 	}
-	slices.SortFunc(found, func(a, b *fakeUser) int { return strings.Compare(a.Username, b.Username) })
+	slices.SortFunc(found, func(a, b *User) int { return strings.Compare(a.Username, b.Username) })
 	reps := []map[string]any{}
 	for i := first; i < len(found) && i < first+max; i++ {
 		reps = append(reps, found[i].rep(brief))
 	}
-	f.mu.Unlock()
+	f.Mu.Unlock()
 	writeJSON(w, http.StatusOK, reps)
 }
 
-func (f *fakeKeycloak) getUser(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+func (f *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
 	if u, ok := f.lookup(w, r); ok {
 		writeJSON(w, http.StatusOK, u.rep(false))
 	}
@@ -93,23 +93,23 @@ func (f *fakeKeycloak) getUser(w http.ResponseWriter, r *http.Request) {
 
 // policyError is Keycloak's answer to a password its policy refuses: an
 // OAuth2ErrorRepresentation, status 400.
-func (f *fakeKeycloak) policyError(u *fakeUser, pw string) map[string]string {
+func (f *Server) policyError(u *User, pw string) map[string]string {
 	switch {
-	case utf8.RuneCountInString(pw) < f.minLength:
+	case utf8.RuneCountInString(pw) < f.MinLength:
 		return map[string]string{"error": "invalidPasswordMinLengthMessage",
-			"error_description": "Invalid password: minimum length " + strconv.Itoa(f.minLength) + "."}
+			"error_description": "Invalid password: minimum length " + strconv.Itoa(f.MinLength) + "."}
 	case strings.EqualFold(pw, u.Username):
 		return map[string]string{"error": "invalidPasswordNotUsernameMessage",
 			"error_description": "Invalid password: must not be equal to the username."}
-	case slices.Contains(u.Passwords[:min(len(u.Passwords), f.history+1)], pw):
+	case slices.Contains(u.Passwords[:min(len(u.Passwords), f.History+1)], pw):
 		return map[string]string{"error": "invalidPasswordHistoryMessage",
-			"error_description": "Invalid password: must not be equal to any of last " + strconv.Itoa(f.history) + " passwords."}
+			"error_description": "Invalid password: must not be equal to any of last " + strconv.Itoa(f.History) + " passwords."}
 	}
 	return nil
 }
 
-// setPassword stores a new current password; the caller holds f.mu.
-func (u *fakeUser) setPassword(pw string) {
+// setPassword stores a new current password; the caller holds f.Mu.
+func (u *User) setPassword(pw string) {
 	u.Passwords = append([]string{pw}, u.Passwords...)
 	u.CredID, u.CredLabel = randomID(), ""
 	u.RequiredActions = slices.DeleteFunc(u.RequiredActions, func(a string) bool { return a == "UPDATE_PASSWORD" })
@@ -118,7 +118,7 @@ func (u *fakeUser) setPassword(pw string) {
 // putUser is PUT /users/{id}: a UserRepresentation, applied all or
 // nothing. As in Keycloak, attributes given replace all attributes, and
 // with attributes given, absent first and last names are cleared.
-func (f *fakeKeycloak) putUser(w http.ResponseWriter, r *http.Request) {
+func (f *Server) putUser(w http.ResponseWriter, r *http.Request) {
 	var rep struct {
 		Username        *string             `json:"username"`
 		Enabled         *bool               `json:"enabled"`
@@ -136,18 +136,18 @@ func (f *fakeKeycloak) putUser(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"errorMessage": "unable to read contents from stream"})
 		return
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
 	u, ok := f.lookup(w, r)
 	if !ok {
 		return
 	}
 	if rep.Username != nil && !strings.EqualFold(*rep.Username, u.Username) {
-		if f.usernameReadOnly {
+		if f.UsernameReadOnly {
 			writeJSON(w, http.StatusBadRequest, map[string]any{"field": "username", "errorMessage": "error-user-attribute-read-only", "params": []string{"username"}})
 			return
 		}
-		for _, other := range f.users {
+		for _, other := range f.Users {
 			if other.ID != u.ID && strings.EqualFold(other.Username, *rep.Username) {
 				writeJSON(w, http.StatusConflict, map[string]string{"errorMessage": "User exists with same username"})
 				return
@@ -194,7 +194,7 @@ func deref(s *string) string {
 	return *s
 }
 
-func (f *fakeKeycloak) resetPassword(w http.ResponseWriter, r *http.Request) {
+func (f *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
 	var cred struct {
 		Type      string `json:"type"`
 		Value     string `json:"value"`
@@ -204,8 +204,8 @@ func (f *fakeKeycloak) resetPassword(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "No password provided"})
 		return
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
 	u, ok := f.lookup(w, r)
 	if !ok {
 		return
@@ -221,9 +221,9 @@ func (f *fakeKeycloak) resetPassword(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (f *fakeKeycloak) credentials(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+func (f *Server) credentials(w http.ResponseWriter, r *http.Request) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
 	u, ok := f.lookup(w, r)
 	if !ok {
 		return
@@ -240,10 +240,10 @@ func (f *fakeKeycloak) credentials(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, creds)
 }
 
-func (f *fakeKeycloak) credentialLabel(w http.ResponseWriter, r *http.Request) {
+func (f *Server) credentialLabel(w http.ResponseWriter, r *http.Request) {
 	label, _ := readAll(r)
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
 	u, ok := f.lookup(w, r)
 	if !ok {
 		return
@@ -261,9 +261,9 @@ func readAll(r *http.Request) (string, error) {
 	return string(b), err
 }
 
-func (f *fakeKeycloak) logout(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+func (f *Server) logout(w http.ResponseWriter, r *http.Request) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
 	if u, ok := f.lookup(w, r); ok {
 		u.Logouts++
 		w.WriteHeader(http.StatusNoContent)
@@ -271,11 +271,11 @@ func (f *fakeKeycloak) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 // bruteForce answers like Keycloak: for an unknown user too, with zeros.
-func (f *fakeKeycloak) bruteForce(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+func (f *Server) bruteForce(w http.ResponseWriter, r *http.Request) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
 	locked, failures := false, 0
-	if u, ok := f.users[r.PathValue("id")]; ok && u.LockedOut {
+	if u, ok := f.Users[r.PathValue("id")]; ok && u.LockedOut {
 		locked, failures = true, 5
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -284,10 +284,10 @@ func (f *fakeKeycloak) bruteForce(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (f *fakeKeycloak) clearBruteForce(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if u, ok := f.users[r.PathValue("id")]; ok {
+func (f *Server) clearBruteForce(w http.ResponseWriter, r *http.Request) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	if u, ok := f.Users[r.PathValue("id")]; ok {
 		u.LockedOut = false
 	}
 	w.WriteHeader(http.StatusNoContent)
