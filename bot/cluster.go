@@ -43,6 +43,7 @@ const (
 	NoticeTurn      NoticeKind = "turn"      // a turn of the conversation committed, up to Seq
 	NoticeTyping    NoticeKind = "typing"    // From is typing (On) or stopped
 	NoticeFollowups NoticeKind = "followups" // the follow-ups the consoles list changed
+	NoticeQueues    NoticeKind = "queues"    // an admin changed the queues (Deps.Queues reads them)
 )
 
 // Notice is one message on the Bus: small, ids and seqs only.

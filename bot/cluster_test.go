@@ -99,18 +99,36 @@ func (p *memPresence) Here(ctx context.Context, keys []string, at, since time.Ti
 	return out, nil
 }
 
+// memQueues is where the nodes of a test keep their queues.
+type memQueues struct {
+	mu    sync.Mutex
+	specs []bot.QueueSpec
+}
+
+func (q *memQueues) QueueSpecs(ctx context.Context) ([]bot.QueueSpec, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.specs, nil
+}
+
 // twoNodes returns two engines, "a" and "b", sharing the harness's
 // database through the seams, each running until the test ends.
 func twoNodes(t *testing.T, change func(*bot.Config)) (h *harness, a, b *bot.Engine) {
+	h, a, b, _ = twoNodesWithQueues(t, change)
+	return h, a, b
+}
+
+func twoNodesWithQueues(t *testing.T, change func(*bot.Config)) (h *harness, a, b *bot.Engine, queues *memQueues) {
 	t.Helper()
 	h = newHarness(t)
+	queues = &memQueues{}
 	locker, bus, presence := &memLocker{}, &memBus{}, &memPresence{}
 	node := func(name string) *bot.Engine {
 		cfg := h.deskConfig(change)
 		cfg.Node = name
 		d := h.deps(h.env.Dir, h.flows(flows.Builtin()))
 		d.Desk = h.env.DB
-		d.Locker, d.Bus, d.Presence = locker, bus, presence
+		d.Locker, d.Bus, d.Presence, d.Queues = locker, bus, presence, queues
 		e := bot.NewEngine(cfg, d, zerolog.Nop())
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
@@ -124,7 +142,7 @@ func twoNodes(t *testing.T, change func(*bot.Config)) (h *harness, a, b *bot.Eng
 		time.Sleep(time.Millisecond)
 	}
 	h.eng = a
-	return h, a, b
+	return h, a, b, queues
 }
 
 func (b *memBus) listening(n int) bool {
@@ -336,4 +354,36 @@ func TestAgentOnAnotherNodeKeepsTheirChats(t *testing.T) {
 	if n := len(c.audited("released")); n != 1 {
 		t.Errorf("%d releases audited, want 1", n)
 	}
+}
+
+func TestQueuesEditedOnOneNodeReachTheOther(t *testing.T) {
+	h, a, b, queues := twoNodesWithQueues(t, func(c *bot.Config) { c.Limits.NewConversations = 0 }) // the check opens one a try
+	// An admin on node a closes the default queue for today.
+	specs := []bot.QueueSpec{{Name: "portal-support", Holidays: []string{h.env.Clock.Now().Format("2006-01-02")},
+		Describe: "Closed today"}}
+	qs, err := bot.QueuesOf(specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	queues.mu.Lock()
+	queues.specs = specs // stored first, as the admin page does
+	queues.mu.Unlock()
+	a.SetQueues(h.ctx, qs)
+
+	// A patient on node b asking for a person soon hears it is closed.
+	eventually(t, "node b to close the queue", func() bool {
+		rec := &recorder{}
+		w, err := b.Hello(h.ctx, bot.Hello{Locale: "en", Source: testIP}, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Say(h.ctx, w.ConversationID, rec, bot.Say{ID: "q-1", Reply: "agent"}); err != nil {
+			t.Fatal(err)
+		}
+		conv, err := h.env.DB.Conversation(h.ctx, w.ConversationID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return conv.Status != bot.StatusQueued
+	})
 }

@@ -38,6 +38,8 @@ type Engine struct {
 	origin   string // this process on the Bus: the node's name and an instance id
 	presence Presence
 	leases   Leases
+	// queueSource reads the queues another node changed; nil on one node.
+	queueSource QueueSource
 	// seen is what Presence last said: when each agent and waiting
 	// patient was last connected to any process. Guarded by desk.mu.
 	seen map[string]time.Time
@@ -83,6 +85,8 @@ type Deps struct {
 	Bus      Bus
 	Presence Presence
 	Leases   Leases
+	// Queues are read again when another node's admin changed them.
+	Queues QueueSource
 }
 
 // HeldCode is a one-time code that was not sent, though the record exists.
@@ -123,7 +127,7 @@ func NewEngine(cfg Config, d Deps, log zerolog.Logger) *Engine {
 		activation: d.Activation, password: d.Password, channels: d.Channels,
 		flows: d.Flows, clock: d.Clock, kick: d.Kick, log: log, live: map[string]*live{},
 		deskStore: d.Desk, desk: newDeskState(), metrics: d.Metrics, held: d.Held,
-		lock: d.Locker, bus: d.Bus, presence: d.Presence, leases: d.Leases,
+		lock: d.Locker, bus: d.Bus, presence: d.Presence, leases: d.Leases, queueSource: d.Queues,
 		origin: cfg.Node + "#" + newID()[:8],
 	}
 }

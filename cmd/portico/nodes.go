@@ -20,6 +20,7 @@ type nodes struct {
 	bus      *postgres.Bus
 	leases   *postgres.Leases
 	presence *postgres.Presence
+	queues   bot.QueueSource // the store, read again when another node's admin edits the queues
 }
 
 // openNodes sets up a node's coordination on db's database, or returns nil
@@ -45,7 +46,7 @@ func (a *App) openNodes(ctx context.Context) (*nodes, error) {
 	node := a.cfg.Node + "#" + hex.EncodeToString(b[:])
 	return &nodes{
 		locks: locks, locker: postgres.NewLocker(locks), bus: bus,
-		leases: postgres.NewLeases(db.Pool(), node), presence: postgres.NewPresence(db.Pool(), node),
+		leases: postgres.NewLeases(db.Pool(), node), presence: postgres.NewPresence(db.Pool(), node), queues: db,
 	}, nil
 }
 
@@ -55,6 +56,7 @@ func (n *nodes) engineDeps(d *bot.Deps) {
 		return
 	}
 	d.Locker, d.Bus, d.Presence, d.Leases = n.locker, n.bus, n.presence, n.leases
+	d.Queues = n.queues
 }
 
 // senderLeases are the outbox sender's claims on deliveries: nil on one
