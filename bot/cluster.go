@@ -44,6 +44,7 @@ const (
 	NoticeTyping    NoticeKind = "typing"    // From is typing (On) or stopped
 	NoticeFollowups NoticeKind = "followups" // the follow-ups the consoles list changed
 	NoticeQueues    NoticeKind = "queues"    // an admin changed the queues (Deps.Queues reads them)
+	NoticeFlow      NoticeKind = "flow"      // a flow version was published (Flow, Seq the version)
 )
 
 // Notice is one message on the Bus: small, ids and seqs only.
@@ -51,10 +52,11 @@ type Notice struct {
 	Node         string // the process that published it: its node name and an instance id
 	Kind         NoticeKind
 	Conversation string
-	Seq          int64 // NoticeTurn: the conversation's last seq after the turn
-	Desk         bool  // NoticeTurn: the conversation was or is on the desk; the others need not read it unless a client of it is attached to them
-	From         From  // NoticeTyping
-	On           bool  // NoticeTyping
+	Flow         string // NoticeFlow
+	Seq          int64  // NoticeTurn: the conversation's last seq after the turn; NoticeFlow: the version
+	Desk         bool   // NoticeTurn: the conversation was or is on the desk; the others need not read it unless a client of it is attached to them
+	From         From   // NoticeTyping
+	On           bool   // NoticeTyping
 }
 
 // Presence shares who is connected where: agents with a console open, and

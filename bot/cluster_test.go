@@ -114,35 +114,45 @@ func (q *memQueues) QueueSpecs(ctx context.Context) ([]bot.QueueSpec, error) {
 // twoNodes returns two engines, "a" and "b", sharing the harness's
 // database through the seams, each running until the test ends.
 func twoNodes(t *testing.T, change func(*bot.Config)) (h *harness, a, b *bot.Engine) {
-	h, a, b, _ = twoNodesWithQueues(t, change)
-	return h, a, b
+	k := startTwoNodes(t, change)
+	return k.h, k.a, k.b
 }
 
-func twoNodesWithQueues(t *testing.T, change func(*bot.Config)) (h *harness, a, b *bot.Engine, queues *memQueues) {
+// nodesKit is two engines sharing one database, and what they run on.
+type nodesKit struct {
+	h        *harness
+	a, b     *bot.Engine
+	flA, flB *bot.Flows
+	queues   *memQueues
+}
+
+func startTwoNodes(t *testing.T, change func(*bot.Config)) *nodesKit {
 	t.Helper()
-	h = newHarness(t)
-	queues = &memQueues{}
+	k := &nodesKit{h: newHarness(t), queues: &memQueues{}}
+	h := k.h
 	locker, bus, presence := &memLocker{}, &memBus{}, &memPresence{}
-	node := func(name string) *bot.Engine {
+	node := func(name string) (*bot.Engine, *bot.Flows) {
 		cfg := h.deskConfig(change)
 		cfg.Node = name
-		d := h.deps(h.env.Dir, h.flows(flows.Builtin()))
+		fl := h.flows(flows.Builtin())
+		d := h.deps(h.env.Dir, fl)
 		d.Desk = h.env.DB
-		d.Locker, d.Bus, d.Presence, d.Queues = locker, bus, presence, queues
+		d.Locker, d.Bus, d.Presence, d.Queues = locker, bus, presence, k.queues
 		e := bot.NewEngine(cfg, d, zerolog.Nop())
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { defer close(done); _ = e.Run(ctx) }()
 		t.Cleanup(func() { cancel(); <-done })
-		return e
+		return e, fl
 	}
-	a, b = node("a"), node("b")
+	k.a, k.flA = node("a")
+	k.b, k.flB = node("b")
 	// Both listen before anything is published.
 	for !bus.listening(2) {
 		time.Sleep(time.Millisecond)
 	}
-	h.eng = a
-	return h, a, b, queues
+	h.eng = k.a
+	return k
 }
 
 func (b *memBus) listening(n int) bool {
@@ -357,7 +367,8 @@ func TestAgentOnAnotherNodeKeepsTheirChats(t *testing.T) {
 }
 
 func TestQueuesEditedOnOneNodeReachTheOther(t *testing.T) {
-	h, a, b, queues := twoNodesWithQueues(t, func(c *bot.Config) { c.Limits.NewConversations = 0 }) // the check opens one a try
+	k := startTwoNodes(t, func(c *bot.Config) { c.Limits.NewConversations = 0 }) // the check opens one a try
+	h, a, b, queues := k.h, k.a, k.b, k.queues
 	// An admin on node a closes the default queue for today.
 	specs := []bot.QueueSpec{{Name: "portal-support", Holidays: []string{h.env.Clock.Now().Format("2006-01-02")},
 		Describe: "Closed today"}}
@@ -385,5 +396,27 @@ func TestQueuesEditedOnOneNodeReachTheOther(t *testing.T) {
 			t.Fatal(err)
 		}
 		return conv.Status != bot.StatusQueued
+	})
+}
+
+func TestFlowPublishedOnOneNodeRunsOnTheOther(t *testing.T) {
+	k := startTwoNodes(t, nil)
+	cur, ok := k.flA.Current("greeting")
+	if !ok {
+		t.Fatal("no greeting flow")
+	}
+	src := append([]byte(string(cur.Source)), "\n# published on node a\n"...)
+	v, err := k.flA.PublishWith(k.h.ctx, "greeting", src, func(ctx context.Context) (int, error) {
+		return k.h.env.DB.SaveFlowVersion(ctx, "greeting", src, "test")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v == cur.Version {
+		t.Fatalf("published version %d, want a new one", v)
+	}
+	eventually(t, "node b to run the new version", func() bool {
+		f, ok := k.flB.Current("greeting")
+		return ok && f.Version == v
 	})
 }

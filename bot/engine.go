@@ -122,7 +122,7 @@ func NewEngine(cfg Config, d Deps, log zerolog.Logger) *Engine {
 	if d.Metrics == nil {
 		d.Metrics = NoMetrics{}
 	}
-	return &Engine{
+	e := &Engine{
 		cfg: cfg, store: d.Store, codes: d.Codes, attempts: d.Attempts, dir: d.Directory,
 		activation: d.Activation, password: d.Password, channels: d.Channels,
 		flows: d.Flows, clock: d.Clock, kick: d.Kick, log: log, live: map[string]*live{},
@@ -130,6 +130,12 @@ func NewEngine(cfg Config, d Deps, log zerolog.Logger) *Engine {
 		lock: d.Locker, bus: d.Bus, presence: d.Presence, leases: d.Leases, queueSource: d.Queues,
 		origin: cfg.Node + "#" + newID()[:8],
 	}
+	if e.bus != nil && e.flows != nil {
+		e.flows.onPublished(func(ctx context.Context, name string, version int) {
+			e.publish(ctx, Notice{Kind: NoticeFlow, Flow: name, Seq: int64(version)})
+		})
+	}
+	return e
 }
 
 // acquire returns the live entry of a conversation with a reference taken;

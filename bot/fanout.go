@@ -12,7 +12,7 @@ const heardTimeout = 5 * time.Second
 // and consoles attached here are told what changed, read from the store,
 // and the desk follows. Notices this process published are ignored.
 func (e *Engine) Heard(n Notice) {
-	if n.Node == e.origin || n.Conversation == "" && n.Kind != NoticeFollowups && n.Kind != NoticeQueues {
+	if n.Node == e.origin || n.Conversation == "" && n.Kind == NoticeTurn {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), heardTimeout)
@@ -28,6 +28,10 @@ func (e *Engine) Heard(n Notice) {
 		e.tellFollowups(ctx)
 	case NoticeQueues:
 		e.reloadQueues(ctx)
+	case NoticeFlow:
+		if err := e.flows.Adopt(ctx, n.Flow, int(n.Seq)); err != nil {
+			e.log.Warn().Err(err).Str("flow", n.Flow).Msg("adopt a flow another node published")
+		}
 	case NoticeTurn:
 		if err := e.refresh(ctx, n.Conversation, n.Desk); err != nil {
 			e.log.Warn().Err(err).Str("conversation", n.Conversation).Msg("follow another node's turn")

@@ -52,6 +52,7 @@ type notice struct {
 	Node string `json:"n"`
 	Kind string `json:"k"`
 	Conv string `json:"c,omitempty"`
+	Flow string `json:"fl,omitempty"`
 	Seq  int64  `json:"s,omitempty"`
 	From string `json:"f,omitempty"`
 	On   bool   `json:"o,omitempty"`
@@ -60,7 +61,7 @@ type notice struct {
 
 // Publish sends n to every node listening, this one included.
 func (b *Bus) Publish(ctx context.Context, n bot.Notice) error {
-	payload, err := json.Marshal(notice{Node: n.Node, Kind: string(n.Kind), Conv: n.Conversation, Seq: n.Seq,
+	payload, err := json.Marshal(notice{Node: n.Node, Kind: string(n.Kind), Conv: n.Conversation, Flow: n.Flow, Seq: n.Seq,
 		From: string(n.From), On: n.On, Desk: n.Desk})
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
@@ -115,7 +116,7 @@ func (b *Bus) listen(ctx context.Context, fn func(bot.Notice)) (heard bool, err 
 			b.log.Warn().Err(err).Msg("bus: unreadable notice")
 			continue
 		}
-		fn(bot.Notice{Node: w.Node, Kind: bot.NoticeKind(w.Kind), Conversation: w.Conv, Seq: w.Seq,
+		fn(bot.Notice{Node: w.Node, Kind: bot.NoticeKind(w.Kind), Conversation: w.Conv, Flow: w.Flow, Seq: w.Seq,
 			From: bot.From(w.From), On: w.On, Desk: w.Desk})
 	}
 }
