@@ -575,14 +575,6 @@ type rollingPatient struct {
 	failures   []string
 }
 
-type atomicCount struct {
-	n sync.Mutex
-	v int64
-}
-
-func (a *atomicCount) Add(d int64) { a.n.Lock(); a.v += d; a.n.Unlock() }
-func (a *atomicCount) Load() int64 { a.n.Lock(); defer a.n.Unlock(); return a.v }
-
 // rollingPause is each patient's think time between turns.
 const rollingPause = 20 * time.Millisecond
 
