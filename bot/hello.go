@@ -95,6 +95,7 @@ func (e *Engine) open(ctx context.Context, h Hello) (opened, error) {
 	if onDesk(t.out.Conversation) {
 		e.deskSync(nil, t.out.Conversation, true) // its opener attaches next
 		e.dirty.Store(true)
+		e.publish(ctx, Notice{Kind: NoticeTurn, Conversation: conv.ID, Seq: t.out.Conversation.LastSeq, Desk: true})
 	}
 	return opened{conversation: conv.ID, resume: token}, nil
 }
