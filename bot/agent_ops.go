@@ -124,7 +124,9 @@ func (e *Engine) Transfer(ctx context.Context, agentID, conversationID, queue, t
 	if toAgent != "" {
 		var ok bool
 		if target, ok = e.agentInfo(toAgent); !ok {
-			return Errorf(ENOTFOUND, "that agent is not connected")
+			if target, ok = e.agentElsewhere(ctx, toAgent); !ok {
+				return Errorf(ENOTFOUND, "that agent is not connected")
+			}
 		}
 		me, _ := e.agentInfo(agentID)
 		var err error

@@ -118,6 +118,18 @@ func twoNodes(t *testing.T, change func(*bot.Config)) (h *harness, a, b *bot.Eng
 	return k.h, k.a, k.b
 }
 
+// testAgents are the test's agent accounts.
+type testAgents struct{}
+
+func (testAgents) Agent(ctx context.Context, id string) (bot.AgentInfo, error) {
+	for _, a := range []bot.AgentInfo{ana, ben} {
+		if a.ID == id {
+			return a, nil
+		}
+	}
+	return bot.AgentInfo{}, bot.Errorf(bot.ENOTFOUND, "no agent %s", id)
+}
+
 // nodesKit is two engines sharing one database, and what they run on.
 type nodesKit struct {
 	h        *harness
@@ -137,7 +149,7 @@ func startTwoNodes(t *testing.T, change func(*bot.Config)) *nodesKit {
 		fl := h.flows(flows.Builtin())
 		d := h.deps(h.env.Dir, fl)
 		d.Desk = h.env.DB
-		d.Locker, d.Bus, d.Presence, d.Queues = locker, bus, presence, k.queues
+		d.Locker, d.Bus, d.Presence, d.Queues, d.Agents = locker, bus, presence, k.queues, testAgents{}
 		e := bot.NewEngine(cfg, d, zerolog.Nop())
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
@@ -418,5 +430,48 @@ func TestFlowPublishedOnOneNodeRunsOnTheOther(t *testing.T) {
 	eventually(t, "node b to run the new version", func() bool {
 		f, ok := k.flB.Current("greeting")
 		return ok && f.Version == v
+	})
+}
+
+func TestTransferToAnAgentOnAnotherNode(t *testing.T) {
+	h, a, b := twoNodes(t, func(c *bot.Config) { c.AutoAssign = false })
+	anaDesk, benDesk := &console{}, &console{}
+	if err := a.AttachAgent(h.ctx, ana, anaDesk); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.AttachAgent(h.ctx, ben, benDesk); err != nil {
+		t.Fatal(err)
+	}
+	b.SweepDesk(h.ctx) // each node reports who is connected to it
+	a.SweepDesk(h.ctx)
+	c := h.queued()
+	if err := a.Claim(h.ctx, ana.ID, c.id, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Transfer(h.ctx, ana.ID, c.id, "", ben.ID, "", false); err != nil {
+		t.Fatalf("transfer to Ben on node b: %v", err)
+	}
+	eventually(t, "Ben's console on node b to get the chat", func() bool {
+		for _, v := range viewsIn(benDesk.All()) {
+			if v.ConversationID == c.id && v.Status == bot.StatusAgent && v.Agent == ben.ID {
+				return true
+			}
+		}
+		return false
+	})
+	if got := assignedIn(benDesk.All()); len(got) != 1 || got[0] != c.id {
+		t.Errorf("Ben was assigned %v, want the chat once", got)
+	}
+	// He answers from node b; the patient on node a hears him.
+	if err := b.AgentSay(h.ctx, ben.ID, c.id, "b-1", "Ben here, on node b."); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Ben's message on node a", func() bool {
+		for _, m := range messagesOf(c.rec.All()) {
+			if m.Text == "Ben here, on node b." {
+				return true
+			}
+		}
+		return false
 	})
 }

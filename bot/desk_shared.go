@@ -1,5 +1,7 @@
 package bot
 
+import "context"
+
 // The desk of a process that shares its store with others: the moves other
 // processes make reach it as notices (fanout.go), and it follows the
 // conversation as stored rather than the turn that moved it.
@@ -100,4 +102,39 @@ func (e *Engine) setShown(c *Conversation) {
 	} else {
 		delete(d.shown, c.ID)
 	}
+}
+
+// AgentSource finds an agent's account, for a transfer to an agent
+// connected to another node.
+type AgentSource interface {
+	Agent(ctx context.Context, id string) (AgentInfo, error)
+}
+
+// agentElsewhere returns an agent connected to another node, as Presence
+// last said, with their account's name, capacity and queues.
+func (e *Engine) agentElsewhere(ctx context.Context, id string) (AgentInfo, bool) {
+	if e.agentSource == nil || e.presence == nil {
+		return AgentInfo{}, false
+	}
+	d := e.desk
+	d.mu.Lock()
+	at, ok := e.seen[presenceKey(presenceAgent, id)]
+	d.mu.Unlock()
+	if !ok || e.clock.Now().Sub(at) >= e.presenceFresh() {
+		return AgentInfo{}, false
+	}
+	info, err := e.agentSource.Agent(ctx, id)
+	if err != nil {
+		return AgentInfo{}, false
+	}
+	return info, true
+}
+
+// consolesHere reports whether an agent has a console open on this node.
+func (e *Engine) consolesHere(id string) bool {
+	d := e.desk
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a := d.agents[id]
+	return a != nil && len(a.clients) > 0
 }

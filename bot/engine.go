@@ -40,6 +40,7 @@ type Engine struct {
 	leases   Leases
 	// queueSource reads the queues another node changed; nil on one node.
 	queueSource QueueSource
+	agentSource AgentSource // agents connected to other nodes; nil on one node
 	// seen is what Presence last said: when each agent and waiting
 	// patient was last connected to any process. Guarded by desk.mu.
 	seen map[string]time.Time
@@ -87,6 +88,9 @@ type Deps struct {
 	Leases   Leases
 	// Queues are read again when another node's admin changed them.
 	Queues QueueSource
+	// Agents are the accounts of agents connected to other nodes, whom a
+	// transfer may name.
+	Agents AgentSource
 }
 
 // HeldCode is a one-time code that was not sent, though the record exists.
@@ -128,7 +132,8 @@ func NewEngine(cfg Config, d Deps, log zerolog.Logger) *Engine {
 		flows: d.Flows, clock: d.Clock, kick: d.Kick, log: log, live: map[string]*live{},
 		deskStore: d.Desk, desk: newDeskState(), metrics: d.Metrics, held: d.Held,
 		lock: d.Locker, bus: d.Bus, presence: d.Presence, leases: d.Leases, queueSource: d.Queues,
-		origin: cfg.Node + "#" + newID()[:8],
+		agentSource: d.Agents,
+		origin:      cfg.Node + "#" + newID()[:8],
 	}
 	if e.bus != nil && e.flows != nil {
 		e.flows.onPublished(func(ctx context.Context, name string, version int) {

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -90,6 +91,13 @@ func (e *Engine) catchUp(ctx context.Context, l *live, after *Conversation) {
 		seen, l.conv = l.conv, after
 	}
 	agents := agentsOf(before, after)
+	// An agent given the chat on another node (a transfer, or a claim
+	// from their other console) is shown all of it here.
+	newHolder := after.Status == StatusAgent && (before == nil || before.Status != StatusAgent || before.Agent != after.Agent) &&
+		e.consolesHere(after.Agent)
+	if newHolder {
+		agents = slices.DeleteFunc(agents, func(a string) bool { return a == after.Agent })
+	}
 	shown, consoles := e.shownTo(id)
 	consoles = consoles && len(agents) > 0
 	from := after.LastSeq
@@ -118,6 +126,12 @@ func (e *Engine) catchUp(ctx context.Context, l *live, after *Conversation) {
 	}
 	if l != nil {
 		l.sent = max(l.sent, after.LastSeq)
+	}
+	if newHolder {
+		e.toAgent(after.Agent, AgentEvent{Assigned: &Assignment{ConversationID: id, AgentID: after.Agent, AgentName: after.AgentName}})
+		if v, err := e.view(ctx, id); err == nil {
+			e.toAgent(after.Agent, AgentEvent{Conversation: &v})
+		}
 	}
 	if seen != nil && (seen.Status != after.Status || seen.Agent != after.Agent) {
 		e.broadcast(l, Event{Status: &StatusChange{Status: after.Status, Agent: after.AgentName, Resolution: after.Resolution}})

@@ -21,6 +21,21 @@ type nodes struct {
 	leases   *postgres.Leases
 	presence *postgres.Presence
 	queues   bot.QueueSource // the store, read again when another node's admin edits the queues
+	agents   staffAgents     // agents connected to other nodes, for transfers
+}
+
+// staffAgents finds agents by their console accounts.
+type staffAgents struct{ db *postgres.DB }
+
+func (s staffAgents) Agent(ctx context.Context, id string) (bot.AgentInfo, error) {
+	u, err := s.db.User(ctx, id)
+	if err != nil {
+		return bot.AgentInfo{}, err
+	}
+	if u.Disabled {
+		return bot.AgentInfo{}, bot.Errorf(bot.ENOTFOUND, "that agent's account is disabled")
+	}
+	return u.Agent(), nil
 }
 
 // openNodes sets up a node's coordination on db's database, or returns nil
@@ -47,6 +62,7 @@ func (a *App) openNodes(ctx context.Context) (*nodes, error) {
 	return &nodes{
 		locks: locks, locker: postgres.NewLocker(locks), bus: bus,
 		leases: postgres.NewLeases(db.Pool(), node), presence: postgres.NewPresence(db.Pool(), node), queues: db,
+		agents: staffAgents{db},
 	}, nil
 }
 
@@ -56,7 +72,7 @@ func (n *nodes) engineDeps(d *bot.Deps) {
 		return
 	}
 	d.Locker, d.Bus, d.Presence, d.Leases = n.locker, n.bus, n.presence, n.leases
-	d.Queues = n.queues
+	d.Queues, d.Agents = n.queues, n.agents
 }
 
 // senderLeases are the outbox sender's claims on deliveries: nil on one
