@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -706,5 +709,104 @@ func (r *rollingPatient) turn(id string) (done bool, err error) {
 				return true, nil
 			}
 		}
+	}
+}
+
+// TestNotReadyWhileTheDatabaseIsUnreachable: /readyz answers 503 while the
+// node cannot reach PostgreSQL (here a proxy in between drops every
+// connection), so that a balancer takes the node out, and 200 again once
+// it can.
+func TestNotReadyWhileTheDatabaseIsUnreachable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server")
+	}
+	target, err := url.Parse(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	px := startTCPProxy(t, target.Host)
+	via := *target
+	via.Host = px.addr
+	app := startApp(t, map[string]string{
+		"storage.driver": "postgres", "storage.postgres.url": via.String(),
+		"storage.postgres.key_file": filepath.Join(t.TempDir(), "outbox.key"),
+	})
+	ready := func() int {
+		t.Helper()
+		resp, err := http.Get(app.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := ready(); got != http.StatusOK {
+		t.Fatalf("/readyz with the database reachable: %d, want 200", got)
+	}
+	px.setUp(false)
+	if got := ready(); got != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz with the database unreachable: %d, want 503", got)
+	}
+	px.setUp(true)
+	if got := ready(); got != http.StatusOK {
+		t.Fatalf("/readyz with the database back: %d, want 200", got)
+	}
+}
+
+// tcpProxy forwards connections to a server while up; down, it closes
+// every connection and refuses new ones.
+type tcpProxy struct {
+	addr  string
+	mu    sync.Mutex
+	up    bool
+	conns []net.Conn
+}
+
+func startTCPProxy(t *testing.T, target string) *tcpProxy {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	p := &tcpProxy{addr: l.Addr().String(), up: true}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			up := p.up
+			p.mu.Unlock()
+			if !up {
+				c.Close()
+				continue
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, s)
+			p.mu.Unlock()
+			go func() { io.Copy(s, c); s.Close() }()
+			go func() { io.Copy(c, s); c.Close() }()
+		}
+	}()
+	t.Cleanup(func() { p.setUp(false) })
+	return p
+}
+
+func (p *tcpProxy) setUp(up bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.up = up
+	if !up {
+		for _, c := range p.conns {
+			c.Close()
+		}
+		p.conns = nil
 	}
 }
