@@ -56,6 +56,35 @@ func (c *cli) remoteActivationCode(ctx context.Context, db Store, cfg *Config, m
 	return nil
 }
 
+// remoteUnlock is `portico patients unlock MRN` for a remote directory:
+// Portico's own pause of the record's self-service is lifted, and the
+// directory's sign-in lockout.
+func (c *cli) remoteUnlock(ctx context.Context, db Store, cfg *Config, mrn string) error {
+	dir, closeDir, err := cliDirectory(ctx, db, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeDir()
+	id, err := dir.Find(ctx, bot.Lookup{MRN: mrn})
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		return fmt.Errorf("no account with MRN %s in the %s directory (or more than one)", mrn, cfg.Directory.Driver)
+	}
+	if err != nil {
+		return fmt.Errorf("find MRN %s: %w", mrn, err)
+	}
+	if err := bot.UnlockRecord(ctx, db, id); err != nil {
+		return err
+	}
+	if err := dir.Unlock(ctx, id, ""); err != nil {
+		return fmt.Errorf("unlock MRN %s in the directory: %w", mrn, err)
+	}
+	if err := cliAudit(ctx, db, "record.unlocked", id, "directory="+cfg.Directory.Driver); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.out, "%s unlocked: self-service verification and sign-in are open again\n", mrn)
+	return nil
+}
+
 // bridgeCmd is `portico bridge check URL`.
 func (c *cli) bridgeCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "bridge", Short: "Work with a portal bridge (docs/bridge.md)"}

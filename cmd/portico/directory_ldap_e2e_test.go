@@ -129,6 +129,14 @@ func TestLDAPActivationEndToEnd(t *testing.T) {
 	if out, err := runWith(t, config, "patients", "activation-code", oliviaMRN); err == nil || !strings.Contains(err.Error(), "not pending") {
 		t.Errorf("activation-code of an active account: %v\n%s", err, out)
 	}
+
+	// Staff unlock a locked entry (ppolicy's pwdAccountLockedTime).
+	if out, err := runWith(t, config, "patients", "unlock", "DEMO-1016"); err != nil || !strings.Contains(out, "DEMO-1016 unlocked") {
+		t.Fatalf("unlock: %v\n%s", err, out)
+	}
+	if got := s.Read(slapdtest.PatientDN("DEMO-1016"), "pwdAccountLockedTime"); len(got["pwdAccountLockedTime"]) != 0 {
+		t.Errorf("still locked after patients unlock: %v", got)
+	}
 }
 
 // TestLDAPDownMidDialog: slapd stopped in the middle of a reset: the
