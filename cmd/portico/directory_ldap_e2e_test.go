@@ -206,6 +206,37 @@ func TestLDAPDownMidDialog(t *testing.T) {
 	}
 }
 
+// TestLDAPHungMidDialog: a slapd that accepts but never answers (frozen)
+// costs the patient one operation timeout, then the same plain words and
+// handoff as a stopped one.
+func TestLDAPHungMidDialog(t *testing.T) {
+	s := slapdtest.Start(t, slapdtest.Options{})
+	mail := smtptest.Start(t)
+	app := startApp(t, directoryKeys(mail, ldapKeys(s.URL, map[string]string{
+		"directory.ldap.timeout": "500ms", "directory.ldap.dial_timeout": "500ms",
+	})))
+	p := dial(t, app.URL)
+	w, _ := p.hello("", 0, "en", "reset_password")
+	for _, x := range []string{"reply:name", "Olivia", "Activeuser", "05/17/1985"} {
+		p.say(x)
+	}
+	s.Pause()
+	defer s.Resume()
+	start := time.Now()
+	frames := p.say("02139")
+	took := time.Since(start)
+	if took > 3*time.Second {
+		t.Errorf("the turn took %v with slapd hung, want about the 500ms timeout", took)
+	}
+	if said := strings.Join(texts(frames), " "); !strings.Contains(said, "account system can't be reached") {
+		t.Errorf("with slapd hung the bot said %q", said)
+	}
+	if status, reason := conversationOf(t, app, w.Conversation); status != "queued" || reason != "directory_unavailable" {
+		t.Errorf("conversation %s, reason %q; want queued, directory_unavailable", status, reason)
+	}
+	t.Logf("turn with slapd hung: %v", took)
+}
+
 // TestLDAPEnumerationTiming: through the product, a lookup that finds a
 // patient and one that does not take the same time, although slapd's
 // answers are slowed by 40ms when they carry an entry (a hit).
