@@ -11,6 +11,7 @@ import (
 	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/bot/patients"
 	"github.com/portico-chat/portico/connectors/directory/bridge/bridgecheck"
+	"github.com/portico-chat/portico/connectors/finder/fhir"
 )
 
 // remoteActivationCode is `portico patients activation-code MRN` for a
@@ -128,5 +129,37 @@ func (c *cli) bridgeCmd() *cobra.Command {
 	}
 	check.Flags().DurationVar(&timeout, "timeout", 0, "per request (default 10s)")
 	cmd.AddCommand(check)
+	return cmd
+}
+
+// finderCmd is `portico finder check`.
+func (c *cli) finderCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "finder", Short: "Work with the record finder (finder.driver)"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "check",
+		Short: "Check that the FHIR server of finder.fhir.* answers and supports what Portico asks",
+		Long: "Get a token (auth: bearer or smart) and read the FHIR server's CapabilityStatement:\n" +
+			"FHIR R4, Patient search with the parameters the configured mode needs, and $match\n" +
+			"in match mode (docs/directories.md, \"FHIR record finder\").",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := c.config(cmd)
+			if err != nil {
+				return err
+			}
+			if cfg.Directory.Finder != finderFHIR {
+				return fmt.Errorf("finder.driver is %s: set it to fhir, with finder.fhir.*", cfg.Directory.Finder)
+			}
+			f, err := fhir.New(cfg.Directory.FHIR, zerolog.New(c.err).Level(zerolog.WarnLevel))
+			if err != nil {
+				return err
+			}
+			if err := f.Check(cmd.Context()); err != nil {
+				return fmt.Errorf("finder check %s: %w", redactURL(cfg.Directory.FHIR.URL), err)
+			}
+			fmt.Fprintf(c.out, "the FHIR server at %s answers and supports %s mode\n", redactURL(cfg.Directory.FHIR.URL), cfg.Directory.FHIR.Mode)
+			return nil
+		},
+	})
 	return cmd
 }

@@ -49,6 +49,11 @@ func startFHIR(t *testing.T, patients ...map[string]any) *fakeFHIR {
 }
 
 func (f *fakeFHIR) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && r.URL.Path == "/fhir/metadata" {
+		w.Header().Set("Content-Type", "application/fhir+json")
+		http.ServeFile(w, r, "../../connectors/finder/fhir/testdata/metadata.json")
+		return
+	}
 	if r.Method != http.MethodGet || r.URL.Path != "/fhir/Patient" {
 		w.Header().Set("Content-Type", "application/fhir+json")
 		w.WriteHeader(http.StatusNotFound)
@@ -116,6 +121,11 @@ func TestFHIRFinderInFrontOfLocal(t *testing.T) {
 	}
 	if f.searches.Load() == 0 {
 		t.Errorf("the FHIR server was never asked")
+	}
+
+	config := writeConfig(t, t.TempDir()+"/check.db", fhirKeys(f, nil))
+	if out, err := runWith(t, config, "finder", "check"); err != nil || !strings.Contains(out, "supports search mode") {
+		t.Errorf("finder check: %v\n%s", err, out)
 	}
 }
 
