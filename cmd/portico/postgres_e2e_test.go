@@ -39,7 +39,10 @@ func postgresKeys(t *testing.T) map[string]string {
 // TestEndToEndOnPostgres runs end-to-end tests written for the default
 // store again with the server on PostgreSQL (storage.driver: postgres): a
 // reset and an activation with real email, the enumeration check, a
-// handoff to an agent, and a restart during an agent chat.
+// handoff to an agent, a restart during an agent chat, a say retried
+// after a dropped socket, the per-address limit on new conversations, a
+// held fourth code, a queue an admin closed, the purge of silent
+// conversations and the metrics.
 func TestEndToEndOnPostgres(t *testing.T) {
 	pgtest.URL(t) // skips (or fails in CI) at once without a server
 	storeKeys = postgresKeys
@@ -53,6 +56,12 @@ func TestEndToEndOnPostgres(t *testing.T) {
 		{"Enumeration", TestEnumerationGivesNothingAway},
 		{"Handoff", TestHandoffEndToEnd},
 		{"RestartDuringAnAgentChat", TestRestartDuringAnAgentChat},
+		{"SayRetriedAfterDrop", TestSayRetriedAfterDropIsProcessedOnce},
+		{"NewConversationsPerAddress", TestNewConversationsPerAddressOverRealSockets},
+		{"FourthCodeIsHeld", TestFourthCodeIsHeldAndTheDevOutboxSaysSo},
+		{"QueueClosedByAnAdmin", TestAQueueClosedByAnAdminOffersToLeaveAMessageAtOnceAndAfterARestart},
+		{"PurgeSilentConversations", TestPurgeDeletesConversationsNobodyWroteIn},
+		{"Metrics", TestMetricsListener},
 	} {
 		t.Run(tc.name, tc.test)
 	}

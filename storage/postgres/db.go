@@ -32,6 +32,10 @@ const (
 // serialization failure or a deadlock is run again.
 const maxTxTries = 5
 
+// commitTimeout bounds a commit (and a rollback), which run even after the
+// caller's context is done.
+const commitTimeout = 30 * time.Second
+
 var (
 	_ bot.Store        = (*DB)(nil)
 	_ bot.CodeStore    = (*DB)(nil)
@@ -142,18 +146,40 @@ func (db *DB) Close() error {
 
 // Write runs fn in one transaction and commits it: it returns once the
 // commit is durable, or with fn's or the commit's error, everything fn
-// did rolled back. A transaction PostgreSQL aborted for a serialization
-// failure or a deadlock is run again, from the start: fn must not keep
-// state across runs other than what it overwrites.
+// did rolled back. The commit itself runs whatever happens to ctx (bounded
+// by commitTimeout), so a caller is never told "cancelled" about a write
+// that was in fact committed. A transaction PostgreSQL aborted for a
+// serialization failure or a deadlock is run again, from the start: fn
+// must not keep state across runs other than what it overwrites.
 func (db *DB) Write(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	var err error
 	for range maxTxTries {
-		err = pgx.BeginFunc(ctx, db.pool, fn)
+		err = db.writeOnce(ctx, fn)
 		if !retryable(err) {
 			return err
 		}
 	}
 	return err
+}
+
+func (db *DB) writeOnce(ctx context.Context, fn func(tx pgx.Tx) error) (err error) {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+			defer cancel()
+			_ = tx.Rollback(rctx) // the error that made us roll back is the one to report
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	return tx.Commit(cctx)
 }
 
 // retryable reports whether a transaction failed only for its timing.
