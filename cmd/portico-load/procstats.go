@@ -30,6 +30,7 @@ type ServerStats struct {
 	StackInuse uint64 `json:"stack_inuse"`
 	DBCommits  int64  `json:"db_commits"`
 	DBWrites   int64  `json:"db_writes"`
+	DBSyncs    int64  `json:"db_syncs"`
 	GCForced   bool   `json:"gc_forced"`
 }
 

@@ -48,8 +48,9 @@ type Stats struct {
 	Sys        uint64 `json:"sys"`         // bytes obtained from the OS
 	NumGC      uint32 `json:"num_gc"`
 	GCForced   bool   `json:"gc_forced"`  // this answer follows a forced collection
-	DBCommits  int64  `json:"db_commits"` // group commits (one fsync each)
+	DBCommits  int64  `json:"db_commits"` // group commits (transactions)
 	DBWrites   int64  `json:"db_writes"`  // writes (turns and others) committed
+	DBSyncs    int64  `json:"db_syncs"`   // fsyncs of the WAL, each covering one or more commits
 	CPUs       int    `json:"cpus"`
 	GoVersion  string `json:"go_version"`
 }
@@ -82,7 +83,7 @@ func (a *App) statsHandler() http.Handler {
 		s := Stats{
 			PID: os.Getpid(), Goroutines: runtime.NumGoroutine(), Sockets: a.Web.OpenSockets(),
 			RSSBytes: selfRSS(), HeapInuse: m.HeapInuse, StackInuse: m.StackInuse, Sys: m.Sys,
-			NumGC: m.NumGC, GCForced: forced, DBCommits: db.Commits, DBWrites: db.Writes,
+			NumGC: m.NumGC, GCForced: forced, DBCommits: db.Commits, DBWrites: db.Writes, DBSyncs: db.Syncs,
 			CPUs: runtime.NumCPU(), GoVersion: runtime.Version(),
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
