@@ -31,7 +31,12 @@ type ServerStats struct {
 	DBCommits  int64  `json:"db_commits"`
 	DBWrites   int64  `json:"db_writes"`
 	DBSyncs    int64  `json:"db_syncs"`
-	GCForced   bool   `json:"gc_forced"`
+	// The server's password hashing pool.
+	Hashes          int64   `json:"hashes"`
+	HashMaxQueued   int     `json:"hash_max_queued"`
+	HashWaitSeconds float64 `json:"hash_wait_seconds"`
+	GCForced        bool    `json:"gc_forced"`
+	NumGC           uint32  `json:"num_gc"`
 }
 
 // fetchStats reads base/debug/stats; with gc the server collects garbage

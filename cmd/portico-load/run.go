@@ -260,7 +260,7 @@ func runCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		raw := rawHashRate(ctx, o.rawFor)
 		fmt.Fprintf(stdout, "  raw argon2id: %.1f hashes/s\n", raw)
 		step(fmt.Sprintf("resets (%d at once, %d background patients at %.0f turns/s)", o.resets, o.background, o.bgRate))
-		r := resetsRun(ctx, stdout, e, pl, o.resets, o.background, o.bgRate, o.settle, raw)
+		r := resetsRun(ctx, stdout, e, pl, o.resets, o.background, o.bgRate, o.settle, raw, stats)
 		rep.Resets = &r
 	}
 	if o.has("handoff") {
