@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -60,6 +61,8 @@ type DB struct {
 	// The syncer goroutine's (syncer.go).
 	wal      *os.File        // the WAL, for fsync; only the syncer uses it once running
 	syncWake chan struct{}   // buffered(1): something was committed
+	syncIdle chan struct{}   // buffered(1): an fsync ended (the writer commits what it held)
+	syncing  atomic.Bool     // an fsync is in flight
 	syncStop chan struct{}   // closed by the writer goroutine as it exits
 	syncDone chan struct{}   // closed when the syncer exits
 	smu      sync.Mutex      // guards waiting, spare, unsynced
@@ -90,6 +93,7 @@ func Open(ctx context.Context, path string, log zerolog.Logger) (*DB, error) {
 		quit:     make(chan struct{}),
 		done:     make(chan struct{}),
 		syncWake: make(chan struct{}, 1),
+		syncIdle: make(chan struct{}, 1),
 		syncStop: make(chan struct{}),
 		syncDone: make(chan struct{}),
 	}

@@ -93,7 +93,13 @@ func (db *DB) syncNow() {
 		return
 	}
 	start := time.Now()
+	db.syncing.Store(true)
 	err := db.syncWAL()
+	db.syncing.Store(false)
+	select {
+	case db.syncIdle <- struct{}{}: // the writer commits what it held meanwhile
+	default:
+	}
 	if err != nil {
 		db.log.Error().Err(err).Int("writes", len(waiting)).Msg("fsync of the WAL failed")
 		err = fmt.Errorf("commit write: %w", err)

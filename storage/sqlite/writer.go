@@ -89,6 +89,14 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error, durable bool
 }
 
 // run is the writer goroutine: it owns the writer connection until Close.
+//
+// While an fsync is in flight, writes that wait for one are held rather
+// than committed at once: the next fsync cannot start before this one
+// ends, so they are no later committed together when it does, and one
+// transaction for them all writes each page they share (the conversations'
+// table and index pages, the audit chain's) to the WAL once instead of
+// once per batch. A batch with a write that does not wait for the fsync (a
+// turn's reservation) is committed at once, with those held.
 func (db *DB) run() {
 	defer close(db.done)
 	defer func() { close(db.syncStop); <-db.syncDone }() // the last commits' fsync
@@ -96,22 +104,41 @@ func (db *DB) run() {
 	for {
 		select {
 		case r := <-db.requests:
-			batch = db.gather(append(batch[:0], r))
-			db.commit(batch)
-			if db.wstmts.pending() {
-				db.wstmts.prepare(context.Background())
+			batch = db.gather(append(batch, r))
+			if len(batch) < maxBatch && db.syncing.Load() && allDurable(batch) {
+				continue // held until the fsync ends (syncIdle)
+			}
+		case <-db.syncIdle:
+			if len(batch) == 0 {
+				continue
 			}
 		case <-db.quit:
-			// Flush the callers already blocked on the channel.
+			// Flush the held writes and the callers already blocked on
+			// the channel.
 			for {
-				batch = db.gather(batch[:0])
+				batch = db.gather(batch)
 				if len(batch) == 0 {
 					return
 				}
 				db.commit(batch)
+				batch = batch[:0]
 			}
 		}
+		db.commit(batch)
+		batch = batch[:0]
+		if db.wstmts.pending() {
+			db.wstmts.prepare(context.Background())
+		}
 	}
+}
+
+func allDurable(batch []*writeRequest) bool {
+	for _, r := range batch {
+		if !r.durable {
+			return false
+		}
+	}
+	return true
 }
 
 // gather adds whatever else is queued right now, up to maxBatch.
