@@ -3,6 +3,7 @@ package bot_test
 import (
 	"testing"
 
+	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/storage/sqlite"
 )
 
@@ -11,9 +12,15 @@ import (
 // releases, a consumed code, a code try, the new password): those commit
 // without waiting, and the turn's fsync covers them (bot.WithTurnSync).
 func TestTurnWaitsForOneFsync(t *testing.T) {
-	h := newHarness(t)
+	h := newHarnessWith(t, func(l *bot.Limits) { l.NewConversations = 100 }, nil)
 	db := h.env.DB
-	c := h.open("reset_password")
+	before := db.Stats()
+	c := h.open("reset_password") // the address's reservation, the conversation, its first turn
+	d := delta(before, db.Stats())
+	t.Logf("%-28s %d writes in %d transactions, %d fsyncs, %d waited for one", "hello", d.Writes, d.Commits, d.Syncs, d.Durable)
+	if d.Durable != 1 || d.Writes < 3 {
+		t.Errorf("hello: %d writes, %d waited for an fsync; want at least 3 and 1", d.Writes, d.Durable)
+	}
 	turns := []struct {
 		name      string
 		run       func()
