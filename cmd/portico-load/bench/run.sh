@@ -32,7 +32,7 @@ trap cleanup EXIT
 
 # Each connection is a file descriptor, in the server and in the load
 # generator (which raises its own limit too). The growth table goes to
-# 50,000 idle sockets: raise the hard limit where allowed (root); where
+# 50,000 idle sockets: raise the hard limit where allowed (CAP_SYS_RESOURCE); where
 # not, portico-load scales the run down and says so in the report.
 ulimit -Hn 120000 2>/dev/null || true
 ulimit -n "$(ulimit -Hn)"
