@@ -60,9 +60,9 @@ func (db *DB) Commit(ctx context.Context, t *bot.Turn) error {
 			lastSeq++
 			msgs[i].ConversationID, msgs[i].Seq = c.ID, lastSeq
 			msgs[i].At = orNow(msgs[i].At)
-			if err := insertMessage(tx, &msgs[i]); err != nil {
-				return err
-			}
+		}
+		if err := insertMessages(tx, msgs); err != nil {
+			return err
 		}
 		if err := checkAgentLimit(tx, c.ID, t.AgentLimit); err != nil {
 			return err
