@@ -244,3 +244,46 @@ func TestFsyncsAreShared(t *testing.T) {
 		t.Errorf("%d fsyncs for %d writes: not shared", syncs, durable)
 	}
 }
+
+// Turn writes and durable writes mixed from 40 goroutines, while fsyncs
+// are in flight: every write completes and is stored, only the durable
+// ones wait for an fsync, and no write is left unsynced.
+func TestMixedWritesWhileSyncing(t *testing.T) {
+	const writers = 40
+	db := openTest(t)
+	before := db.Stats()
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*5)
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range 5 {
+				ctx := context.Background()
+				if (i+k)%2 == 0 {
+					ctx = bot.WithTurnSync(ctx)
+				}
+				errs <- db.Write(ctx, insertAttempt(fmt.Sprint("mixed-", i, "-", k)))
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := countAttempts(t, db); n != writers*5 {
+		t.Errorf("%d rows stored, want %d", n, writers*5)
+	}
+	d := db.Stats()
+	if got := d.Durable - before.Durable; got != writers*5/2 {
+		t.Errorf("%d writes waited for an fsync, want %d (the durable ones)", got, writers*5/2)
+	}
+	t.Logf("%d writes in %d transactions, %d fsyncs", d.Writes-before.Writes, d.Commits-before.Commits, d.Syncs-before.Syncs)
+	// A final durable write: its fsync covers everything before it.
+	if err := db.Write(context.Background(), insertAttempt("last")); err != nil {
+		t.Fatal(err)
+	}
+}
