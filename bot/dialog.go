@@ -89,7 +89,8 @@ func (e *Engine) newTurn(ctx context.Context, c *Conversation, source string) *t
 	}
 	cp.Stack = append([]Frame(nil), c.Stack...)
 	now := e.clock.Now()
-	t := &turn{e: e, ctx: ctx, conv: &cp, secrets: map[string]string{}, source: source, now: now,
+	// The turn's writes before its commit share the commit's fsync.
+	t := &turn{e: e, ctx: WithTurnSync(ctx), conv: &cp, secrets: map[string]string{}, source: source, now: now,
 		key: c.ID + ":" + strconv.FormatInt(c.Step, 10), prevUpdate: c.UpdatedAt}
 	cp.Step++
 	cp.UpdatedAt = now

@@ -61,6 +61,9 @@ func (e *Engine) open(ctx context.Context, h Hello) (opened, error) {
 	if !e.channelKnown(channel) {
 		return opened{}, Errorf(EINVALID, "no conversation channel %q", channel)
 	}
+	// The reservation and the new conversation become durable with the
+	// first turn's commit (WithTurnSync).
+	ctx = WithTurnSync(ctx)
 	now := e.clock.Now()
 	if err := e.reserveConversation(ctx, h, now); err != nil {
 		return opened{}, err

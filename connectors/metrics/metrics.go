@@ -121,6 +121,7 @@ func New(o Options, log zerolog.Logger) *Prometheus {
 			ConstLabels: prometheus.Labels{"kind": "patient"},
 		}, func() float64 { return float64(o.PatientSockets()) }))
 	}
+	p.reg.MustRegister(passwordPool()...)
 	if o.Runtime {
 		p.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
