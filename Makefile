@@ -14,10 +14,14 @@ build:
 # The load benchmark (docs/performance.md): builds portico and portico-load,
 # imports synthetic patients, serves the demo on a loopback port and runs
 # the standard set against it and its same-run echo baselines, about five
-# minutes. The report goes to .cache/bench/<timestamp>.md (.json, .svg).
+# minutes a run: on SQLite, on PostgreSQL, and on two PostgreSQL nodes with
+# the load spread over both. Reports go to .cache/bench/<timestamp>*.md
+# (.json, .svg).
 bench: build
 	$(GO) build -o bin/portico-load ./cmd/portico-load
 	./cmd/portico-load/bench/run.sh
+	BENCH_DRIVER=postgres ./cmd/portico-load/bench/run.sh
+	BENCH_DRIVER=postgres BENCH_NODES=2 ./cmd/portico-load/bench/run.sh
 
 # The Go benchmarks of the hot paths, benchstat-friendly (-count 6).
 bench-go:

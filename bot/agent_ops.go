@@ -34,13 +34,11 @@ func (e *Engine) AgentSay(ctx context.Context, agentID, conversationID, id, text
 		return Errorf(EINVALID, "a message needs an id and text")
 	}
 	clientID := "agent:" + id
-	l := e.acquire(conversationID)
-	defer e.release(conversationID, l)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if err := e.load(ctx, conversationID, l); err != nil {
+	l, done, err := e.lockTurn(ctx, conversationID)
+	if err != nil {
 		return err
 	}
+	defer done()
 	if err := holding(l.conv, agentID); err != nil {
 		return err
 	}
@@ -87,6 +85,7 @@ func (e *Engine) AgentTyping(ctx context.Context, agentID, conversationID string
 		return err
 	}
 	e.tellPatients(conversationID, Event{Typing: &Typing{From: FromAgent, On: on}})
+	e.publish(ctx, Notice{Kind: NoticeTyping, Conversation: conversationID, From: FromAgent, On: on})
 	return nil
 }
 
@@ -105,6 +104,7 @@ func (e *Engine) Typing(ctx context.Context, conversationID string, on bool) err
 		l.mu.Unlock()
 	}
 	e.toAgent(agent, AgentEvent{Typing: &AgentTyping{ConversationID: conversationID, On: on}})
+	e.publish(ctx, Notice{Kind: NoticeTyping, Conversation: conversationID, From: FromPatient, On: on}) // its agent may be on another node
 	return nil
 }
 
@@ -328,5 +328,6 @@ func (e *Engine) FollowupDone(ctx context.Context, agentID, followupID string) e
 		fs = []Followup{}
 	}
 	e.toAllAgents(AgentEvent{Followups: fs})
+	e.publish(ctx, Notice{Kind: NoticeFollowups})
 	return nil
 }

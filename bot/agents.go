@@ -236,13 +236,11 @@ func (e *Engine) assign(ctx context.Context, conversationID string, a AgentInfo,
 // withConversation runs fn as a turn of a conversation under its lock and
 // commits what it changed.
 func (e *Engine) withConversation(ctx context.Context, id string, fn func(t *turn) error) error {
-	l := e.acquire(id)
-	defer e.release(id, l)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if err := e.load(ctx, id, l); err != nil {
+	l, done, err := e.lockTurn(ctx, id)
+	if err != nil {
 		return err
 	}
+	defer done()
 	t := e.newTurn(ctx, l.conv, "")
 	if err := fn(t); err != nil {
 		return err

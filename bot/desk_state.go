@@ -22,6 +22,7 @@ type deskState struct {
 	waiting  map[string]*waiter // by conversation ID
 	waits    map[string][]time.Duration
 	told     map[string]StatusChange // last status each waiting patient was told
+	shown    map[string]int64        // shared engines: last seq this process's consoles saw, by conversation
 	settleMu sync.Mutex              // one settle at a time
 }
 
@@ -61,7 +62,7 @@ func (e *Engine) left(w *waiter, now time.Time) time.Duration {
 func newDeskState() *deskState {
 	return &deskState{
 		agents: map[string]*agentState{}, waiting: map[string]*waiter{},
-		waits: map[string][]time.Duration{}, told: map[string]StatusChange{},
+		waits: map[string][]time.Duration{}, told: map[string]StatusChange{}, shown: map[string]int64{},
 	}
 }
 

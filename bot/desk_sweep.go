@@ -27,6 +27,8 @@ func (e *Engine) SweepDesk(ctx context.Context) {
 		e.log.Error().Err(err).Msg("load the desk")
 		return
 	}
+	e.resyncDesk(ctx)
+	e.sharePresence(ctx)
 	now := e.clock.Now()
 	type held struct{ agent, conv string }
 	var release []held
@@ -34,7 +36,7 @@ func (e *Engine) SweepDesk(ctx context.Context) {
 	d := e.desk
 	d.mu.Lock()
 	for id, a := range d.agents {
-		if len(a.clients) == 0 && !a.goneSince.IsZero() && now.Sub(a.goneSince) >= e.cfg.AgentGrace {
+		if last := e.agentLastSeen(id, a, now); !last.IsZero() && now.Sub(last) >= e.cfg.AgentGrace {
 			for conv := range a.chats {
 				release = append(release, held{id, conv})
 			}

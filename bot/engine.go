@@ -32,6 +32,18 @@ type Engine struct {
 	metrics    Metrics
 	held       func(HeldCode)
 
+	// Several processes on one store (cluster.go); nil on a single node.
+	lock     Locker
+	bus      Bus
+	origin   string // this process on the Bus: the node's name and an instance id
+	presence Presence
+	leases   Leases
+	// queueSource reads the queues another node changed; nil on one node.
+	queueSource QueueSource
+	// seen is what Presence last said: when each agent and waiting
+	// patient was last connected to any process. Guarded by desk.mu.
+	seen map[string]time.Time
+
 	deskStore DeskStore // nil: no notes, follow-ups or desk rebuild after restart
 	desk      *deskState
 	dirty     atomic.Bool // a turn moved a chat on the desk; settle it
@@ -67,6 +79,14 @@ type Deps struct {
 	// patient was told the same as for a sent code. The demo's dev outbox
 	// shows it. It runs under the conversation's lock: keep it short.
 	Held func(HeldCode)
+	// Locker, Bus, Presence and Leases let several processes share the
+	// store (cluster.go). All nil: one process, as on SQLite.
+	Locker   Locker
+	Bus      Bus
+	Presence Presence
+	Leases   Leases
+	// Queues are read again when another node's admin changed them.
+	Queues QueueSource
 }
 
 // HeldCode is a one-time code that was not sent, though the record exists.
@@ -87,6 +107,8 @@ type live struct {
 	// idsLoaded (see storedSeq); nil until a say id is known.
 	ids       map[string]int64
 	idsLoaded bool
+	// sent is the last seq the attached clients were given.
+	sent int64
 }
 
 // NewEngine returns an engine; Run must be called for idle sweeping.
@@ -100,12 +122,20 @@ func NewEngine(cfg Config, d Deps, log zerolog.Logger) *Engine {
 	if d.Metrics == nil {
 		d.Metrics = NoMetrics{}
 	}
-	return &Engine{
+	e := &Engine{
 		cfg: cfg, store: d.Store, codes: d.Codes, attempts: d.Attempts, dir: d.Directory,
 		activation: d.Activation, password: d.Password, channels: d.Channels,
 		flows: d.Flows, clock: d.Clock, kick: d.Kick, log: log, live: map[string]*live{},
 		deskStore: d.Desk, desk: newDeskState(), metrics: d.Metrics, held: d.Held,
+		lock: d.Locker, bus: d.Bus, presence: d.Presence, leases: d.Leases, queueSource: d.Queues,
+		origin: cfg.Node + "#" + newID()[:8],
 	}
+	if e.bus != nil && e.flows != nil {
+		e.flows.onPublished(func(ctx context.Context, name string, version int) {
+			e.publish(ctx, Notice{Kind: NoticeFlow, Flow: name, Seq: int64(version)})
+		})
+	}
+	return e
 }
 
 // acquire returns the live entry of a conversation with a reference taken;
@@ -223,6 +253,7 @@ func (e *Engine) commit(ctx context.Context, l *live, t *turn, sender Client, sa
 	for i := range t.out.Messages {
 		e.broadcast(l, Event{Message: &t.out.Messages[i]})
 	}
+	l.sent = after.LastSeq
 	if before == nil || before.Status != after.Status || before.Agent != after.Agent {
 		e.broadcast(l, Event{Status: &StatusChange{Status: after.Status, Agent: after.AgentName, Resolution: after.Resolution}})
 	}
@@ -234,6 +265,7 @@ func (e *Engine) commit(ctx context.Context, l *live, t *turn, sender Client, sa
 	if onDesk(before) || onDesk(after) {
 		e.deskSync(before, after, len(l.clients) > 0)
 		e.dirty.Store(true)
+		e.setShown(after)
 	}
 	if len(t.out.Deliveries) > 0 {
 		e.kick()
@@ -242,7 +274,9 @@ func (e *Engine) commit(ctx context.Context, l *live, t *turn, sender Client, sa
 		if fs, err := e.deskStore.Followups(ctx); err == nil {
 			e.toAllAgents(AgentEvent{Followups: fs})
 		}
+		e.publish(ctx, Notice{Kind: NoticeFollowups})
 	}
+	e.publish(ctx, Notice{Kind: NoticeTurn, Conversation: after.ID, Seq: after.LastSeq, Desk: onDesk(before) || onDesk(after)})
 	return nil
 }
 

@@ -97,6 +97,41 @@ func keyLine(src []byte, key string) int {
 // succeeds; publishes are serialised. A conversation already running keeps
 // the version it started with (see Version); new ones take this one.
 func (fl *Flows) PublishWith(ctx context.Context, name string, src []byte, save func(context.Context) (int, error)) (int, error) {
+	v, err := fl.publish(ctx, name, src, save)
+	if err == nil {
+		fl.mu.RLock()
+		published := fl.published
+		fl.mu.RUnlock()
+		if published != nil {
+			published(ctx, name, v)
+		}
+	}
+	return v, err
+}
+
+// Adopt makes a version another node published current here, read from
+// the store; a version already current is left alone.
+func (fl *Flows) Adopt(ctx context.Context, name string, version int) error {
+	if f, ok := fl.Current(name); ok && f.Version == version {
+		return nil
+	}
+	src, err := fl.store.FlowVersion(ctx, name, version)
+	if err != nil {
+		return fmt.Errorf("adopt flow %s v%d: %w", name, version, err)
+	}
+	_, err = fl.publish(ctx, name, src, func(context.Context) (int, error) { return version, nil })
+	return err
+}
+
+// onPublished sets what PublishWith tells after a publish (the engine's
+// notice to the other nodes).
+func (fl *Flows) onPublished(fn func(ctx context.Context, name string, version int)) {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	fl.published = fn
+}
+
+func (fl *Flows) publish(ctx context.Context, name string, src []byte, save func(context.Context) (int, error)) (int, error) {
 	fl.publishing.Lock()
 	defer fl.publishing.Unlock()
 	set, err := fl.Check(name, src)

@@ -28,9 +28,10 @@ type Flows struct {
 
 	publishing sync.Mutex // one Publish at a time (flowpublish.go)
 
-	mu      sync.RWMutex
-	current *flows.Set
-	old     map[flowKey]*flows.Flow
+	mu        sync.RWMutex
+	current   *flows.Set
+	old       map[flowKey]*flows.Flow
+	published func(ctx context.Context, name string, version int) // after PublishWith; nil: nobody to tell
 }
 
 type flowKey struct {

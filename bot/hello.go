@@ -98,6 +98,7 @@ func (e *Engine) open(ctx context.Context, h Hello) (opened, error) {
 	if onDesk(t.out.Conversation) {
 		e.deskSync(nil, t.out.Conversation, true) // its opener attaches next
 		e.dirty.Store(true)
+		e.publish(ctx, Notice{Kind: NoticeTurn, Conversation: conv.ID, Seq: t.out.Conversation.LastSeq, Desk: true})
 	}
 	return opened{conversation: conv.ID, resume: token}, nil
 }
@@ -121,6 +122,17 @@ func (e *Engine) attach(ctx context.Context, id string, lastSeq int64, c Client)
 	if err := e.load(ctx, id, l); err != nil {
 		return fail(err)
 	}
+	if e.shared() { // the cached conversation may be behind another node's turns
+		fresh, err := e.store.Conversation(ctx, id)
+		if err != nil {
+			return fail(fmt.Errorf("load conversation: %w", err))
+		}
+		if len(l.clients) > 0 {
+			e.catchUp(ctx, l, fresh)
+		} else {
+			l.conv, l.sent = fresh, fresh.LastSeq
+		}
+	}
 	if lastSeq < 0 || lastSeq > l.conv.LastSeq {
 		lastSeq = 0 // a client that knows more than we do has a stale view; replay it all
 	}
@@ -133,6 +145,13 @@ func (e *Engine) attach(ctx context.Context, id string, lastSeq int64, c Client)
 			return fail(Errorf(EINTERNAL, "client too slow for replay"))
 		}
 	}
+	for i := range msgs { // committed by another node since the read above
+		if msgs[i].Seq > l.sent {
+			e.broadcast(l, Event{Message: &msgs[i]})
+			l.sent = msgs[i].Seq
+		}
+	}
+	l.sent = max(l.sent, l.conv.LastSeq) // every client attached has been told up to here
 	l.clients[c] = struct{}{}
 	e.notePresence(id, true)
 	return Welcome{ConversationID: id, Seq: l.conv.LastSeq, Status: l.conv.Status}, nil

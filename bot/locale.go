@@ -15,13 +15,11 @@ import (
 // language the conversation already has does nothing.
 func (e *Engine) SetLocale(ctx context.Context, conversationID string, c Client, locale, source string) error {
 	defer e.settleIfDirty(ctx) // runs after the unlock below
-	l := e.acquire(conversationID)
-	defer e.release(conversationID, l)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if err := e.load(ctx, conversationID, l); err != nil {
+	l, done, err := e.lockTurn(ctx, conversationID)
+	if err != nil {
 		return err
 	}
+	defer done()
 	want := NormalizeLocale(locale)
 	if l.conv.Locale == want {
 		return nil

@@ -174,7 +174,35 @@ func (e *Engine) SetQueues(ctx context.Context, qs map[string]Queue) {
 	e.queuesMu.Lock()
 	e.cfg.Queues = qs
 	e.queuesMu.Unlock()
-	e.settle(ctx) // priorities may have changed the order
+	// Priorities may have changed the order; the other nodes read the
+	// queues again.
+	e.settle(ctx)
+	e.publish(ctx, Notice{Kind: NoticeQueues})
+}
+
+// QueueSource is where a node sharing its store reads the queues again
+// when another node's admin changed them (NoticeQueues).
+type QueueSource interface {
+	QueueSpecs(ctx context.Context) ([]QueueSpec, error)
+}
+
+// reloadQueues reads the stored queues after another node changed them.
+func (e *Engine) reloadQueues(ctx context.Context) {
+	if e.queueSource == nil {
+		return
+	}
+	specs, err := e.queueSource.QueueSpecs(ctx)
+	if err == nil {
+		var qs map[string]Queue
+		if qs, err = QueuesOf(specs); err == nil {
+			e.queuesMu.Lock()
+			e.cfg.Queues = qs
+			e.queuesMu.Unlock()
+			e.settle(ctx)
+			return
+		}
+	}
+	e.log.Warn().Err(err).Msg("read the queues another node changed")
 }
 
 // UpdateAgent applies an account's new name, capacity and queues to the

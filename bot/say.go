@@ -20,19 +20,17 @@ func (e *Engine) Say(ctx context.Context, conversationID string, c Client, s Say
 	}
 	start := time.Now()
 	defer e.settleIfDirty(ctx) // runs after the unlock below
-	l := e.acquire(conversationID)
-	defer e.release(conversationID, l)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if err := e.load(ctx, conversationID, l); err != nil {
+	l, done, err := e.lockTurn(ctx, conversationID)
+	if err != nil {
 		return err
 	}
+	defer done()
 	if done, err := e.ackAgain(ctx, l, c, s.ID); done || err != nil {
 		return err
 	}
 	t := e.turnFor(ctx, l.conv, s)
 	t.started = start
-	err := e.commit(ctx, l, t, c, s.ID)
+	err = e.commit(ctx, l, t, c, s.ID)
 	if ErrorCode(err) == ECONFLICT {
 		// Another connection committed the same say first; the store
 		// knows it, the ids in memory may not.

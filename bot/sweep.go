@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -14,7 +15,19 @@ type IdleConversations interface {
 
 // Run closes idle conversations until ctx is done.
 func (e *Engine) Run(ctx context.Context) error {
-	go e.runDesk(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Add(1)
+	go func() { defer wg.Done(); e.runDesk(ctx) }()
+	if e.bus != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := e.bus.Listen(ctx, e.Heard); err != nil {
+				e.log.Error().Err(err).Msg("listen for other nodes' notices")
+			}
+		}()
+	}
 	lister, ok := e.store.(IdleConversations)
 	if !ok {
 		<-ctx.Done()
@@ -27,6 +40,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
+			if !e.holdLease(ctx, leaseSweep, leaseTTL(e.cfg.SweepInterval)) {
+				continue
+			}
 			if _, err := e.Sweep(ctx, lister); err != nil {
 				e.log.Error().Err(err).Msg("sweep idle conversations")
 			}
@@ -70,14 +86,12 @@ func (e *Engine) Bye(ctx context.Context, conversationID string) error {
 // lock, saying the system text named by say ("" for none).
 func (e *Engine) abandon(ctx context.Context, id, say string, cond func(c *Conversation, attached bool) bool) (bool, error) {
 	defer e.settleIfDirty(ctx)
-	l := e.acquire(id)
-	defer e.release(id, l)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if err := e.load(ctx, id, l); err != nil {
+	l, done, err := e.lockTurn(ctx, id)
+	if err != nil {
 		return false, err
 	}
-	if !cond(l.conv, len(l.clients) > 0) {
+	defer done()
+	if !cond(l.conv, len(l.clients) > 0 || e.presentElsewhere(id)) {
 		return false, nil
 	}
 	t := e.newTurn(ctx, l.conv, "")

@@ -62,7 +62,7 @@ type agentSim struct {
 // signInAgent signs in the way the console's form does (GET the form for
 // its CSRF field and pre-session cookie, POST it with the server's Origin)
 // and opens /ws/agent with the session cookie, from source address src.
-func signInAgent(ctx context.Context, e *env, src *net.TCPAddr, email, password string) (*websocket.Conn, error) {
+func signInAgent(ctx context.Context, e *env, server *url.URL, src *net.TCPAddr, email, password string) (*websocket.Conn, error) {
 	jar, _ := cookiejar.New(nil)
 	dialer := &net.Dialer{LocalAddr: src, Timeout: e.turnTimeout}
 	hc := &http.Client{
@@ -71,7 +71,7 @@ func signInAgent(ctx context.Context, e *env, src *net.TCPAddr, email, password 
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	defer hc.CloseIdleConnections()
-	base := e.base.Scheme + "://" + e.base.Host
+	base := server.Scheme + "://" + server.Host
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/agent/signin", nil)
 	resp, err := hc.Do(req)
 	if err != nil {
@@ -96,7 +96,7 @@ func signInAgent(ctx context.Context, e *env, src *net.TCPAddr, email, password 
 		return nil, fmt.Errorf("sign in as %s: %s, want 303 (does the account exist with this password?)", email, resp.Status)
 	}
 	h := http.Header{"Origin": {base}}
-	for _, c := range jar.Cookies(e.base) {
+	for _, c := range jar.Cookies(server) {
 		h.Add("Cookie", c.Name+"="+c.Value)
 	}
 	d := websocket.Dialer{Subprotocols: []string{"portico.v1"}, HandshakeTimeout: e.turnTimeout, NetDialContext: dialer.DialContext}

@@ -201,7 +201,7 @@ func dialogsRun(ctx context.Context, out io.Writer, name string, e *env, pl *poo
 	d := newDialogRun(e, pl, interval, rec)
 	d.stopAt(time.Now().Add(dur))
 	before, _ := stats(ctx)
-	cpu := startCPU(before.PID)
+	cpu := startCPU(append([]int{before.PID}, e.otherPIDs(before.PID)...)...)
 	start := time.Now()
 	p := startProgress(out, name, func() string {
 		t := d.counters.turns.Load()

@@ -153,7 +153,8 @@ func signInAgents(ctx context.Context, e *env, ao agentOptions, hub *handoffHub)
 		go func() {
 			defer wg.Done()
 			email := ao.email(i + 1)
-			ws, err := signInAgent(ctx, e, e.src.pick(), email, ao.Password)
+			bases := e.bases() // agents are spread over the nodes too
+			ws, err := signInAgent(ctx, e, bases[i%len(bases)], e.src.pick(), email, ao.Password)
 			if err != nil {
 				errs[i] = err
 				return

@@ -116,21 +116,35 @@ func procCPU(pid int) (time.Duration, error) {
 	return time.Duration(utime+stime) * time.Second / clockTicks, nil
 }
 
-// cpuMeter measures a process's CPU use over an interval.
+// cpuMeter measures the CPU use of processes (a server, or every node of
+// one) over an interval.
 type cpuMeter struct {
-	pid   int
+	pids  []int
 	cpu   time.Duration
 	start time.Time
 }
 
-func startCPU(pid int) cpuMeter {
-	c, _ := procCPU(pid)
-	return cpuMeter{pid: pid, cpu: c, start: time.Now()}
+func startCPU(pids ...int) cpuMeter {
+	m := cpuMeter{pids: pids, start: time.Now()}
+	m.cpu, _ = m.used()
+	return m
+}
+
+func (m cpuMeter) used() (time.Duration, error) {
+	var sum time.Duration
+	for _, pid := range m.pids {
+		c, err := procCPU(pid)
+		if err != nil {
+			return 0, err
+		}
+		sum += c
+	}
+	return sum, nil
 }
 
 // percent is the CPU used since start, in percent of one core.
 func (m cpuMeter) percent() float64 {
-	c, err := procCPU(m.pid)
+	c, err := m.used()
 	el := time.Since(m.start)
 	if err != nil || el <= 0 {
 		return 0

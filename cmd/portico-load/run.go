@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/portico-chat/portico/connectors/web/client"
@@ -60,7 +61,7 @@ func parseOptions(args []string) (options, error) {
 	var o options
 	var scen string
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "server base URL (127.0.0.0/8 only; demo mode)")
+	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "server base URL (127.0.0.0/8 only; demo mode); several, comma-separated, spread the load over a deployment's nodes")
 	fs.StringVar(&o.origin, "origin", "", "Origin header (default: the server's own origin)")
 	fs.StringVar(&o.patients, "patients", "", "CSV of the imported patients (portico-load patients)")
 	fs.StringVar(&o.out, "out", "", "write OUT.json, OUT.md and OUT.svg (default: JSON on stdout only)")
@@ -133,13 +134,12 @@ func runCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, maxRunTime)
 	defer cancel()
-	base, err := loopbackOnly(o.url)
+	nodes, err := parseNodes(o.url, o.origin)
 	if err != nil {
 		return err
 	}
-	if o.origin == "" {
-		o.origin = base.Scheme + "://" + base.Host
-	}
+	base := nodes[0].base
+	o.origin = nodes[0].origin
 	limit, err := raiseFileLimit()
 	if err != nil {
 		return err
@@ -160,6 +160,13 @@ func runCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	server, err := fetchStats(ctx, base, false)
 	if err != nil {
 		return fmt.Errorf("%w (start `portico serve --demo` first; see cmd/portico-load/bench/run.sh)", err)
+	}
+	if len(nodes) > 1 {
+		if err := nodePIDs(ctx, nodes); err != nil {
+			return err
+		}
+		e.nodes, e.turn = nodes, new(atomic.Uint64)
+		rep.note("%d nodes: sockets spread over %s in turn; CPU is every node's", len(nodes), o.url)
 	}
 	pl := &pool{}
 	if o.patients != "" {

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/portico-chat/portico/connectors/web/client"
@@ -34,6 +35,10 @@ type env struct {
 	src         *sources
 	turnTimeout time.Duration
 	http        *http.Client
+	// nodes, when -url lists several, are where sockets are spread
+	// (nodes.go); turn counts the sockets given out.
+	nodes []node
+	turn  *atomic.Uint64
 }
 
 // sim is one simulated patient on one socket.
@@ -52,7 +57,8 @@ type sim struct {
 func (e *env) dial(ctx context.Context) (*client.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.turnTimeout)
 	defer cancel()
-	c, resp, err := client.DialWith(ctx, e.ws, e.origin, client.Options{LocalAddr: e.src.pick()})
+	n := e.pick()
+	c, resp, err := client.DialWith(ctx, n.ws, n.origin, client.Options{LocalAddr: e.src.pick()})
 	if err != nil {
 		if resp != nil {
 			return nil, fmt.Errorf("dial: %w (HTTP %s)", err, resp.Status)
@@ -260,25 +266,27 @@ var sixDigits = regexp.MustCompile(`\b\d{6}\b`)
 func (e *env) code(ctx context.Context, address string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, outboxWait)
 	defer cancel()
-	u := *e.base
-	u.Path = "/dev/outbox.json"
-	u.RawQuery = url.Values{"to": {address}}.Encode()
 	wait := outboxFirstPoll
 	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-		resp, err := e.http.Do(req)
-		if err != nil {
-			return "", fmt.Errorf("dev outbox: %w", err)
-		}
-		var sent []struct{ Text string }
-		err = json.NewDecoder(resp.Body).Decode(&sent)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || err != nil {
-			return "", fmt.Errorf("dev outbox: %s %v (is the server in demo mode?)", resp.Status, err)
-		}
-		for i := len(sent) - 1; i >= 0; i-- {
-			if c := sixDigits.FindString(sent[i].Text); c != "" {
-				return c, nil
+		for _, base := range e.bases() { // the node that sent it keeps it in its dev outbox
+			u := *base
+			u.Path = "/dev/outbox.json"
+			u.RawQuery = url.Values{"to": {address}}.Encode()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+			resp, err := e.http.Do(req)
+			if err != nil {
+				return "", fmt.Errorf("dev outbox: %w", err)
+			}
+			var sent []struct{ Text string }
+			err = json.NewDecoder(resp.Body).Decode(&sent)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || err != nil {
+				return "", fmt.Errorf("dev outbox: %s %v (is the server in demo mode?)", resp.Status, err)
+			}
+			for i := len(sent) - 1; i >= 0; i-- {
+				if c := sixDigits.FindString(sent[i].Text); c != "" {
+					return c, nil
+				}
 			}
 		}
 		select {

@@ -36,7 +36,9 @@ type App struct {
 	cfg *Config
 	log zerolog.Logger
 	DB  Store // *sqlite.DB or *postgres.DB (storage.driver)
-	Dir *local.Local
+	// nodes coordinate several nodes on PostgreSQL; nil on SQLite.
+	nodes *nodes
+	Dir   *local.Local
 	// Directory is the engine's directory: Dir, or the configured remote
 	// one, padded, with the finder in front (directory.go).
 	Directory *directoryStack
@@ -64,23 +66,28 @@ func openApp(ctx context.Context, cfg *Config, log zerolog.Logger) (*App, error)
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	a := &App{cfg: cfg, log: log, DB: db}
-	if err := a.wire(ctx); err != nil {
+	fail := func(err error) (*App, error) {
+		a.nodes.close()
 		db.Close()
 		return nil, err
+	}
+	if err := a.wire(ctx); err != nil {
+		return fail(err)
 	}
 	if err := a.listenDebug(); err != nil {
-		db.Close()
-		return nil, err
+		return fail(err)
 	}
 	if err := a.listenMetrics(); err != nil {
-		db.Close()
-		return nil, err
+		return fail(err)
 	}
 	return a, nil
 }
 
 func (a *App) wire(ctx context.Context) (err error) {
 	cfg := a.cfg
+	if a.nodes, err = a.openNodes(ctx); err != nil {
+		return err
+	}
 	policy := cfg.passwordPolicy()
 	a.Dir = local.New(a.DB, policy, nil, a.log)
 	if a.Directory, err = openDirectory(ctx, cfg.Directory, a.Dir, a.log); err != nil {
@@ -112,7 +119,7 @@ func (a *App) wire(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("load flows: %w", err)
 	}
-	sc := notify.SenderConfig{Dev: a.Dev}
+	sc := notify.SenderConfig{Dev: a.Dev, Leases: a.nodes.senderLeases()}
 	if cfg.SMTP.Addr != "" {
 		sc.Email = notify.NewSMTP(notify.SMTPConfig{
 			Addr: cfg.SMTP.Addr, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password,
@@ -140,6 +147,7 @@ func (a *App) wire(ctx context.Context) (err error) {
 		Flows: fl, Kick: a.Sender.Kick, Desk: a.DB,
 		Metrics: a.newMetrics(ec),
 	}
+	a.nodes.engineDeps(&deps)
 	if a.Dev != nil {
 		deps.Held = a.showHeld
 	}
@@ -280,6 +288,7 @@ func (a *App) Run(ctx context.Context, l net.Listener) error {
 	if derr := a.Directory.close(); derr != nil && err == nil {
 		err = fmt.Errorf("close directory: %w", derr)
 	}
+	a.nodes.close()
 	if cerr := a.DB.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("close database: %w", cerr)
 	}

@@ -42,6 +42,7 @@ var defaults = map[string]any{
 	"storage.postgres.max_conns":        postgres.DefaultMaxConns,
 	"storage.postgres.connect_timeout":  postgres.DefaultConnectTimeout.String(),
 	"storage.postgres.query_timeout":    postgres.DefaultStatementTimeout.String(),
+	"storage.postgres.lock_conns":       postgres.DefaultLockConns,
 	"demo":                              false,
 	"demo_second_addr":                  "127.0.0.1:8081", // the cross-origin demo site; "" for none
 	"widget.title":                      "",

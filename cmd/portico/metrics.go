@@ -35,7 +35,7 @@ func (a *App) newMetrics(ec bot.Config) bot.Metrics {
 		queues = append(queues, ec.DefaultQueue)
 	}
 	a.Metrics = metrics.New(metrics.Options{
-		Store: a.DB, Queues: queues, Runtime: true,
+		Store: a.DB, Queues: queues, Runtime: true, Node: a.cfg.Node,
 		PatientSockets: func() int {
 			if a.Web == nil {
 				return 0

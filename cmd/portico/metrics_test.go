@@ -10,7 +10,7 @@ import (
 // TestMetricsListener serves /metrics on metrics.addr and counts a real
 // patient's conversation.
 func TestMetricsListener(t *testing.T) {
-	app := startApp(t, map[string]string{"metrics.addr": "127.0.0.1:0"})
+	app := startApp(t, map[string]string{"metrics.addr": "127.0.0.1:0", "node": "n1"})
 	if app.metricsL == nil {
 		t.Fatal("metrics.addr set, but no metrics listener")
 	}
@@ -28,18 +28,18 @@ func TestMetricsListener(t *testing.T) {
 		t.Fatalf("GET /metrics: got %d, want 200", res.StatusCode)
 	}
 	for _, want := range []string{
-		"portico_conversations_opened_total 1\n",
-		"portico_turn_duration_seconds_count 1\n",
-		`portico_conversations_active{status="queued"} 1` + "\n",
-		`portico_handoffs_total{outcome="queued",queue="portal-support",reason="requested"} 1` + "\n",
-		`portico_websockets{kind="patient"} 1` + "\n",
-		"go_goroutines ",
+		`portico_conversations_opened_total{node="n1"} 1` + "\n",
+		`portico_turn_duration_seconds_count{node="n1"} 1` + "\n",
+		`portico_conversations_active{node="n1",status="queued"} 1` + "\n",
+		`portico_handoffs_total{node="n1",outcome="queued",queue="portal-support",reason="requested"} 1` + "\n",
+		`portico_websockets{kind="patient",node="n1"} 1` + "\n",
+		`go_goroutines{node="n1"} `,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %q", strings.TrimSpace(want))
 		}
 	}
-	if !strings.Contains(string(body), "portico_http_connections ") || strings.Contains(string(body), "portico_http_connections 0\n") {
+	if !strings.Contains(string(body), `portico_http_connections{node="n1"} `) || strings.Contains(string(body), `portico_http_connections{node="n1"} 0`+"\n") {
 		t.Errorf("/metrics: want at least the patient's connection counted")
 	}
 	// The patients' listener does not serve it.

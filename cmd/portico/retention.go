@@ -22,7 +22,9 @@ func (a *App) purge(ctx context.Context) error {
 	tick := time.NewTicker(purgeInterval)
 	defer tick.Stop()
 	for {
-		a.purgeOnce(ctx, time.Now().UTC())
+		if a.holdLease(ctx, "retention", purgeInterval*3/2) { // one node purges; another takes over if it dies
+			a.purgeOnce(ctx, time.Now().UTC())
+		}
 		select {
 		case <-ctx.Done():
 			return nil

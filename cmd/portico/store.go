@@ -76,6 +76,7 @@ type PostgresSettings struct {
 	MaxConns         int
 	ConnectTimeout   time.Duration
 	StatementTimeout time.Duration
+	LockConns        int // the conversation locks' own pool (cmd/portico/nodes.go)
 }
 
 func (s PostgresSettings) options() postgres.Options {
@@ -138,6 +139,7 @@ func (p *parser) postgres() PostgresSettings {
 		MaxConns:         p.positive("storage.postgres.max_conns"),
 		ConnectTimeout:   p.duration("storage.postgres.connect_timeout"),
 		StatementTimeout: p.duration("storage.postgres.query_timeout"),
+		LockConns:        p.positive("storage.postgres.lock_conns"),
 	}
 	if s.URL != "" {
 		if err := postgres.CheckURL(s.URL); err != nil {

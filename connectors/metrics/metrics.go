@@ -44,6 +44,9 @@ type Options struct {
 	PatientSockets func() int
 	// Runtime adds the Go runtime and process collectors.
 	Runtime bool
+	// Node, when set, labels every series node="…", so that the nodes
+	// sharing one database can be told apart (and summed) in Prometheus.
+	Node string
 }
 
 // Prometheus is the Prometheus implementation of bot.Metrics with its own
@@ -98,7 +101,11 @@ func New(o Options, log zerolog.Logger) *Prometheus {
 			Help: "Open TCP connections on the main listener, WebSockets included.",
 		}),
 	}
-	p.reg.MustRegister(p.turns, p.opened, p.closed, p.codes, p.verifications, p.lockouts, p.handoffs, p.httpConns)
+	reg := prometheus.Registerer(p.reg)
+	if o.Node != "" {
+		reg = prometheus.WrapRegistererWith(prometheus.Labels{"node": o.Node}, p.reg)
+	}
+	reg.MustRegister(p.turns, p.opened, p.closed, p.codes, p.verifications, p.lockouts, p.handoffs, p.httpConns)
 	for _, ch := range codeChannels {
 		for _, o := range codeOutcomes {
 			p.codes.WithLabelValues(ch, o)
@@ -113,17 +120,17 @@ func New(o Options, log zerolog.Logger) *Prometheus {
 		p.closed.WithLabelValues(string(r))
 	}
 	if o.Store != nil {
-		p.reg.MustRegister(newStoreCollector(o.Store, o.Queues, log))
+		reg.MustRegister(newStoreCollector(o.Store, o.Queues, log))
 	}
 	if o.PatientSockets != nil {
-		p.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Namespace: namespace, Name: "websockets", Help: "Open WebSockets by kind.",
 			ConstLabels: prometheus.Labels{"kind": "patient"},
 		}, func() float64 { return float64(o.PatientSockets()) }))
 	}
 	p.reg.MustRegister(passwordPool()...)
 	if o.Runtime {
-		p.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	return p
 }

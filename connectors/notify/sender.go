@@ -47,7 +47,17 @@ type SenderConfig struct {
 	Backoff     func(attempt int) time.Duration
 	SendTimeout time.Duration // per send; DefaultSendTimeout if zero
 	Clock       bot.Clock     // bot.SystemClock if nil
+	// Leases, when several processes send from one outbox, makes each
+	// claim a delivery ("delivery:<id>", for claimTTL) before trying it,
+	// so that a delivery read as due by two of them is tried by one. Nil:
+	// this process is the only sender.
+	Leases bot.Leases
 }
+
+// claimTTL is how long a claim on a delivery lasts: its send and the
+// record of the outcome, with room to spare. A sender that dies holding one
+// leaves the delivery to the others once it lapses.
+func (c SenderConfig) claimTTL() time.Duration { return c.SendTimeout + markTimeout + time.Minute }
 
 // Sender drains the outbox in the background: it sends what is due,
 // records the outcome and schedules retries. Conversations never wait on
@@ -143,6 +153,16 @@ func (s *Sender) drain(ctx context.Context) {
 // deliver makes one attempt at p and records the outcome. It returns false
 // when the outcome could not be recorded.
 func (s *Sender) deliver(ctx context.Context, p bot.PendingDelivery) bool {
+	if s.c.Leases != nil {
+		mine, err := s.c.Leases.Hold(ctx, "delivery:"+p.ID, s.c.claimTTL())
+		if err != nil {
+			s.log.Error().Err(err).Str("delivery", p.ID).Msg("notify: claim delivery")
+			return false
+		}
+		if !mine {
+			return true // another process is trying it
+		}
+	}
 	if p.Withheld != "" {
 		return s.withhold(ctx, p)
 	}

@@ -22,11 +22,12 @@ import (
 // so that `portico migrate` copies sealed values byte for byte, under the
 // same key.
 
+// sealVersion is the first byte of every sealed value.
 const sealVersion byte = 1
 
 const (
-	nonceSize = 12
-	keySize   = 32
+	nonceSize = 12 // AES-GCM's standard nonce, random for every value
+	keySize   = 32 // AES-256
 
 	colRecipient = "recipient"
 	colSubject   = "subject"

@@ -6,6 +6,13 @@
 # .cache/bench/<timestamp>.{md,json,svg} (not committed), and a copy of it
 # to docs/bench-latest.*. Extra portico-load flags can be
 # given in BENCH_ARGS, e.g. BENCH_ARGS="-idle 1000 -dialogs-for 5s".
+#
+# BENCH_DRIVER=postgres runs the server on PostgreSQL (BENCH_POSTGRES_URL,
+# by default the development server's database test, in a schema of the
+# run's own, dropped at the end), and BENCH_NODES=2 runs two nodes on it,
+# the load spread over both (portico-load -url lists them). The report of
+# those runs is copied to docs/bench-latest-postgres.* and
+# docs/bench-latest-2nodes.*.
 set -euo pipefail
 
 cd "$(dirname "$0")/../../.."
@@ -15,16 +22,30 @@ BIN=${BIN:-bin}
 PATIENTS=${BENCH_PATIENTS:-30000}
 PORT=${BENCH_PORT:-18080}
 DEBUG_PORT=${BENCH_DEBUG_PORT:-18081}
+DRIVER=${BENCH_DRIVER:-sqlite}
+NODES=${BENCH_NODES:-1}
+PG_URL=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-out=.cache/bench/$stamp
+variant=""
+if [ "$DRIVER" = postgres ]; then variant="-postgres"; fi
+if [ "$NODES" -gt 1 ]; then variant="-${NODES}nodes"; fi
+out=.cache/bench/$stamp$variant
 work=$(mktemp -d)
 mkdir -p .cache/bench
+if [ "$NODES" -gt 1 ] && [ "$DRIVER" != postgres ]; then
+	echo "bench: BENCH_NODES=$NODES needs BENCH_DRIVER=postgres" >&2
+	exit 2
+fi
 
-server_pid=
+server_pids=()
+schema=""
 cleanup() {
-	if [ -n "$server_pid" ]; then
-		kill -TERM "$server_pid" 2>/dev/null || true
-		wait "$server_pid" 2>/dev/null || true
+	for pid in "${server_pids[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	if [ -n "$schema" ]; then
+		psql -q "$PG_URL" -c "SET client_min_messages = warning; DROP SCHEMA $schema CASCADE" >/dev/null || true
 	fi
 	rm -rf "$work"
 }
@@ -41,6 +62,16 @@ echo "bench: $PATIENTS synthetic patients"
 "$BIN/portico-load" patients -n "$PATIENTS" -out "$work/patients.csv"
 export PORTICO_STORAGE_SQLITE_PATH="$work/portico.db"
 export PORTICO_LOG_LEVEL=warn
+if [ "$DRIVER" = postgres ]; then
+	schema="bench_$(echo "$stamp" | tr 'A-Z' 'a-z')"
+	psql -q "$PG_URL" -c "CREATE SCHEMA $schema" >/dev/null
+	sep='?'
+	case "$PG_URL" in *\?*) sep='&' ;; esac
+	export PORTICO_STORAGE_DRIVER=postgres
+	export PORTICO_STORAGE_POSTGRES_URL="$PG_URL${sep}search_path=$schema"
+	export PORTICO_STORAGE_POSTGRES_KEY_FILE="$work/outbox.key" # the same file for every node
+	echo "bench: PostgreSQL, schema $schema, $NODES node(s)"
+fi
 "$BIN/portico" patients import "$work/patients.csv"
 
 # Agents for the handoff scenario (portico-load's -agents, -agent-email and
@@ -65,26 +96,35 @@ export PORTICO_HTTP_RATE_FRAMES=1000
 export PORTICO_HTTP_RATE_WINDOW=1s
 export PORTICO_HTTP_RATE_BURST=1000
 export PORTICO_NOTIFY_DEV_OUTBOX_CAP=$((PATIENTS * 2))
-export PORTICO_DEBUG_ADDR=127.0.0.1:$DEBUG_PORT
-env ${BENCH_SERVER_ENV:-} "$BIN/portico" serve --demo --addr "127.0.0.1:$PORT" > "$work/server.log" 2>&1 &
-server_pid=$!
-
-for _ in $(seq 1 100); do
-	if curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then break; fi
-	sleep 0.1
+# Node i listens on PORT+2i, its debug listener on DEBUG_PORT+2i; they
+# start one after the other (the first seeds the demo).
+urls=""
+for i in $(seq 0 $((NODES - 1))); do
+	port=$((PORT + 2 * i))
+	# shellcheck disable=SC2086
+	env PORTICO_DEBUG_ADDR="127.0.0.1:$((DEBUG_PORT + 2 * i))" PORTICO_NODE="bench-$i" \
+		PORTICO_DEMO_SECOND_ADDR=127.0.0.1:0 ${BENCH_SERVER_ENV:-} \
+		"$BIN/portico" serve --demo --addr "127.0.0.1:$port" > "$work/server-$i.log" 2>&1 &
+	server_pids+=($!)
+	for _ in $(seq 1 100); do
+		if curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then break; fi
+		sleep 0.1
+	done
+	urls="$urls${urls:+,}http://127.0.0.1:$port"
 done
 
 # shellcheck disable=SC2086
-"$BIN/portico-load" run -url "http://127.0.0.1:$PORT" -patients "$work/patients.csv" -agents "$AGENTS" -out "$out" ${BENCH_ARGS:-}
+"$BIN/portico-load" run -url "$urls" -patients "$work/patients.csv" -agents "$AGENTS" -out "$out" ${BENCH_ARGS:-}
 
-if grep -q '"level":"error"' "$work/server.log"; then
+if grep -q '"level":"error"' "$work"/server-*.log; then
 	echo "bench: the server logged errors:"
-	grep '"level":"error"' "$work/server.log" | head -20
+	grep -h '"level":"error"' "$work"/server-*.log | head -20
 fi
 # .cache/bench/ is not committed; docs/performance.md links the latest
 # report, copied to docs/bench-latest.{md,svg,json}.
 name=$(basename "$out")
-sed "s|($name.svg)|(bench-latest.svg)|" "$out.md" > docs/bench-latest.md
-cp "$out.svg" docs/bench-latest.svg
-cp "$out.json" docs/bench-latest.json
-echo "bench: report in $out.md (copied to docs/bench-latest.md)"
+latest=bench-latest$variant
+sed "s|($name.svg)|($latest.svg)|" "$out.md" > "docs/$latest.md"
+cp "$out.svg" "docs/$latest.svg"
+cp "$out.json" "docs/$latest.json"
+echo "bench: report in $out.md (copied to docs/$latest.md)"
