@@ -78,6 +78,12 @@ var defaults = map[string]any{
 	"console.signin_failures":           5,
 	"console.signin_lock":               "15m",
 	"security.conversation_idle":        "30m",
+	"sms.enabled":                       false,
+	"sms.numbers":                       []string{},
+	"sms.auth_token":                    "",
+	"sms.session_idle":                  "30m",
+	"sms.help_contact":                  "",
+	"sms.provider_keyword_replies":      false,
 }
 
 // The portal's name in codes and notices when portal.name is not set.
@@ -90,6 +96,7 @@ const (
 var secretKeys = map[string]bool{
 	"notify.email.smtp.password": true,
 	"notify.sms.token":           true,
+	"sms.auth_token":             true,
 }
 
 // Config is the validated configuration.
@@ -123,6 +130,7 @@ type Config struct {
 	FlowsDir                  string
 	SMTP                      SMTPSettings
 	SMS                       SMSSettings
+	SMSChannel                SMSChannelSettings // two-way SMS (sms.go)
 	Transcripts               time.Duration
 	SilentConversations       time.Duration // conversations the patient never wrote in are deleted after this
 	LogLevel                  string
@@ -247,6 +255,7 @@ func loadConfig(v *viper.Viper, file string) (*Config, error) {
 	if c.Driver == driverPostgres {
 		c.Postgres = p.postgres()
 	}
+	c.SMSChannel = p.smsChannel(c)
 	if c.SMTP.Addr != "" && c.SMTP.From == "" {
 		p.fail("notify.email.from", "is required when notify.email.smtp.addr is set")
 	}

@@ -59,6 +59,7 @@ type Prometheus struct {
 	lockouts      *prometheus.CounterVec
 	handoffs      *prometheus.CounterVec
 	httpConns     prometheus.Gauge
+	channels      channelCounters
 }
 
 var _ bot.Metrics = (*Prometheus)(nil)
@@ -99,6 +100,7 @@ func New(o Options, log zerolog.Logger) *Prometheus {
 		}),
 	}
 	p.reg.MustRegister(p.turns, p.opened, p.closed, p.codes, p.verifications, p.lockouts, p.handoffs, p.httpConns)
+	p.channels = newChannelCounters(p.reg)
 	for _, ch := range codeChannels {
 		for _, o := range codeOutcomes {
 			p.codes.WithLabelValues(ch, o)

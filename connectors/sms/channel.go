@@ -1,0 +1,46 @@
+package sms
+
+import (
+	"strconv"
+
+	"github.com/portico-chat/portico/bot"
+)
+
+// Channel renders what a turn says to an SMS conversation's patient as
+// texts in the outbox (bot.Channel): numbered choices, split into parts
+// of at most MaxSegments segments, each its own delivery. A question
+// whose answer is a secret is never asked by text: the patient gets a
+// link to the web chat instead (Links).
+type Channel struct {
+	Links *Links // nil: a secret question is sent as its text, with no link (tests only)
+	Texts Texts
+}
+
+var _ bot.Channel = (*Channel)(nil)
+
+// Delivery keys of the texts a turn renders are "<turn key>:sms:<n>".
+const renderKey = ":sms:"
+
+// Render implements bot.Channel.
+func (ch *Channel) Render(c *bot.Conversation, key string, msgs []bot.Message) ([]bot.Delivery, error) {
+	to := c.Peer()
+	if to == "" {
+		return nil, bot.Errorf(bot.EINVALID, "sms conversation %s has no number", c.ID)
+	}
+	var out []bot.Delivery
+	for _, m := range msgs {
+		text := Prompt(m.Text, m.Replies, c.Locale)
+		if m.Input != nil && m.Input.Kind == "secret" && ch.Links != nil {
+			at := m.At
+			link := ch.Links.Make(c.ID, c.Step, at.Add(ch.Links.TTL()))
+			text = ch.Texts.SecretLink(link, int(ch.Links.TTL().Minutes()), c.Locale)
+		}
+		for _, p := range Split(text) {
+			out = append(out, bot.Delivery{
+				Channel: bot.DeliverSMS, To: to, Text: p.Text,
+				Key: key + renderKey + strconv.Itoa(len(out)),
+			})
+		}
+	}
+	return out, nil
+}

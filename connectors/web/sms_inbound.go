@@ -1,0 +1,25 @@
+package web
+
+import (
+	"context"
+	"net/http"
+)
+
+// SMSDeps are the SMS channel's parts the server mounts; a nil field
+// leaves its routes out.
+type SMSDeps struct {
+	// Inbound is the provider's webhook, POST /sms/inbound
+	// (connectors/sms.Handler): it checks the request's signature before
+	// it reads anything else, so the route has no guard of its own.
+	Inbound http.Handler
+	// Continue redeems the token of a link texted in place of a secret
+	// question, and returns the resume token and language with which the
+	// widget picks the conversation up at that question
+	// (sms_continue.go). An EEXPIRED error means the link is dead.
+	Continue func(ctx context.Context, token string) (resume, locale string, err error)
+}
+
+// handleSMSInbound is POST /sms/inbound.
+func (s *Server) handleSMSInbound(w http.ResponseWriter, r *http.Request) {
+	s.deps.SMS.Inbound.ServeHTTP(w, r)
+}
