@@ -63,3 +63,12 @@ func (e *Engine) stage(t *turn) error {
 	}
 	return nil
 }
+
+// maskedPeer is where an outbox channel's patient is, as staff may see it:
+// a number masked to its last 4 digits; "" on the web.
+func maskedPeer(c *Conversation) string {
+	if p := c.Peer(); p != "" {
+		return MaskPhone(p)
+	}
+	return ""
+}

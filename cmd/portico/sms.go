@@ -108,6 +108,14 @@ func (a *App) smsWeb(wd *web.Deps) error {
 			}
 			return a.Engine.Handover(ctx, id, step)
 		},
+		Measure: func(text string) web.SMSMeasure {
+			parts := sms.Split(text)
+			m := web.SMSMeasure{Encoding: string(sms.Measure(text).Encoding), Messages: len(parts)}
+			for _, p := range parts {
+				m.Segments += p.Segments
+			}
+			return m
+		},
 	}
 	return nil
 }

@@ -6,12 +6,20 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/portico-chat/portico/connectors/notify/smtptest"
 	"github.com/portico-chat/portico/connectors/sms/smstest"
+	"github.com/portico-chat/portico/connectors/web/client"
 )
 
 // Numbers of the SMS tests: ours, and Olivia's on file ((617) 555-0111).
@@ -231,4 +239,253 @@ func TestSMSPasswordNeverTakenByText(t *testing.T) {
 	if got := postSignIn(t, a.URL, "olivia.active", "tulip harbor seven lanterns"); got == http.StatusSeeOther {
 		t.Error("the texted password was set")
 	}
+}
+
+// rows counts the rows of a table.
+func (a *smsApp) rows(table string) int {
+	a.t.Helper()
+	var n int
+	if err := a.App.DB.Reader().QueryRowContext(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+		a.t.Fatal(err)
+	}
+	return n
+}
+
+// TestSMSBadSignatureChangesNothing: a forged, missing or stale signature
+// gets 403, and nothing is stored or sent.
+func TestSMSBadSignatureChangesNothing(t *testing.T) {
+	a := startSMS(t, nil)
+	ctx := context.Background()
+	form := a.provider.Form(smstest.Text{From: oliviaMobile, To: ourNumber, Body: "STOP"})
+	good := a.provider.SignatureHeaders(a.hook, form)
+	forged := http.Header{"X-Twilio-Signature": {"AAAAAAAAAAAAAAAAAAAAAAAAAAA="}}
+	tampered := url.Values{}
+	for k, v := range form {
+		tampered[k] = v
+	}
+	tampered.Set("From", strangerCell) // signed for Olivia's number
+	for name, c := range map[string]struct {
+		form   url.Values
+		header http.Header
+	}{
+		"no signature": {form, nil},
+		"forged":       {form, forged},
+		"tampered":     {tampered, good},
+	} {
+		resp, err := a.provider.Post(ctx, a.hook, c.form, c.header)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Status != http.StatusForbidden {
+			t.Errorf("%s: status %d, want 403", name, resp.Status)
+		}
+	}
+	for _, table := range []string{"conversations", "messages", "sms_suppressions", "sms_sessions", "sms_segments", "outbox"} {
+		if n := a.rows(table); n != 0 {
+			t.Errorf("after refused requests: %d rows in %s, want none", n, table)
+		}
+	}
+	a.none(oliviaMobile, 300*time.Millisecond)
+}
+
+// TestSMSDuplicateMessageSIDTakenOnce: the provider delivering the same
+// message twice, even at once, gives one message and one answer.
+func TestSMSDuplicateMessageSIDTakenOnce(t *testing.T) {
+	a := startSMS(t, nil)
+	sid := a.text(oliviaMobile, "reset my password")
+	a.until(oliviaMobile, "Reply 1 for my name")
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.textSID(oliviaMobile, "reset my password", sid) }()
+	}
+	wg.Wait()
+	if n := a.rows("conversations"); n != 1 {
+		t.Errorf("%d conversations, want 1", n)
+	}
+	var said int
+	a.App.DB.Reader().QueryRow(`SELECT count(*) FROM messages WHERE client_id = ?`, "sms:"+sid).Scan(&said)
+	if said != 1 {
+		t.Errorf("the message is stored %d times, want once", said)
+	}
+	a.none(oliviaMobile, 300*time.Millisecond)
+}
+
+// TestSMSKeywords: HELP is answered with the clinic and a way to a
+// person; STOP is confirmed once, then silence, and it stops codes by SMS
+// too; START lifts it.
+func TestSMSKeywords(t *testing.T) {
+	a := startSMS(t, nil)
+	a.text(oliviaMobile, "HELP")
+	if got := a.until(oliviaMobile, "Sample Health"); !strings.Contains(got[0], "call 312-555-0100") {
+		t.Errorf("HELP reply %q, want the help contact", got)
+	}
+	a.text(oliviaMobile, "stop")
+	a.until(oliviaMobile, "unsubscribed")
+	a.text(oliviaMobile, "STOP")
+	a.text(oliviaMobile, "reset my password") // recorded, never answered
+	a.none(oliviaMobile, 300*time.Millisecond)
+
+	// A code requested on the web for Olivia, by SMS: the patient is told
+	// the same as anyone, and nothing is sent.
+	p := dial(t, a.URL)
+	p.hello("", 0, "en", "reset_password")
+	for _, s := range []string{"reply:name", "Olivia", "Activeuser", "05/17/1985", "02139"} {
+		p.say(s)
+	}
+	wantInput(t, p.say("reply:sms"), "otp")
+	a.none(oliviaMobile, 500*time.Millisecond)
+
+	a.text(oliviaMobile, "START")
+	a.until(oliviaMobile, "You will get texts from us again")
+	a.text(oliviaMobile, "AYUDA")
+	if got := a.until(oliviaMobile, "AGENTE"); !strings.Contains(got[0], "ayuda") {
+		t.Errorf("AYUDA reply %q, want Spanish", got)
+	}
+}
+
+// TestSMSSpanish: a patient who writes Spanish is answered in Spanish,
+// numbered choices included.
+func TestSMSSpanish(t *testing.T) {
+	a := startSMS(t, nil)
+	a.text(oliviaMobile, "olvidé mi contraseña")
+	got := a.until(oliviaMobile, "Responda 1")
+	if !strings.Contains(strings.Join(got, "\n"), "para") {
+		t.Errorf("first question %q, want Spanish numbered choices", got)
+	}
+}
+
+// TestSMSCodeGoesToEmailFromAnotherNumber: texting from a number that is
+// not the one on file, "text me the code" sends it to the email on file,
+// and the reply is the same.
+func TestSMSCodeGoesToEmailFromAnotherNumber(t *testing.T) {
+	mail := smtptest.Start(t)
+	a := startSMS(t, smtpKeys(mail))
+	a.text(strangerCell, "reset my password")
+	a.until(strangerCell, "Reply 1 for my name")
+	for _, s := range []string{"1", "Olivia", "Activeuser", "05/17/1985", "02139"} {
+		a.text(strangerCell, s)
+		a.until(strangerCell, "?")
+	}
+	a.text(strangerCell, "2") // the mobile number on file
+	got := a.until(strangerCell, "code")
+	if sixDigits.MatchString(strings.Join(got, " ")) {
+		t.Fatalf("a code was texted to a number not on file: %q", got)
+	}
+	m := waitMail(t, mail)
+	if len(m.To) != 1 || m.To[0] != "olivia.active@example.org" {
+		t.Errorf("code went to %v, want the email on file", m.To)
+	}
+	a.none(oliviaMobile, 200*time.Millisecond)
+}
+
+// TestSMSActivation: an account set up by text, from the number on
+// file, ends with the link for the password.
+func TestSMSActivation(t *testing.T) {
+	a := startSMS(t, nil)
+	const paul = "+15125550107" // Paul Phoneonly, pending, (512) 555-0107
+	a.text(paul, "activate my account")
+	a.until(paul, "Reply 1")
+	for _, step := range []struct{ say, expect string }{
+		{"1", "date of birth"}, {"03/21/1969", "ZIP"}, {"73301", "activation code"}, {"ZJD8A-ABDK4", "username"},
+	} {
+		a.text(paul, step.say)
+		a.until(paul, step.expect)
+	}
+	a.text(paul, "paulp")
+	link := linkRE.FindString(strings.Join(a.until(paul, "/sms/continue#"), "\n"))
+	status, got := a.redeem(link)
+	if status != http.StatusOK {
+		t.Fatalf("redeem: %d %v", status, got)
+	}
+	p := dial(t, a.URL)
+	if err := p.conn.Hello(got["resume"], 0, "en", ""); err != nil {
+		t.Fatal(err)
+	}
+	p.await("the password question", func(f client.Frame) bool {
+		return f.Type == "msg" && f.Input != nil && f.Input.Slot == "new_password"
+	})
+	wantStatus(t, p.say("paper boats on a rainy day"), "closed", "resolved")
+	a.until(paul, "ready")
+}
+
+// TestSMSAgentAnswersByText: "agent" by text puts the patient in the
+// queue, shown on the console as SMS with the number masked; the agent's
+// reply goes out as a text, and the patient's next text reaches the agent.
+func TestSMSAgentAnswersByText(t *testing.T) {
+	a := startSMS(t, map[string]string{"handoff.auto_assign": "false"})
+	a.text(oliviaMobile, "agent")
+	a.until(oliviaMobile, "answer you here by text")
+	ag := dialAgent(t, a.URL, signInAgent(t, a.URL, demoAgentEmail, demoAgentPassword))
+	var conv string
+	ag.await("the SMS chat in the queue", func(f agentFrame) bool {
+		for _, it := range f.Items {
+			if it.Channel == "sms" && strings.HasSuffix(it.From, "0111") && !strings.Contains(it.From, "617") {
+				conv = it.Conversation
+				return true
+			}
+		}
+		return false
+	})
+	ag.send(map[string]any{"type": "claim", "conversation": conv})
+	view := ag.await("the conversation", func(f agentFrame) bool { return f.Type == "conversation" && f.Conversation == conv })
+	if view.Channel != "sms" {
+		t.Errorf("conversation view channel %q, want sms", view.Channel)
+	}
+	ag.send(map[string]any{"type": "say", "conversation": conv, "id": "a1", "text": "Hi Olivia, this is the front desk. How can I help?"})
+	a.until(oliviaMobile, "this is the front desk")
+	a.text(oliviaMobile, "I cannot sign in")
+	ag.await("the patient's text", func(f agentFrame) bool { return f.Type == "msg" && f.From == "patient" && f.Text == "I cannot sign in" })
+}
+
+// TestSMSCrashAfterAcknowledgedTextRepliesOnce: the server acknowledges
+// a text (200), tries to send the reply while the provider's API is down,
+// and is killed; after the restart the reply goes out, once.
+func TestSMSCrashAfterAcknowledgedTextRepliesOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	addr := freeAddr(t)
+	public := "http://" + addr
+	p := smstest.Start(t, smstest.WithWebhook(public+"/sms/inbound"))
+	target, _ := url.Parse(p.URL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var down atomic.Bool
+	down.Store(true)
+	attempted := make(chan struct{}, 16)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			select {
+			case attempted <- struct{}{}:
+			default:
+			}
+			http.Error(w, `{"code":20500,"message":"down"}`, http.StatusServiceUnavailable)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(api.Close)
+	env := []string{
+		"PORTICO_HTTP_ADDR=" + addr, "PORTICO_HTTP_PUBLIC_URL=" + public,
+		"PORTICO_SMS_ENABLED=true", "PORTICO_SMS_NUMBERS=" + ourNumber, "PORTICO_SMS_AUTH_TOKEN=" + p.Token,
+		"PORTICO_NOTIFY_SMS_URL=" + api.URL, "PORTICO_NOTIFY_SMS_ACCOUNT=" + p.Account,
+		"PORTICO_NOTIFY_SMS_TOKEN=" + p.Token, "PORTICO_NOTIFY_SMS_FROM=" + ourNumber,
+	}
+	mail := smtptest.Start(t)
+	db := filepath.Join(t.TempDir(), "portico.db")
+	c := startChild(t, db, mail, env...)
+	a := &smsApp{t: t, provider: p, hook: public + "/sms/inbound"}
+	a.text(oliviaMobile, "reset my password") // acknowledged: stored
+	select {
+	case <-attempted:
+	case <-time.After(waitLimit):
+		t.Fatal("the reply was never attempted")
+	}
+	c.kill(t)
+
+	down.Store(false)
+	c = startChild(t, db, mail, env...)
+	defer c.stop(t)
+	a.until(oliviaMobile, "Reply 1 for my name")
+	a.none(oliviaMobile, 3*time.Second) // past a retry's backoff: no second copy
 }

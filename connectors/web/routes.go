@@ -69,6 +69,9 @@ func (s *Server) routes() *router {
 	r.admin("DELETE /agent/api/canned", con.handleCannedDelete)
 	r.admin("DELETE /agent/api/canned/{shortcut}", con.handleCannedDelete)
 	r.staff("GET /agent/api/conversations", con.handleSearch)
+	if m := s.deps.SMS.Measure; m != nil {
+		r.staff("POST /agent/api/sms/segments", con.smsSegments(m))
+	}
 
 	// The admin pages: HTML shells whose scripts use the APIs below.
 	p := newAdminPages(con)

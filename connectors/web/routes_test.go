@@ -24,7 +24,7 @@ func startEverything(t *testing.T) *consoleEnv {
 		d.Settings = SettingsDeps{Users: db, Queues: db, Settings: db, Audit: db}
 		d.SMS = SMSDeps{Inbound: stub, Continue: func(context.Context, string) (string, string, error) {
 			return "", "", bot.Errorf(bot.EEXPIRED, "expired")
-		}}
+		}, Measure: func(string) SMSMeasure { return SMSMeasure{} }}
 	}, func(c *Config) { c.Demo = true })
 }
 
@@ -66,6 +66,7 @@ var wantRoutes = []route{
 	{"DELETE /agent/api/canned", "admin", "header"},
 	{"DELETE /agent/api/canned/{shortcut}", "admin", "header"},
 	{"GET /agent/api/conversations", "staff", ""},
+	{"POST /agent/api/sms/segments", "staff", "header"},
 	// The admin pages.
 	{"GET /admin", "admin page", ""},
 	{"GET /admin/{$}", "admin page", ""},

@@ -17,6 +17,9 @@ type SMSDeps struct {
 	// widget picks the conversation up at that question
 	// (sms_continue.go). An EEXPIRED error means the link is dead.
 	Continue func(ctx context.Context, token string) (resume, locale string, err error)
+	// Measure is what a reply costs as texts, for the console
+	// (console_sms_segments.go).
+	Measure func(text string) SMSMeasure
 }
 
 // handleSMSInbound is POST /sms/inbound.
