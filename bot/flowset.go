@@ -31,6 +31,9 @@ type Flows struct {
 	mu      sync.RWMutex
 	current *flows.Set
 	old     map[flowKey]*flows.Flow
+	// noSecrets are the channels that cannot take a secret: a flow asking
+	// one is refused (channel.go RefuseSecretsOn).
+	noSecrets []string
 }
 
 type flowKey struct {

@@ -135,6 +135,9 @@ func (a *App) wire(ctx context.Context) (err error) {
 	if err := a.storedQueues(ctx, &ec); err != nil {
 		return err
 	}
+	if err := fl.RefuseSecretsOn(a.smsChannel()); err != nil {
+		return fmt.Errorf("flows: %w", err)
+	}
 	deps := bot.Deps{
 		Store: a.DB, Codes: a.DB, Attempts: a.DB, Directory: a.Directory.dir, Activation: a.DB, Password: policy,
 		Flows: fl, Kick: a.Sender.Kick, Desk: a.DB,

@@ -489,3 +489,24 @@ func TestSMSCrashAfterAcknowledgedTextRepliesOnce(t *testing.T) {
 	a.until(oliviaMobile, "Reply 1 for my name")
 	a.none(oliviaMobile, 3*time.Second) // past a retry's backoff: no second copy
 }
+
+// TestSMSFloodFromOneNumberSlowsNoOther: 40 texts at once from one
+// number: exactly the per-sender limit (30 in 10 minutes) are taken, the
+// rest answered 200 and dropped; another patient is answered as usual.
+func TestSMSFloodFromOneNumberSlowsNoOther(t *testing.T) {
+	a := startSMS(t, nil)
+	const flood = 40
+	var wg sync.WaitGroup
+	for i := range flood {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.text(strangerCell, "hello "+strings.Repeat("x", i)) }()
+	}
+	wg.Wait()
+	var taken int
+	a.App.DB.Reader().QueryRow(`SELECT count(*) FROM messages WHERE client_id LIKE 'sms:%'`).Scan(&taken)
+	if taken != 30 {
+		t.Errorf("%d texts at once from one number: %d taken, want exactly 30 (the per-sender limit)", flood, taken)
+	}
+	a.text(oliviaMobile, "reset my password")
+	a.until(oliviaMobile, "Reply 1 for my name")
+}

@@ -12,11 +12,20 @@ import (
 // whose answer is a secret is never asked by text: the patient gets a
 // link to the web chat instead (Links).
 type Channel struct {
-	Links *Links // nil: a secret question is sent as its text, with no link (tests only)
+	// Links makes the links to the web chat. Without them the channel
+	// cannot take a secret (TakesSecrets), and the engine refuses flows
+	// that ask one.
+	Links *Links
 	Texts Texts
 }
 
-var _ bot.Channel = (*Channel)(nil)
+var (
+	_ bot.Channel     = (*Channel)(nil)
+	_ bot.SecretTaker = (*Channel)(nil)
+)
+
+// TakesSecrets implements bot.SecretTaker: only through the link.
+func (ch *Channel) TakesSecrets() bool { return ch.Links != nil }
 
 // Delivery keys of the texts a turn renders are "<turn key>:sms:<n>".
 const renderKey = ":sms:"
@@ -30,7 +39,10 @@ func (ch *Channel) Render(c *bot.Conversation, key string, msgs []bot.Message) (
 	var out []bot.Delivery
 	for _, m := range msgs {
 		text := Prompt(m.Text, m.Replies, c.Locale)
-		if m.Input != nil && m.Input.Kind == "secret" && ch.Links != nil {
+		if m.Input != nil && m.Input.Kind == "secret" {
+			if ch.Links == nil {
+				return nil, bot.Errorf(bot.EINVALID, "a secret question cannot be asked by text")
+			}
 			at := m.At
 			link := ch.Links.Make(c.ID, c.Step, at.Add(ch.Links.TTL()))
 			text = ch.Texts.SecretLink(link, int(ch.Links.TTL().Minutes()), c.Locale)
