@@ -116,6 +116,14 @@ func (a *App) smsWeb(wd *web.Deps) error {
 			}
 			return m
 		},
+		Choose: sms.Choose,
+		Preview: func(m bot.Message, locale string) []web.SMSPart {
+			var out []web.SMSPart
+			for _, p := range sms.Preview(m, locale, links.Example(), a.smsTexts()) {
+				out = append(out, web.SMSPart{Text: p.Text, Encoding: string(p.Encoding), Segments: p.Segments})
+			}
+			return out
+		},
 	}
 	return nil
 }

@@ -510,3 +510,44 @@ func TestSMSFloodFromOneNumberSlowsNoOther(t *testing.T) {
 	a.text(oliviaMobile, "reset my password")
 	a.until(oliviaMobile, "Reply 1 for my name")
 }
+
+// TestSMSSandboxPreviewAndConsoleSegments: the flow editor's sandbox
+// shows each bot message as it would be texted (numbered choices,
+// segments, the link for a secret), a typed "1" picks the first choice
+// when previewing as SMS, and the console counts a reply's segments.
+func TestSMSSandboxPreviewAndConsoleSegments(t *testing.T) {
+	a := startSMS(t, nil)
+	jar := signInAgent(t, a.URL, demoAdminEmail, demoAdminPassword)
+	status, body := adminAPI(t, a.URL, jar, http.MethodPost, "/admin/api/flows/reset_password/sandbox", "")
+	if status != http.StatusCreated {
+		t.Fatalf("start sandbox: %d %s", status, body)
+	}
+	var turn struct {
+		ID       string `json:"id"`
+		Messages []struct {
+			Replies []map[string]string `json:"replies"`
+		} `json:"messages"`
+		SMS [][]struct {
+			Text     string `json:"text"`
+			Encoding string `json:"encoding"`
+			Segments int    `json:"segments"`
+		} `json:"sms"`
+	}
+	if err := json.Unmarshal([]byte(body), &turn); err != nil {
+		t.Fatal(err)
+	}
+	last := turn.SMS[len(turn.SMS)-1]
+	if len(last) != 1 || !strings.Contains(last[0].Text, "Reply 1 for my name") || last[0].Encoding != "GSM-7" || last[0].Segments != 2 {
+		t.Fatalf("the first question as SMS: %+v, want one text of 2 GSM-7 segments with numbered choices", last)
+	}
+	choices, _ := json.Marshal(turn.Messages[len(turn.Messages)-1].Replies)
+	status, body = adminAPI(t, a.URL, jar, http.MethodPost, "/admin/api/sandbox/"+turn.ID+"/say", `{"text":"1","choices":`+string(choices)+`}`)
+	if status != http.StatusOK || !strings.Contains(body, "first name") {
+		t.Errorf("a typed 1 in the SMS preview: %d %s, want the first choice picked (the name question)", status, body)
+	}
+	long := strings.Repeat("Your chart shows the visit on Tuesday was billed twice. ", 4) + "Ésta está bien."
+	status, body = adminAPI(t, a.URL, jar, http.MethodPost, "/agent/api/sms/segments", `{"text":"`+long+`"}`)
+	if status != http.StatusOK || !strings.Contains(body, `"encoding":"UCS-2"`) || !strings.Contains(body, `"messages":2`) {
+		t.Errorf("segments of a long reply with an accent: %d %s, want UCS-2 sent as 2 messages", status, body)
+	}
+}

@@ -30,6 +30,16 @@ func (ch *Channel) TakesSecrets() bool { return ch.Links != nil }
 // Delivery keys of the texts a turn renders are "<turn key>:sms:<n>".
 const renderKey = ":sms:"
 
+// Preview is how m would be texted, for the flow editor's sandbox: link
+// stands in for the link a secret question is replaced with.
+func Preview(m bot.Message, locale, link string, texts Texts) []Part {
+	text := Prompt(m.Text, m.Replies, locale)
+	if m.Input != nil && m.Input.Kind == "secret" {
+		text = texts.SecretLink(link, int(LinkTTL.Minutes()), locale)
+	}
+	return Split(text)
+}
+
 // Render implements bot.Channel.
 func (ch *Channel) Render(c *bot.Conversation, key string, msgs []bot.Message) ([]bot.Delivery, error) {
 	to := c.Peer()

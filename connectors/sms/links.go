@@ -46,6 +46,11 @@ func LinkKey(secret string) []byte {
 	return mac.Sum(nil)
 }
 
+// Example is a link of the usual length that opens nothing, for previews.
+func (l *Links) Example() string {
+	return l.base + ContinuePath + "#" + l.token("preview-00000000000000000000", 1<<20, 0)
+}
+
 // TTL is LinkTTL.
 func (l *Links) TTL() time.Duration { return LinkTTL }
 

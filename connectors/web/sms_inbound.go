@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"net/http"
+
+	"github.com/portico-chat/portico/bot"
 )
 
 // SMSDeps are the SMS channel's parts the server mounts; a nil field
@@ -20,6 +22,18 @@ type SMSDeps struct {
 	// Measure is what a reply costs as texts, for the console
 	// (console_sms_segments.go).
 	Measure func(text string) SMSMeasure
+	// Preview renders a bot message as the SMS channel would text it, and
+	// Choose reads a texted answer to numbered choices: the flow editor's
+	// sandbox previews a flow as SMS with them (admin_sandbox.go).
+	Preview func(m bot.Message, locale string) []SMSPart
+	Choose  func(text string, replies []bot.Reply) (string, bool)
+}
+
+// SMSPart is one text of a message as the SMS channel sends it.
+type SMSPart struct {
+	Text     string `json:"text"`
+	Encoding string `json:"encoding"` // "GSM-7" or "UCS-2"
+	Segments int    `json:"segments"`
 }
 
 // handleSMSInbound is POST /sms/inbound.
