@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/portico-chat/portico/connectors/notify/smtptest"
 	"github.com/portico-chat/portico/connectors/sms/smstest"
 	"github.com/portico-chat/portico/connectors/web/client"
@@ -550,4 +552,38 @@ func TestSMSSandboxPreviewAndConsoleSegments(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(body, `"encoding":"UCS-2"`) || !strings.Contains(body, `"messages":2`) {
 		t.Errorf("segments of a long reply with an accent: %d %s, want UCS-2 sent as 2 messages", status, body)
 	}
+}
+
+// TestSMSResetFinishedInTheWidgetInABrowser: the link texted in place of
+// the password question opens the web chat in a browser, at that
+// question; the password is typed there, the token leaves the address
+// bar, and the rest of the conversation comes by text.
+func TestSMSResetFinishedInTheWidgetInABrowser(t *testing.T) {
+	ctx := browser(t)
+	a := startSMS(t, nil)
+	link := linkRE.FindString(a.verifyBySMS())
+	do(t, ctx,
+		chromedp.Navigate(link),
+		asks("new_password"),
+	)
+	if href := eval[string](t, ctx, `location.href`); strings.Contains(href, "#") {
+		t.Errorf("the token stayed in the address bar: %s", href)
+	}
+	do(t, ctx,
+		typeIn("tulip harbor seven lanterns"),
+		botSays("Your password has been changed"),
+		statusIs("closed"),
+	)
+	a.until(oliviaMobile, "Your password has been changed")
+	if got := postSignIn(t, a.URL, "olivia.active", "tulip harbor seven lanterns"); got != http.StatusSeeOther {
+		t.Errorf("sign-in with the password set in the widget: status %d, want 303", got)
+	}
+	// The link was used: opening it again says so and opens nothing.
+	do(t, ctx,
+		chromedp.Navigate(a.URL+"/"),
+		chromedp.Evaluate[chromedp.Void](`sessionStorage.clear()`),
+		chromedp.Navigate(link),
+		chromedp.Poll[chromedp.Void](`document.getElementById('sms-continue-status').textContent.includes('expired')`,
+			chromedp.WithPollingTimeout(waitLimit)),
+	)
 }
