@@ -87,6 +87,9 @@ func (t *turn) take(s Say) error {
 	m := patientMessage(c, t.labelled(s), t.masks())
 	m.At = t.now // the engine's clock, like every other message of the turn
 	t.out.Messages = append(t.out.Messages, m)
+	if s.RecordOnly {
+		return nil
+	}
 	if t.expectsSensitive() {
 		c.Slots[slotAfterSecret] = "1"
 	} else {

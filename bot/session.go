@@ -56,6 +56,9 @@ type Say struct {
 	// a secret question: the secret is refused unread and the question
 	// asked again (on SMS, as a new link to the web chat).
 	Texted bool
+	// RecordOnly stores the say in the transcript and runs nothing: a
+	// text from a number that opted out is kept, never answered.
+	RecordOnly bool
 }
 
 // Event is something a client attached to a conversation must be told.

@@ -89,7 +89,7 @@ func (a *App) smsWeb(wd *web.Deps) error {
 	}
 	log := a.log.With().Str("component", "sms").Logger()
 	router := sms.NewRouter(sms.RouterConfig{
-		SessionIdle: s.SessionIdle, Locale: bot.English, SourceKey: sms.LinkKey("source " + s.AuthToken),
+		SessionIdle: s.SessionIdle, Locale: bot.English, SourceKey: sms.LinkKey("source " + s.AuthToken), Kick: a.Sender.Kick,
 	}, a.Engine, a.DB, a.DB, a.DB, smsMetrics{a}, log)
 	h, err := sms.NewHandler(sms.Config{
 		PublicURL: a.cfg.PublicURL, AuthToken: s.AuthToken, Numbers: s.Numbers,

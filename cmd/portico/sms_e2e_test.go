@@ -318,6 +318,8 @@ func TestSMSDuplicateMessageSIDTakenOnce(t *testing.T) {
 // too; START lifts it.
 func TestSMSKeywords(t *testing.T) {
 	a := startSMS(t, nil)
+	a.text(oliviaMobile, "reset my password")
+	a.until(oliviaMobile, "Reply 1 for my name")
 	a.text(oliviaMobile, "HELP")
 	if got := a.until(oliviaMobile, "Sample Health"); !strings.Contains(got[0], "call 312-555-0100") {
 		t.Errorf("HELP reply %q, want the help contact", got)
@@ -325,8 +327,13 @@ func TestSMSKeywords(t *testing.T) {
 	a.text(oliviaMobile, "stop")
 	a.until(oliviaMobile, "unsubscribed")
 	a.text(oliviaMobile, "STOP")
-	a.text(oliviaMobile, "reset my password") // recorded, never answered
+	a.text(oliviaMobile, "is anyone there") // recorded, never answered
 	a.none(oliviaMobile, 300*time.Millisecond)
+	var kept int
+	a.App.DB.Reader().QueryRow(`SELECT count(*) FROM messages WHERE text = 'is anyone there'`).Scan(&kept)
+	if kept != 1 {
+		t.Errorf("a text after STOP is stored %d times, want once (recorded, not answered)", kept)
+	}
 
 	// A code requested on the web for Olivia, by SMS: the patient is told
 	// the same as anyone, and nothing is sent.

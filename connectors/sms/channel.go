@@ -42,6 +42,9 @@ func Preview(m bot.Message, locale, link string, texts Texts) []Part {
 
 // Render implements bot.Channel.
 func (ch *Channel) Render(c *bot.Conversation, key string, msgs []bot.Message) ([]bot.Delivery, error) {
+	if c.Status == bot.StatusClosed && c.Resolution == bot.Abandoned {
+		return nil, nil // the patient stopped texting: no text to say the chat closed
+	}
 	to := c.Peer()
 	if to == "" {
 		return nil, bot.Errorf(bot.EINVALID, "sms conversation %s has no number", c.ID)

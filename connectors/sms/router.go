@@ -62,6 +62,9 @@ type RouterConfig struct {
 	// digits), so that neither holds the number.
 	SourceKey []byte
 	Clock     bot.Clock
+	// Kick wakes the outbox sender after a keyword's reply is queued; nil
+	// leaves it to its next poll.
+	Kick func()
 }
 
 // Router is the engine's side of the inbound webhook (Inbox): it finds or
@@ -117,17 +120,23 @@ func (r *Router) Inbound(ctx context.Context, m Message) error {
 		if err := r.queue.Enqueue(ctx, d); err != nil {
 			return fmt.Errorf("queue keyword reply: %w", err)
 		}
+		if r.cfg.Kick != nil {
+			r.cfg.Kick()
+		}
 	}
-	if !m.RunFlow {
-		return nil
+	if !m.RunFlow && m.Keyword != NoKeyword {
+		return nil // a keyword: answered above, not part of any conversation
 	}
 	id, err := r.current(ctx, pair)
 	if err != nil {
 		return err
 	}
-	say := bot.Say{ID: SayID(m.SID), Text: m.Body, Source: r.source(m.From), Pick: Choose, Texted: true}
+	say := bot.Say{ID: SayID(m.SID), Text: m.Body, Source: r.source(m.From), Pick: Choose, Texted: true, RecordOnly: !m.RunFlow}
 	if say.Text == "" {
 		say.Text = "?" // an empty text (a picture alone) is still the patient's turn
+	}
+	if !m.RunFlow && id == "" {
+		return nil // opted out, and no conversation to keep it in: nothing is opened for it
 	}
 	if id == "" {
 		w, err := r.engine.Hello(ctx, bot.Hello{
