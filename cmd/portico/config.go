@@ -81,6 +81,7 @@ var defaults = map[string]any{
 	"sms.enabled":                       false,
 	"sms.numbers":                       []string{},
 	"sms.auth_token":                    "",
+	"sms.shared_keys":                   []string{},
 	"sms.session_idle":                  "30m",
 	"sms.help_contact":                  "",
 	"sms.provider_keyword_replies":      false,
@@ -97,6 +98,7 @@ var secretKeys = map[string]bool{
 	"notify.email.smtp.password": true,
 	"notify.sms.token":           true,
 	"sms.auth_token":             true,
+	"sms.shared_keys":            true,
 }
 
 // Config is the validated configuration.
@@ -479,7 +481,7 @@ func printConfig(v *viper.Viper, c *Config, w *strings.Builder) {
 		if d, ok := derived[k]; ok {
 			val = d
 		}
-		if secretKeys[k] && val != "" {
+		if secretKeys[k] && val != "" && val != "[]" {
 			val = "********"
 		}
 		if k == "storage.postgres.url" {

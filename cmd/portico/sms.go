@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/portico-chat/portico/bot"
@@ -14,8 +15,9 @@ import (
 // The replies go out through the notify.sms.* transport.
 type SMSChannelSettings struct {
 	Enabled         bool
-	Numbers         []string // ours, E.164
-	AuthToken       string   // the provider's, the key of webhook signatures
+	Numbers         []string          // ours, E.164
+	AuthToken       string            // the provider's, the key of webhook signatures
+	SharedKeys      map[string]string // HMAC-SHA256 signing keys by id (sms.shared_keys, "id:secret")
 	SessionIdle     time.Duration
 	HelpContact     string
 	ProviderReplies bool
@@ -28,6 +30,17 @@ func (p *parser) smsChannel(c *Config) SMSChannelSettings {
 		Enabled: p.boolean("sms.enabled"), Numbers: p.list("sms.numbers"), AuthToken: p.str("sms.auth_token"),
 		SessionIdle: p.duration("sms.session_idle"),
 		HelpContact: p.str("sms.help_contact"), ProviderReplies: p.boolean("sms.provider_keyword_replies"),
+	}
+	for _, kv := range p.list("sms.shared_keys") {
+		id, secret, ok := strings.Cut(kv, ":")
+		if !ok || strings.TrimSpace(id) == "" || strings.TrimSpace(secret) == "" {
+			p.fail("sms.shared_keys", "each key is id:secret") // never quote it: it is a secret
+			continue
+		}
+		if s.SharedKeys == nil {
+			s.SharedKeys = map[string]string{}
+		}
+		s.SharedKeys[strings.TrimSpace(id)] = strings.TrimSpace(secret)
 	}
 	if !s.Enabled {
 		return s
@@ -92,7 +105,7 @@ func (a *App) smsWeb(wd *web.Deps) error {
 		SessionIdle: s.SessionIdle, Locale: bot.English, SourceKey: sms.LinkKey("source " + s.AuthToken), Kick: a.Sender.Kick,
 	}, a.Engine, a.DB, a.DB, a.DB, smsMetrics{a}, log)
 	h, err := sms.NewHandler(sms.Config{
-		PublicURL: a.cfg.PublicURL, AuthToken: s.AuthToken, Numbers: s.Numbers,
+		PublicURL: a.cfg.PublicURL, AuthToken: s.AuthToken, SharedKeys: s.SharedKeys, Numbers: s.Numbers,
 		Texts: a.smsTexts(), Locale: bot.English, ProviderReplies: s.ProviderReplies,
 	}, router, a.DB, sms.Attempts{Store: a.DB}, log)
 	if err != nil {
