@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -56,6 +57,9 @@ func (p *parser) smsChannel(c *Config) SMSChannelSettings {
 		}
 		s.Numbers[i] = e164
 	}
+	if c.Driver == driverPostgres {
+		p.fail("sms.enabled", "needs storage.driver sqlite for now: storage/postgres has no SMS tables yet (docs/sms.md)")
+	}
 	if s.AuthToken == "" {
 		p.fail("sms.auth_token", "is required when sms.enabled is true: without it no inbound text can be verified")
 	}
@@ -68,12 +72,26 @@ func (p *parser) smsChannel(c *Config) SMSChannelSettings {
 	return s
 }
 
+// smsStore is what the SMS channel needs of the store beyond Store: the
+// suppression list, the pairs' conversations and the segments, and
+// queuing a keyword's reply. storage/sqlite has it; storage/postgres does
+// not yet, so sms.enabled needs SQLite (smsChannel).
+type smsStore interface {
+	sms.Suppressions
+	sms.Sessions
+	sms.Queue
+}
+
 // smsTransport wraps the SMS transport: nothing goes to a number that
 // texted STOP (the suppression list holds for codes and notices too), and
 // every text sent is counted with its segments.
 func (a *App) smsTransport(t notify.Transport) notify.Transport {
-	guard := sms.Guard{Next: t, List: a.DB, Permanent: notify.ErrPermanent}
-	return sms.Meter{Next: guard, Sessions: a.DB, Metrics: smsMetrics{a}, Log: a.log.With().Str("component", "sms").Logger()}
+	st, ok := a.DB.(smsStore)
+	if !ok {
+		return t // no list: nobody can have texted STOP to this server
+	}
+	guard := sms.Guard{Next: t, List: st, Permanent: notify.ErrPermanent}
+	return sms.Meter{Next: guard, Sessions: st, Metrics: smsMetrics{a}, Log: a.log.With().Str("component", "sms").Logger()}
 }
 
 // smsChannel is the engine's SMS conversation channel, nil when two-way
@@ -101,13 +119,17 @@ func (a *App) smsWeb(wd *web.Deps) error {
 		return nil
 	}
 	log := a.log.With().Str("component", "sms").Logger()
+	st, ok := a.DB.(smsStore)
+	if !ok {
+		return errors.New("sms.enabled: this storage driver has no SMS tables")
+	}
 	router := sms.NewRouter(sms.RouterConfig{
 		SessionIdle: s.SessionIdle, Locale: bot.English, SourceKey: sms.LinkKey("source " + s.AuthToken), Kick: a.Sender.Kick,
-	}, a.Engine, a.DB, a.DB, a.DB, smsMetrics{a}, log)
+	}, a.Engine, st, a.DB, st, smsMetrics{a}, log)
 	h, err := sms.NewHandler(sms.Config{
 		PublicURL: a.cfg.PublicURL, AuthToken: s.AuthToken, SharedKeys: s.SharedKeys, Numbers: s.Numbers,
 		Texts: a.smsTexts(), Locale: bot.English, ProviderReplies: s.ProviderReplies,
-	}, router, a.DB, sms.Attempts{Store: a.DB}, log)
+	}, router, st, sms.Attempts{Store: a.DB}, log)
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/portico-chat/portico/connectors/notify/smtptest"
 	"github.com/portico-chat/portico/connectors/sms/smstest"
 	"github.com/portico-chat/portico/connectors/web/client"
+	"github.com/portico-chat/portico/storage/sqlite"
 )
 
 // Numbers of the SMS tests: ours, and Olivia's on file ((617) 555-0111).
@@ -247,7 +248,7 @@ func TestSMSPasswordNeverTakenByText(t *testing.T) {
 func (a *smsApp) rows(table string) int {
 	a.t.Helper()
 	var n int
-	if err := a.App.DB.Reader().QueryRowContext(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+	if err := a.App.DB.(*sqlite.DB).Reader().QueryRowContext(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
 		a.t.Fatal(err)
 	}
 	return n
@@ -306,7 +307,7 @@ func TestSMSDuplicateMessageSIDTakenOnce(t *testing.T) {
 		t.Errorf("%d conversations, want 1", n)
 	}
 	var said int
-	a.App.DB.Reader().QueryRow(`SELECT count(*) FROM messages WHERE client_id = ?`, "sms:"+sid).Scan(&said)
+	a.App.DB.(*sqlite.DB).Reader().QueryRow(`SELECT count(*) FROM messages WHERE client_id = ?`, "sms:"+sid).Scan(&said)
 	if said != 1 {
 		t.Errorf("the message is stored %d times, want once", said)
 	}
@@ -330,7 +331,7 @@ func TestSMSKeywords(t *testing.T) {
 	a.text(oliviaMobile, "is anyone there") // recorded, never answered
 	a.none(oliviaMobile, 300*time.Millisecond)
 	var kept int
-	a.App.DB.Reader().QueryRow(`SELECT count(*) FROM messages WHERE text = 'is anyone there'`).Scan(&kept)
+	a.App.DB.(*sqlite.DB).Reader().QueryRow(`SELECT count(*) FROM messages WHERE text = 'is anyone there'`).Scan(&kept)
 	if kept != 1 {
 		t.Errorf("a text after STOP is stored %d times, want once (recorded, not answered)", kept)
 	}
@@ -512,7 +513,7 @@ func TestSMSFloodFromOneNumberSlowsNoOther(t *testing.T) {
 	}
 	wg.Wait()
 	var taken int
-	a.App.DB.Reader().QueryRow(`SELECT count(*) FROM messages WHERE client_id LIKE 'sms:%'`).Scan(&taken)
+	a.App.DB.(*sqlite.DB).Reader().QueryRow(`SELECT count(*) FROM messages WHERE client_id LIKE 'sms:%'`).Scan(&taken)
 	if taken != 30 {
 		t.Errorf("%d texts at once from one number: %d taken, want exactly 30 (the per-sender limit)", flood, taken)
 	}
