@@ -10,6 +10,8 @@ import (
 	"github.com/portico-chat/portico/connectors/notify"
 	"github.com/portico-chat/portico/connectors/sms"
 	"github.com/portico-chat/portico/connectors/web"
+	"github.com/portico-chat/portico/storage/postgres"
+	"github.com/portico-chat/portico/storage/sqlite"
 )
 
 // SMSChannelSettings configure two-way SMS, the sms.* keys (docs/sms.md).
@@ -57,9 +59,6 @@ func (p *parser) smsChannel(c *Config) SMSChannelSettings {
 		}
 		s.Numbers[i] = e164
 	}
-	if c.Driver == driverPostgres {
-		p.fail("sms.enabled", "needs storage.driver sqlite for now: storage/postgres has no SMS tables yet (docs/sms.md)")
-	}
 	if s.AuthToken == "" {
 		p.fail("sms.auth_token", "is required when sms.enabled is true: without it no inbound text can be verified")
 	}
@@ -74,13 +73,17 @@ func (p *parser) smsChannel(c *Config) SMSChannelSettings {
 
 // smsStore is what the SMS channel needs of the store beyond Store: the
 // suppression list, the pairs' conversations and the segments, and
-// queuing a keyword's reply. storage/sqlite has it; storage/postgres does
-// not yet, so sms.enabled needs SQLite (smsChannel).
+// queuing a keyword's reply. storage/sqlite and storage/postgres have it.
 type smsStore interface {
 	sms.Suppressions
 	sms.Sessions
 	sms.Queue
 }
+
+var (
+	_ smsStore = (*sqlite.DB)(nil)
+	_ smsStore = (*postgres.DB)(nil)
+)
 
 // smsTransport wraps the SMS transport: nothing goes to a number that
 // texted STOP (the suppression list holds for codes and notices too), and
