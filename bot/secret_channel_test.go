@@ -35,3 +35,56 @@ func TestFlowAskingASecretRefusedOnAChannelThatCannotTakeOne(t *testing.T) {
 		t.Errorf("publishing a flow that asks a secret: got %v, want it refused at its question", err)
 	}
 }
+
+// TestCodeByTextOnlyToTheTextingNumber: in an SMS conversation, a code
+// asked for "by text" goes to the mobile number on file only when the
+// patient texts from it; from any other number it goes to the email on
+// file. The bot says the same for a match from another number as for no
+// match at all.
+func TestCodeByTextOnlyToTheTextingNumber(t *testing.T) {
+	h := newHarness(t)
+	h.eng = h.channelEngine(&textChannel{to: "+17735550199"})
+	open := func(peer string) *chat {
+		rec := &recorder{}
+		w, err := h.eng.Hello(h.ctx, bot.Hello{Locale: "en", Start: "reset_password", Source: testIP, Channel: bot.ChannelSMS, Peer: peer}, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &chat{h: h, id: w.ConversationID, rec: rec, source: testIP}
+	}
+	codes := func(c *chat) []bot.Delivery {
+		var out []bot.Delivery
+		for _, d := range c.deliveries() {
+			if strings.Contains(d.Key, ":otp:") {
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	const stranger, onFile = "+17735550199", "+16175550111"
+
+	match := open(stranger)
+	match.toChannel(olivia)
+	saidMatch := botText(match.reply("sms"))
+	miss := open(stranger)
+	miss.toChannel(nobody)
+	saidMiss := botText(miss.reply("sms"))
+	if saidMatch != saidMiss {
+		t.Errorf("from another number, match and no match answered differently:\n%q\n%q", saidMatch, saidMiss)
+	}
+	if ds := codes(match); len(ds) != 1 || ds[0].Channel != bot.DeliverEmail || ds[0].To != "olivia.active@example.org" {
+		t.Errorf("code asked by text from another number: %+v, want it emailed to the address on file", ds)
+	}
+	if ds := codes(miss); len(ds) != 0 {
+		t.Errorf("no match: %+v sent, want nothing", ds)
+	}
+
+	own := open(onFile)
+	own.toChannel(olivia)
+	if said := botText(own.reply("sms")); said != saidMatch {
+		t.Errorf("from the number on file the bot said %q, want the same as from another number", said)
+	}
+	if ds := codes(own); len(ds) != 1 || ds[0].Channel != bot.DeliverSMS || ds[0].To != onFile {
+		t.Errorf("code asked by text from the number on file: %+v, want it texted there", ds)
+	}
+}

@@ -125,7 +125,8 @@ func (r *Router) Inbound(ctx context.Context, m Message) error {
 		}
 	}
 	if !m.RunFlow && m.Keyword != NoKeyword {
-		return nil // a keyword: answered above, not part of any conversation
+		r.segments(ctx, "", m) // a keyword: answered above, part of no conversation
+		return nil
 	}
 	id, err := r.current(ctx, pair)
 	if err != nil {
@@ -136,7 +137,8 @@ func (r *Router) Inbound(ctx context.Context, m Message) error {
 		say.Text = "?" // an empty text (a picture alone) is still the patient's turn
 	}
 	if !m.RunFlow && id == "" {
-		return nil // opted out, and no conversation to keep it in: nothing is opened for it
+		r.segments(ctx, "", m) // opted out, and no conversation to keep it in: nothing is opened for it
+		return nil
 	}
 	if id == "" {
 		w, err := r.engine.Hello(ctx, bot.Hello{
@@ -154,10 +156,16 @@ func (r *Router) Inbound(ctx context.Context, m Message) error {
 	} else if err := r.engine.Say(ctx, id, nil, say); err != nil {
 		return fmt.Errorf("sms say: %w", err)
 	}
-	if err := r.sessions.RecordSMSSegments(ctx, id, "in", max(m.Segments, 1), m.Received); err != nil {
+	r.segments(ctx, id, m)
+	return nil
+}
+
+// segments records what an inbound text cost, in its conversation ("" for
+// none). A failure is logged: the text itself was taken.
+func (r *Router) segments(ctx context.Context, conversationID string, m Message) {
+	if err := r.sessions.RecordSMSSegments(ctx, conversationID, "in", max(m.Segments, 1), m.Received); err != nil {
 		r.log.Warn().Err(err).Msg("sms: record segments")
 	}
-	return nil
 }
 
 // current returns the pair's conversation if it is still open and the
