@@ -25,7 +25,7 @@ bench: build
 
 # The Go benchmarks of the hot paths, benchstat-friendly (-count 6).
 bench-go:
-	$(GO) test -run '^$$' -bench . -count 6 ./bot ./storage/sqlite ./connectors/web ./flows
+	$(GO) test -run '^$$' -bench . -count 6 ./bot ./bot/password ./storage/sqlite ./connectors/web ./flows
 
 # Every test, including the flows' transcript tests, the end-to-end tests
 # over real sockets and SMTP, the crash test and the fuzz seeds.

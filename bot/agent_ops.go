@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -260,6 +261,7 @@ func (e *Engine) view(ctx context.Context, id string) (ConversationView, error) 
 	v := ConversationView{
 		ConversationID: id, Status: c.Status, Agent: c.Agent, Flow: c.Flow, State: c.State,
 		Queue: c.Queue, Reason: c.Reason, Locale: c.Locale, Transcript: msgs, Slots: map[string]string{},
+		Channel: cmp.Or(c.Channel, ChannelWeb), From: maskedPeer(c),
 	}
 	for k, val := range c.Slots {
 		if !strings.HasPrefix(k, "_") {

@@ -1,6 +1,14 @@
 package bot
 
-import "fmt"
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/portico-chat/portico/flows"
+)
 
 // A conversation runs on one channel (Conversation.Channel, fixed when it
 // opens): the web widget today, SMS next. Not to be confused with the
@@ -62,4 +70,68 @@ func (e *Engine) stage(t *turn) error {
 		t.out.Deliveries = append(t.out.Deliveries, d)
 	}
 	return nil
+}
+
+// maskedPeer is where an outbox channel's patient is, as staff may see it:
+// a number masked to its last 4 digits; "" on the web.
+func maskedPeer(c *Conversation) string {
+	if p := c.Peer(); p != "" {
+		return MaskPhone(p)
+	}
+	return ""
+}
+
+// SecretTaker is an optional Channel capability: whether the channel can
+// take the answer to a secret question (a new password) in some safe way.
+// SMS can, by sending a link to the web chat instead of the question; a
+// channel that does not implement it is assumed to take secrets.
+type SecretTaker interface {
+	TakesSecrets() bool
+}
+
+// RefuseSecretsOn makes fl refuse, from now on, any flow that asks a
+// secret question while one of chs cannot take a secret (Check and
+// PublishWith report it at the question), and reports the current flows
+// that already do. Call it once at start, with the engine's channels.
+func (fl *Flows) RefuseSecretsOn(chs map[string]Channel) error {
+	var names []string
+	for name, ch := range chs {
+		if st, ok := ch.(SecretTaker); ok && !st.TakesSecrets() {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	fl.mu.Lock()
+	fl.noSecrets = names
+	set := fl.current
+	fl.mu.Unlock()
+	if ps := fl.secretProblems(set); len(ps) > 0 {
+		return ps
+	}
+	return nil
+}
+
+// secretProblems lists the questions of set that ask for a secret on a
+// channel that cannot take one.
+func (fl *Flows) secretProblems(set *flows.Set) flows.Problems {
+	fl.mu.RLock()
+	refused := fl.noSecrets
+	fl.mu.RUnlock()
+	if len(refused) == 0 || set == nil {
+		return nil
+	}
+	var ps flows.Problems
+	for _, name := range set.Names() {
+		f, _ := set.Get(name)
+		for _, stName := range slices.Sorted(maps.Keys(f.States)) {
+			st := f.States[stName]
+			if st.Kind != flows.KindAsk || f.Slots[st.Ask] == nil || f.Slots[st.Ask].Type != flows.SlotSecret {
+				continue
+			}
+			ps = append(ps, flows.Problem{File: f.File, Pos: st.Pos, Msg: fmt.Sprintf(
+				"state %q asks for the secret %q, which conversations on %s cannot take: a secret never travels by text",
+				stName, st.Ask, strings.Join(refused, ", "))})
+		}
+	}
+	return ps
 }

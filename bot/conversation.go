@@ -116,3 +116,7 @@ type Input struct {
 	Autocomplete string `json:"autocomplete,omitempty"`
 	Hint         string `json:"hint,omitempty"`
 }
+
+// Peer is where the patient is on a channel that reaches them through the
+// outbox, as Hello.Peer gave it; "" on the web.
+func (c *Conversation) Peer() string { return c.Slots[slotPeer] }

@@ -56,6 +56,8 @@ type QueueItem struct {
 	Locale         string
 	Verified       bool
 	Left           time.Duration // how long ago the patient closed every page of the chat; 0 while one is open
+	Channel        string        // ChannelWeb or ChannelSMS
+	From           string        // on SMS, the patient's number masked to its last 4 digits
 }
 
 // ConversationView is everything an agent sees of a chat: the whole
@@ -73,6 +75,8 @@ type ConversationView struct {
 	Transcript     []Message
 	Identity       Identity
 	Slots          map[string]string // visible slots only
+	Channel        string            // ChannelWeb or ChannelSMS
+	From           string            // on SMS, the patient's number masked to its last 4 digits
 }
 
 // Identity is the console's identity card of a conversation's patient.

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -44,14 +45,16 @@ type waiter struct {
 	verified bool
 	offered  bool      // already offered to leave a message
 	noPage   time.Time // since when no page of the patient is open; zero while one is
+	channel  string
+	from     string // masked
 }
 
 // left is how long ago a waiting patient left (closed every page of the
 // chat), or 0 while they are there. A patient away for less than
 // Config.PatientGoneAfter is still there: a page change or a reconnect.
 func (e *Engine) left(w *waiter, now time.Time) time.Duration {
-	if w.noPage.IsZero() {
-		return 0
+	if w.noPage.IsZero() || w.channel != ChannelWeb {
+		return 0 // a patient on SMS is reached by text, page or none
 	}
 	if d := now.Sub(w.noPage); d >= e.cfg.PatientGoneAfter {
 		return max(d, time.Nanosecond)
@@ -104,7 +107,8 @@ func waiterOf(c *Conversation) *waiter {
 		since = c.UpdatedAt
 	}
 	return &waiter{conv: c.ID, queue: c.Queue, reason: c.Reason, since: since, locale: c.Locale,
-		verified: c.Subject != "", offered: c.Slots[slotOffered] != ""}
+		verified: c.Subject != "", offered: c.Slots[slotOffered] != "",
+		channel: cmp.Or(c.Channel, ChannelWeb), from: maskedPeer(c)}
 }
 
 // agent returns the state of an agent, creating it from info. An existing
@@ -255,6 +259,7 @@ func (e *Engine) queueItems() []QueueItem {
 		items = append(items, QueueItem{
 			ConversationID: w.conv, Queue: w.queue, Reason: w.reason, Waiting: now.Sub(w.since),
 			Position: pos[w.queue], Locale: w.locale, Verified: w.verified, Left: e.left(w, now),
+			Channel: w.channel, From: w.from,
 		})
 	}
 	return items

@@ -33,6 +33,7 @@ const (
 	slotLeftQueue       = "_left_queue"       // the queue a follow-up belongs to
 	slotReasonKey       = "_reason"           // the key of the text in slotReason
 	slotAfterSecret     = "_after_secret"     // the last say answered a secret: mask the next one too
+	slotPeer            = "_peer"             // where the patient is on an outbox channel (Hello.Peer)
 )
 
 // slotReason is the visible slot a rejected answer's reason is worded in,
@@ -41,7 +42,7 @@ const slotReason = "reason"
 
 // keptSlots are the conversation's own limits and masking, which outlive
 // "restart" and a re-verification: starting over must not reset them.
-var keptSlots = []string{slotFailures, slotCodesSent, slotActWrong, slotAfterSecret}
+var keptSlots = []string{slotFailures, slotCodesSent, slotActWrong, slotAfterSecret, slotPeer}
 
 // keepOnly empties the slots but keptSlots.
 func keepOnly(slots map[string]string) map[string]string {
@@ -89,7 +90,8 @@ func (e *Engine) newTurn(ctx context.Context, c *Conversation, source string) *t
 	}
 	cp.Stack = append([]Frame(nil), c.Stack...)
 	now := e.clock.Now()
-	t := &turn{e: e, ctx: ctx, conv: &cp, secrets: map[string]string{}, source: source, now: now,
+	// The turn's writes before its commit share the commit's fsync.
+	t := &turn{e: e, ctx: WithTurnSync(ctx), conv: &cp, secrets: map[string]string{}, source: source, now: now,
 		key: c.ID + ":" + strconv.FormatInt(c.Step, 10), prevUpdate: c.UpdatedAt}
 	cp.Step++
 	cp.UpdatedAt = now
@@ -322,7 +324,11 @@ func (t *turn) handoff(queue, reason, step string, byPatient, announce bool) {
 	}
 	t.out.Handoff = &Handoff{ConversationID: t.conv.ID, Queue: queue, Reason: reason, Step: step, At: t.now, Since: t.conv.QueuedAt}
 	if announce {
-		t.message(FromSystem, text("handoff", t.conv.Locale), nil, nil)
+		key := "handoff"
+		if t.conv.Channel == ChannelSMS {
+			key = "handoff_text" // no page to stay on
+		}
+		t.message(FromSystem, text(key, t.conv.Locale), nil, nil)
 	}
 	t.audit("handoff", "queued", queue+" "+reason)
 }

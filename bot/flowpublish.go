@@ -76,7 +76,14 @@ func (fl *Flows) Check(name string, src []byte) (*flows.Set, error) {
 		return nil, flows.Problems{{File: file, Pos: flows.Pos{Line: keyLine(src, "name"), Col: 1},
 			Msg: fmt.Sprintf("this is flow %q, but it is saved as %q; a flow cannot be renamed", f.Name, name)}}
 	}
-	return flows.ParseSet(fl.Sources(map[string][]byte{name: src}), fl.catalog)
+	set, err := flows.ParseSet(fl.Sources(map[string][]byte{name: src}), fl.catalog)
+	if err != nil {
+		return nil, err
+	}
+	if ps := fl.secretProblems(set); len(ps) > 0 {
+		return nil, ps // channels.go RefuseSecretsOn
+	}
+	return set, nil
 }
 
 // keyLine returns the line of a top-level key in a YAML source, or 1.

@@ -32,6 +32,9 @@ type Flows struct {
 	current   *flows.Set
 	old       map[flowKey]*flows.Flow
 	published func(ctx context.Context, name string, version int) // after PublishWith; nil: nobody to tell
+	// noSecrets are the channels that cannot take a secret: a flow asking
+	// one is refused (channel.go RefuseSecretsOn).
+	noSecrets []string
 }
 
 type flowKey struct {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -61,6 +62,9 @@ func (e *Engine) open(ctx context.Context, h Hello) (opened, error) {
 	if !e.channelKnown(channel) {
 		return opened{}, Errorf(EINVALID, "no conversation channel %q", channel)
 	}
+	// The reservation and the new conversation become durable with the
+	// first turn's commit (WithTurnSync).
+	ctx = WithTurnSync(ctx)
 	now := e.clock.Now()
 	if err := e.reserveConversation(ctx, h, now); err != nil {
 		return opened{}, err
@@ -70,6 +74,9 @@ func (e *Engine) open(ctx context.Context, h Hello) (opened, error) {
 		ID: newID(), Channel: channel, Status: StatusBot, Locale: NormalizeLocale(h.Locale), Slots: map[string]string{},
 		ResumeHash: hash, CreatedAt: now, UpdatedAt: now,
 	}
+	if h.Peer != "" {
+		conv.Slots[slotPeer] = h.Peer
+	}
 	if err := e.store.CreateConversation(ctx, conv); err != nil {
 		return opened{}, fmt.Errorf("create conversation: %w", err)
 	}
@@ -78,9 +85,16 @@ func (e *Engine) open(ctx context.Context, h Hello) (opened, error) {
 		start = f.Name // only top-level flows (those with triggers) may be started directly
 	}
 	t := e.newTurn(ctx, conv, h.Source)
-	t.audit("conversation.opened", "ok", conv.Locale)
+	asks := ""
+	if h.First != nil {
+		start, asks = e.opening(t, *h.First, start)
+	}
+	t.audit("conversation.opened", "ok", t.conv.Locale)
 	if err := t.startFlow(start); err != nil {
 		return opened{}, fmt.Errorf("start %s: %w", start, err)
+	}
+	if asks == "agent" && t.conv.Status == StatusBot {
+		t.handoff("", "patient_request", t.conv.Flow+"."+t.conv.State, true, true)
 	}
 	if err := e.stage(t); err != nil {
 		return opened{}, err
@@ -179,4 +193,29 @@ func (e *Engine) reserveConversation(ctx context.Context, h Hello, now time.Time
 		wait = oldest.Add(lim.NewConversationWindow).Sub(now)
 	}
 	return &Error{Code: ERATELIMITED, Message: text("new_conversations_limited", NormalizeLocale(h.Locale)), RetryAfter: max(wait, time.Second)}
+}
+
+// spanishOpeners are first messages that say the patient writes Spanish.
+var spanishOpeners = []string{"hola", "buenos dias", "buenos días", "buenas tardes", "buenas noches", "espanol", "español", "en español"}
+
+// opening stores the patient's first message (Hello.First) in the opening
+// turn and returns the flow it asks for (start if none) and the command
+// it is ("agent"), if any. A message that reads as Spanish, and not as
+// English, makes the conversation Spanish.
+func (e *Engine) opening(t *turn, s Say, start string) (flow, cmd string) {
+	c := t.conv
+	m := patientMessage(c, s, false)
+	m.At = t.now
+	t.out.Messages = append(t.out.Messages, m)
+	_, en := e.flows.Match(s.Text, English)
+	_, es := e.flows.Match(s.Text, Spanish)
+	if slices.Contains(spanishOpeners, fold(s.Text)) || es && !en {
+		c.Locale = Spanish
+	}
+	if name, ok := e.flows.Match(s.Text, c.Locale); ok {
+		if f, ok := e.flows.Current(name); ok && len(f.Triggers) > 0 {
+			start = name
+		}
+	}
+	return start, command(s.Text, "")
 }

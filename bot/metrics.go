@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"strings"
 	"time"
 )
@@ -49,11 +50,27 @@ func (NoMetrics) HandedOff(string, string, string) {}
 
 var _ Metrics = NoMetrics{}
 
+// MessageMetrics is an optional Metrics capability: transcript messages
+// counted by conversation channel and direction ("in" for the patient's,
+// "out" for the rest).
+type MessageMetrics interface {
+	ChannelMessage(channel, direction string)
+}
+
 // observe counts what a committed turn did, and tells Deps.Held of codes
 // held back. It reads the turn's audit events, so the metrics count
 // exactly what the audit log records.
 func (e *Engine) observe(t *Turn) {
 	m := e.metrics
+	if mm, ok := m.(MessageMetrics); ok && t.Conversation != nil {
+		for i := range t.Messages {
+			dir := "out"
+			if t.Messages[i].From == FromPatient {
+				dir = "in"
+			}
+			mm.ChannelMessage(cmp.Or(t.Conversation.Channel, ChannelWeb), dir)
+		}
+	}
 	for _, a := range t.Audit {
 		switch a.Type {
 		case "conversation.opened":

@@ -85,6 +85,9 @@ func (t *turn) take(s Say) error {
 	m := patientMessage(c, t.labelled(s), t.masks())
 	m.At = t.now // the engine's clock, like every other message of the turn
 	t.out.Messages = append(t.out.Messages, m)
+	if s.RecordOnly {
+		return nil
+	}
 	if t.expectsSensitive() {
 		c.Slots[slotAfterSecret] = "1"
 	} else {
@@ -110,6 +113,17 @@ func (t *turn) take(s Say) error {
 		return err
 	}
 	st := f.States[c.State]
+	if s.Texted && st != nil && st.Kind == flows.KindAsk && f.Slots[st.Ask] != nil && f.Slots[st.Ask].Type == flows.SlotSecret {
+		t.audit("secret.by_text", "refused", f.Name+"."+st.Name)
+		t.message(FromSystem, text("secret_by_text", c.Locale), nil, nil)
+		t.ask(f, st, t.fill(st.Say.In(c.Locale)))
+		return nil
+	}
+	if s.Pick != nil && s.Reply == "" {
+		if v, ok := s.Pick(s.Text, t.shownReplies(f, st)); ok {
+			s.Reply = v // "2" on a text channel: the second choice, as if tapped
+		}
+	}
 	switch command(s.Text, s.Reply) {
 	case "agent":
 		if offersReply(st, "agent") {
@@ -201,4 +215,18 @@ func (t *turn) labelled(s Say) Say {
 		}
 	}
 	return s
+}
+
+// shownReplies are the quick replies of a question as the patient saw
+// them: the ones offered, labelled in the conversation's language.
+func (t *turn) shownReplies(f *flows.Flow, st *flows.State) []Reply {
+	st = t.offered(f, st)
+	if st == nil || st.Kind != flows.KindAsk {
+		return nil
+	}
+	out := make([]Reply, 0, len(st.Replies))
+	for _, r := range st.Replies {
+		out = append(out, Reply{Label: r.Label.In(t.conv.Locale), Value: r.Value})
+	}
+	return out
 }

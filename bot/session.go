@@ -12,6 +12,18 @@ type Hello struct {
 	// Channel is where the patient is: "" or ChannelWeb for the widget's
 	// socket, or a channel of Deps.Channels.
 	Channel string
+	// Peer is the patient's address on a channel that reaches them through
+	// the outbox: for SMS, the number they text from (E.164). It is kept
+	// with the conversation (Conversation.Peer): the channel renders
+	// replies to it, and a code texted to the number on file proves
+	// possession only when it is that number (verify.go codeContact).
+	Peer string
+	// First is the patient's first message, on a channel where the
+	// patient speaks first (SMS). It is stored as the conversation's first
+	// message under its say id, picks the conversation's language when it
+	// is plainly Spanish, and names the flow to start as a trigger phrase
+	// would (the greeting otherwise; a person, for "agent").
+	First *Say
 	// ResumeOnly refuses to start a new conversation when Resume is dead:
 	// Hello then fails with EEXPIRED instead. A widget restoring a chat
 	// on a new page uses it, so that no conversation begins before the
@@ -36,6 +48,17 @@ type Say struct {
 	Text   string
 	Reply  string // the value of a quick reply
 	Source string
+	// Pick, when set, reads a typed answer to a question's quick replies
+	// as a text channel shows them (numbered choices), returning the
+	// value picked; connectors/sms sets it to sms.Choose.
+	Pick func(text string, replies []Reply) (string, bool)
+	// Texted marks a say that came by text message, which never answers
+	// a secret question: the secret is refused unread and the question
+	// asked again (on SMS, as a new link to the web chat).
+	Texted bool
+	// RecordOnly stores the say in the transcript and runs nothing: a
+	// text from a number that opted out is kept, never answered.
+	RecordOnly bool
 }
 
 // Event is something a client attached to a conversation must be told.

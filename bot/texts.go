@@ -69,6 +69,14 @@ var texts = map[string]flows.Text{
 		English: "Many chats were started from your network just now. Please wait a minute, then try again.",
 		Spanish: "Se iniciaron muchas conversaciones desde su red hace un momento. Espere un minuto e intente de nuevo.",
 	},
+	"handoff_text": {
+		English: "I'm connecting you with a member of our support team. They will answer you here by text.",
+		Spanish: "Le estoy comunicando con una persona de nuestro equipo de ayuda. Le contestara aqui por mensaje de texto.",
+	},
+	"secret_by_text": {
+		English: "For your safety, please never send a password by text message. Use the secure link instead.",
+		Spanish: "Por su seguridad, nunca envie una contraseña por mensaje de texto. Use el enlace seguro.",
+	},
 	"closed": {
 		English: "This chat has ended. You can start a new chat at any time.",
 		Spanish: "Esta conversación terminó. Puede iniciar una nueva cuando quiera.",

@@ -62,10 +62,11 @@ func (t *turn) sendCode(channel string) (string, error) {
 	t.out.Codes = append(t.out.Codes, code)
 	t.setCounter(slotCodeWrong, 0)
 
-	to, why, err := t.sendable(record, channel)
+	to, via, why, err := t.sendable(record, channel)
 	if err != nil {
 		return "", err
 	}
+	t.out.Codes[len(t.out.Codes)-1].Channel = via
 	// The same reservation whether or not the code will go out; one that
 	// will not is made against the conversation, under limits it never
 	// reaches.
@@ -86,7 +87,7 @@ func (t *turn) sendCode(channel string) (string, error) {
 	// A code that must not go out is still written to the outbox, as
 	// withheld, so that the turn's writes are the same.
 	subject, body := codeNotice(t.conv.Locale, t.e.cfg.PortalName, otp, lim.CodeTTL)
-	t.deliver(channel, to, subject, body, "otp").Withheld = why
+	t.deliver(via, to, subject, body, "otp").Withheld = why
 	if why != "" {
 		t.audit("code.issued", "suppressed", why)
 		return outcomeSent, nil
@@ -95,29 +96,50 @@ func (t *turn) sendCode(channel string) (string, error) {
 	return outcomeSent, nil
 }
 
-// sendable returns the contact a code for record may go to, or why it must
-// not go out. It reads the same for a record as for none (dummyRecord).
-func (t *turn) sendable(record, channel string) (to, why string, err error) {
+// sendable returns the contact a code for record may go to and by which
+// delivery channel, or why it must not go out. It reads the same for a
+// record as for none (dummyRecord).
+func (t *turn) sendable(record, channel string) (to, via, why string, err error) {
 	look := record
 	if look == "" {
 		look = dummyRecord
 	}
-	to, err = t.contact(look, channel)
+	to, via, err = t.codeContact(look, channel)
 	if err != nil && ErrorCode(err) != ENOTFOUND {
-		return "", "", err
+		return "", "", "", err
 	}
 	paused, err := t.paused(look)
 	switch {
 	case err != nil:
-		return "", "", err
+		return "", "", "", err
 	case record == "":
-		return "", "no_match", nil
+		return "", via, "no_match", nil
 	case to == "":
-		return "", "no_contact", nil
+		return "", via, "no_contact", nil
 	case paused:
-		return "", "record_paused", nil
+		return "", via, "record_paused", nil
 	}
-	return to, "", nil
+	return to, via, "", nil
+}
+
+// codeContact is where a one-time code for record goes when the patient
+// chose channel. In a conversation by text message, a code texted to the
+// number on file proves possession only if the patient is texting from
+// that number; from any other number the code goes to the email on file
+// instead. The patient is told the same either way (the reply names the
+// channel they chose), so the reply says nothing about the record.
+func (t *turn) codeContact(record, channel string) (to, via string, err error) {
+	c, err := t.e.dir.Contacts(t.ctx, record)
+	if err != nil {
+		return "", channel, fmt.Errorf("contacts: %w", err)
+	}
+	if channel != DeliverSMS {
+		return c.Email, channel, nil
+	}
+	if t.conv.Channel == ChannelSMS && c.Phone != t.conv.Peer() && t.e.canSend(DeliverEmail) {
+		return c.Email, DeliverEmail, nil
+	}
+	return c.Phone, channel, nil
 }
 
 // contact returns the record's contact for a channel, "" if none on file.

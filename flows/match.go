@@ -3,6 +3,7 @@ package flows
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -37,7 +38,21 @@ var stopWords = map[string]bool{
 type trigger struct {
 	flow   string
 	locale string
-	words  []string
+	words  []word
+}
+
+// word is a folded word and its length in runes, counted once.
+type word struct {
+	s     string
+	runes int
+}
+
+func toWords(ws []string) []word {
+	out := make([]word, len(ws))
+	for i, w := range ws {
+		out[i] = word{w, utf8.RuneCountInString(w)}
+	}
+	return out
 }
 
 // words folds s for matching: lower case, accents removed, apostrophes
@@ -77,14 +92,11 @@ func contentWords(ws []string) []string {
 // similar reports whether an input word is the phrase word, allowing one
 // typo in words of four letters or more and two in words of eight or more.
 // A stop word is never a typo of something else ("want" is not "cant").
-func similar(input, phrase string) bool {
-	if input == phrase {
+func similar(input, phrase word) bool {
+	if input.s == phrase.s {
 		return true
 	}
-	if stopWords[input] {
-		return false
-	}
-	n := len([]rune(phrase))
+	n := phrase.runes
 	limit := 0
 	switch {
 	case n >= twoTypoLen:
@@ -92,11 +104,22 @@ func similar(input, phrase string) bool {
 	case n >= oneTypoLen:
 		limit = 1
 	}
-	return limit > 0 && damerauLevenshtein(input, phrase, limit) <= limit
+	if limit == 0 {
+		return false
+	}
+	// Cheap rejections first: most pairs differ in length by more than
+	// the typos allowed (no map lookup, no distance).
+	if d := input.runes - n; d > limit || -d > limit {
+		return false
+	}
+	if stopWords[input.s] {
+		return false
+	}
+	return damerauLevenshtein(input.s, phrase.s, limit) <= limit
 }
 
 // score is the share of the phrase's words found in the input.
-func score(input, phrase []string) float64 {
+func score(input, phrase []word) float64 {
 	found := 0
 	for _, p := range phrase {
 		for _, w := range input {
@@ -114,14 +137,15 @@ func score(input, phrase []string) float64 {
 // accents and small typos, and answers false when no flow matches well or
 // when two flows match about as well.
 func (s *Set) Match(text, locale string) (string, bool) {
-	input := words(text)
-	if len(input) == 0 {
+	folded := words(text)
+	if len(folded) == 0 {
 		return "", false
 	}
 	// Words typed apart also count together: "user name" is "username".
-	for i, n := 0, len(input); i+1 < n; i++ {
-		input = append(input, input[i]+input[i+1])
+	for i, n := 0, len(folded); i+1 < n; i++ {
+		folded = append(folded, folded[i]+folded[i+1])
 	}
+	input := toWords(folded)
 	base, _, _ := strings.Cut(strings.ToLower(locale), "-")
 	best := map[string]float64{}
 	for _, t := range s.triggers {
@@ -157,7 +181,7 @@ func (s *Set) indexTriggers() {
 			base, _, _ := strings.Cut(strings.ToLower(loc), "-")
 			for _, phrase := range f.Triggers[loc] {
 				if ws := contentWords(words(phrase)); len(ws) > 0 {
-					s.triggers = append(s.triggers, trigger{flow: name, locale: base, words: ws})
+					s.triggers = append(s.triggers, trigger{flow: name, locale: base, words: toWords(ws)})
 				}
 			}
 		}

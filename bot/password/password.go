@@ -13,6 +13,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/text/unicode/norm"
@@ -37,13 +39,49 @@ const (
 // hashSlots is a process-wide semaphore bounding the argon2 calls running
 // at once to one per CPU: each holds argonMemoryKiB and a whole core, so
 // more at once only queue inside the scheduler while holding memory, and
-// a burst of resets must not exhaust either.
+// a burst of resets must not exhaust either. A burst waits here, in a
+// queue the metrics show (Stats), not in the kernel's run queue beside the
+// engine's threads.
 var hashSlots = make(chan struct{}, runtime.NumCPU())
 
 // HashConcurrency is how many password hashes may run at once. Each holds
 // a scheduler P while it runs, so a server gives its other goroutines
 // that many Ps more (cmd/portico serve raises GOMAXPROCS by it).
 func HashConcurrency() int { return cap(hashSlots) }
+
+// HashMemoryBytes is what the running hashes can hold at most: each
+// argon2id call allocates its m KiB at once (x/crypto/argon2 takes no
+// buffer to reuse, so it is a fresh allocation every time, freed by the
+// next garbage collection). A memory limit for the runtime must leave room
+// for it (cmd/portico serve).
+func HashMemoryBytes() int64 { return int64(HashConcurrency()) * argonMemoryKiB * 1024 }
+
+// PoolStats describes the hashing pool (Stats).
+type PoolStats struct {
+	Slots   int   // hashes that may run at once
+	Running int   // hashes running now
+	Queued  int   // hashes waiting for a slot now
+	Hashes  int64 // hashes started since the process began
+	// Wait is the time hashes spent queued for a slot, in all; with Hashes
+	// it gives the average wait.
+	Wait time.Duration
+	// MaxQueued is the longest the queue has been.
+	MaxQueued int
+}
+
+var pool struct {
+	running, queued, maxQueued atomic.Int64
+	hashes, waitNanos          atomic.Int64
+}
+
+// Stats returns the hashing pool's state and counters (the queue length
+// and the time spent waiting are metrics: connectors/metrics).
+func Stats() PoolStats {
+	return PoolStats{
+		Slots: HashConcurrency(), Running: int(pool.running.Load()), Queued: int(pool.queued.Load()),
+		Hashes: pool.hashes.Load(), Wait: time.Duration(pool.waitNanos.Load()), MaxQueued: int(pool.maxQueued.Load()),
+	}
+}
 
 // Hash hashes pw with argon2id and a 16-byte random salt, returning
 // a PHC string ($argon2id$v=19$m=19456,t=2,p=1$salt$hash). The password is
@@ -77,18 +115,43 @@ func Matches(phc, pw string) bool {
 // priority (see lowerThreadPriority), so that while hashes keep every core
 // busy the kernel still runs other patients' turns first; the thread ends
 // with the hash. docs/performance.md has the numbers.
-func argonKey(pw, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
-	hashSlots <- struct{}{}
-	defer func() { <-hashSlots }()
+func argonKey(pw, salt []byte, passes, memory uint32, threads uint8, keyLen uint32) []byte {
+	release := acquireSlot()
+	defer release()
 	key := make(chan []byte, 1)
 	go func() {
 		// Never unlocked: the goroutine's exit ends the thread, so the
 		// lowered priority never leaks to other goroutines.
 		runtime.LockOSThread()
 		lowerThreadPriority()
-		key <- argon2.IDKey(pw, salt, time, memory, threads, keyLen)
+		key <- idKey(pw, salt, passes, memory, threads, keyLen)
 	}()
 	return <-key
+}
+
+// idKey is argon2.IDKey; a test replaces it to hold hashes in their slots.
+var idKey = argon2.IDKey
+
+// acquireSlot waits for a hashing slot, counting the queue and the wait,
+// and returns the function that gives it back.
+func acquireSlot() (release func()) {
+	start := time.Now()
+	select {
+	case hashSlots <- struct{}{}: // a free slot: no wait
+	default:
+		q := pool.queued.Add(1)
+		for m := pool.maxQueued.Load(); q > m && !pool.maxQueued.CompareAndSwap(m, q); m = pool.maxQueued.Load() {
+		}
+		hashSlots <- struct{}{}
+		pool.queued.Add(-1)
+		pool.waitNanos.Add(int64(time.Since(start)))
+	}
+	pool.running.Add(1)
+	pool.hashes.Add(1)
+	return func() {
+		pool.running.Add(-1)
+		<-hashSlots
+	}
 }
 
 // phc is a parsed argon2id PHC string. Parse errors never quote the input:

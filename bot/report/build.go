@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -133,6 +134,13 @@ func attribute(c *conv, routing []string) string {
 // build computes every number of a report from the conversations it
 // covers (already filtered by flow, oldest first).
 func build(q Query, convs []*conv) *Report {
+	r := numbers(q, convs)
+	r.ByChannel = byChannel(q, convs)
+	return r
+}
+
+// numbers computes every number of the report but the split by channel.
+func numbers(q Query, convs []*conv) *Report {
 	r := &Report{
 		From: q.From.UTC(), To: q.To.UTC(), Flow: q.Flow, TimeZone: q.Location.String(),
 		Days: reportDays(q), Daily: []DayCount{}, Handoffs: []ReasonRate{}, Funnels: []Funnel{},
@@ -208,6 +216,24 @@ func build(q Query, convs []*conv) *Report {
 		}
 	}
 	return r
+}
+
+// byChannel computes the numbers of each channel's conversations alone.
+func byChannel(q Query, convs []*conv) []ChannelNumbers {
+	groups := map[string][]*conv{}
+	for _, c := range convs {
+		ch := cmp.Or(c.Channel, bot.ChannelWeb)
+		groups[ch] = append(groups[ch], c)
+	}
+	out := []ChannelNumbers{}
+	for _, ch := range slices.Sorted(maps.Keys(groups)) {
+		r := numbers(q, groups[ch])
+		out = append(out, ChannelNumbers{
+			Channel: ch, Conversations: r.Totals.Conversations, Containment: r.Containment, HandoffRate: r.HandoffRate,
+			Funnels: r.Funnels, Resolution: r.Resolution, QueueWait: r.QueueWait, HandleTime: r.HandleTime,
+		})
+	}
+	return out
 }
 
 // countTotals adds one conversation to the totals.

@@ -53,6 +53,21 @@ type Report struct {
 	HandleTime      Durations      `json:"handle_time"`
 	Ratings         Ratings        `json:"ratings"`
 	Busiest         Heatmap        `json:"busiest"`
+	// ByChannel splits the main numbers by the conversations' channel
+	// (web, sms): one entry per channel with conversations, by name.
+	ByChannel []ChannelNumbers `json:"by_channel"`
+}
+
+// ChannelNumbers are the numbers of the conversations of one channel.
+type ChannelNumbers struct {
+	Channel       string    `json:"channel"`
+	Conversations int       `json:"conversations"`
+	Containment   Ratio     `json:"containment"`
+	HandoffRate   Ratio     `json:"handoff_rate"`
+	Funnels       []Funnel  `json:"funnels"`
+	Resolution    Durations `json:"time_to_resolution"`
+	QueueWait     Durations `json:"queue_wait"`
+	HandleTime    Durations `json:"handle_time"`
 }
 
 // Totals counts the report's conversations by how they stand.

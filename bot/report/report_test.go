@@ -393,3 +393,38 @@ func TestReportEmptyAndInvalidRanges(t *testing.T) {
 		}
 	}
 }
+
+// TestReportSplitsByChannel: containment, funnels and waits of each
+// channel's conversations alone, computed by hand: on the web one of two
+// contained, no wait; on SMS one of two contained, one wait of 4 minutes.
+func TestReportSplitsByChannel(t *testing.T) {
+	db := &store{}
+	min := time.Minute
+	seed(t, db, "w1", local(3, 9, 0)).visit(local(3, 9, 0), "reset_password", "verify", "done").close(local(3, 9, 5), bot.Resolved)
+	seed(t, db, "w2", local(3, 10, 0)).visit(local(3, 10, 0), "reset_password", "verify").close(local(3, 10, 30), bot.Abandoned)
+	s1 := seed(t, db, "s1", local(3, 11, 0)).visit(local(3, 11, 0), "reset_password", "verify", "done")
+	s1.c.Channel = bot.ChannelSMS
+	s1.close(local(3, 11, 5), bot.Resolved)
+	s2 := seed(t, db, "s2", local(3, 12, 0)).visit(local(3, 12, 0), "greeting", "menu")
+	s2.c.Channel = bot.ChannelSMS
+	s2.queue(local(3, 12, 1), "requested").assign(local(3, 12, 5)).close(local(3, 12, 20), bot.Resolved)
+	r, err := report.Build(context.Background(), db, knownQuery())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.ByChannel) != 2 || r.ByChannel[0].Channel != "sms" || r.ByChannel[1].Channel != "web" {
+		t.Fatalf("channels %+v, want sms then web", r.ByChannel)
+	}
+	sms, web := r.ByChannel[0], r.ByChannel[1]
+	checkAll(t, []check{
+		{"sms conversations", sms.Conversations, 2},
+		{"sms containment", sms.Containment, report.Ratio{Count: 1, Of: 2, Rate: 0.5}},
+		{"sms handoff rate", sms.HandoffRate, report.Ratio{Count: 1, Of: 2, Rate: 0.5}},
+		{"sms queue wait", sms.QueueWait, report.Durations{Count: 1, Median: 4 * min, P90: 4 * min}},
+		{"sms funnel flows", funnelFlows(sms.Funnels), []string{"greeting", "reset_password"}},
+		{"web containment", web.Containment, report.Ratio{Count: 1, Of: 2, Rate: 0.5}},
+		{"web queue wait", web.QueueWait, report.Durations{}},
+		{"web funnel flows", funnelFlows(web.Funnels), []string{"reset_password"}},
+		{"whole containment", r.Containment, report.Ratio{Count: 2, Of: 4, Rate: 0.5}},
+	})
+}

@@ -32,7 +32,7 @@ func churnRun(ctx context.Context, out io.Writer, e *env, n int, within time.Dur
 	sims := connectN(ctx, n, func(ctx context.Context) (*sim, error) {
 		s, _, err := e.open(ctx, "")
 		return s, err
-	}, 0, nil, &opened, &failed)
+	}, nil, nil, &opened, &failed)
 	r.Opened = len(sims)
 	for _, s := range sims {
 		s.c.Drop()

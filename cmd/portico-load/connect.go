@@ -11,10 +11,11 @@ import (
 const dialParallelism = 64
 
 // connectN opens n connections with open, dialParallelism at a time, and
-// returns those that opened. checkpoint, if not nil, is called once when
-// `at` connections are open (before the rest are opened).
+// returns those that opened. checkpoint, if not nil, is called once each
+// time as many connections as an element of at (ascending) are open,
+// before the rest are opened.
 func connectN[T io.Closer](ctx context.Context, n int, open func(context.Context) (T, error),
-	at int, checkpoint func(), opened *atomic.Int64, failed *atomic.Int64) []T {
+	at []int, checkpoint func(), opened *atomic.Int64, failed *atomic.Int64) []T {
 	out := make([]T, 0, n)
 	var mu sync.Mutex
 	run := func(count int) {
@@ -39,13 +40,16 @@ func connectN[T io.Closer](ctx context.Context, n int, open func(context.Context
 		}
 		wg.Wait()
 	}
-	if checkpoint != nil && at > 0 && at < n {
-		run(at)
+	done := 0
+	for _, a := range at {
+		if checkpoint == nil || a <= done || a >= n {
+			continue
+		}
+		run(a - done)
 		checkpoint()
-		run(n - at)
-	} else {
-		run(n)
+		done = a
 	}
+	run(n - done)
 	return out
 }
 

@@ -179,7 +179,13 @@ type DialogResult struct {
 	RawLatency      Summary `json:"raw_latency"` // from the actual send time
 	CommitsPerSec   float64 `json:"db_commits_per_s"`
 	WritesPerCommit float64 `json:"db_writes_per_commit"`
+	SyncsPerSec     float64 `json:"db_fsyncs_per_s"`
+	WritesPerSync   float64 `json:"db_writes_per_fsync"`
 	ServerCPU       float64 `json:"server_cpu_percent"`
+	// CPUPerTurnMs is the server's CPU time (user and system, from /proc)
+	// over the run divided by the turns: what a turn costs a node.
+	CPUPerTurnMs float64 `json:"server_cpu_ms_per_turn"`
+	RSSMiB       float64 `json:"server_rss_mib"` // at the end of the run
 }
 
 // dialogsRun runs n patients for dur, open loop at rate turns/s in all
@@ -219,6 +225,14 @@ func dialogsRun(ctx context.Context, out io.Writer, name string, e *env, pl *poo
 		r.CommitsPerSec = round1(float64(c) / el.Seconds())
 		r.WritesPerCommit = round3(float64(after.DBWrites-before.DBWrites) / float64(c))
 	}
+	if s := after.DBSyncs - before.DBSyncs; s > 0 {
+		r.SyncsPerSec = round1(float64(s) / el.Seconds())
+		r.WritesPerSync = round3(float64(after.DBWrites-before.DBWrites) / float64(s))
+	}
+	if r.Turns > 0 {
+		r.CPUPerTurnMs = round3(r.ServerCPU / 100 * el.Seconds() * 1000 / float64(r.Turns))
+	}
+	r.RSSMiB = mib(after.RSSBytes)
 	return r, rec
 }
 

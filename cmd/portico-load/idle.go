@@ -31,7 +31,7 @@ type IdleResult struct {
 	Opened         int        `json:"opened"`
 	Failed         int        `json:"failed"`
 	OpenSeconds    float64    `json:"open_seconds"`
-	Steps          []IdleStep `json:"steps"` // at 1k (if asked for more) and at all
+	Steps          []IdleStep `json:"steps"` // at 1k and 10k (if asked for more) and at all
 	IdleCPUPercent float64    `json:"idle_cpu_percent"`
 	BaseRSSMiB     float64    `json:"base_rss_mib"`
 	BaseGoroutines int        `json:"base_goroutines"`
@@ -84,7 +84,7 @@ func idleRun[T io.Closer](ctx context.Context, out io.Writer, target string, bas
 		return fmt.Sprintf("%d open, %d failed", opened.Load(), failed.Load())
 	})
 	start := time.Now()
-	conns := connectN(ctx, n, open, 1000, func() { step(int(opened.Load())) }, &opened, &failed)
+	conns := connectN(ctx, n, open, idleSteps, func() { step(int(opened.Load())) }, &opened, &failed)
 	r.OpenSeconds = round3(time.Since(start).Seconds())
 	p.end()
 	r.Opened, r.Failed = len(conns), int(failed.Load())
@@ -105,12 +105,34 @@ func idleRun[T io.Closer](ctx context.Context, out io.Writer, target string, bas
 
 	r.CycleConns = min(n, leakCycle)
 	var o2, f2 atomic.Int64
-	closeAll(connectN(ctx, r.CycleConns, open, 0, nil, &o2, &f2))
+	closeAll(connectN(ctx, r.CycleConns, open, nil, nil, &o2, &f2))
 	if after, err := drained(ctx, base); err == nil {
 		r.CycleHeapMiB, r.CycleGoroutines, r.CycleSockets = mib(int64(after.HeapInuse)), after.Goroutines, after.Sockets
 	}
 	return r
 }
+
+// at returns the step whose connection count is nearest n.
+func (r *IdleResult) at(n int) IdleStep {
+	best := r.Steps[0]
+	for _, s := range r.Steps {
+		if abs(s.Conns-n) < abs(best.Conns-n) {
+			best = s
+		}
+	}
+	return best
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// idleSteps are the counts, below the run's total, at which the idle
+// scenario also measures (the growth table of docs/performance.md).
+var idleSteps = []int{1_000, 10_000}
 
 // leakCycle is the size of the second open-and-close cycle.
 const leakCycle = 1000

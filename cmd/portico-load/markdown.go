@@ -60,19 +60,15 @@ func (r *Report) markdown(svgName string) string {
 			i.CycleConns, i.CycleGoroutines, i.CycleHeapMiB, i.AfterRSSMiB, i.BaseRSSMiB)
 	}
 
-	p("\n## Throughput, closed loop\n\n| | Connections | per second | p50 ms | p99 ms | server CPU %% | ratio to tuned echo |\n|---|---|---|---|---|---|---|\n")
+	p("\n## Throughput, closed loop\n\n| | Connections | per second | p50 ms | p99 ms | server CPU %% | server CPU ms per message or turn |\n|---|---|---|---|---|---|---|\n")
 	for _, e := range []*EchoResult{def, tuned} {
-		if e != nil {
-			p("| %s (messages) | %d | %.0f | %.2f | %.2f | %.0f | %.2f |\n", e.Name, e.Conns, e.MsgsPerSec, e.Latency.P50, e.Latency.P99, e.ServerCPU, ratio(e.MsgsPerSec, tuned.MsgsPerSec))
+		if e != nil && e.MsgsPerSec > 0 {
+			p("| %s (messages) | %d | %.0f | %.2f | %.2f | %.0f | %.4f |\n", e.Name, e.Conns, e.MsgsPerSec, e.Latency.P50, e.Latency.P99, e.ServerCPU, e.ServerCPU/100*1000/e.MsgsPerSec)
 		}
 	}
 	if t := r.Throughput; t != nil {
-		q := 0.0
-		if tuned != nil {
-			q = ratio(t.TurnsPerSec, tuned.MsgsPerSec)
-		}
-		p("| Portico (dialog turns, durable) | %d | %.0f | %.2f | %.2f | %.0f | %.2f |\n", t.Patients, t.TurnsPerSec, t.Latency.P50, t.Latency.P99, t.ServerCPU, q)
-		p("\nDatabase: %.0f group commits/s, %.2f writes per commit (one fsync each). Failures: %d.\n", t.CommitsPerSec, t.WritesPerCommit, t.Failures)
+		p("| Portico (dialog turns, durable) | %d | %.0f | %.2f | %.2f | %.0f | **%.3f** |\n", t.Patients, t.TurnsPerSec, t.Latency.P50, t.Latency.P99, t.ServerCPU, t.CPUPerTurnMs)
+		p("\nDatabase: %.0f group commits/s with %.2f writes each; %.0f fsyncs/s with %.2f writes each. Failures: %d.\n", t.CommitsPerSec, t.WritesPerCommit, t.SyncsPerSec, t.WritesPerSync, t.Failures)
 	}
 
 	if d := r.Dialogs; d != nil {
@@ -84,11 +80,25 @@ func (r *Report) markdown(svgName string) string {
 		if tuned != nil {
 			p("\nRatio of p99 to the tuned echo's closed-loop p99: %.1f×.", ratio(d.Latency.P99, tuned.Latency.P99))
 		}
-		p(" Database: %.0f group commits/s, %.2f writes per commit. Server CPU %.0f%%.\n", d.CommitsPerSec, d.WritesPerCommit, d.ServerCPU)
+		p(" Database: %.0f group commits/s, %.2f writes per commit; %.0f fsyncs/s, %.2f writes per fsync. Server CPU %.0f%% (%.3f ms per turn).\n", d.CommitsPerSec, d.WritesPerCommit, d.SyncsPerSec, d.WritesPerSync, d.ServerCPU, d.CPUPerTurnMs)
 		if d.LastError != "" {
 			p("\nLast failure: `%s`\n", d.LastError)
 		}
 		p("\n![latency histogram](%s)\n", svgName)
+	}
+
+	if rows := r.growthRows(); len(rows) > 0 {
+		p("\n## Growth\n\nThe same dialogs at other patient counts, each patient at the dialogs' rate (one turn every %.1f s), open loop; and the idle cost at each step of Portico's idle run.\n\n", r.perPatientInterval())
+		p("| active patients | turns/s offered | turns/s | p50 ms | p99 ms | p99.9 ms | server CPU %% | CPU ms/turn | fsyncs/s | RSS MiB | failures |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+		for _, g := range rows {
+			p("| %d | %.0f | %.0f | %.2f | %.2f | %.2f | %.0f | %.3f | %.0f | %.0f | %d |\n", g.Patients, g.TargetRate, g.TurnsPerSec, g.Latency.P50, g.Latency.P99, g.Latency.P999, g.ServerCPU, g.CPUPerTurnMs, g.SyncsPerSec, g.RSSMiB, g.Failures)
+		}
+		if r.Idle != nil {
+			p("\n| idle sockets | RSS KiB/socket | heap KiB/socket | goroutines/socket |\n|---|---|---|---|\n")
+			for _, s := range r.Idle.Steps {
+				p("| %d | %.1f | %.1f | %.2f |\n", s.Conns, s.RSSPerConnKiB, s.HeapPerConnKiB, s.GoroutinesPerConn)
+			}
+		}
 	}
 
 	if x := r.Resets; x != nil {
@@ -99,6 +109,8 @@ func (r *Report) markdown(svgName string) string {
 		p("| resets/s through the server | %.1f (%.0f%% of raw) |\n", x.ResetsPerSec, x.RatioToRaw*100)
 		p("| reset turn latency p50 / p99 ms | %.1f / %.1f |\n", x.ResetLatency.P50, x.ResetLatency.P99)
 		p("| background (%d patients, %.0f turns/s) p99 before / during | %.2f / %.2f ms (×%.2f) |\n", x.Background, x.BackgroundRate, x.BackgroundBefore.P99, x.BackgroundDuring.P99, x.P99Growth)
+		p("| server during the resets: CPU, garbage collections | %.0f%%, %d (%.1f/s) |\n", x.ServerCPU, x.ServerGCs, x.ServerGCPerSec)
+		p("| server hashing pool: longest queue, average wait for a slot | %d, %.1f ms |\n", x.HashMaxQueued, x.HashWaitMs)
 		p("| failures | %d |\n", x.Failures)
 		if x.LastError != "" {
 			p("\nLast failure: `%s`\n", x.LastError)

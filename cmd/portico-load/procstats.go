@@ -30,7 +30,13 @@ type ServerStats struct {
 	StackInuse uint64 `json:"stack_inuse"`
 	DBCommits  int64  `json:"db_commits"`
 	DBWrites   int64  `json:"db_writes"`
-	GCForced   bool   `json:"gc_forced"`
+	DBSyncs    int64  `json:"db_syncs"`
+	// The server's password hashing pool.
+	Hashes          int64   `json:"hashes"`
+	HashMaxQueued   int     `json:"hash_max_queued"`
+	HashWaitSeconds float64 `json:"hash_wait_seconds"`
+	GCForced        bool    `json:"gc_forced"`
+	NumGC           uint32  `json:"num_gc"`
 }
 
 // fetchStats reads base/debug/stats; with gc the server collects garbage

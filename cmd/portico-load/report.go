@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -20,7 +21,7 @@ type Machine struct {
 	FileLimit uint64 `json:"open_files_limit"`
 }
 
-// Target is one goal of issue 6 and what this run reached.
+// Target is one goal (issues 6 and 15) and what this run reached.
 type Target struct {
 	Name    string `json:"name"`
 	Goal    string `json:"goal"`
@@ -39,6 +40,7 @@ type Report struct {
 	Idle         *IdleResult    `json:"idle,omitempty"`
 	Throughput   *DialogResult  `json:"throughput,omitempty"`
 	Dialogs      *DialogResult  `json:"dialogs,omitempty"`
+	Growth       []DialogResult `json:"growth,omitempty"` // open-loop dialogs at other patient counts
 	Resets       *ResetResult   `json:"resets,omitempty"`
 	Handoff      *HandoffResult `json:"handoff,omitempty"`
 	Churn        *ChurnResult   `json:"churn,omitempty"`
@@ -109,13 +111,12 @@ const (
 // finish works out the targets.
 func (r *Report) finish() {
 	r.Seconds = round1(time.Since(r.Started).Seconds())
-	tuned := r.baseline("echo-tuned")
 	if r.Idle != nil && len(r.Idle.Steps) > 0 {
-		last := r.Idle.Steps[len(r.Idle.Steps)-1]
+		at := r.Idle.at(10_000)
 		r.Targets = append(r.Targets, Target{
 			Name: "idle memory", Goal: "10,000 idle connections at ≤ 16 KiB server RSS each",
-			Reached: fmt.Sprintf("%d connections at %.1f KiB each, %.2f goroutines each", last.Conns, last.RSSPerConnKiB, last.GoroutinesPerConn),
-			Met:     last.Conns >= 10_000 && last.RSSPerConnKiB <= 16,
+			Reached: fmt.Sprintf("%d connections at %.1f KiB each, %.2f goroutines each", at.Conns, at.RSSPerConnKiB, at.GoroutinesPerConn),
+			Met:     at.Conns >= 10_000 && at.RSSPerConnKiB <= 16,
 		})
 		// Goroutines must come back to where they were, and a second
 		// open-and-close cycle must leave the Go heap where the first
@@ -132,32 +133,38 @@ func (r *Report) finish() {
 			Met: back,
 		})
 	}
-	if r.Dialogs != nil {
+	if d := r.Dialogs; d != nil {
 		r.Targets = append(r.Targets, Target{
 			Name: "turn latency", Goal: "p99 ≤ 10 ms at 1,000 concurrently active patients, durable turns",
-			Reached: fmt.Sprintf("p99 %.2f ms at %d patients, %.0f turns/s (p50 %.2f, p99.9 %.2f)",
-				r.Dialogs.Latency.P99, r.Dialogs.Patients, r.Dialogs.TurnsPerSec, r.Dialogs.Latency.P50, r.Dialogs.Latency.P999),
-			Met: r.Dialogs.Patients >= 1000 && r.Dialogs.Latency.P99 <= 10 && r.Dialogs.Failures == 0,
+			Reached: fmt.Sprintf("p99 %.2f ms at %d patients, %.0f turns/s (p50 %.2f)",
+				d.Latency.P99, d.Patients, d.TurnsPerSec, d.Latency.P50),
+			Met: d.Patients >= 1000 && d.Latency.P99 <= 10 && d.Failures == 0,
+		})
+		r.Targets = append(r.Targets, Target{
+			Name: "turn tail", Goal: "p99.9 ≤ 20 ms at 1,000 concurrently active patients, durable turns",
+			Reached: fmt.Sprintf("p99.9 %.2f ms at %d patients (max %.2f)", d.Latency.P999, d.Patients, d.Latency.Max),
+			Met:     d.Patients >= 1000 && d.Latency.P999 <= 20 && d.Failures == 0,
 		})
 	}
-	if r.Throughput != nil && tuned != nil {
-		q := ratio(r.Throughput.TurnsPerSec, tuned.MsgsPerSec)
+	// Issue 15 replaced "turns/s ≥ 35% of an echo server's messages/s"
+	// (an echo server does no work per message) with what a turn costs.
+	if t := r.Throughput; t != nil {
 		r.Targets = append(r.Targets, Target{
-			Name: "throughput", Goal: "turns/s ≥ 35% of the tuned echo baseline's messages/s",
-			Reached: fmt.Sprintf("%.0f turns/s vs %.0f echo msgs/s = %.0f%%", r.Throughput.TurnsPerSec, tuned.MsgsPerSec, q*100),
-			Met:     q >= 0.35,
+			Name: "CPU per turn", Goal: "server CPU ≤ 0.1 ms per durable turn, closed loop",
+			Reached: fmt.Sprintf("%.3f ms (%.0f%% CPU for %.0f turns/s, %d connections)", t.CPUPerTurnMs, t.ServerCPU, t.TurnsPerSec, t.Patients),
+			Met:     t.CPUPerTurnMs > 0 && t.CPUPerTurnMs <= 0.1 && t.Failures == 0,
 		})
 	}
 	if r.Resets != nil {
 		r.Targets = append(r.Targets, Target{
-			Name: "resets", Goal: "resets/s ≥ 90% of the raw argon2id rate",
+			Name: "resets", Goal: "resets/s ≥ 90% of the raw argon2id rate measured in the same run",
 			Reached: fmt.Sprintf("%.1f resets/s vs %.1f hashes/s = %.0f%%", r.Resets.ResetsPerSec, r.Resets.RawHashesPerSec, r.Resets.RatioToRaw*100),
 			Met:     r.Resets.RatioToRaw >= 0.9 && r.Resets.Failures == 0,
 		})
 		r.Targets = append(r.Targets, Target{
-			Name: "isolation", Goal: "other patients' p99 at most doubles while resets run",
+			Name: "isolation", Goal: fmt.Sprintf("other patients' p99 at most ×1.5 while %d resets run at once", r.Resets.Resets+r.Resets.Failures),
 			Reached: fmt.Sprintf("p99 %.2f → %.2f ms (×%.2f)", r.Resets.BackgroundBefore.P99, r.Resets.BackgroundDuring.P99, r.Resets.P99Growth),
-			Met:     r.Resets.P99Growth > 0 && r.Resets.P99Growth <= 2,
+			Met:     r.Resets.P99Growth > 0 && r.Resets.P99Growth <= 1.5,
 		})
 	}
 }
@@ -171,6 +178,15 @@ func (r *Report) summary(w io.Writer) {
 			mark = "met"
 		}
 		fmt.Fprintf(w, "  %-13s %-7s %s  (goal: %s)\n", t.Name, mark, t.Reached, t.Goal)
+	}
+	for _, g := range r.growthRows() {
+		fmt.Fprintf(w, "  growth        %d active: %.0f turns/s, p99 %.2f ms, p99.9 %.2f ms, %.3f ms CPU/turn, %d failures\n",
+			g.Patients, g.TurnsPerSec, g.Latency.P99, g.Latency.P999, g.CPUPerTurnMs, g.Failures)
+	}
+	if r.Idle != nil {
+		for _, s := range r.Idle.Steps {
+			fmt.Fprintf(w, "  growth        %d idle: %.1f KiB RSS, %.2f goroutines per socket\n", s.Conns, s.RSSPerConnKiB, s.GoroutinesPerConn)
+		}
 	}
 	if h := r.Handoff; h != nil {
 		fmt.Fprintf(w, "  handoff       %d queued, escalate p99 %.2f ms; agent side %s\n", h.Queued, h.EscalateTurn.P99, h.AgentSide)
@@ -224,4 +240,30 @@ func baseName(p string) string {
 		return p[i+1:]
 	}
 	return p
+}
+
+// growthRows are the dialogs runs by patient count: the growth scenario's
+// and the dialogs scenario's own.
+func (r *Report) growthRows() []DialogResult {
+	if len(r.Growth) == 0 {
+		return nil
+	}
+	rows := append([]DialogResult(nil), r.Growth...)
+	if r.Dialogs != nil {
+		rows = append(rows, *r.Dialogs)
+	}
+	slices.SortFunc(rows, func(a, b DialogResult) int { return a.Patients - b.Patients })
+	return rows
+}
+
+// perPatientInterval is the seconds between one patient's turns in the
+// open-loop runs.
+func (r *Report) perPatientInterval() float64 {
+	if d := r.Dialogs; d != nil && d.TargetRate > 0 {
+		return float64(d.Patients) / d.TargetRate
+	}
+	if len(r.Growth) > 0 && r.Growth[0].TargetRate > 0 {
+		return float64(r.Growth[0].Patients) / r.Growth[0].TargetRate
+	}
+	return 0
 }

@@ -37,6 +37,13 @@ type ResetResult struct {
 	BackgroundBefore Summary `json:"background_before"`
 	BackgroundDuring Summary `json:"background_during"`
 	P99Growth        float64 `json:"background_p99_growth"` // during / before
+	// The server's hashing pool during the resets: its longest queue
+	// since the server started, and the average wait for a slot.
+	HashMaxQueued  int     `json:"server_hash_max_queued"`
+	HashWaitMs     float64 `json:"server_hash_wait_ms_avg"`
+	ServerCPU      float64 `json:"server_cpu_percent"`
+	ServerGCs      uint32  `json:"server_gcs"`
+	ServerGCPerSec float64 `json:"server_gcs_per_s"`
 }
 
 // rawHashRate hashes in a loop on NumCPU goroutines for dur (at most
@@ -66,7 +73,7 @@ func rawHashRate(ctx context.Context, dur time.Duration) float64 {
 // at once, and measures how fast the resets complete and what happens to
 // the background's latency meanwhile.
 func resetsRun(ctx context.Context, out io.Writer, e *env, pl *pool, resets, background int,
-	bgRate float64, settle time.Duration, raw float64) ResetResult {
+	bgRate float64, settle time.Duration, raw float64, stats func(context.Context) (ServerStats, error)) ResetResult {
 	r := ResetResult{RawHashesPerSec: round1(raw), Background: background, BackgroundRate: bgRate}
 	before, during, discard := &recorder{}, &recorder{}, &recorder{}
 	bg := newDialogRun(e, pl, time.Duration(float64(background)/bgRate*float64(time.Second)), discard)
@@ -112,10 +119,21 @@ func resetsRun(ctx context.Context, out io.Writer, e *env, pl *pool, resets, bac
 	case <-ctx.Done():
 	}
 	bg.turns.Store(during)
+	s0, _ := stats(ctx)
+	cpu := startCPU(s0.PID)
 	released := time.Now()
 	open()
 	resetDone.Wait()
 	el := time.Since(released)
+	r.ServerCPU = round1(cpu.percent())
+	if s1, err := stats(ctx); err == nil {
+		r.HashMaxQueued = s1.HashMaxQueued
+		if n := s1.Hashes - s0.Hashes; n > 0 {
+			r.HashWaitMs = round3((s1.HashWaitSeconds - s0.HashWaitSeconds) * 1000 / float64(n))
+		}
+		r.ServerGCs = s1.NumGC - s0.NumGC
+		r.ServerGCPerSec = round1(float64(r.ServerGCs) / el.Seconds())
+	}
 	bg.turns.Store(discard)
 	bg.stopAt(time.Now())
 	bgDone.Wait()

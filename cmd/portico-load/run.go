@@ -21,6 +21,7 @@ import (
 // about five minutes on a 2-core machine.
 const (
 	defaultIdle        = 10_000
+	defaultIdleMax     = 50_000 // Portico's own idle run, for the growth table
 	defaultActive      = 1_000
 	defaultRate        = 500 // turns/s for the 1,000 active patients: one turn every 2 s each
 	defaultTurnTimeout = 15 * time.Second
@@ -29,13 +30,15 @@ const (
 )
 
 // allScenarios in the order they run.
-var allScenarios = []string{"baseline", "idle", "throughput", "dialogs", "resets", "handoff", "churn"}
+var allScenarios = []string{"baseline", "idle", "throughput", "dialogs", "growth", "resets", "handoff", "churn"}
 
 // options are run's flags.
 type options struct {
 	url, origin, patients, out string
 	scenarios                  []string
-	idle                       int
+	idle, idleMax              int
+	growth                     []int
+	growthFor                  time.Duration
 	idleHold                   time.Duration
 	active                     int
 	rate                       float64
@@ -63,7 +66,11 @@ func parseOptions(args []string) (options, error) {
 	fs.StringVar(&o.patients, "patients", "", "CSV of the imported patients (portico-load patients)")
 	fs.StringVar(&o.out, "out", "", "write OUT.json, OUT.md and OUT.svg (default: JSON on stdout only)")
 	fs.StringVar(&scen, "scenarios", strings.Join(allScenarios, ","), "comma-separated: "+strings.Join(allScenarios, ","))
-	fs.IntVar(&o.idle, "idle", defaultIdle, "idle: connections to open")
+	fs.IntVar(&o.idle, "idle", defaultIdle, "idle: connections to open (the echo baselines; Portico's target is judged at this many)")
+	fs.IntVar(&o.idleMax, "idle-max", defaultIdleMax, "idle: connections Portico's run goes on to (steps at 1k, 10k and this; capped by the open-files limit)")
+	var growth string
+	fs.StringVar(&growth, "growth", "100,5000", "growth: active patient counts to run besides the dialogs' -active, each at the dialogs' rate per patient")
+	fs.DurationVar(&o.growthFor, "growth-for", 15*time.Second, "growth: duration of each count")
 	fs.DurationVar(&o.idleHold, "idle-hold", 5*time.Second, "idle: how long to hold them (CPU while idle)")
 	fs.IntVar(&o.active, "active", defaultActive, "dialogs: concurrently active patients")
 	fs.Float64Var(&o.rate, "rate", defaultRate, "dialogs: open-loop arrival rate, turns/s in all")
@@ -87,6 +94,17 @@ func parseOptions(args []string) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	for _, g := range strings.Split(growth, ",") {
+		if g = strings.TrimSpace(g); g == "" {
+			continue
+		}
+		var n int
+		if _, err := fmt.Sscanf(g, "%d", &n); err != nil || n < 1 {
+			return o, fmt.Errorf("-growth: bad count %q", g)
+		}
+		o.growth = append(o.growth, n)
+	}
+	o.idleMax = max(o.idleMax, o.idle)
 	if o.agents.Count == 0 && o.agents.Password == benchAgentPassword {
 		o.agents.Password = demoAgentPassword
 	}
@@ -134,6 +152,10 @@ func runCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if need := uint64(o.idle + 256); need > limit {
 		rep.note("open-files limit %d is below the %d connections asked for; idle scaled down", limit, o.idle)
 		o.idle = int(limit) - 256
+	}
+	if need := uint64(o.idleMax + 256); o.has("idle") && need > limit {
+		rep.note("open-files limit %d is below the %d idle connections of the growth table; Portico's idle run stops at %d", limit, o.idleMax, int(limit)-256)
+		o.idleMax = int(limit) - 256
 	}
 	server, err := fetchStats(ctx, base, false)
 	if err != nil {
@@ -211,7 +233,7 @@ func runCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if o.has("idle") {
 		step("idle")
-		r := idleRun(ctx, stdout, "portico", base, o.idle, o.idleHold, func(ctx context.Context) (*sim, error) {
+		r := idleRun(ctx, stdout, "portico", base, o.idleMax, o.idleHold, func(ctx context.Context) (*sim, error) {
 			s, _, err := e.open(ctx, "")
 			return s, err
 		})
@@ -228,12 +250,24 @@ func runCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		rep.Dialogs = &r
 		rep.turnSamples = rec.snapshot()
 	}
+	if o.has("growth") && o.rate > 0 && o.active > 0 {
+		perPatient := o.rate / float64(o.active) // turns/s each, as in dialogs
+		for _, n := range o.growth {
+			if uint64(n+256) > limit {
+				rep.note("growth: %d active patients need more than the open-files limit %d; skipped", n, limit)
+				continue
+			}
+			step(fmt.Sprintf("growth (%d patients, open loop at %.0f turns/s)", n, perPatient*float64(n)))
+			r, _ := dialogsRun(ctx, stdout, fmt.Sprintf("growth %d", n), e, pl, n, perPatient*float64(n), o.growthFor, stats)
+			rep.Growth = append(rep.Growth, r)
+		}
+	}
 	if o.has("resets") {
 		step("resets: raw argon2id rate in this process")
 		raw := rawHashRate(ctx, o.rawFor)
 		fmt.Fprintf(stdout, "  raw argon2id: %.1f hashes/s\n", raw)
 		step(fmt.Sprintf("resets (%d at once, %d background patients at %.0f turns/s)", o.resets, o.background, o.bgRate))
-		r := resetsRun(ctx, stdout, e, pl, o.resets, o.background, o.bgRate, o.settle, raw)
+		r := resetsRun(ctx, stdout, e, pl, o.resets, o.background, o.bgRate, o.settle, raw, stats)
 		rep.Resets = &r
 	}
 	if o.has("handoff") {

@@ -31,7 +31,7 @@ type EchoResult struct {
 func echoThroughput(ctx context.Context, out io.Writer, name string, e *env, n int, dur time.Duration, pid int) EchoResult {
 	r := EchoResult{Name: name, Conns: n, recorder: &recorder{}}
 	var opened, failed atomic.Int64
-	conns := connectN(ctx, n, func(ctx context.Context) (*client.Conn, error) { return e.dial(ctx) }, 0, nil, &opened, &failed)
+	conns := connectN(ctx, n, func(ctx context.Context) (*client.Conn, error) { return e.dial(ctx) }, nil, nil, &opened, &failed)
 	defer closeAll(conns)
 	if len(conns) == 0 {
 		r.Error = "no connection opened"

@@ -119,6 +119,24 @@ type patientCtx struct {
 }
 
 func (c *cli) unlockCmd() *cobra.Command {
+	cmd := c.localUnlockCmd()
+	localRun := cmd.RunE
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		cfg, err := c.config(cmd)
+		if err != nil {
+			return err
+		}
+		if cfg.Directory.Driver == driverLocal {
+			return localRun(cmd, args)
+		}
+		return c.withDB(func(cmd *cobra.Command, args []string, db Store, cfg *Config) error {
+			return c.remoteUnlock(cmd.Context(), db, cfg, args[0]) // directory_cli.go
+		})(cmd, args)
+	}
+	return cmd
+}
+
+func (c *cli) localUnlockCmd() *cobra.Command {
 	return c.patientCommand("unlock MRN",
 		"Let a patient verify and sign in again after too many failures (check who they are first)",
 		func(ctx context.Context, db Store, pc patientCtx) error {

@@ -74,6 +74,8 @@ type agentFrame struct {
 		Reason       string `json:"reason"`
 		Position     int    `json:"position"`
 		Verified     bool   `json:"verified"`
+		Channel      string `json:"channel"`
+		From         string `json:"from"`
 	} `json:"items"`
 	Transcript []struct {
 		From string `json:"from"`
@@ -82,7 +84,8 @@ type agentFrame struct {
 	Identity struct {
 		Verified bool `json:"verified"`
 	} `json:"identity"`
-	Reason string `json:"reason"`
+	Reason  string `json:"reason"`
+	Channel string `json:"channel"`
 }
 
 // agentConn is an agent console's socket.

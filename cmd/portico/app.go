@@ -127,7 +127,7 @@ func (a *App) wire(ctx context.Context) (err error) {
 		})
 	}
 	if cfg.SMS.URL != "" {
-		sc.SMS = notify.NewSMS(notify.SMSConfig{URL: cfg.SMS.URL, Account: cfg.SMS.Account, Token: cfg.SMS.Token, From: cfg.SMS.From})
+		sc.SMS = a.smsTransport(notify.NewSMS(notify.SMSConfig{URL: cfg.SMS.URL, Account: cfg.SMS.Account, Token: cfg.SMS.Token, From: cfg.SMS.From}))
 	}
 	a.Sender = notify.NewSender(a.DB, sc, a.log.With().Str("component", "notify").Logger())
 	channels := deliveryChannels(cfg)
@@ -142,10 +142,13 @@ func (a *App) wire(ctx context.Context) (err error) {
 	if err := a.storedQueues(ctx, &ec); err != nil {
 		return err
 	}
+	if err := fl.RefuseSecretsOn(a.smsChannel()); err != nil {
+		return fmt.Errorf("flows: %w", err)
+	}
 	deps := bot.Deps{
 		Store: a.DB, Codes: a.DB, Attempts: a.DB, Directory: a.Directory.dir, Activation: a.DB, Password: policy,
 		Flows: fl, Kick: a.Sender.Kick, Desk: a.DB,
-		Metrics: a.newMetrics(ec),
+		Metrics: a.newMetrics(ec), Channels: a.smsChannel(),
 	}
 	a.nodes.engineDeps(&deps)
 	if a.Dev != nil {
@@ -154,6 +157,9 @@ func (a *App) wire(ctx context.Context) (err error) {
 	a.Engine = bot.NewEngine(ec, deps, a.log.With().Str("component", "bot").Logger())
 
 	wd := web.Deps{Ready: a.ready}
+	if err := a.smsWeb(&wd); err != nil {
+		return err
+	}
 	if cfg.Demo {
 		if cfg.Directory.Driver == driverLocal {
 			wd.SignIn = signIn{a.Dir} // the demo portal signs in to the local directory only

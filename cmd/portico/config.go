@@ -79,6 +79,13 @@ var defaults = map[string]any{
 	"console.signin_failures":           5,
 	"console.signin_lock":               "15m",
 	"security.conversation_idle":        "30m",
+	"sms.enabled":                       false,
+	"sms.numbers":                       []string{},
+	"sms.auth_token":                    "",
+	"sms.shared_keys":                   []string{},
+	"sms.session_idle":                  "30m",
+	"sms.help_contact":                  "",
+	"sms.provider_keyword_replies":      false,
 }
 
 // The portal's name in codes and notices when portal.name is not set.
@@ -91,6 +98,8 @@ const (
 var secretKeys = map[string]bool{
 	"notify.email.smtp.password": true,
 	"notify.sms.token":           true,
+	"sms.auth_token":             true,
+	"sms.shared_keys":            true,
 }
 
 // Config is the validated configuration.
@@ -124,6 +133,7 @@ type Config struct {
 	FlowsDir                  string
 	SMTP                      SMTPSettings
 	SMS                       SMSSettings
+	SMSChannel                SMSChannelSettings // two-way SMS (sms.go)
 	Transcripts               time.Duration
 	SilentConversations       time.Duration // conversations the patient never wrote in are deleted after this
 	LogLevel                  string
@@ -248,6 +258,7 @@ func loadConfig(v *viper.Viper, file string) (*Config, error) {
 	if c.Driver == driverPostgres {
 		c.Postgres = p.postgres()
 	}
+	c.SMSChannel = p.smsChannel(c)
 	if c.SMTP.Addr != "" && c.SMTP.From == "" {
 		p.fail("notify.email.from", "is required when notify.email.smtp.addr is set")
 	}
@@ -471,7 +482,7 @@ func printConfig(v *viper.Viper, c *Config, w *strings.Builder) {
 		if d, ok := derived[k]; ok {
 			val = d
 		}
-		if secretKeys[k] && val != "" {
+		if secretKeys[k] && val != "" && val != "[]" {
 			val = "********"
 		}
 		if k == "storage.postgres.url" {

@@ -59,6 +59,9 @@ func TestConfigBadValuesNameTheKey(t *testing.T) {
 		{"PORTICO_HTTP_MAX_CONNS_PER_IP", "-1", "http.max_conns_per_ip"},
 		{"PORTICO_HTTP_ALLOWED_ORIGINS", "portal.example.org", "http.allowed_origins"},
 		{"PORTICO_HTTP_TRUSTED_PROXIES", "10.0.0.0/99", "http.trusted_proxies"},
+		{"PORTICO_SMS_ENABLED", "true", "sms.numbers"}, // and sms.auth_token, http.public_url, notify.sms.url
+		{"PORTICO_SMS_SESSION_IDLE", "soon", "sms.session_idle"},
+		{"PORTICO_SMS_SHARED_KEYS", "KS1", "sms.shared_keys"},
 	}
 	for _, c := range cases {
 		t.Run(c.env, func(t *testing.T) {
@@ -74,6 +77,8 @@ func TestConfigBadValuesNameTheKey(t *testing.T) {
 func TestConfigPrintMasksSecrets(t *testing.T) {
 	t.Setenv("PORTICO_NOTIFY_EMAIL_SMTP_PASSWORD", "hunter2-smtp")
 	t.Setenv("PORTICO_NOTIFY_SMS_TOKEN", "s3cret-token")
+	t.Setenv("PORTICO_SMS_AUTH_TOKEN", "s3cret-auth")
+	t.Setenv("PORTICO_SMS_SHARED_KEYS", "KS1:s3cret-key")
 	var out bytes.Buffer
 	root := newRoot(strings.NewReader(""), &out, &out)
 	root.SetArgs([]string{"config", "print"})
@@ -81,12 +86,12 @@ func TestConfigPrintMasksSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := out.String()
-	for _, secret := range []string{"hunter2-smtp", "s3cret-token"} {
+	for _, secret := range []string{"hunter2-smtp", "s3cret-token", "s3cret-auth", "s3cret-key"} {
 		if strings.Contains(got, secret) {
 			t.Errorf("config print shows %q:\n%s", secret, got)
 		}
 	}
-	for _, line := range []string{"notify.sms.token: ********", "http.addr: :8080", "storage.driver: sqlite"} {
+	for _, line := range []string{"notify.sms.token: ********", "sms.auth_token: ********", "http.addr: :8080", "storage.driver: sqlite"} {
 		if !strings.Contains(got, line) {
 			t.Errorf("config print lacks %q:\n%s", line, got)
 		}

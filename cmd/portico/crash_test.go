@@ -26,8 +26,9 @@ type child struct {
 }
 
 // startChild runs the server process on a random port with the database
-// at dbPath and email through mail, and waits until it listens.
-func startChild(t *testing.T, dbPath string, mail *smtptest.Server) *child {
+// at dbPath and email through mail, and waits until it listens. env adds
+// to (or overrides) its environment.
+func startChild(t *testing.T, dbPath string, mail *smtptest.Server, env ...string) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "serve", "--demo")
 	cmd.Env = append(os.Environ(),
@@ -39,6 +40,7 @@ func startChild(t *testing.T, dbPath string, mail *smtptest.Server) *child {
 		"PORTICO_NOTIFY_EMAIL_SMTP_STARTTLS=false",
 		"PORTICO_NOTIFY_EMAIL_FROM=portico@example.org",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/portico-chat/portico/bot/password"
 	"github.com/portico-chat/portico/storage/sqlite"
 )
 
@@ -48,10 +49,16 @@ type Stats struct {
 	Sys        uint64 `json:"sys"`         // bytes obtained from the OS
 	NumGC      uint32 `json:"num_gc"`
 	GCForced   bool   `json:"gc_forced"`  // this answer follows a forced collection
-	DBCommits  int64  `json:"db_commits"` // group commits (one fsync each)
+	DBCommits  int64  `json:"db_commits"` // group commits (transactions)
 	DBWrites   int64  `json:"db_writes"`  // writes (turns and others) committed
-	CPUs       int    `json:"cpus"`
-	GoVersion  string `json:"go_version"`
+	DBSyncs    int64  `json:"db_syncs"`   // fsyncs of the WAL, each covering one or more commits
+	// The password hashing pool (password.Stats).
+	Hashes          int64   `json:"hashes"`
+	HashQueued      int     `json:"hash_queued"`
+	HashMaxQueued   int     `json:"hash_max_queued"`
+	HashWaitSeconds float64 `json:"hash_wait_seconds"` // queued for a slot, in all
+	CPUs            int     `json:"cpus"`
+	GoVersion       string  `json:"go_version"`
 }
 
 // statsHandler serves Stats as JSON. With ?gc=1 it first runs a full
@@ -79,10 +86,12 @@ func (a *App) statsHandler() http.Handler {
 		if s, ok := a.DB.(*sqlite.DB); ok {
 			db = s.Stats()
 		}
+		pw := password.Stats()
 		s := Stats{
 			PID: os.Getpid(), Goroutines: runtime.NumGoroutine(), Sockets: a.Web.OpenSockets(),
 			RSSBytes: selfRSS(), HeapInuse: m.HeapInuse, StackInuse: m.StackInuse, Sys: m.Sys,
-			NumGC: m.NumGC, GCForced: forced, DBCommits: db.Commits, DBWrites: db.Writes,
+			NumGC: m.NumGC, GCForced: forced, DBCommits: db.Commits, DBWrites: db.Writes, DBSyncs: db.Syncs,
+			Hashes: pw.Hashes, HashQueued: pw.Queued, HashMaxQueued: pw.MaxQueued, HashWaitSeconds: pw.Wait.Seconds(),
 			CPUs: runtime.NumCPU(), GoVersion: runtime.Version(),
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")

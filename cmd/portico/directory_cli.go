@@ -11,6 +11,7 @@ import (
 	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/bot/patients"
 	"github.com/portico-chat/portico/connectors/directory/bridge/bridgecheck"
+	"github.com/portico-chat/portico/connectors/finder/fhir"
 )
 
 // remoteActivationCode is `portico patients activation-code MRN` for a
@@ -53,6 +54,35 @@ func (c *cli) remoteActivationCode(ctx context.Context, db Store, cfg *Config, m
 		return err
 	}
 	fmt.Fprintf(c.out, "activation code for %s: %s\n(shown once; it expires in %d days)\n", mrn, code, int(ttl.Hours()/24))
+	return nil
+}
+
+// remoteUnlock is `portico patients unlock MRN` for a remote directory:
+// Portico's own pause of the record's self-service is lifted, and the
+// directory's sign-in lockout.
+func (c *cli) remoteUnlock(ctx context.Context, db Store, cfg *Config, mrn string) error {
+	dir, closeDir, err := cliDirectory(ctx, db, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeDir()
+	id, err := dir.Find(ctx, bot.Lookup{MRN: mrn})
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		return fmt.Errorf("no account with MRN %s in the %s directory (or more than one)", mrn, cfg.Directory.Driver)
+	}
+	if err != nil {
+		return fmt.Errorf("find MRN %s: %w", mrn, err)
+	}
+	if err := bot.UnlockRecord(ctx, db, id); err != nil {
+		return err
+	}
+	if err := dir.Unlock(ctx, id, ""); err != nil {
+		return fmt.Errorf("unlock MRN %s in the directory: %w", mrn, err)
+	}
+	if err := cliAudit(ctx, db, "record.unlocked", id, "directory="+cfg.Directory.Driver); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.out, "%s unlocked: self-service verification and sign-in are open again\n", mrn)
 	return nil
 }
 
@@ -99,5 +129,37 @@ func (c *cli) bridgeCmd() *cobra.Command {
 	}
 	check.Flags().DurationVar(&timeout, "timeout", 0, "per request (default 10s)")
 	cmd.AddCommand(check)
+	return cmd
+}
+
+// finderCmd is `portico finder check`.
+func (c *cli) finderCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "finder", Short: "Work with the record finder (finder.driver)"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "check",
+		Short: "Check that the FHIR server of finder.fhir.* answers and supports what Portico asks",
+		Long: "Get a token (auth: bearer or smart) and read the FHIR server's CapabilityStatement:\n" +
+			"FHIR R4, Patient search with the parameters the configured mode needs, and $match\n" +
+			"in match mode (docs/directories.md, \"FHIR record finder\").",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := c.config(cmd)
+			if err != nil {
+				return err
+			}
+			if cfg.Directory.Finder != finderFHIR {
+				return fmt.Errorf("finder.driver is %s: set it to fhir, with finder.fhir.*", cfg.Directory.Finder)
+			}
+			f, err := fhir.New(cfg.Directory.FHIR, zerolog.New(c.err).Level(zerolog.WarnLevel))
+			if err != nil {
+				return err
+			}
+			if err := f.Check(cmd.Context()); err != nil {
+				return fmt.Errorf("finder check %s: %w", redactURL(cfg.Directory.FHIR.URL), err)
+			}
+			fmt.Fprintf(c.out, "the FHIR server at %s answers and supports %s mode\n", redactURL(cfg.Directory.FHIR.URL), cfg.Directory.FHIR.Mode)
+			return nil
+		},
+	})
 	return cmd
 }

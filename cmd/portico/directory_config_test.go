@@ -164,6 +164,7 @@ func TestKeycloakMissingAttributeRefusesToStart(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `"birthdate"`) || !strings.Contains(err.Error(), "refuses to start") {
 		t.Fatalf("got %v, want a refusal naming the birthdate attribute", err)
 	}
+	t.Logf("refusal: %v", err)
 	if strings.Contains(err.Error(), "kc-s3cret") {
 		t.Errorf("error shows the client secret: %v", err)
 	}

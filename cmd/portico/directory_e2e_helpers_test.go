@@ -172,15 +172,24 @@ func median(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-// checkTiming fails when a hit and a miss differ by more than slack, or
-// either took less than the floor.
-func checkTiming(t *testing.T, hit, miss, floor, slack time.Duration) {
+// checkTiming fails when lookups of hit and miss through app differ by
+// more than slack in median, or either takes less than the floor. Every
+// turn commits to SQLite (an fsync), whose latency other processes on the
+// machine disturb: a round whose medians differ by more than slack is
+// measured again, up to three rounds. A real leak (the backend's 40ms)
+// shows in every round; noise does not.
+func checkTiming(t *testing.T, app *testApp, hit, miss [4]string, floor, slack time.Duration) {
 	t.Helper()
-	t.Logf("median lookup turn: hit %v, miss %v (floor %v)", hit, miss, floor)
-	if hit < floor || miss < floor {
-		t.Errorf("a lookup took less than the floor %v: hit %v, miss %v", floor, hit, miss)
+	var h, m time.Duration
+	for round := 1; round <= 3; round++ {
+		h, m = timeTurns(t, app, 7, hit, miss)
+		t.Logf("round %d: median lookup turn: hit %v, miss %v (floor %v)", round, h, m, floor)
+		if h < floor || m < floor {
+			t.Fatalf("a lookup took less than the floor %v: hit %v, miss %v", floor, h, m)
+		}
+		if (h - m).Abs() <= slack {
+			return
+		}
 	}
-	if d := (hit - miss).Abs(); d > slack {
-		t.Errorf("hit and miss differ by %v (hit %v, miss %v), want within %v", d, hit, miss, slack)
-	}
+	t.Errorf("hit and miss differ by %v in three rounds (last: hit %v, miss %v), want within %v", (h - m).Abs(), h, m, slack)
 }

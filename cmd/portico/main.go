@@ -62,6 +62,7 @@ func newRoot(in io.Reader, out, errw io.Writer) *cobra.Command {
 		c.usersCmd(),
 		c.tokensCmd(),
 		c.bridgeCmd(),
+		c.finderCmd(),
 	)
 	for _, cmd := range root.Commands() {
 		refuseUnknown(cmd)

@@ -24,6 +24,7 @@ func (c *cli) serveCmd() *cobra.Command {
 				return err
 			}
 			log := newLogger(c.err, cfg)
+			tuneGC(log)
 			// A running password hash holds a P for tens of milliseconds;
 			// with as many Ps again as hashes may run, other patients'
 			// turns always find one (docs/performance.md, "Resets").

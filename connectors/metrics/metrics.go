@@ -62,6 +62,7 @@ type Prometheus struct {
 	lockouts      *prometheus.CounterVec
 	handoffs      *prometheus.CounterVec
 	httpConns     prometheus.Gauge
+	channels      channelCounters
 }
 
 var _ bot.Metrics = (*Prometheus)(nil)
@@ -106,6 +107,7 @@ func New(o Options, log zerolog.Logger) *Prometheus {
 		reg = prometheus.WrapRegistererWith(prometheus.Labels{"node": o.Node}, p.reg)
 	}
 	reg.MustRegister(p.turns, p.opened, p.closed, p.codes, p.verifications, p.lockouts, p.handoffs, p.httpConns)
+	p.channels = newChannelCounters(reg)
 	for _, ch := range codeChannels {
 		for _, o := range codeOutcomes {
 			p.codes.WithLabelValues(ch, o)
@@ -128,6 +130,7 @@ func New(o Options, log zerolog.Logger) *Prometheus {
 			ConstLabels: prometheus.Labels{"kind": "patient"},
 		}, func() float64 { return float64(o.PatientSockets()) }))
 	}
+	reg.MustRegister(passwordPool()...)
 	if o.Runtime {
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}

@@ -211,7 +211,9 @@ type QueueItemJSON struct {
 	Position     int    `json:"position"`
 	Locale       string `json:"locale"`
 	Verified     bool   `json:"verified"`
-	LeftS        int    `json:"left_s,omitempty"` // seconds since the patient closed every page of the chat; absent while one is open
+	LeftS        int    `json:"left_s,omitempty"`  // seconds since the patient closed every page of the chat; absent while one is open
+	Channel      string `json:"channel,omitempty"` // "web" or "sms"
+	From         string `json:"from,omitempty"`    // on SMS, the number masked to its last 4 digits
 }
 
 // AgentMsgFrame is a transcript message as an agent sees it: the patient's
@@ -247,6 +249,8 @@ type ConversationFrame struct {
 	Queue        string            `json:"queue"`
 	Agent        string            `json:"agent"`
 	Locale       string            `json:"locale,omitempty"`
+	Channel      string            `json:"channel,omitempty"` // "web" or "sms"
+	From         string            `json:"from,omitempty"`    // on SMS, the number masked to its last 4 digits
 }
 
 // AgentTypingFrame says the patient of a chat is typing.
@@ -321,7 +325,7 @@ func conversationFrame(v bot.ConversationView) ConversationFrame {
 		Identity: IdentityJSON{Verified: v.Identity.Verified, Label: v.Identity.Label, How: v.Identity.How,
 			At: rfc3339(v.Identity.At), Email: v.Identity.Email, Phone: v.Identity.Phone},
 		Slots: v.Slots, Flow: v.Flow, State: v.State, Reason: v.Reason, Queue: v.Queue, Agent: v.Agent,
-		Locale: v.Locale,
+		Locale: v.Locale, Channel: v.Channel, From: v.From,
 	}
 	if f.Slots == nil {
 		f.Slots = map[string]string{}
@@ -343,7 +347,7 @@ func agentFrameOf(ev bot.AgentEvent) (any, error) {
 			f.Items = append(f.Items, QueueItemJSON{
 				Conversation: q.ConversationID, Queue: q.Queue, Reason: q.Reason,
 				WaitingS: int(math.Floor(q.Waiting.Seconds())), Position: q.Position, Locale: q.Locale, Verified: q.Verified,
-				LeftS: leftSeconds(q.Left),
+				LeftS: leftSeconds(q.Left), Channel: q.Channel, From: q.From,
 			})
 		}
 		return f, nil

@@ -81,6 +81,8 @@ type Deps struct {
 	// Settings serves the admin settings and audit viewer (/admin/settings…,
 	// /admin/audit) and the widget's stored appearance; see admin_settings.go.
 	Settings SettingsDeps
+	// SMS mounts the SMS channel's routes (/sms/…); see sms_inbound.go.
+	SMS SMSDeps
 	// Ready reports whether the server can take traffic (storage open,
 	// migrations applied). Nil means always ready.
 	Ready func(ctx context.Context) error

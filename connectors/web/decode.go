@@ -80,17 +80,20 @@ func badFrame(format string, args ...any) *FrameError {
 	return &FrameError{Code: CodeBadFrame, Message: fmt.Sprintf(format, args...)}
 }
 
-// wire is a client frame as sent, with pointers to tell absent from zero.
+// wire is a client frame as sent. Pointers tell absent from zero where
+// that matters (a type, typing's on, seen's seq); elsewhere absent and
+// empty mean the same, and a plain field saves an allocation per field
+// (BenchmarkFrameDecode).
 type wire struct {
 	Type    *string `json:"type"`
-	Resume  *string `json:"resume"`
-	LastSeq *int64  `json:"last_seq"`
-	Locale  *string `json:"locale"`
-	Start   *string `json:"start"`
-	Resumed *bool   `json:"resume_only"`
-	ID      *string `json:"id"`
-	Text    *string `json:"text"`
-	Reply   *string `json:"reply"`
+	Resume  string  `json:"resume"`
+	LastSeq int64   `json:"last_seq"`
+	Locale  string  `json:"locale"`
+	Start   string  `json:"start"`
+	Resumed bool    `json:"resume_only"`
+	ID      string  `json:"id"`
+	Text    string  `json:"text"`
+	Reply   string  `json:"reply"`
 	On      *bool   `json:"on"`
 	Seq     *int64  `json:"seq"`
 }
@@ -128,12 +131,12 @@ func DecodeClientFrame(b []byte) (any, error) {
 		return ByeFrame{}, nil
 	case typeLocale:
 		switch {
-		case w.Locale == nil || strings.TrimSpace(*w.Locale) == "":
+		case strings.TrimSpace(w.Locale) == "":
 			return nil, badFrame("locale needs locale")
-		case len(*w.Locale) > maxLocaleLen:
+		case len(w.Locale) > maxLocaleLen:
 			return nil, tooLarge("locale", maxLocaleLen)
 		}
-		return LocaleFrame{Locale: *w.Locale}, nil
+		return LocaleFrame{Locale: w.Locale}, nil
 	default:
 		return nil, &FrameError{Code: CodeUnknownType, Message: fmt.Sprintf("unknown frame type %q", clip(*w.Type, 32))}
 	}
@@ -171,11 +174,7 @@ func jsonKind(k string) string {
 }
 
 func decodeHello(w *wire) (HelloFrame, error) {
-	h := HelloFrame{Resume: deref(w.Resume), Locale: deref(w.Locale), Start: deref(w.Start)}
-	if w.LastSeq != nil {
-		h.LastSeq = *w.LastSeq
-	}
-	h.ResumeOnly = w.Resumed != nil && *w.Resumed
+	h := HelloFrame{Resume: w.Resume, Locale: w.Locale, Start: w.Start, LastSeq: w.LastSeq, ResumeOnly: w.Resumed}
 	switch {
 	case h.ResumeOnly && h.Resume == "":
 		return HelloFrame{}, badFrame("resume_only needs resume")
@@ -192,7 +191,7 @@ func decodeHello(w *wire) (HelloFrame, error) {
 }
 
 func decodeSay(w *wire) (SayFrame, error) {
-	s := SayFrame{ID: deref(w.ID), Text: cleanText(deref(w.Text)), Reply: cleanText(deref(w.Reply))}
+	s := SayFrame{ID: w.ID, Text: cleanText(w.Text), Reply: cleanText(w.Reply)}
 	switch {
 	case s.ID == "":
 		return SayFrame{}, badFrame("say needs a non-empty id")

@@ -27,6 +27,16 @@ func (s *Server) routes() *router {
 	r.public("GET /static/", staticHandler().ServeHTTP)
 	r.public("GET /{$}", s.handleIndex)
 
+	// SMS: the provider's signed webhook (connectors/sms checks the
+	// signature itself), and the page a texted link opens.
+	if s.deps.SMS.Inbound != nil {
+		r.public("POST /sms/inbound", s.handleSMSInbound)
+	}
+	if s.deps.SMS.Continue != nil {
+		r.public("GET /sms/continue", s.handleSMSContinuePage)
+		r.public("POST /sms/continue", s.handleSMSContinue)
+	}
+
 	// The demo: the mock portal's sign-in and the developer's outbox.
 	if s.cfg.Demo {
 		r.public("POST /demo/signin", s.handleSignIn)
@@ -59,6 +69,9 @@ func (s *Server) routes() *router {
 	r.admin("DELETE /agent/api/canned", con.handleCannedDelete)
 	r.admin("DELETE /agent/api/canned/{shortcut}", con.handleCannedDelete)
 	r.staff("GET /agent/api/conversations", con.handleSearch)
+	if m := s.deps.SMS.Measure; m != nil {
+		r.staff("POST /agent/api/sms/segments", con.smsSegments(m))
+	}
 
 	// The admin pages: HTML shells whose scripts use the APIs below.
 	p := newAdminPages(con)

@@ -22,6 +22,9 @@ func startEverything(t *testing.T) *consoleEnv {
 		d.SignIn, d.Outbox, d.Stats = fakePortal{}, stub, stub
 		d.Flows = FlowAdminDeps{Flows: noFlows{}, Tokens: db}
 		d.Settings = SettingsDeps{Users: db, Queues: db, Settings: db, Audit: db}
+		d.SMS = SMSDeps{Inbound: stub, Continue: func(context.Context, string) (string, string, error) {
+			return "", "", bot.Errorf(bot.EEXPIRED, "expired")
+		}, Measure: func(string) SMSMeasure { return SMSMeasure{} }}
 	}, func(c *Config) { c.Demo = true })
 }
 
@@ -40,6 +43,10 @@ var wantRoutes = []route{
 	{"GET /readyz", "public", ""},
 	{"GET /static/", "public", ""},
 	{"GET /{$}", "public", ""},
+	// SMS (when sms.enabled): the provider's signed webhook, the texted link's page.
+	{"POST /sms/inbound", "public", ""},
+	{"GET /sms/continue", "public", ""},
+	{"POST /sms/continue", "public", ""},
 	// The demo (demo mode only).
 	{"POST /demo/signin", "public", ""},
 	{"GET /demo/welcome", "public", ""},
@@ -59,6 +66,7 @@ var wantRoutes = []route{
 	{"DELETE /agent/api/canned", "admin", "header"},
 	{"DELETE /agent/api/canned/{shortcut}", "admin", "header"},
 	{"GET /agent/api/conversations", "staff", ""},
+	{"POST /agent/api/sms/segments", "staff", "header"},
 	// The admin pages.
 	{"GET /admin", "admin page", ""},
 	{"GET /admin/{$}", "admin page", ""},

@@ -1,7 +1,8 @@
-// Package sqlite is Portico's default store: one SQLite file in WAL mode with
-// synchronous=FULL, written by a single goroutine that group-commits many
-// callers' writes under one fsync, and read through a pool of query-only
-// connections.
+// Package sqlite is Portico's default store: one SQLite file in WAL mode,
+// written by a single goroutine that group-commits many callers' writes in
+// one transaction, fsynced by another that covers many transactions with
+// one fsync (synchronous=FULL's durability: syncer.go), and read through a
+// pool of query-only connections.
 package sqlite
 
 import (
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -56,6 +58,18 @@ type DB struct {
 	done     chan struct{}      // closed when the writer goroutine exits
 	stats    writeCounters
 
+	// The syncer goroutine's (syncer.go).
+	wal      *os.File        // the WAL, for fsync; only the syncer uses it once running
+	syncWake chan struct{}   // buffered(1): something was committed
+	syncIdle chan struct{}   // buffered(1): an fsync ended (the writer commits what it held)
+	syncing  atomic.Bool     // an fsync is in flight
+	syncStop chan struct{}   // closed by the writer goroutine as it exits
+	syncDone chan struct{}   // closed when the syncer exits
+	smu      sync.Mutex      // guards waiting, spare, unsynced
+	waiting  []*writeRequest // durable writes committed, waiting for the next fsync
+	spare    []*writeRequest // the other buffer for waiting
+	unsynced bool            // something was committed since the last fsync
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -78,6 +92,10 @@ func Open(ctx context.Context, path string, log zerolog.Logger) (*DB, error) {
 		requests: make(chan *writeRequest),
 		quit:     make(chan struct{}),
 		done:     make(chan struct{}),
+		syncWake: make(chan struct{}, 1),
+		syncIdle: make(chan struct{}, 1),
+		syncStop: make(chan struct{}),
+		syncDone: make(chan struct{}),
 	}
 	if err := createPrivate(abs); err != nil {
 		return nil, fmt.Errorf("open database %q: %w", abs, err)
@@ -123,8 +141,15 @@ func Open(ctx context.Context, path string, log zerolog.Logger) (*DB, error) {
 		return nil, fmt.Errorf("open database readers: %w", err)
 	}
 
+	// The migrations' commits, durable before anything else runs.
+	if err := db.syncWAL(); err != nil {
+		db.reader.Close()
+		db.writer.Close()
+		return nil, fmt.Errorf("open database %q: %w", abs, err)
+	}
 	db.wstmts = newStmtCache(db.writer, true)
 	db.rstmts = newStmtCache(db.reader, false)
+	go db.syncer()
 	go db.run()
 	return db, nil
 }
@@ -204,14 +229,16 @@ func connect(ctx context.Context, db *sql.DB) error {
 // before every other _pragma (and the rest in lexical order), so the
 // journal_mode change can wait out another process's lock; _txlock makes
 // every transaction BEGIN IMMEDIATE, taking the write lock up front instead
-// of failing on upgrade.
+// of failing on upgrade. synchronous=NORMAL because the syncer goroutine
+// fsyncs the WAL after the commits, before any durable write is answered
+// (syncer.go): together, FULL's durability without holding the writer.
 func writerDSN(path string) string {
 	q := url.Values{}
 	q.Set("_txlock", "immediate")
 	q["_pragma"] = []string{
 		fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS),
 		"journal_mode(WAL)",
-		"synchronous(FULL)",
+		"synchronous(NORMAL)",
 		"foreign_keys(ON)",
 	}
 	return fileURI(path, q)
@@ -254,6 +281,9 @@ func (db *DB) Close() error {
 		// SQLite checkpoints the WAL into the main file.
 		rerr := db.reader.Close()
 		werr := db.writer.Close()
+		if db.wal != nil {
+			db.wal.Close()
+		}
 		db.closeErr = errors.Join(rerr, werr)
 		if db.closeErr != nil {
 			db.closeErr = fmt.Errorf("close database: %w", db.closeErr)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/portico-chat/portico/bot"
@@ -16,24 +17,49 @@ const purgeBatch = 1000
 
 const messageColumns = `conversation_id, seq, client_id, sender, agent, text, at, replies, input`
 
-// insertMessage stores m, whose Seq is already assigned. A say id seen before
-// in the conversation is an ECONFLICT error.
-func insertMessage(tx dbtx, m *bot.Message) error {
-	replies, err := jsonOrNull(m.Replies, len(m.Replies) == 0)
-	if err != nil {
-		return fmt.Errorf("replies: %w", err)
+// insertMessagesSQL[n] inserts n messages in one statement: a turn's
+// messages (the patient's and the bot's, usually) go in one execution
+// instead of one each. Turns with more messages than the table holds use
+// several.
+var insertMessagesSQL = func() []string {
+	out := make([]string, 5)
+	row := `(?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	for n := 1; n < len(out); n++ {
+		out[n] = `INSERT INTO messages (` + messageColumns + `) VALUES ` + row + strings.Repeat(", "+row, n-1)
 	}
-	input, err := jsonOrNull(m.Input, m.Input == nil)
-	if err != nil {
-		return fmt.Errorf("input: %w", err)
+	return out
+}()
+
+// insertMessages stores msgs, whose Seqs are already assigned, in as few
+// statements as insertMessagesSQL allows. A say id seen before in the
+// conversation is an ECONFLICT error.
+func insertMessages(tx dbtx, msgs []bot.Message) error {
+	for len(msgs) > 0 {
+		n := min(len(msgs), len(insertMessagesSQL)-1)
+		args := make([]any, 0, 9*n)
+		for i := range msgs[:n] {
+			m := &msgs[i]
+			replies, err := jsonOrNull(m.Replies, len(m.Replies) == 0)
+			if err != nil {
+				return fmt.Errorf("replies: %w", err)
+			}
+			input, err := jsonOrNull(m.Input, m.Input == nil)
+			if err != nil {
+				return fmt.Errorf("input: %w", err)
+			}
+			args = append(args, m.ConversationID, m.Seq, m.ClientID, string(m.From), m.Agent, m.Text,
+				unixNanos(orNow(m.At)), replies, input)
+		}
+		_, err := tx.Exec(insertMessagesSQL[n], args...)
+		if isUniqueViolation(err) {
+			return bot.Errorf(bot.ECONFLICT, "message id already seen")
+		}
+		if err != nil {
+			return err
+		}
+		msgs = msgs[n:]
 	}
-	_, err = tx.Exec(`INSERT INTO messages (`+messageColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ConversationID, m.Seq, m.ClientID, string(m.From), m.Agent, m.Text, unixNanos(orNow(m.At)),
-		replies, input)
-	if isUniqueViolation(err) {
-		return bot.Errorf(bot.ECONFLICT, "message id already seen")
-	}
-	return err
+	return nil
 }
 
 var _ bot.ClientIDStore = (*DB)(nil)

@@ -9,7 +9,7 @@ import (
 // maxCachedStmts bounds a statement cache. The hot statements are a dozen
 // constant strings; the bound only guards against a caller that would build
 // SQL text dynamically (which then just runs unprepared).
-const maxCachedStmts = 64
+const maxCachedStmts = 96
 
 // dbtx is what the write helpers need of a transaction: a *sql.Tx, or a
 // cachedTx that runs the same statements through prepared ones.

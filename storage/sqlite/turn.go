@@ -47,7 +47,7 @@ func (db *DB) Commit(ctx context.Context, t *bot.Turn) error {
 	copy(codes, t.Codes)
 	var lastSeq int64
 
-	err := db.Write(ctx, func(sqltx *sql.Tx) error {
+	err := db.writeDurable(ctx, func(sqltx *sql.Tx) error {
 		tx := cachedTx{sqltx, db.wstmts} // the hot statements, prepared
 		err := tx.QueryRow(`SELECT last_seq FROM conversations WHERE id = ?`, c.ID).Scan(&lastSeq)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -60,9 +60,9 @@ func (db *DB) Commit(ctx context.Context, t *bot.Turn) error {
 			lastSeq++
 			msgs[i].ConversationID, msgs[i].Seq = c.ID, lastSeq
 			msgs[i].At = orNow(msgs[i].At)
-			if err := insertMessage(tx, &msgs[i]); err != nil {
-				return err
-			}
+		}
+		if err := insertMessages(tx, msgs); err != nil {
+			return err
 		}
 		if err := checkAgentLimit(tx, c.ID, t.AgentLimit); err != nil {
 			return err

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync/atomic"
 	"time"
+
+	"github.com/portico-chat/portico/bot"
 )
 
 // maxBatch caps how many writes share one transaction, so one commit's
@@ -15,26 +17,38 @@ const maxBatch = 128
 
 // writeRequest is one caller's Write waiting for the writer goroutine.
 type writeRequest struct {
-	ctx   context.Context
-	fn    func(tx *sql.Tx) error
-	reply chan error // buffered(1): the writer never blocks on a caller
+	ctx context.Context
+	fn  func(tx *sql.Tx) error
+	// durable: answered only once an fsync of the WAL covers the commit.
+	// Otherwise answered as soon as the transaction has committed (visible
+	// to every connection); a later durable commit's fsync covers it.
+	durable bool
+	reply   chan error // buffered(1): the writer never blocks on a caller
 }
 
 // WriteStats counts the writer's work: Writes/Commits is the average number
-// of writes that shared one fsync.
+// of writes that shared one transaction, Writes/Syncs the average number
+// that shared one fsync.
 type WriteStats struct {
 	Commits int64 // transactions committed
 	Writes  int64 // fns that ran and were committed
+	Syncs   int64 // fsyncs of the WAL (see syncer)
+	// Durable counts the writes whose callers waited for an fsync; the
+	// others (a turn's writes before its Commit) returned at their commit.
+	Durable int64
 }
 
 type writeCounters struct {
 	commits atomic.Int64
 	writes  atomic.Int64
+	syncs   atomic.Int64
+	durable atomic.Int64
 }
 
 // Stats returns the writer's counters since Open.
 func (db *DB) Stats() WriteStats {
-	return WriteStats{Commits: db.stats.commits.Load(), Writes: db.stats.writes.Load()}
+	return WriteStats{Commits: db.stats.commits.Load(), Writes: db.stats.writes.Load(), Syncs: db.stats.syncs.Load(),
+		Durable: db.stats.durable.Load()}
 }
 
 // Write runs fn inside the shared write transaction of the next group commit,
@@ -43,8 +57,23 @@ func (db *DB) Stats() WriteStats {
 // error, or nil. If ctx is done before the batch starts, Write returns
 // ctx.Err() without running fn. fn must only touch tx, quickly, and must not
 // call Write (it would wait for itself).
+//
+// When ctx is a turn's (bot.SyncsWithTurn), Write returns once the batch has
+// committed, without waiting for the fsync: the turn's Commit, durable,
+// makes it durable too (the WAL is written in order, and one fsync covers
+// every frame before it). So a turn waits for one fsync however many
+// writes it makes.
 func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	r := &writeRequest{ctx: ctx, fn: fn, reply: make(chan error, 1)}
+	return db.write(ctx, fn, !bot.SyncsWithTurn(ctx))
+}
+
+// writeDurable is Write that always waits for the fsync.
+func (db *DB) writeDurable(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.write(ctx, fn, true)
+}
+
+func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error, durable bool) error {
+	r := &writeRequest{ctx: ctx, fn: fn, durable: durable, reply: make(chan error, 1)}
 	select {
 	case db.requests <- r:
 	case <-ctx.Done():
@@ -60,28 +89,56 @@ func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // run is the writer goroutine: it owns the writer connection until Close.
+//
+// While an fsync is in flight, writes that wait for one are held rather
+// than committed at once: the next fsync cannot start before this one
+// ends, so they are no later committed together when it does, and one
+// transaction for them all writes each page they share (the conversations'
+// table and index pages, the audit chain's) to the WAL once instead of
+// once per batch. A batch with a write that does not wait for the fsync (a
+// turn's reservation) is committed at once, with those held.
 func (db *DB) run() {
 	defer close(db.done)
+	defer func() { close(db.syncStop); <-db.syncDone }() // the last commits' fsync
 	batch := make([]*writeRequest, 0, maxBatch)
 	for {
 		select {
 		case r := <-db.requests:
-			batch = db.gather(append(batch[:0], r))
-			db.commit(batch)
-			if db.wstmts.pending() {
-				db.wstmts.prepare(context.Background())
+			batch = db.gather(append(batch, r))
+			if len(batch) < maxBatch && db.syncing.Load() && allDurable(batch) {
+				continue // held until the fsync ends (syncIdle)
+			}
+		case <-db.syncIdle:
+			if len(batch) == 0 {
+				continue
 			}
 		case <-db.quit:
-			// Flush the callers already blocked on the channel.
+			// Flush the held writes and the callers already blocked on
+			// the channel.
 			for {
-				batch = db.gather(batch[:0])
+				batch = db.gather(batch)
 				if len(batch) == 0 {
 					return
 				}
 				db.commit(batch)
+				batch = batch[:0]
 			}
 		}
+		db.commit(batch)
+		batch = batch[:0]
+		if db.wstmts.pending() {
+			db.wstmts.prepare(context.Background())
+		}
 	}
+}
+
+func allDurable(batch []*writeRequest) bool {
+	for _, r := range batch {
+		if !r.durable {
+			return false
+		}
+	}
+	return true
 }
 
 // gather adds whatever else is queued right now, up to maxBatch.
@@ -149,7 +206,7 @@ func (db *DB) commit(batch []*writeRequest) {
 	db.stats.commits.Add(1)
 	db.stats.writes.Add(int64(ran))
 	db.log.Trace().Int("writes", ran).Dur("commit", time.Since(start)).Msg("group commit")
-	answer(batch, results)
+	db.committed(batch, results)
 }
 
 // commitOne commits a batch with a single live request. It needs no
@@ -172,7 +229,7 @@ func (db *DB) commitOne(ctx context.Context, tx *sql.Tx, batch []*writeRequest, 
 	db.stats.commits.Add(1)
 	db.stats.writes.Add(1)
 	db.log.Trace().Int("writes", 1).Dur("commit", time.Since(start)).Msg("group commit")
-	answer(batch, results)
+	db.committed(batch, results)
 }
 
 // fatalError marks a failure that leaves the shared transaction unusable, so

@@ -41,7 +41,10 @@ func TestPaddedFindHidesAFasterMiss(t *testing.T) {
 			if rawHit-rawMiss < time.Millisecond {
 				t.Fatalf("unpadded medians %v and %v: the fake does not answer a miss faster, so this test would prove nothing", rawHit, rawMiss)
 			}
-			floor := pad.Floor{Min: 10 * time.Millisecond}
+			// The floor must cover the slower path; on a loaded machine an
+			// unpadded hit can take longer than 10 ms, and a floor it
+			// overruns hides nothing.
+			floor := pad.Floor{Min: max(10*time.Millisecond, 2*rawHit)}
 			padded := func(l remote.Lookup, want string) func() {
 				return func() {
 					d := floor.Start()

@@ -67,6 +67,19 @@ function showNumbers(r) {
     number('Rating', r.ratings.count ? `${r.ratings.average.toFixed(1)} / 5` : '–', n(r.ratings.count, 'rating', 'ratings'), 'rating'));
 }
 
+// showChannels fills the table of the numbers split by channel (web, SMS).
+function showChannels(r) {
+  const names = { web: 'Web chat', sms: 'SMS' };
+  document.querySelector('#channels tbody').replaceChildren(...(r.by_channel || []).map(c => el('tr', { 'data-channel': c.channel },
+    el('th', { scope: 'row' }, names[c.channel] || c.channel),
+    el('td', {}, String(c.conversations)),
+    el('td', {}, `${percent(c.containment.rate)} (${c.containment.count} of ${c.containment.of})`),
+    el('td', {}, `${percent(c.handoff_rate.rate)} (${c.handoff_rate.count} of ${c.handoff_rate.of})`),
+    el('td', {}, median(c.queue_wait)),
+    el('td', {}, median(c.time_to_resolution)),
+    el('td', {}, (c.funnels || []).map(x => `${x.flow} ${x.entered}`).join(', ') || '–'))));
+}
+
 async function chart(name, q) {
   const holder = el('div', { class: `chart-slot chart-${name}`, 'aria-busy': 'true' }, el('p', { class: 'muted' }, 'Loading…'));
   const text = await api('GET', `/admin/analytics/${name}.html?${q}`, undefined, 'text').catch(e => e);
@@ -91,6 +104,7 @@ async function show() {
     const r = await api('GET', `/admin/api/analytics?${q}`);
     err.hidden = true;
     showNumbers(r);
+    showChannels(r);
     document.getElementById('report-range').textContent =
       `${f.from.value} to ${f.to.value} (${r.time_zone})${r.flow ? `, flow ${r.flow}` : ', all flows'}: ${r.totals.conversations} conversations.`;
   } catch (e) {

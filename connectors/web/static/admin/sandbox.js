@@ -13,10 +13,26 @@ const send = document.getElementById('sandbox-send');
 const end = document.getElementById('sandbox-end');
 let id = '';
 let input = null; // what the bot asks for now
+let choices = []; // the quick replies last shown, for a typed "2" as on SMS
+const asSMS = document.getElementById('sandbox-sms');
 
 function line(from, body) {
   log.append(el('li', { class: `from-${from}` }, el('span', { class: 'who' }, from === 'bot' ? 'Bot' : 'Patient'), ' ', body));
   log.scrollTop = log.scrollHeight;
+}
+
+// textLines shows a bot message as the SMS channel would text it: each
+// text with its segments and encoding (the server renders them).
+function textLines(parts, fallback) {
+  if (!parts) {
+    line('bot', fallback);
+    log.append(el('li', { class: 'muted small' }, '(SMS is not enabled on this server: shown as in the web chat.)'));
+    return;
+  }
+  for (const p of parts) {
+    line('bot', el('span', { class: 'sms-text' }, p.text,
+      el('span', { class: 'muted small' }, ` · ${p.segments} ${p.segments === 1 ? 'segment' : 'segments'}, ${p.encoding}`)));
+  }
 }
 
 // show renders a turn: the bot's messages, the quick replies of the last
@@ -24,16 +40,21 @@ function line(from, body) {
 function show(t) {
   const replies = document.getElementById('sandbox-replies');
   replies.replaceChildren();
-  for (const m of t.messages || []) {
-    line(m.from === 'patient' ? 'patient' : 'bot', m.text);
+  (t.messages || []).forEach((m, i) => {
+    if (asSMS.checked && m.from !== 'patient') {
+      textLines(t.sms ? t.sms[i] : null, m.text);
+    } else {
+      line(m.from === 'patient' ? 'patient' : 'bot', m.text);
+    }
     if (m.replies && m.replies.length) {
+      choices = m.replies;
       replies.replaceChildren(...m.replies.map(r => el('button', {
         type: 'button', class: 'secondary small-btn', 'data-value': r.value,
         onclick: () => say('', r.value, r.label),
       }, r.label)));
     }
     if (m.input) input = m.input;
-  }
+  });
   document.getElementById('sandbox-state').textContent = t.state || '–';
   const status = document.getElementById('sandbox-status');
   status.textContent = t.status || '–';
@@ -74,7 +95,9 @@ async function say(value, reply, label) {
   const secret = input && input.kind === 'secret';
   line('patient', reply ? label : (secret ? '••••••' : value));
   try {
-    show(await api('POST', `/admin/api/sandbox/${encodeURIComponent(id)}/say`, reply ? { reply } : { text: value }));
+    const body = reply ? { reply } : { text: value };
+    if (!reply && asSMS.checked) body.choices = choices; // a typed "2" picks the second, as on SMS
+    show(await api('POST', `/admin/api/sandbox/${encodeURIComponent(id)}/say`, body));
   } catch (e) {
     toast(`Not sent: ${e.message}`, true);
     if (e.status === 404) { id = ''; end.disabled = true; text.disabled = send.disabled = true; }

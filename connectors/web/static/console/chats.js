@@ -4,7 +4,7 @@ import { $, el } from '../staff/dom.js';
 import { beep, notify, updateTitle } from './alerts.js';
 import { send } from './socket.js';
 import { state } from './state.js';
-import { howText, reasonText, time, when } from './words.js';
+import { channelText, howText, reasonText, time, when } from './words.js';
 
 function chatOf(id) {
   let c = state.chats.get(id);
@@ -150,7 +150,7 @@ export function renderChat() {
   if (!c) return;
   c.unread = 0;
   const v = c.view;
-  $('chat-title').textContent = v ? (v.queue || 'Chat') + ' · ' + c.id.slice(0, 8) : 'Loading…';
+  $('chat-title').textContent = v ? (v.queue || 'Chat') + ' · ' + channelText(v) + ' · ' + c.id.slice(0, 8) : 'Loading…';
   $('chat-status').textContent = v ? v.status : '';
   const list = $('transcript');
   list.replaceChildren();
@@ -192,7 +192,7 @@ function renderInfo(v) {
     ['Email', id.email], ['Phone', id.phone],
   ]);
   kv($('handoff'), [
-    ['Reason', reasonText(v.reason)], ['Queue', v.queue], ['Flow', v.flow], ['Step', v.state],
+    ['Channel', channelText(v)], ['Reason', reasonText(v.reason)], ['Queue', v.queue], ['Flow', v.flow], ['Step', v.state],
     ['Language', (v.locale || '').toUpperCase()], ['Agent', v.agent ? (v.agent === state.me.id ? 'you' : v.agent) : ''],
   ]);
   const slots = Object.entries(v.slots || {});

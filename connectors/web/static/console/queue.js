@@ -5,7 +5,7 @@ import { alertNew, updateTitle } from './alerts.js';
 import { openConversation } from './chats.js';
 import { send, track } from './socket.js';
 import { state } from './state.js';
-import { ago, clock, reasonText, when } from './words.js';
+import { ago, channelText, clock, reasonText, when } from './words.js';
 
 export function onQueue(items) {
   const fresh = items.filter((it) => !state.seenQueue.has(it.conversation));
@@ -34,6 +34,7 @@ function renderQueue() {
     const meta = el('div', { class: 'q-meta' });
     meta.append(el('span', { class: 'badge' }, '#' + it.position));
     meta.append(el('span', { class: 'badge' }, (it.locale || '?').toUpperCase()));
+    meta.append(el('span', { class: 'badge channel' }, channelText(it)));
     meta.append(el('span', { class: it.verified ? 'badge ok' : 'badge warn' }, it.verified ? 'verified' : 'not verified'));
     li.append(meta);
     li.append(el('p', { class: 'q-reason' }, reasonText(it.reason)));

@@ -30,6 +30,7 @@ function sendReply(e) {
     scrollDown();
   }
   ta.value = '';
+  $('reply-segments').hidden = true;
   stopTyping();
   hideCanned();
 }
@@ -129,6 +130,29 @@ export async function loadCanned() {
 
 function current() { return state.chats.get(state.active); }
 
+// A reply to a patient on SMS goes out as texts, billed by the segment:
+// the count shows under the box while the agent types (the server counts).
+const measureDelayMs = 250;
+let measureTimer = 0;
+function measureSoon() {
+  clearTimeout(measureTimer);
+  measureTimer = setTimeout(measure, measureDelayMs);
+}
+async function measure() {
+  const out = $('reply-segments');
+  const c = current();
+  const text = $('reply-text').value.trim();
+  if (!c || !c.view || c.view.channel !== 'sms' || !text || mode() !== 'say') { out.hidden = true; return; }
+  try {
+    const m = await api('POST', '/agent/api/sms/segments', { text });
+    out.textContent = m.segments + (m.segments === 1 ? ' text segment' : ' text segments') + ' (' + m.encoding + ')' +
+      (m.messages > 1 ? ', sent as ' + m.messages + ' messages' : '');
+    out.hidden = false;
+  } catch (e) {
+    out.hidden = true;
+  }
+}
+
 export function wireActions() {
   $('claim').addEventListener('click', () => { const c = current(); if (c) send(track({ type: 'claim', conversation: c.id })); });
   $('transfer').addEventListener('submit', (e) => {
@@ -153,7 +177,7 @@ export function wireActions() {
   $('reply').addEventListener('submit', sendReply);
   const ta = $('reply-text');
   ta.addEventListener('keydown', replyKey);
-  ta.addEventListener('input', () => { typed(); updateCanned(); });
+  ta.addEventListener('input', () => { typed(); updateCanned(); measureSoon(); });
   ta.addEventListener('blur', () => setTimeout(hideCanned, 100));
   for (const r of document.querySelectorAll('input[name="mode"]')) {
     r.addEventListener('change', () => {

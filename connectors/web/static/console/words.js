@@ -39,3 +39,9 @@ export function reasonText(r) {
 export function howText(h) {
   return ({ otp_email: 'one-time code by email', otp_sms: 'one-time code by SMS', activation_code: 'activation code' })[h] || h || '';
 }
+
+// channelText says where the patient is: "Web", or "SMS" and their number
+// masked to its last 4 digits.
+export function channelText(v) {
+  return v.channel === 'sms' ? 'SMS ' + (v.from || '') : 'Web';
+}
