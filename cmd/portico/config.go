@@ -52,7 +52,7 @@ var defaults = map[string]any{
 	"widget.logo_url":                   "",
 	"widget.logo_hosts":                 []string{},
 	"widget.position":                   "right",
-	"node":                              "",
+	"node.name":                         "",
 	"portal.name":                       "", // "Portico"; in demo mode the demo clinic\'s, "Sample Health"
 	"portal.password_min_length":        15,
 	"flows.dir":                         "",
@@ -229,7 +229,7 @@ func loadConfig(v *viper.Viper, file string) (*Config, error) {
 			Greeting: greetings(p.str("widget.greeting_en"), p.str("widget.greeting_es")),
 		},
 		LogoHosts:   p.list("widget.logo_hosts"),
-		Node:        p.str("node"),
+		Node:        p.str("node.name"),
 		PortalName:  p.str("portal.name"),
 		PasswordMin: p.positive("portal.password_min_length"),
 		FlowsDir:    p.str("flows.dir"),
@@ -470,7 +470,7 @@ func nonEmptyStrings(ss []string) []string {
 // sorted. A key whose default depends on others (log.format, portal.name,
 // node) shows the value c took, not an empty default.
 func printConfig(v *viper.Viper, c *Config, w *strings.Builder) {
-	derived := map[string]string{"log.format": c.LogFormat, "portal.name": c.PortalName, "node": c.Node,
+	derived := map[string]string{"log.format": c.LogFormat, "portal.name": c.PortalName, "node.name": c.Node,
 		"directory.min_latency": c.Directory.MinLatency.String()}
 	keys := make([]string, 0, len(defaults))
 	for k := range defaults {

@@ -128,8 +128,8 @@ func TestConfigPrintShowsEffectiveDefaults(t *testing.T) {
 					t.Errorf("got:\n%s\nwant a line %q", out.String(), line)
 				}
 			}
-			if strings.Contains(out.String(), "node: \n") {
-				t.Errorf("node is empty, want the host name it takes")
+			if strings.Contains(out.String(), "node.name: \n") {
+				t.Errorf("node.name is empty, want the host name it takes")
 			}
 		})
 	}

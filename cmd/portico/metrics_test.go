@@ -10,7 +10,7 @@ import (
 // TestMetricsListener serves /metrics on metrics.addr and counts a real
 // patient's conversation.
 func TestMetricsListener(t *testing.T) {
-	app := startApp(t, map[string]string{"metrics.addr": "127.0.0.1:0", "node": "n1"})
+	app := startApp(t, map[string]string{"metrics.addr": "127.0.0.1:0", "node.name": "n1"})
 	if app.metricsL == nil {
 		t.Fatal("metrics.addr set, but no metrics listener")
 	}

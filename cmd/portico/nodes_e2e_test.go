@@ -91,7 +91,7 @@ func (c *cluster) start(i int) *child {
 	t := c.t
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "serve", "--demo")
-	cmd.Env = append(slices.Clone(c.env), "PORTICO_NODE="+nodeName(i))
+	cmd.Env = append(slices.Clone(c.env), "PORTICO_NODE_NAME="+nodeName(i))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

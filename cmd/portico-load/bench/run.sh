@@ -102,7 +102,7 @@ urls=""
 for i in $(seq 0 $((NODES - 1))); do
 	port=$((PORT + 2 * i))
 	# shellcheck disable=SC2086
-	env PORTICO_DEBUG_ADDR="127.0.0.1:$((DEBUG_PORT + 2 * i))" PORTICO_NODE="bench-$i" \
+	env PORTICO_DEBUG_ADDR="127.0.0.1:$((DEBUG_PORT + 2 * i))" PORTICO_NODE_NAME="bench-$i" \
 		PORTICO_DEMO_SECOND_ADDR=127.0.0.1:0 ${BENCH_SERVER_ENV:-} \
 		"$BIN/portico" serve --demo --addr "127.0.0.1:$port" > "$work/server-$i.log" 2>&1 &
 	server_pids+=($!)
