@@ -12,8 +12,9 @@ const (
 	RoleAdmin = "admin"
 )
 
-// DefaultCapacity is how many chats an agent holds at once unless their
-// account says otherwise.
+// DefaultCapacity is how many chats an agent holds at once unless the
+// desk (Config.AgentCapacity, handoff.capacity) or their account says
+// otherwise.
 const DefaultCapacity = 3
 
 // AgentInfo is who an agent connection belongs to.
@@ -21,7 +22,7 @@ type AgentInfo struct {
 	ID       string   // stable user ID
 	Name     string   // display name shown to patients
 	Role     string   // RoleAgent or RoleAdmin
-	Capacity int      // chats at once; 0 means DefaultCapacity
+	Capacity int      // chats at once; 0 means the desk's, Config.AgentCapacity
 	Queues   []string // queues the agent works; empty means every queue
 	// Away is the presence the console starts with (it remembers the
 	// agent's choice); false means available for new chats.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/staff"
 )
 
 // typedAgent opens a conversation in reset_password and types "agent"
@@ -62,6 +63,19 @@ func TestAutoAssignGoesToTheFewestChatsThenTheLongestIdle(t *testing.T) {
 	}
 }
 
+// newAccount is a console account as the admin pages and `portico users
+// add` create it when no capacity is given.
+func newAccount(t *testing.T) staff.User {
+	t.Helper()
+	u, err := staff.NewUser(staff.UserInput{Email: "cy@example.org", Name: "C", Role: bot.RoleAgent}, "$argon2id$x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// TestCapacity: an agent takes their own capacity, or the desk's
+// (handoff.capacity) when their account has none.
 func TestCapacity(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -73,6 +87,7 @@ func TestCapacity(t *testing.T) {
 		{"per agent", bot.DefaultCapacity, 1, 1},
 		{"configured", 2, 0, 2},
 		{"per agent above configured", 2, 4, 4},
+		{"account without a capacity", 2, newAccount(t).Agent().Capacity, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

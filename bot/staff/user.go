@@ -26,7 +26,7 @@ type User struct {
 	Name          string // display name, shown to patients
 	Role          string // bot.RoleAgent or bot.RoleAdmin
 	PasswordHash  string // argon2id PHC string
-	Capacity      int    // chats at once; 0 means bot.DefaultCapacity
+	Capacity      int    // chats at once; 0 means the desk's default (handoff.capacity)
 	Queues        []string
 	Disabled      bool
 	FailedSignIns int       // sign-ins reserved and not succeeded since the last success (wrong passwords)
@@ -63,7 +63,7 @@ type UserInput struct {
 	Email    string
 	Name     string
 	Role     string
-	Capacity int      // 0 on creation: bot.DefaultCapacity
+	Capacity int      // 0: the desk's default (handoff.capacity), resolved when used
 	Queues   []string // empty: every queue
 }
 
@@ -97,9 +97,6 @@ func (in *UserInput) CheckNew() Problems {
 	if in.Role != bot.RoleAgent && in.Role != bot.RoleAdmin {
 		p["role"] = "The role is agent or admin."
 	}
-	if in.Capacity == 0 {
-		in.Capacity = bot.DefaultCapacity
-	}
 	maps.Copy(p, in.CheckWork())
 	return p
 }
@@ -112,8 +109,8 @@ func (in *UserInput) CheckWork() Problems {
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > MaxNameRunes {
 		p["name"] = "Give a display name of 1 to 64 characters; patients see it."
 	}
-	if in.Capacity < 1 || in.Capacity > MaxCapacity {
-		p["capacity"] = "Capacity is how many chats at once: 1 to 50."
+	if in.Capacity < 0 || in.Capacity > MaxCapacity {
+		p["capacity"] = "Capacity is how many chats at once: 1 to 50, or empty for the desk's default."
 	}
 	if len(in.Queues) > MaxQueues {
 		p["queues"] = "At most 50 queues."

@@ -15,9 +15,9 @@ import (
 func TestCheckNew(t *testing.T) {
 	ok := staff.UserInput{Email: " Lea@Example.ORG ", Name: " Lea ", Role: bot.RoleAgent, Queues: []string{" billing ", ""}}
 	p := ok.CheckNew()
-	if len(p) != 0 || ok.Email != "lea@example.org" || ok.Name != "Lea" || ok.Capacity != bot.DefaultCapacity ||
+	if len(p) != 0 || ok.Email != "lea@example.org" || ok.Name != "Lea" || ok.Capacity != 0 ||
 		len(ok.Queues) != 1 || ok.Queues[0] != "billing" {
-		t.Fatalf("good input: problems %v, normalised %+v; want none, lea@example.org, Lea, capacity 3, [billing]", p, ok)
+		t.Fatalf("good input: problems %v, normalised %+v; want none, lea@example.org, Lea, capacity 0 (the desk's default), [billing]", p, ok)
 	}
 	tests := []struct {
 		name  string
@@ -60,8 +60,12 @@ func TestCheckWorkLeavesEmailAndRole(t *testing.T) {
 		t.Errorf("an edit without email and role: got %v, want no problem", p)
 	}
 	in = staff.UserInput{Name: "Ana"}
+	if p := in.CheckWork(); len(p) != 0 || in.Capacity != 0 {
+		t.Errorf("an edit to capacity 0: got %v, capacity %d; want no problem and 0, the desk's default", p, in.Capacity)
+	}
+	in = staff.UserInput{Name: "Ana", Capacity: -1}
 	if p := in.CheckWork(); p["capacity"] == "" {
-		t.Errorf("an edit to capacity 0: got %v, want a capacity problem", p)
+		t.Errorf("an edit to capacity -1: got %v, want a capacity problem", p)
 	}
 }
 

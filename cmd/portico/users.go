@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -77,7 +78,7 @@ func (c *cli) usersAddCmd() *cobra.Command {
 	f.StringVar(&email, "email", "", "sign-in email (required)")
 	f.StringVar(&name, "name", "", "display name, shown to patients (required)")
 	f.StringVar(&role, "role", "", "agent or admin (required)")
-	f.IntVar(&capacity, "capacity", bot.DefaultCapacity, "chats at once")
+	f.IntVar(&capacity, "capacity", 0, "chats at once (default handoff.capacity, followed when it changes)")
 	f.StringSliceVar(&queues, "queues", nil, "queues the agent works, comma-separated (default every queue)")
 	f.BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of stdin instead of generating one")
 	for _, req := range []string{"email", "name", "role"} {
@@ -121,7 +122,7 @@ func (c *cli) usersListCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List the console accounts",
 		Args:  cobra.NoArgs,
-		RunE: c.withDB(func(cmd *cobra.Command, _ []string, db Store, _ *Config) error {
+		RunE: c.withDB(func(cmd *cobra.Command, _ []string, db Store, cfg *Config) error {
 			us, err := db.Users(cmd.Context())
 			if err != nil {
 				return err
@@ -133,11 +134,20 @@ func (c *cli) usersListCmd() *cobra.Command {
 				if queues == "" {
 					queues = "all"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\n", u.Email, u.Name, u.Role, u.Capacity, queues, userStatus(u, time.Now()))
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Email, u.Name, u.Role, capacityText(u.Capacity, cfg.Handoff.Capacity), queues, userStatus(u, time.Now()))
 			}
 			return w.Flush()
 		}),
 	}
+}
+
+// capacityText shows an account's capacity: its own, or "default (N)"
+// when it follows the desk's, handoff.capacity (N).
+func capacityText(own, desk int) string {
+	if own > 0 {
+		return strconv.Itoa(own)
+	}
+	return fmt.Sprintf("default (%d)", desk)
 }
 
 func userStatus(u staff.User, now time.Time) string {

@@ -162,3 +162,31 @@ func TestUsersDisableAndPasswordEndSessions(t *testing.T) {
 		}
 	}
 }
+
+// TestUsersWithoutCapacityFollowHandoffCapacity: an account added without
+// --capacity has none of its own and shows the desk's, handoff.capacity,
+// as it is configured when listed.
+func TestUsersWithoutCapacityFollowHandoffCapacity(t *testing.T) {
+	t.Setenv("PORTICO_STORAGE_SQLITE_PATH", filepath.Join(t.TempDir(), "portico.db"))
+	for _, args := range [][]string{
+		{"--email", "ana@example.org", "--name", "Ana", "--role", "agent"},
+		{"--email", "bo@example.org", "--name", "Bo", "--role", "agent", "--capacity", "2"},
+	} {
+		if out, err := runIn(t, "", append([]string{"users", "add"}, args...)...); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+	}
+	t.Setenv("PORTICO_HANDOFF_CAPACITY", "5")
+	out, err := runIn(t, "", "users", "list")
+	if err != nil {
+		t.Fatalf("users list: %v\n%s", err, out)
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`ana@example\.org\s+Ana\s+agent\s+default \(5\)\s`),
+		regexp.MustCompile(`bo@example\.org\s+Bo\s+agent\s+2\s`),
+	} {
+		if !want.MatchString(out) {
+			t.Errorf("users list:\n%s\nwant a line matching %s", out, want)
+		}
+	}
+}

@@ -206,6 +206,16 @@ func TestCreateUserShowsThePasswordOnceAndStoresItsHash(t *testing.T) {
 		t.Errorf("audit %v, want user.created", got)
 	}
 
+	// No capacity given: the account follows the desk's (5 in the fake),
+	// shown as such and stored as 0.
+	status, out = admin.call(t, "POST", "/admin/api/users", `{"email":"mo@example.org","name":"Mo","role":"agent"}`, csrf)
+	if u, _ := out["user"].(map[string]any); status != http.StatusCreated || u["capacity"] != 0.0 || u["default_capacity"] != 5.0 {
+		t.Errorf("create without a capacity: got %d %v, want 201, capacity 0 and the desk's 5", status, out)
+	}
+	if mo, err := env.db.UserByEmail(context.Background(), "mo@example.org"); err != nil || mo.Capacity != 0 {
+		t.Errorf("stored capacity %d (%v), want 0, the desk's default", mo.Capacity, err)
+	}
+
 	for _, tt := range []struct{ body, field string }{
 		{`{"email":"lea@example.org","name":"Lea 2","role":"agent"}`, "email"},
 		{`{"email":"not-an-email","name":"X","role":"agent"}`, "email"},
@@ -304,7 +314,14 @@ func TestEditingAnAgentReachesTheEngine(t *testing.T) {
 	if got := env.auditTypes(t); !contains(got, "user.changed/ok/capacity=5 queues=billing,portal-support") {
 		t.Errorf("audit %v, want user.changed", got)
 	}
-	for _, body := range []string{`{"capacity":0}`, `{"name":""}`, `{"role":"admin"}`, `{"queues":["no good"]}`} {
+	status, out = admin.call(t, "PATCH", "/admin/api/users/"+env.agent.ID, `{"capacity":0}`, csrf)
+	if u, _ := out["user"].(map[string]any); status != http.StatusOK || u["capacity"] != 0.0 || u["default_capacity"] != 5.0 {
+		t.Errorf("edit to the desk's default: got %d %v, want 200, capacity 0 and the desk's 5", status, out)
+	}
+	if _, _, agents = env.live.state(); len(agents) != 2 || agents[1].Capacity != 0 {
+		t.Errorf("the engine was told %+v, want Ana with capacity 0 (the desk's)", agents)
+	}
+	for _, body := range []string{`{"capacity":-1}`, `{"name":""}`, `{"role":"admin"}`, `{"queues":["no good"]}`} {
 		if status, _ := admin.call(t, "PATCH", "/admin/api/users/"+env.agent.ID, body, csrf); status != http.StatusUnprocessableEntity {
 			t.Errorf("edit %s: got %d, want 422", body, status)
 		}

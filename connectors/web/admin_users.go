@@ -18,8 +18,9 @@ type userJSON struct {
 	Email       string   `json:"email"`
 	Name        string   `json:"name"`
 	Role        string   `json:"role"`
-	Capacity    int      `json:"capacity"`
-	Queues      []string `json:"queues"` // empty: every queue
+	Capacity    int      `json:"capacity"`         // 0: the desk's default
+	DeskDefault int      `json:"default_capacity"` // handoff.capacity, what 0 means
+	Queues      []string `json:"queues"`           // empty: every queue
 	Disabled    bool     `json:"disabled"`
 	LockedUntil string   `json:"locked_until,omitempty"`
 	CreatedAt   string   `json:"created_at"`
@@ -32,10 +33,19 @@ func (st *settings) viewUser(u staff.User) userJSON {
 	if st.s.now().Before(u.LockedUntil) {
 		v.LockedUntil = rfc3339(u.LockedUntil)
 	}
-	if v.Capacity <= 0 {
-		v.Capacity = bot.DefaultCapacity
-	}
+	v.DeskDefault = st.deskCapacity()
 	return v
+}
+
+// deskCapacity is the capacity of an account that has none of its own:
+// the running desk's (handoff.capacity), resolved now so that a change of
+// it reaches those accounts.
+func (st *settings) deskCapacity() int {
+	if st.con.deps.Desk == nil {
+		return bot.DefaultCapacity
+	}
+	chats, _ := st.con.deps.Desk.CapacityFor(bot.AgentInfo{})
+	return chats
 }
 
 func nonNilStrings(s []string) []string {
@@ -55,7 +65,7 @@ func (st *settings) handleUsers(w http.ResponseWriter, r *http.Request, _ *staff
 	for i, u := range us {
 		out[i] = st.viewUser(u)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+	writeJSON(w, http.StatusOK, map[string]any{"users": out, "default_capacity": st.deskCapacity()})
 }
 
 // userInput is the body of a create or an edit.

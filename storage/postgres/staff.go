@@ -24,14 +24,11 @@ const userColumns = `id, email, name, role, password_hash, capacity, queues, dis
 const signInKind = "signin_ip"
 
 // CreateUser stores a new console account, setting its ID when empty, its
-// times and its default capacity. An email already taken is ECONFLICT.
+// times. A capacity of 0 is the desk's default (handoff.capacity). An email already taken is ECONFLICT.
 func (db *DB) CreateUser(ctx context.Context, u *staff.User) error {
 	u.Email = staff.NormalizeEmail(u.Email)
 	if u.ID == "" {
 		u.ID = newID()
-	}
-	if u.Capacity <= 0 {
-		u.Capacity = bot.DefaultCapacity
 	}
 	now := time.Now().UTC()
 	u.CreatedAt, u.UpdatedAt = now, now
@@ -144,10 +141,11 @@ func (db *DB) SetUserDisabled(ctx context.Context, id string, disabled bool) err
 }
 
 // SetUserWork changes an account's display name, capacity and queues
-// (nil: every queue). An empty name keeps the old one.
+// (nil: every queue). An empty name keeps the old one; a capacity of 0
+// is the desk's default (handoff.capacity).
 func (db *DB) SetUserWork(ctx context.Context, id, name string, capacity int, queues []string) error {
-	if capacity <= 0 {
-		return bot.Errorf(bot.EINVALID, "capacity must be at least 1")
+	if capacity < 0 {
+		return bot.Errorf(bot.EINVALID, "capacity must be 0 (the desk's default) or more")
 	}
 	text, err := jsonText(nonNil(queues))
 	if err != nil {

@@ -114,8 +114,14 @@ func TestSetUserWork(t *testing.T) {
 	if err := db.SetUserWork(ctx, "nobody", "", 2, nil); bot.ErrorCode(err) != bot.ENOTFOUND {
 		t.Errorf("unknown user: %v, want ENOTFOUND", err)
 	}
-	if err := db.SetUserWork(ctx, u.ID, "", 0, nil); bot.ErrorCode(err) != bot.EINVALID {
-		t.Errorf("capacity 0: %v, want EINVALID", err)
+	if err := db.SetUserWork(ctx, u.ID, "", 0, nil); err != nil {
+		t.Errorf("capacity 0 (the desk's default): %v", err)
+	}
+	if got, _ = db.User(ctx, u.ID); got.Capacity != 0 {
+		t.Errorf("after an edit to the desk's default: capacity %d, want 0", got.Capacity)
+	}
+	if err := db.SetUserWork(ctx, u.ID, "", -1, nil); bot.ErrorCode(err) != bot.EINVALID {
+		t.Errorf("capacity -1: %v, want EINVALID", err)
 	}
 }
 

@@ -15,14 +15,11 @@ const userColumns = `id, email, name, role, password_hash, capacity, queues, dis
 	failed_signins, locked_until, created_at, updated_at`
 
 // CreateUser stores a new console account, setting its ID when empty, its
-// times and its default capacity. An email already taken is ECONFLICT.
+// times. A capacity of 0 is the desk's default (handoff.capacity). An email already taken is ECONFLICT.
 func (db *DB) CreateUser(ctx context.Context, u *staff.User) error {
 	u.Email = staff.NormalizeEmail(u.Email) // how it is stored and looked up
 	if u.ID == "" {
 		u.ID = newID()
-	}
-	if u.Capacity <= 0 {
-		u.Capacity = bot.DefaultCapacity
 	}
 	now := time.Now().UTC()
 	u.CreatedAt, u.UpdatedAt = now, now

@@ -20,14 +20,14 @@ func TestUsersAreStoredByLowerCasedEmail(t *testing.T) {
 	if err := db.CreateUser(ctx, &u); err != nil {
 		t.Fatal(err)
 	}
-	if u.ID == "" || u.Email != "ana.agent@example.org" || u.Capacity != bot.DefaultCapacity {
-		t.Errorf("got id %q, email %q, capacity %d; want an id, the lower-cased email and capacity %d", u.ID, u.Email, u.Capacity, bot.DefaultCapacity)
+	if u.ID == "" || u.Email != "ana.agent@example.org" || u.Capacity != 0 {
+		t.Errorf("got id %q, email %q, capacity %d; want an id, the lower-cased email and capacity 0 (the desk's default)", u.ID, u.Email, u.Capacity)
 	}
 	got, err := db.UserByEmail(ctx, "ANA.AGENT@example.org")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.ID != u.ID || got.Name != "Ana" || got.Role != bot.RoleAgent || !reflect.DeepEqual(got.Queues, []string{"billing"}) || got.Disabled {
+	if got.ID != u.ID || got.Name != "Ana" || got.Capacity != 0 || got.Role != bot.RoleAgent || !reflect.DeepEqual(got.Queues, []string{"billing"}) || got.Disabled {
 		t.Errorf("got %+v, want the stored user", got)
 	}
 	if byID, err := db.User(ctx, u.ID); err != nil || byID.Email != u.Email {

@@ -46,16 +46,19 @@ async function people() {
   const tbody = $('users').tBodies[0];
   let editing = null;
   const load = async () => {
-    const { users } = await api('GET', '/admin/api/users');
+    const { users, default_capacity: deskDefault } = await api('GET', '/admin/api/users');
+    $('user-create').capacity.placeholder = `default (${deskDefault})`;
     tbody.replaceChildren(...users.map(row));
     $('users-empty').hidden = users.length > 0;
   };
+  // An account without a capacity of its own follows the desk's (handoff.capacity).
+  const capacity = u => u.capacity ? String(u.capacity) : `default (${u.default_capacity})`;
   const status = u => u.disabled ? el('span', { class: 'badge bad', text: 'disabled' })
     : u.locked_until ? el('span', { class: 'badge warn', text: 'locked until ' + when(u.locked_until) })
       : el('span', { class: 'badge ok', text: 'active' });
   const row = u => el('tr', { class: u.disabled ? 'revoked' : '' },
     el('th', { scope: 'row', text: u.name }), el('td', { text: u.email }), el('td', { text: u.role }),
-    el('td', { text: String(u.capacity) }), el('td', { text: u.queues.length ? u.queues.join(', ') : 'all' }),
+    el('td', { text: capacity(u) }), el('td', { text: u.queues.length ? u.queues.join(', ') : 'all' }),
     el('td', {}, status(u)),
     el('td', { class: 'row-actions' },
       el('button', { type: 'button', class: 'secondary small-btn', text: 'Edit', 'aria-label': `Edit ${u.name}`, onclick: () => edit(u) }),
@@ -94,7 +97,8 @@ async function people() {
     editing = u;
     $('edit-title').textContent = `Edit ${u.name}`;
     form.name.value = u.name;
-    form.capacity.value = u.capacity;
+    form.capacity.value = u.capacity || '';
+    form.capacity.placeholder = `default (${u.default_capacity})`;
     form.queues.value = u.queues.join(', ');
     showErrors(form, 'e-', {});
     dlg.showModal();
