@@ -109,8 +109,8 @@ func (in *UserInput) CheckWork() Problems {
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > MaxNameRunes {
 		p["name"] = "Give a display name of 1 to 64 characters; patients see it."
 	}
-	if in.Capacity < 0 || in.Capacity > MaxCapacity {
-		p["capacity"] = "Capacity is how many chats at once: 1 to 50, or empty for the desk's default."
+	if err := CheckCapacity(in.Capacity); err != nil {
+		p["capacity"] = bot.ErrorMessage(err)
 	}
 	if len(in.Queues) > MaxQueues {
 		p["queues"] = "At most 50 queues."
@@ -128,6 +128,16 @@ func (in *UserInput) CheckWork() Problems {
 	}
 	in.Queues = qs
 	return p
+}
+
+// CheckCapacity is the rule for an account's capacity, wherever it is
+// set: 1 to MaxCapacity chats at once, or 0 for the desk's default
+// (handoff.capacity). The refusal is EINVALID, worded for an admin.
+func CheckCapacity(n int) error {
+	if n < 0 || n > MaxCapacity {
+		return bot.Errorf(bot.EINVALID, "Capacity is how many chats at once: 1 to %d, or empty for the desk's default.", MaxCapacity)
+	}
+	return nil
 }
 
 // NewUser returns the account in, checked with CheckNew, with a password

@@ -121,8 +121,10 @@ func TestSetUserWork(t *testing.T) {
 	if got, _ = db.User(ctx, u.ID); got.Capacity != 0 {
 		t.Errorf("after an edit to the desk's default: capacity %d, want 0", got.Capacity)
 	}
-	if err := db.SetUserWork(ctx, u.ID, "", -1, nil); bot.ErrorCode(err) != bot.EINVALID {
-		t.Errorf("capacity -1: %v, want EINVALID", err)
+	for _, bad := range []int{-1, staff.MaxCapacity + 1} {
+		if err := db.SetUserWork(ctx, u.ID, "", bad, nil); bot.ErrorCode(err) != bot.EINVALID {
+			t.Errorf("capacity %d: %v, want EINVALID (staff.CheckCapacity)", bad, err)
+		}
 	}
 }
 

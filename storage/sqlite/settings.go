@@ -150,8 +150,8 @@ func cloneEvents(evs []bot.AuditEvent) []bot.AuditEvent {
 // (nil: every queue). An empty name keeps the old one; a capacity of 0
 // is the desk's default (handoff.capacity).
 func (db *DB) SetUserWork(ctx context.Context, id, name string, capacity int, queues []string) error {
-	if capacity < 0 {
-		return bot.Errorf(bot.EINVALID, "capacity must be 0 (the desk's default) or more")
+	if err := staff.CheckCapacity(capacity); err != nil {
+		return err
 	}
 	text, err := jsonText(nonNil(queues))
 	if err != nil {
