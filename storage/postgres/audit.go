@@ -1,17 +1,14 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/storage/internal/auditchain"
 )
 
 // The audit chain is the one storage/sqlite keeps (docs/storage.md, "The
@@ -20,20 +17,12 @@ import (
 // nodes appending at once number and chain one after the other.
 
 const (
-	auditHashDomain = "portico.audit.v1"
-	maxAuditPage    = 1000
-	auditLock       = "audit"
+	maxAuditPage = 1000
+	auditLock    = "audit"
 )
 
-var genesisHash = make([]byte, sha256.Size)
-
 // AuditError reports the first audit row that breaks the hash chain.
-type AuditError struct {
-	Seq     int64
-	Problem string
-}
-
-func (e *AuditError) Error() string { return fmt.Sprintf("audit row %d: %s", e.Seq, e.Problem) }
+type AuditError = auditchain.Error
 
 // AppendAudit appends events outside a turn, in one transaction. It sets
 // each event's Seq and Hash.
@@ -68,7 +57,7 @@ func appendAudit(ctx context.Context, tx pgx.Tx, events []bot.AuditEvent) error 
 	)
 	err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&seq, &prev)
 	if errors.Is(err, pgx.ErrNoRows) {
-		seq, prev, err = 0, genesisHash, nil
+		seq, prev, err = 0, auditchain.Genesis(), nil
 	}
 	if err != nil {
 		return fmt.Errorf("read audit head: %w", err)
@@ -78,7 +67,7 @@ func appendAudit(ctx context.Context, tx pgx.Tx, events []bot.AuditEvent) error 
 		seq++
 		e.Seq = seq
 		e.At = orNow(e.At)
-		e.Hash = auditHash(prev, e)
+		e.Hash = auditchain.Hash(prev, e)
 		if _, err := tx.Exec(ctx, `INSERT INTO audit (`+auditColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			e.Seq, e.Type, unixNanos(e.At), e.Node, e.Source, e.Actor, e.Subject, e.Outcome,
@@ -88,28 +77,6 @@ func appendAudit(ctx context.Context, tx pgx.Tx, events []bot.AuditEvent) error 
 		prev = e.Hash
 	}
 	return nil
-}
-
-func auditHash(prev []byte, e *bot.AuditEvent) []byte {
-	h := sha256.New()
-	h.Write(prev)
-	writeField(h, []byte(auditHashDomain))
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], uint64(e.Seq))
-	h.Write(n[:])
-	binary.BigEndian.PutUint64(n[:], uint64(unixNanos(e.At)))
-	h.Write(n[:])
-	for _, s := range []string{e.Type, e.Node, e.Source, e.Actor, e.Subject, e.Outcome, e.Detail} {
-		writeField(h, []byte(s))
-	}
-	return h.Sum(nil)
-}
-
-func writeField(h hash.Hash, b []byte) {
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], uint64(len(b)))
-	h.Write(n[:])
-	h.Write(b)
 }
 
 const auditColumns = `seq, type, at, node, source, actor, subject, outcome, detail, prev_hash, hash`
@@ -132,29 +99,20 @@ func (db *DB) VerifyAudit(ctx context.Context) (n int, err error) {
 		return 0, fmt.Errorf("verify audit: %w", err)
 	}
 	defer rows.Close()
-	prev := genesisHash
-	want := int64(1)
+	var chain auditchain.Verifier
 	for rows.Next() {
 		e, rowPrev, err := scanAudit(rows)
 		if err != nil {
-			return n, fmt.Errorf("verify audit: %w", err)
+			return chain.N, fmt.Errorf("verify audit: %w", err)
 		}
-		switch {
-		case e.Seq != want:
-			return n, &AuditError{Seq: e.Seq, Problem: fmt.Sprintf("expected row %d: rows are missing", want)}
-		case !bytes.Equal(rowPrev, prev):
-			return n, &AuditError{Seq: e.Seq, Problem: "previous hash does not match the row before it"}
-		case !bytes.Equal(auditHash(prev, &e), e.Hash):
-			return n, &AuditError{Seq: e.Seq, Problem: "hash does not match the row's contents"}
+		if err := chain.Next(&e, rowPrev); err != nil {
+			return chain.N, err
 		}
-		prev = e.Hash
-		want++
-		n++
 	}
 	if err := rows.Err(); err != nil {
-		return n, fmt.Errorf("verify audit: %w", err)
+		return chain.N, fmt.Errorf("verify audit: %w", err)
 	}
-	return n, nil
+	return chain.N, nil
 }
 
 func scanAuditEvent(s scanner) (bot.AuditEvent, error) {

@@ -19,6 +19,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/storage/internal/seal"
 )
 
 // Defaults of Options.
@@ -65,7 +66,7 @@ type Options struct {
 type DB struct {
 	pool *pgxpool.Pool
 	log  zerolog.Logger
-	box  *sealer
+	box  *seal.Sealer
 	key  string // the outbox key file
 }
 

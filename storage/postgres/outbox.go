@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/storage/internal/seal"
 )
 
 // maxErrorLen caps the stored reason of a failed delivery.
@@ -22,17 +23,17 @@ func (db *DB) insertDelivery(ctx context.Context, tx pgx.Tx, d *bot.Delivery, no
 	if d.ID == "" {
 		d.ID = newID()
 	}
-	sealed, err := db.box.sealDelivery(d)
+	sealed, err := db.box.SealDelivery(d)
 	if err != nil {
 		return fmt.Errorf("queue delivery: %w", err)
 	}
-	text := sealed.text
+	text := sealed.Text
 	if d.Withheld != "" {
 		text = []byte{}
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO outbox (id, channel, recipient, subject, text, key, withheld, next_at, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (key) DO NOTHING`,
-		d.ID, d.Channel, sealed.to, sealed.subject, text, nullText(d.Key), d.Withheld, unixNanos(now), unixNanos(now))
+		d.ID, d.Channel, sealed.To, sealed.Subject, text, nullText(d.Key), d.Withheld, unixNanos(now), unixNanos(now))
 	if isUniqueViolation(err) {
 		return bot.Errorf(bot.ECONFLICT, "delivery id already used")
 	}
@@ -62,14 +63,14 @@ func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]bo
 				return err
 			}
 			_, err = tx.Exec(ctx, `UPDATE outbox SET failed_at = $1, last_error = $2, text = ''
-				WHERE id = ANY($3)`, unixNanos(orNow(now)), reasonCannotDecrypt, unreadable)
+				WHERE id = ANY($3)`, unixNanos(orNow(now)), seal.ReasonCannotDecrypt, unreadable)
 			return err
 		})
 		if err != nil {
 			return nil, fmt.Errorf("list due deliveries: %w", err)
 		}
 		for _, id := range unreadable {
-			db.log.Error().Str("delivery", id).Str("outcome", "gave_up").Str("error", reasonCannotDecrypt).
+			db.log.Error().Str("delivery", id).Str("outcome", "gave_up").Str("error", seal.ReasonCannotDecrypt).
 				Msg("gave up a queued delivery that cannot be decrypted; was the outbox key file replaced?")
 		}
 		if len(unreadable) == 0 {
@@ -90,14 +91,14 @@ func (db *DB) dueDeliveries(ctx context.Context, tx pgx.Tx, now time.Time, limit
 	for rows.Next() {
 		var (
 			p       bot.PendingDelivery
-			stored  sealedDelivery
+			stored  seal.Delivery
 			created int64
 		)
-		if err := rows.Scan(&p.ID, &p.Channel, &stored.to, &stored.subject, &stored.text, &p.Key,
+		if err := rows.Scan(&p.ID, &p.Channel, &stored.To, &stored.Subject, &stored.Text, &p.Key,
 			&p.Withheld, &p.Attempts, &created); err != nil {
 			return nil, nil, err
 		}
-		if err := db.box.openDelivery(&p.Delivery, stored); err != nil {
+		if err := db.box.OpenDelivery(&p.Delivery, stored); err != nil {
 			unreadable = append(unreadable, p.ID)
 			continue
 		}

@@ -1,38 +1,21 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash"
 	"time"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/storage/internal/auditchain"
 )
-
-// auditHashDomain starts every row's hash input, so the encoding can change
-// later (v2) without old and new rows ever hashing alike.
-const auditHashDomain = "portico.audit.v1"
-
-// genesisHash is the previous hash of the first row.
-var genesisHash = make([]byte, sha256.Size)
 
 // maxAuditPage caps one AuditEvents call.
 const maxAuditPage = 1000
 
 // AuditError reports the first audit row that breaks the hash chain.
-type AuditError struct {
-	Seq     int64  // the offending row
-	Problem string // what is wrong with it
-}
-
-func (e *AuditError) Error() string {
-	return fmt.Sprintf("audit row %d: %s", e.Seq, e.Problem)
-}
+type AuditError = auditchain.Error
 
 // AppendAudit appends events outside a turn (sign-ins, CLI actions), in one
 // durable write. It sets each event's Seq and Hash.
@@ -63,7 +46,7 @@ func appendAudit(tx dbtx, events []bot.AuditEvent) error {
 	)
 	err := tx.QueryRow(`SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&seq, &prev)
 	if errors.Is(err, sql.ErrNoRows) {
-		seq, prev, err = 0, genesisHash, nil
+		seq, prev, err = 0, auditchain.Genesis(), nil
 	}
 	if err != nil {
 		return fmt.Errorf("read audit head: %w", err)
@@ -73,7 +56,7 @@ func appendAudit(tx dbtx, events []bot.AuditEvent) error {
 		seq++
 		e.Seq = seq
 		e.At = orNow(e.At)
-		e.Hash = auditHash(prev, e)
+		e.Hash = auditchain.Hash(prev, e)
 		if _, err := tx.Exec(`INSERT INTO audit (seq, type, at, node, source, actor, subject,
 			outcome, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			e.Seq, e.Type, unixNanos(e.At), e.Node, e.Source, e.Actor, e.Subject, e.Outcome,
@@ -83,30 +66,6 @@ func appendAudit(tx dbtx, events []bot.AuditEvent) error {
 		prev = e.Hash
 	}
 	return nil
-}
-
-// auditHash is SHA-256(prev || canonical encoding of e): every field,
-// length-prefixed, in a fixed order, so no two different rows encode alike.
-func auditHash(prev []byte, e *bot.AuditEvent) []byte {
-	h := sha256.New()
-	h.Write(prev)
-	writeField(h, []byte(auditHashDomain))
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], uint64(e.Seq))
-	h.Write(n[:])
-	binary.BigEndian.PutUint64(n[:], uint64(unixNanos(e.At)))
-	h.Write(n[:])
-	for _, s := range []string{e.Type, e.Node, e.Source, e.Actor, e.Subject, e.Outcome, e.Detail} {
-		writeField(h, []byte(s))
-	}
-	return h.Sum(nil)
-}
-
-func writeField(h hash.Hash, b []byte) {
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], uint64(len(b)))
-	h.Write(n[:])
-	h.Write(b)
 }
 
 const auditColumns = `seq, type, at, node, source, actor, subject, outcome, detail, prev_hash, hash`
@@ -147,29 +106,20 @@ func (db *DB) VerifyAudit(ctx context.Context) (n int, err error) {
 		return 0, fmt.Errorf("verify audit: %w", err)
 	}
 	defer rows.Close()
-	prev := genesisHash
-	want := int64(1)
+	var chain auditchain.Verifier
 	for rows.Next() {
 		e, rowPrev, err := scanAudit(rows)
 		if err != nil {
-			return n, fmt.Errorf("verify audit: %w", err)
+			return chain.N, fmt.Errorf("verify audit: %w", err)
 		}
-		switch {
-		case e.Seq != want:
-			return n, &AuditError{Seq: e.Seq, Problem: fmt.Sprintf("expected row %d: rows are missing", want)}
-		case !bytes.Equal(rowPrev, prev):
-			return n, &AuditError{Seq: e.Seq, Problem: "previous hash does not match the row before it"}
-		case !bytes.Equal(auditHash(prev, &e), e.Hash):
-			return n, &AuditError{Seq: e.Seq, Problem: "hash does not match the row's contents"}
+		if err := chain.Next(&e, rowPrev); err != nil {
+			return chain.N, err
 		}
-		prev = e.Hash
-		want++
-		n++
 	}
 	if err := rows.Err(); err != nil {
-		return n, fmt.Errorf("verify audit: %w", err)
+		return chain.N, fmt.Errorf("verify audit: %w", err)
 	}
-	return n, nil
+	return chain.N, nil
 }
 
 func scanAudit(s scanner) (e bot.AuditEvent, prev []byte, err error) {

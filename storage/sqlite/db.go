@@ -23,6 +23,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/storage/internal/seal"
 )
 
 const (
@@ -47,11 +48,11 @@ var ErrClosed = errors.New("sqlite: database is closed")
 type DB struct {
 	path   string
 	log    zerolog.Logger
-	writer *sql.DB    // exactly one connection, used only by the writer goroutine
-	reader *sql.DB    // query_only connections
-	wstmts *stmtCache // the writer's prepared statements (lazy: see stmtCache)
-	rstmts *stmtCache // the readers' prepared statements
-	box    *sealer    // seals the outbox's recipients and texts
+	writer *sql.DB      // exactly one connection, used only by the writer goroutine
+	reader *sql.DB      // query_only connections
+	wstmts *stmtCache   // the writer's prepared statements (lazy: see stmtCache)
+	rstmts *stmtCache   // the readers' prepared statements
+	box    *seal.Sealer // seals the outbox's recipients and texts
 
 	requests chan *writeRequest // unbuffered: a blocked sender is a queued write
 	quit     chan struct{}      // closed by Close
@@ -177,11 +178,11 @@ func (db *DB) migrate(ctx context.Context, keyCreated bool) error {
 // whether it was created.
 func (db *DB) loadOutboxKey() (created bool, err error) {
 	path := KeyPath(db.path)
-	key, created, err := loadOrCreateKey(path)
+	key, created, err := seal.LoadOrCreateKey(path)
 	if err != nil {
 		return false, err
 	}
-	if db.box, err = newSealer(key); err != nil {
+	if db.box, err = seal.New(key); err != nil {
 		return false, err
 	}
 	if created {

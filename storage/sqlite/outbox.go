@@ -22,7 +22,7 @@ func (db *DB) insertDelivery(tx dbtx, d *bot.Delivery, now time.Time) error {
 	if d.ID == "" {
 		d.ID = newID()
 	}
-	sealed, err := db.box.sealDelivery(d)
+	sealed, err := sealDelivery(db.box, d)
 	if err != nil {
 		return fmt.Errorf("queue delivery: %w", err)
 	}
@@ -86,7 +86,7 @@ func (db *DB) dueDeliveries(ctx context.Context, now time.Time, limit int) (due 
 			&p.Withheld, &p.Attempts, &created); err != nil {
 			return nil, nil, fmt.Errorf("list due deliveries: %w", err)
 		}
-		if err := db.box.openDelivery(&p.Delivery, stored); err != nil {
+		if err := openDelivery(db.box, &p.Delivery, stored); err != nil {
 			unreadable = append(unreadable, p.ID)
 			continue
 		}

@@ -10,23 +10,12 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/storage/internal/seal"
 )
 
-// The sealed outbox columns, named in each value's additional data.
-const (
-	colRecipient = "recipient"
-	colSubject   = "subject"
-	colText      = "text"
-)
-
-const (
-	// reasonCannotDecrypt is the last_error of a delivery given up because
-	// it would not open.
-	reasonCannotDecrypt = "cannot decrypt"
-	// clearBatch is how many clear-text rows of an older version Open
-	// seals per transaction.
-	clearBatch = 500
-)
+// clearBatch is how many clear-text rows of an older version Open seals
+// per transaction.
+const clearBatch = 500
 
 // storedDelivery is a delivery's recipient, subject and text as stored: a
 // sealed []byte, or a clear string from before sealing.
@@ -35,32 +24,22 @@ type storedDelivery struct {
 }
 
 // sealDelivery seals d's recipient, subject and text under its ID.
-func (s *sealer) sealDelivery(d *bot.Delivery) (storedDelivery, error) {
-	var (
-		out storedDelivery
-		err error
-	)
-	if out.to, err = s.seal(colRecipient, d.ID, d.To); err != nil {
-		return out, err
-	}
-	if out.subject, err = s.seal(colSubject, d.ID, d.Subject); err != nil {
-		return out, err
-	}
-	out.text, err = s.seal(colText, d.ID, d.Text)
-	return out, err
+func sealDelivery(box *seal.Sealer, d *bot.Delivery) (storedDelivery, error) {
+	sealed, err := box.SealDelivery(d)
+	return storedDelivery{to: sealed.To, subject: sealed.Subject, text: sealed.Text}, err
 }
 
 // openDelivery sets d's recipient, subject and text from their stored
 // form. d.ID must be set.
-func (s *sealer) openDelivery(d *bot.Delivery, stored storedDelivery) error {
+func openDelivery(box *seal.Sealer, d *bot.Delivery, stored storedDelivery) error {
 	var err error
-	if d.To, err = s.openStored(colRecipient, d.ID, stored.to); err != nil {
+	if d.To, err = openStored(box, seal.Recipient, d.ID, stored.to); err != nil {
 		return err
 	}
-	if d.Subject, err = s.openStored(colSubject, d.ID, stored.subject); err != nil {
+	if d.Subject, err = openStored(box, seal.Subject, d.ID, stored.subject); err != nil {
 		return err
 	}
-	d.Text, err = s.openStored(colText, d.ID, stored.text)
+	d.Text, err = openStored(box, seal.Text, d.ID, stored.text)
 	return err
 }
 
@@ -73,7 +52,7 @@ func (db *DB) giveUpUnreadable(ctx context.Context, ids []string, now time.Time)
 			// Still pending: a concurrent MarkSent or MarkFailed wins.
 			if _, err := tx.Exec(`UPDATE outbox SET failed_at = ?, last_error = ?, text = ''
 				WHERE id = ? AND sent_at IS NULL AND failed_at IS NULL`,
-				unixNanos(orNow(now)), reasonCannotDecrypt, id); err != nil {
+				unixNanos(orNow(now)), seal.ReasonCannotDecrypt, id); err != nil {
 				return err
 			}
 		}
@@ -83,7 +62,7 @@ func (db *DB) giveUpUnreadable(ctx context.Context, ids []string, now time.Time)
 		return fmt.Errorf("give up undecryptable deliveries: %w", err)
 	}
 	for _, id := range ids {
-		db.log.Error().Str("delivery", id).Str("outcome", "gave_up").Str("error", reasonCannotDecrypt).
+		db.log.Error().Str("delivery", id).Str("outcome", "gave_up").Str("error", seal.ReasonCannotDecrypt).
 			Msg("gave up a queued delivery that cannot be decrypted; was the outbox key file replaced?")
 	}
 	return nil
@@ -122,7 +101,7 @@ func (db *DB) prepareOutbox(ctx context.Context, keyCreated bool) error {
 // sealClearDeliveries seals, in batches, the outbox values an older version
 // stored in clear, and returns how many rows it sealed. An empty text is a
 // scrubbed one and stays empty.
-func sealClearDeliveries(ctx context.Context, w *sql.DB, box *sealer) (int, error) {
+func sealClearDeliveries(ctx context.Context, w *sql.DB, box *seal.Sealer) (int, error) {
 	total := 0
 	for {
 		n, err := sealClearBatch(ctx, w, box)
@@ -136,7 +115,7 @@ func sealClearDeliveries(ctx context.Context, w *sql.DB, box *sealer) (int, erro
 	}
 }
 
-func sealClearBatch(ctx context.Context, w *sql.DB, box *sealer) (n int, err error) {
+func sealClearBatch(ctx context.Context, w *sql.DB, box *seal.Sealer) (n int, err error) {
 	tx, err := w.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
@@ -170,14 +149,14 @@ func sealClearBatch(ctx context.Context, w *sql.DB, box *sealer) (n int, err err
 	}
 	for _, r := range clear {
 		v := r.stored
-		if v.to, err = sealIfClear(box, colRecipient, r.id, v.to); err != nil {
+		if v.to, err = sealIfClear(box, seal.Recipient, r.id, v.to); err != nil {
 			return 0, err
 		}
-		if v.subject, err = sealIfClear(box, colSubject, r.id, v.subject); err != nil {
+		if v.subject, err = sealIfClear(box, seal.Subject, r.id, v.subject); err != nil {
 			return 0, err
 		}
 		if s, ok := v.text.(string); !ok || s != "" {
-			if v.text, err = sealIfClear(box, colText, r.id, v.text); err != nil {
+			if v.text, err = sealIfClear(box, seal.Text, r.id, v.text); err != nil {
 				return 0, err
 			}
 		}
@@ -190,9 +169,9 @@ func sealClearBatch(ctx context.Context, w *sql.DB, box *sealer) (n int, err err
 }
 
 // sealIfClear seals a clear (string) stored value and keeps a sealed one.
-func sealIfClear(box *sealer, column, id string, stored any) (any, error) {
+func sealIfClear(box *seal.Sealer, column, id string, stored any) (any, error) {
 	if s, ok := stored.(string); ok {
-		return box.seal(column, id, s)
+		return box.Seal(column, id, s)
 	}
 	return stored, nil
 }
