@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/portico-chat/portico/flows"
 )
 
 // Limits of a queue as an admin edits it.
@@ -17,18 +18,16 @@ const (
 	MaxQueueHolidays   = 400 // dates
 	MaxQueueDescribe   = 200 // runes of the description patients read
 	MaxQueuePriority   = 1000
-	MaxQueueNameLen    = 64 // bytes of a queue's name
+	MaxQueueNameLen    = flows.MaxQueueNameLen // bytes of a queue's name
 )
 
 // QueueNamePattern is what a queue may be called: it appears in
-// transfers, in agents' queue lists and in flows' handoff states. The
-// admin page uses it as its HTML pattern, hence the escaped hyphen.
-var QueueNamePattern = fmt.Sprintf(`[a-z0-9][a-z0-9._\-]{0,%d}`, MaxQueueNameLen-1)
-
-var queueName = regexp.MustCompile(`^` + QueueNamePattern + `$`)
+// transfers, in agents' queue lists and in flows' handoff states, whose
+// rule it is (flows.QueueNamePattern).
+var QueueNamePattern = flows.QueueNamePattern
 
 // ValidQueueName reports whether name may name a queue.
-func ValidQueueName(name string) bool { return queueName.MatchString(name) }
+func ValidQueueName(name string) bool { return flows.ValidQueueName(name) }
 
 // QueueSpec is a queue in the words an admin writes and the database
 // keeps: the lines of its office hours rather than their parse. Queue

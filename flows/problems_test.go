@@ -233,7 +233,20 @@ var problemCases = []struct {
 		src:  "name: x\nstart: a\nstates:\n  a:\n    handoff: {queue: Portal Support}\n",
 		want: []string{
 			`t.yaml:5:14: handoff needs a reason`,
-			`t.yaml:5:22: queue "Portal Support" must be lowercase letters, digits, - and _`,
+			`t.yaml:5:22: queue "Portal Support" must be 1 to 64 lowercase letters, digits, '.', '-' and '_'`,
+		},
+	},
+	{
+		// The queue rule is the one an admin adds queues under
+		// (QueueNamePattern): a dot is allowed, 65 bytes are not.
+		name: "a queue name an admin may add",
+		src:  "name: x\nstart: a\nstates:\n  a:\n    handoff: {queue: billing.eu, reason: r}\n",
+	},
+	{
+		name: "a queue name one byte too long",
+		src:  "name: x\nstart: a\nstates:\n  a:\n    handoff: {queue: " + strings.Repeat("q", MaxQueueNameLen+1) + ", reason: r}\n",
+		want: []string{
+			`t.yaml:5:22: queue "` + strings.Repeat("q", MaxQueueNameLen+1) + `" must be 1 to 64 lowercase letters, digits, '.', '-' and '_'`,
 		},
 	},
 	{

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 
@@ -18,8 +19,19 @@ var (
 	resolutions = []string{"resolved", "unresolved", "abandoned", "handed_off"}
 )
 
-// queueRE is the shape of a handoff queue name ("portal-support").
-var queueRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+// MaxQueueNameLen is the longest queue name, in bytes.
+const MaxQueueNameLen = 64
+
+// QueueNamePattern is what a queue may be called ("portal-support"): the
+// one rule for flows' handoff states, the queues an admin adds, transfers
+// and agents' queue lists (bot uses it). The admin page uses it as its
+// HTML pattern, hence the escaped hyphen.
+var QueueNamePattern = fmt.Sprintf(`[a-z0-9][a-z0-9._\-]{0,%d}`, MaxQueueNameLen-1)
+
+var queueRE = regexp.MustCompile(`^` + QueueNamePattern + `$`)
+
+// ValidQueueName reports whether name may name a queue.
+func ValidQueueName(name string) bool { return queueRE.MatchString(name) }
 
 // stateSource remembers where a state's parts are in the file, so that
 // validation problems point at the right line and column.
@@ -242,8 +254,8 @@ func (p *parser) handoff(n *yaml.Node, st *State) {
 		switch kv.key.Value {
 		case "queue":
 			if q, ok := p.str(kv.val, "queue"); ok {
-				if len(q) > maxIdentLen || !queueRE.MatchString(q) {
-					p.r.add(posOf(kv.val), "queue %q must be lowercase letters, digits, - and _", q)
+				if !ValidQueueName(q) {
+					p.r.add(posOf(kv.val), "queue %q must be 1 to %d lowercase letters, digits, '.', '-' and '_'", q, MaxQueueNameLen)
 				}
 				st.Queue = q
 			}
