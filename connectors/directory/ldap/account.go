@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portico-chat/portico/bot/patients"
 	"github.com/portico-chat/portico/flows"
 )
 
@@ -68,12 +69,8 @@ func (d *Directory) Account(ctx context.Context, id string) (Account, error) {
 	return out, err
 }
 
-// Username limits.
-const (
-	minUsernameLen   = 3
-	maxUsernameLen   = 64
-	maxADUsernameLen = 20 // sAMAccountName
-)
+// maxADUsernameLen is AD's limit on a username: sAMAccountName's.
+const maxADUsernameLen = 20
 
 // UsernameFree returns nil when record id may take username, or
 // CodeInvalid with ReasonUsernameFormat (a form the directory cannot
@@ -101,23 +98,9 @@ func (d *Directory) usernameFree(ctx context.Context, c *conn, id, username stri
 	return nil
 }
 
-// validUsername: 3 to 64 ASCII letters, digits and ._-@, starting with a
-// letter or digit (so look-alike letters from other scripts cannot imitate
-// a username); on AD at most 20, the limit of sAMAccountName.
+// validUsername is the portal's rule for a username
+// (patients.ValidUsername) and, on AD, at most 20 bytes, the limit of
+// sAMAccountName.
 func (d *Directory) validUsername(u string) bool {
-	limit := maxUsernameLen
-	if d.cfg.Flavor == FlavorAD {
-		limit = maxADUsernameLen
-	}
-	if len(u) < minUsernameLen || len(u) > limit {
-		return false
-	}
-	for i := 0; i < len(u); i++ {
-		c := u[i]
-		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-		if !alnum && (i == 0 || !strings.ContainsRune("._-@", rune(c))) {
-			return false
-		}
-	}
-	return true
+	return patients.ValidUsername(u) && (d.cfg.Flavor != FlavorAD || len(u) <= maxADUsernameLen)
 }
