@@ -213,6 +213,15 @@ func (t *turn) reprompt(f *flows.Flow, st *flows.State, slot *flows.Slot) {
 	t.ask(f, st, t.fill(msg))
 }
 
+// codeLength is how many digits a code slot takes: its length, else the
+// flows' default. The widget is told it (Input.Length) rather than assuming.
+func codeLength(slot *flows.Slot) int {
+	if slot.Length > 0 {
+		return slot.Length
+	}
+	return flows.DefaultCodeLength
+}
+
 func defaultInvalid(slot *flows.Slot, locale string) string {
 	if slot == nil {
 		return text("invalid", locale)
@@ -221,11 +230,7 @@ func defaultInvalid(slot *flows.Slot, locale string) string {
 	case flows.SlotDate, flows.SlotZIP, flows.SlotEmail, flows.SlotPhone, flows.SlotName, flows.SlotChoice:
 		return text("invalid."+slot.Type, locale)
 	case flows.SlotCode:
-		n := slot.Length
-		if n == 0 {
-			n = 6
-		}
-		return strings.ReplaceAll(text("invalid.code", locale), "{length}", strconv.Itoa(n))
+		return strings.ReplaceAll(text("invalid.code", locale), "{length}", strconv.Itoa(codeLength(slot)))
 	}
 	return text("invalid", locale)
 }

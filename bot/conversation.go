@@ -115,6 +115,7 @@ type Input struct {
 	Slot         string `json:"slot"`
 	Autocomplete string `json:"autocomplete,omitempty"`
 	Hint         string `json:"hint,omitempty"`
+	Length       int    `json:"length,omitempty"` // a one-time code's digits (kind code, not an activation code)
 }
 
 // Peer is where the patient is on a channel that reaches them through the

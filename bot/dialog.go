@@ -271,6 +271,9 @@ func (t *turn) ask(f *flows.Flow, st *flows.State, text string) {
 	if slot != nil {
 		in.Kind, in.Autocomplete = slot.InputKind(), slot.Autocomplete
 		in.Hint = slot.Hint.In(t.conv.Locale)
+		if slot.Type == flows.SlotCode {
+			in.Length = codeLength(slot)
+		}
 	}
 	var replies []Reply
 	for _, r := range st.Replies {

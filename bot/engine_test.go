@@ -394,8 +394,9 @@ func TestSecretInputHints(t *testing.T) {
 	evs := c.reply("email")
 	msgs := messagesOf(evs)
 	last := msgs[len(msgs)-1]
-	if last.Input == nil || last.Input.Kind != "code" || last.Input.Slot != "otp" || last.Input.Autocomplete != "one-time-code" {
-		t.Errorf("code question's input %+v, want kind code, slot otp, autocomplete one-time-code", last.Input)
+	if last.Input == nil || last.Input.Kind != "code" || last.Input.Slot != "otp" || last.Input.Autocomplete != "one-time-code" ||
+		last.Input.Length != 6 {
+		t.Errorf("code question's input %+v, want kind code, slot otp, autocomplete one-time-code, length 6 (the widget checks it)", last.Input)
 	}
 	msgs = messagesOf(c.say(c.code()))
 	last = msgs[len(msgs)-1]

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io/fs"
 	"math"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/portico-chat/portico/flows"
 	"github.com/portico-chat/portico/storage/sqlite"
 )
 
@@ -336,4 +342,54 @@ func TestWidgetAtDoubleZoom(t *testing.T) {
 		t.Errorf("at 200%% zoom: %s", fits)
 	}
 	do(t, ctx, typeIn("Olivia"), asks("last_name"))
+}
+
+// TestWidgetCodeFollowsTheServersLength: the widget checks a one-time code
+// against the length the server states in the input hint, not a length of
+// its own: with the code slot at 8 digits, 6 are refused in the page with
+// "8 numbers", and 8 go to the server.
+func TestWidgetCodeFollowsTheServersLength(t *testing.T) {
+	dir := t.TempDir()
+	if err := fs.WalkDir(flows.Builtin(), ".", func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir():
+			return os.MkdirAll(filepath.Join(dir, path), 0o700)
+		}
+		src, err := fs.ReadFile(flows.Builtin(), path)
+		if err != nil {
+			return err
+		}
+		src = bytes.ReplaceAll(src, []byte("otp: {type: code, autocomplete: one-time-code}"),
+			[]byte("otp: {type: code, autocomplete: one-time-code, length: 8}"))
+		return os.WriteFile(filepath.Join(dir, path), src, 0o600)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t)
+	srv := runServer(t, map[string]string{"flows.dir": dir})
+	do(t, ctx,
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.Click(`a[data-portico-open="reset_password"]`),
+		choose("name"),
+		answer("first_name", "Olivia"),
+		answer("last_name", "Activeuser"),
+		answer("dob", "05/17/1985"),
+		answer("zip", "02139"),
+		choose("email"),
+		asks("otp"),
+		typeIn("123456"),
+		until(`!r.getElementById('err').hidden`),
+	)
+	if got := eval[string](t, ctx, shadow+`.getElementById('err').textContent`); got != "The code has 8 numbers." {
+		t.Errorf("6 digits for an 8-digit code: the widget says %q, want %q", got, "The code has 8 numbers.")
+	}
+	// Eight digits go to the server, which answers (the code is wrong).
+	said := eval[int](t, ctx, shadow+`.querySelectorAll('#log li.from-bot').length`)
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('portico-chat').shadowRoot.getElementById('input').value = ''`), typeIn("1234 5678"))
+	if shown := eval[bool](t, ctx, `!`+shadow+`.getElementById('err').hidden`); shown {
+		t.Fatal("8 digits for an 8-digit code: the widget refuses them")
+	}
+	do(t, ctx, until(fmt.Sprintf(`r.querySelectorAll('#log li.from-bot').length > %d`, said)))
 }

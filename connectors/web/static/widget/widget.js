@@ -48,7 +48,7 @@
       ended: 'This chat has ended.', again: 'Start a new chat',
       typing: '{who} is typing', sending: 'Sending…', queued: 'Not sent yet: will be sent when the connection is back',
       empty: 'Please type an answer first.', badEmail: 'That does not look like an email address, like name@example.com.',
-      badOTP: 'The code has 6 numbers.', unread: 'new message', unreads: 'new messages',
+      badOTP: 'The code has {length} numbers.', unread: 'new message', unreads: 'new messages',
       went: 'Something went wrong. Please try again.'
     },
     es: {
@@ -69,7 +69,7 @@
       ended: 'Este chat ha terminado.', again: 'Empezar un chat nuevo',
       typing: '{who} está escribiendo', sending: 'Enviando…', queued: 'Aún no enviado: se enviará cuando vuelva la conexión',
       empty: 'Primero escriba una respuesta.', badEmail: 'Eso no parece un correo electrónico, como nombre@ejemplo.com.',
-      badOTP: 'El código tiene 6 números.', unread: 'mensaje nuevo', unreads: 'mensajes nuevos',
+      badOTP: 'El código tiene {length} números.', unread: 'mensaje nuevo', unreads: 'mensajes nuevos',
       went: 'Algo salió mal. Intente de nuevo.'
     }
   };
@@ -700,7 +700,10 @@
   function validate(text) {
     if (!text.trim()) { return S.empty; }
     if (hint && hint.kind === 'email' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text.trim())) { return S.badEmail; }
-    if (hint && hint.slot === 'otp' && !/^\d{6}$/.test(text.replace(/[\s-]/g, ''))) { return S.badOTP; }
+    // A one-time code has the digits the server states (input.length); an
+    // activation code (no length) has letters too and is left to the server.
+    var digits = hint && hint.kind === 'code' && hint.length > 0 ? hint.length : 0;
+    if (digits && !new RegExp('^\\d{' + digits + '}$').test(text.replace(/[\s-]/g, ''))) { return t('badOTP', { length: digits }); }
     return '';
   }
 
