@@ -4,7 +4,7 @@
 //
 // The core (bot.Store, bot.CodeStore, bot.AttemptStore) is always tested;
 // the optional parts (audit, outbox, flows, retention, report rows,
-// activation codes) are tested when the store has them, and skipped
+// activation codes, staff accounts) are tested when the store has them, and skipped
 // otherwise.
 package storetest
 
@@ -82,6 +82,12 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("SilentPurge", func(t *testing.T) { testSilentPurge(t, open) })
 	t.Run("ReportRows", func(t *testing.T) { testReportRows(t, open) })
 	t.Run("ActivationCodes", func(t *testing.T) { testActivationCodes(t, open) })
+	t.Run("UsersByLowerCasedEmail", func(t *testing.T) { testUsersAreStoredByLowerCasedEmail(t, open) })
+	t.Run("ReserveSignIn", func(t *testing.T) { testReserveSignInLocksAndSuccessClears(t, open) })
+	t.Run("ReserveSignInRace", func(t *testing.T) { testReserveSignInHoldsUnderConcurrency(t, open) })
+	t.Run("PasswordAndDisableEndSessions", func(t *testing.T) { testPasswordChangeAndDisableEndSessions(t, open) })
+	t.Run("Sessions", func(t *testing.T) { testSessionsStoreOnlyTheHashAndExpire(t, open) })
+	t.Run("CannedResponses", func(t *testing.T) { testCannedResponses(t, open) })
 }
 
 // t0 is the suite's fixed "now": stores must keep the times they are given.

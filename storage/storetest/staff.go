@@ -1,4 +1,4 @@
-package postgres_test
+package storetest
 
 import (
 	"bytes"
@@ -13,8 +13,28 @@ import (
 	"github.com/portico-chat/portico/bot/staff"
 )
 
-func TestUsersAreStoredByLowerCasedEmail(t *testing.T) {
-	db := openTest(t)
+// Staff is the console's accounts, their sign-in counts and sessions, and
+// canned responses, as connectors/web and `portico users` use them.
+type Staff interface {
+	staff.Users
+	CreateUser(ctx context.Context, u *staff.User) error
+	User(ctx context.Context, id string) (staff.User, error)
+	Users(ctx context.Context) ([]staff.User, error)
+	SetUserPassword(ctx context.Context, id, hash string) error
+	SetUserDisabled(ctx context.Context, id string, disabled bool) error
+	SetUserWork(ctx context.Context, id, name string, capacity int, queues []string) error
+	CreateSession(ctx context.Context, s staff.Session) error
+	StaffSession(ctx context.Context, tokenHash []byte) (staff.Session, error)
+	TouchSession(ctx context.Context, tokenHash []byte, at time.Time) error
+	DeleteSession(ctx context.Context, tokenHash []byte) error
+	PurgeSessions(ctx context.Context, now time.Time, idle time.Duration) (int, error)
+	CannedResponses(ctx context.Context) ([]staff.CannedResponse, error)
+	PutCannedResponse(ctx context.Context, c staff.CannedResponse) error
+	DeleteCannedResponse(ctx context.Context, shortcut string) error
+}
+
+func testUsersAreStoredByLowerCasedEmail(t *testing.T, open func(t *testing.T) Store) {
+	db := need[Staff](t, open(t), "staff accounts")
 	ctx := context.Background()
 	u := staff.User{Email: "  Ana.Agent@Example.ORG ", Name: "Ana", Role: bot.RoleAgent, PasswordHash: "$argon2id$x", Queues: []string{"billing"}}
 	if err := db.CreateUser(ctx, &u); err != nil {
@@ -51,8 +71,8 @@ func TestUsersAreStoredByLowerCasedEmail(t *testing.T) {
 	}
 }
 
-func TestReserveSignInLocksAndSuccessClears(t *testing.T) {
-	db := openTest(t)
+func testReserveSignInLocksAndSuccessClears(t *testing.T, open func(t *testing.T) Store) {
+	db := need[Staff](t, open(t), "staff accounts")
 	ctx := context.Background()
 	u := staff.User{Email: "a@example.org", Name: "A", Role: bot.RoleAgent, PasswordHash: "h"}
 	if err := db.CreateUser(ctx, &u); err != nil {
@@ -103,9 +123,9 @@ func TestReserveSignInLocksAndSuccessClears(t *testing.T) {
 
 // TestReserveSignInHoldsUnderConcurrency: 40 sign-ins for one account and
 // 40 from one address at the same instant; exactly the limits get through.
-func TestReserveSignInHoldsUnderConcurrency(t *testing.T) {
+func testReserveSignInHoldsUnderConcurrency(t *testing.T, open func(t *testing.T) Store) {
 	const n = 40
-	db := openTest(t)
+	db := need[Staff](t, open(t), "staff accounts")
 	ctx := context.Background()
 	u := staff.User{Email: "a@example.org", Name: "A", Role: bot.RoleAgent, PasswordHash: "h"}
 	if err := db.CreateUser(ctx, &u); err != nil {
@@ -154,8 +174,8 @@ func TestReserveSignInHoldsUnderConcurrency(t *testing.T) {
 	}
 }
 
-func TestPasswordChangeAndDisableEndSessions(t *testing.T) {
-	db := openTest(t)
+func testPasswordChangeAndDisableEndSessions(t *testing.T, open func(t *testing.T) Store) {
+	db := need[Staff](t, open(t), "staff accounts")
 	ctx := context.Background()
 	u := staff.User{Email: "a@example.org", Name: "A", Role: bot.RoleAdmin, PasswordHash: "old"}
 	if err := db.CreateUser(ctx, &u); err != nil {
@@ -189,8 +209,8 @@ func TestPasswordChangeAndDisableEndSessions(t *testing.T) {
 	}
 }
 
-func TestSessionsStoreOnlyTheHashAndExpire(t *testing.T) {
-	db := openTest(t)
+func testSessionsStoreOnlyTheHashAndExpire(t *testing.T, open func(t *testing.T) Store) {
+	db := need[Staff](t, open(t), "staff accounts")
 	ctx := context.Background()
 	u := staff.User{Email: "a@example.org", Name: "A", Role: bot.RoleAgent, PasswordHash: "h"}
 	db.CreateUser(ctx, &u)
@@ -237,8 +257,8 @@ func TestSessionsStoreOnlyTheHashAndExpire(t *testing.T) {
 	}
 }
 
-func TestCannedResponses(t *testing.T) {
-	db := openTest(t)
+func testCannedResponses(t *testing.T, open func(t *testing.T) Store) {
+	db := need[Staff](t, open(t), "staff accounts")
 	ctx := context.Background()
 	for _, c := range []staff.CannedResponse{
 		{Shortcut: "hours", Title: "Opening hours", Text: "We are open 8 to 6.", UpdatedBy: "u1"},
