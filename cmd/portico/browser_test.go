@@ -49,17 +49,7 @@ func browser(t *testing.T) context.Context {
 func TestDemoPortalResetInABrowser(t *testing.T) {
 	ctx := browser(t)
 	srv := runServer(t, nil)
-	do(t, ctx,
-		chromedp.Navigate(srv.URL+"/"),
-		chromedp.Click(`a[data-portico-open="reset_password"]`),
-		choose("name"), // "My name, date of birth and ZIP code"
-		answer("first_name", "Olivia"),
-		answer("last_name", "Activeuser"),
-		answer("dob", "05/17/1985"),
-		answer("zip", "02139"),
-		choose("email"),
-		asks("otp"),
-	)
+	do(t, ctx, resetToCode(srv.URL))
 	for attr, want := range map[string]string{"type": "text", "inputmode": "numeric", "autocomplete": "one-time-code"} {
 		if got := eval[string](t, ctx, shadow+`.getElementById('input').getAttribute('`+attr+`')`); got != want {
 			t.Errorf("code field: got %s=%q, want %q", attr, got, want)

@@ -370,15 +370,7 @@ func TestWidgetCodeFollowsTheServersLength(t *testing.T) {
 	ctx := browser(t)
 	srv := runServer(t, map[string]string{"flows.dir": dir})
 	do(t, ctx,
-		chromedp.Navigate(srv.URL+"/"),
-		chromedp.Click(`a[data-portico-open="reset_password"]`),
-		choose("name"),
-		answer("first_name", "Olivia"),
-		answer("last_name", "Activeuser"),
-		answer("dob", "05/17/1985"),
-		answer("zip", "02139"),
-		choose("email"),
-		asks("otp"),
+		resetToCode(srv.URL),
 		typeIn("123456"),
 		until(`!r.getElementById('err').hidden`),
 	)

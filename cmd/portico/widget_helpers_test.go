@@ -156,6 +156,23 @@ func typeIn(text string) chromedp.Action[chromedp.Void] {
 		chromedp.KeyEvent(text+"\r"))
 }
 
+// resetToCode opens the widget from the demo portal's "Forgot password?"
+// and answers as Olivia, by name, date of birth and ZIP code, up to the
+// question for the code sent by email.
+func resetToCode(url string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(url+"/"),
+		chromedp.Click(`a[data-portico-open="reset_password"]`),
+		choose("name"), // "My name, date of birth and ZIP code"
+		answer("first_name", "Olivia"),
+		answer("last_name", "Activeuser"),
+		answer("dob", "05/17/1985"),
+		answer("zip", "02139"),
+		choose("email"),
+		asks("otp"),
+	)
+}
+
 // answer waits for the question for slot, then types the answer.
 func answer(slot, text string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(asks(slot), typeIn(text))
