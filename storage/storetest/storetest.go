@@ -88,6 +88,11 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("PasswordAndDisableEndSessions", func(t *testing.T) { testPasswordChangeAndDisableEndSessions(t, open) })
 	t.Run("Sessions", func(t *testing.T) { testSessionsStoreOnlyTheHashAndExpire(t, open) })
 	t.Run("CannedResponses", func(t *testing.T) { testCannedResponses(t, open) })
+	t.Run("SetUserWork", func(t *testing.T) { testSetUserWork(t, open) })
+	t.Run("QueueSpecsSeededOnce", func(t *testing.T) { testQueueSpecsAreSeededOnceThenTheDatabaseWins(t, open) })
+	t.Run("EditQueueSpecsFailure", func(t *testing.T) { testEditQueueSpecsFailureChangesNothing(t, open) })
+	t.Run("Settings", func(t *testing.T) { testSettings(t, open) })
+	t.Run("SearchAudit", func(t *testing.T) { testSearchAudit(t, open) })
 }
 
 // t0 is the suite's fixed "now": stores must keep the times they are given.
