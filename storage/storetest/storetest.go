@@ -93,6 +93,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("EditQueueSpecsFailure", func(t *testing.T) { testEditQueueSpecsFailureChangesNothing(t, open) })
 	t.Run("Settings", func(t *testing.T) { testSettings(t, open) })
 	t.Run("SearchAudit", func(t *testing.T) { testSearchAudit(t, open) })
+	t.Run("SearchConversations", func(t *testing.T) { testSearchConversationsFiltersAndPagesNewestFirst(t, open) })
+	t.Run("Gauges", func(t *testing.T) { testGauges(t, open) })
 }
 
 // t0 is the suite's fixed "now": stores must keep the times they are given.

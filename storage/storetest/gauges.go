@@ -1,4 +1,4 @@
-package postgres_test
+package storetest
 
 import (
 	"context"
@@ -9,10 +9,22 @@ import (
 	"github.com/portico-chat/portico/bot"
 )
 
-// TestGauges: the open conversations by status and the queue lengths the
+// Gauges are the counts the metrics report.
+type Gauges interface {
+	OpenConversations(ctx context.Context) (map[string]int, error)
+	QueueLengths(ctx context.Context) (map[string]int, error)
+}
+
+// gaugeStore is what the gauges' test uses.
+type gaugeStore interface {
+	Store
+	Gauges
+}
+
+// testGauges: the open conversations by status and the queue lengths the
 // metrics report, from a few conversations in each state.
-func TestGauges(t *testing.T) {
-	db := openTest(t)
+func testGauges(t *testing.T, open func(t *testing.T) Store) {
+	db := need[gaugeStore](t, open(t), "gauges")
 	ctx := context.Background()
 	t0 := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
 	for i, c := range []struct {
@@ -44,12 +56,12 @@ func TestGauges(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	open, err := db.OpenConversations(ctx)
+	byStatus, err := db.OpenConversations(ctx)
 	if err != nil {
 		t.Fatalf("OpenConversations: %v", err)
 	}
-	if want := map[string]int{"bot": 1, "queued": 1}; !reflect.DeepEqual(open, want) {
-		t.Errorf("open conversations: got %v, want %v", open, want)
+	if want := map[string]int{"bot": 1, "queued": 1}; !reflect.DeepEqual(byStatus, want) {
+		t.Errorf("open conversations: got %v, want %v", byStatus, want)
 	}
 	queues, err := db.QueueLengths(ctx)
 	if err != nil {

@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -11,8 +11,19 @@ import (
 	"github.com/portico-chat/portico/bot/staff"
 )
 
-func TestSearchConversationsFiltersAndPagesNewestFirst(t *testing.T) {
-	db := openTest(t)
+// ConversationSearch is the console's search of past conversations.
+type ConversationSearch interface {
+	SearchConversations(ctx context.Context, f staff.ConversationFilter) ([]staff.ConversationSummary, error)
+}
+
+// searchStore is what the search's test uses.
+type searchStore interface {
+	Store
+	ConversationSearch
+}
+
+func testSearchConversationsFiltersAndPagesNewestFirst(t *testing.T, open func(t *testing.T) Store) {
+	db := need[searchStore](t, open(t), "conversation search")
 	ctx := context.Background()
 	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	seed := []struct {
