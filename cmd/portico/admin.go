@@ -119,7 +119,12 @@ type patientCtx struct {
 }
 
 func (c *cli) unlockCmd() *cobra.Command {
-	cmd := c.localUnlockCmd()
+	return c.orRemote(c.localUnlockCmd(), c.remoteUnlock) // directory_cli.go
+}
+
+// orRemote runs cmd, a command on the local directory's patients, as it
+// is when directory.driver is local, and remote on the MRN otherwise.
+func (c *cli) orRemote(cmd *cobra.Command, remote func(ctx context.Context, db Store, cfg *Config, mrn string) error) *cobra.Command {
 	localRun := cmd.RunE
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		cfg, err := c.config(cmd)
@@ -130,7 +135,7 @@ func (c *cli) unlockCmd() *cobra.Command {
 			return localRun(cmd, args)
 		}
 		return c.withDB(func(cmd *cobra.Command, args []string, db Store, cfg *Config) error {
-			return c.remoteUnlock(cmd.Context(), db, cfg, args[0]) // directory_cli.go
+			return remote(cmd.Context(), db, cfg, args[0])
 		})(cmd, args)
 	}
 	return cmd
@@ -156,22 +161,8 @@ func (c *cli) localUnlockCmd() *cobra.Command {
 }
 
 func (c *cli) activationCodeCmd() *cobra.Command {
-	cmd := c.localActivationCodeCmd()
-	localRun := cmd.RunE
 	// A remote directory keeps the account; Portico keeps its code.
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		cfg, err := c.config(cmd)
-		if err != nil {
-			return err
-		}
-		if cfg.Directory.Driver == driverLocal {
-			return localRun(cmd, args)
-		}
-		return c.withDB(func(cmd *cobra.Command, args []string, db Store, cfg *Config) error {
-			return c.remoteActivationCode(cmd.Context(), db, cfg, args[0]) // directory_cli.go
-		})(cmd, args)
-	}
-	return cmd
+	return c.orRemote(c.localActivationCodeCmd(), c.remoteActivationCode) // directory_cli.go
 }
 
 func (c *cli) localActivationCodeCmd() *cobra.Command {

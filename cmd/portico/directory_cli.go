@@ -14,23 +14,34 @@ import (
 	"github.com/portico-chat/portico/connectors/finder/fhir"
 )
 
+// findByMRN opens the configured remote directory and finds the one
+// account with this MRN in it; the caller closes the directory.
+func findByMRN(ctx context.Context, db Store, cfg *Config, mrn string) (bot.Directory, string, func(), error) {
+	dir, closeDir, err := cliDirectory(ctx, db, cfg)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	id, err := dir.Find(ctx, bot.Lookup{MRN: mrn})
+	if err != nil {
+		closeDir()
+		if bot.ErrorCode(err) == bot.ENOTFOUND {
+			return nil, "", nil, fmt.Errorf("no account with MRN %s in the %s directory (or more than one)", mrn, cfg.Directory.Driver)
+		}
+		return nil, "", nil, fmt.Errorf("find MRN %s: %w", mrn, err)
+	}
+	return dir, id, closeDir, nil
+}
+
 // remoteActivationCode is `portico patients activation-code MRN` for a
 // remote directory: the MRN is found there, the account must be pending,
 // and the new code is kept by Portico, hashed, under the directory's
 // record ID.
 func (c *cli) remoteActivationCode(ctx context.Context, db Store, cfg *Config, mrn string) error {
-	dir, closeDir, err := cliDirectory(ctx, db, cfg)
+	dir, id, closeDir, err := findByMRN(ctx, db, cfg, mrn)
 	if err != nil {
 		return err
 	}
 	defer closeDir()
-	id, err := dir.Find(ctx, bot.Lookup{MRN: mrn})
-	if bot.ErrorCode(err) == bot.ENOTFOUND {
-		return fmt.Errorf("no account with MRN %s in the %s directory (or more than one)", mrn, cfg.Directory.Driver)
-	}
-	if err != nil {
-		return fmt.Errorf("find MRN %s: %w", mrn, err)
-	}
 	acc, err := dir.Account(ctx, id)
 	if err != nil {
 		return fmt.Errorf("read the account of MRN %s: %w", mrn, err)
@@ -61,18 +72,11 @@ func (c *cli) remoteActivationCode(ctx context.Context, db Store, cfg *Config, m
 // Portico's own pause of the record's self-service is lifted, and the
 // directory's sign-in lockout.
 func (c *cli) remoteUnlock(ctx context.Context, db Store, cfg *Config, mrn string) error {
-	dir, closeDir, err := cliDirectory(ctx, db, cfg)
+	dir, id, closeDir, err := findByMRN(ctx, db, cfg, mrn)
 	if err != nil {
 		return err
 	}
 	defer closeDir()
-	id, err := dir.Find(ctx, bot.Lookup{MRN: mrn})
-	if bot.ErrorCode(err) == bot.ENOTFOUND {
-		return fmt.Errorf("no account with MRN %s in the %s directory (or more than one)", mrn, cfg.Directory.Driver)
-	}
-	if err != nil {
-		return fmt.Errorf("find MRN %s: %w", mrn, err)
-	}
 	if err := bot.UnlockRecord(ctx, db, id); err != nil {
 		return err
 	}
