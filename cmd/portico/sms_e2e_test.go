@@ -87,9 +87,15 @@ func (a *smsApp) text(from, body string) string {
 
 func (a *smsApp) textSID(from, body, sid string) string {
 	a.t.Helper()
+	return a.textTo(from, ourNumber, body, sid)
+}
+
+// textTo delivers a text from a patient to one of our numbers.
+func (a *smsApp) textTo(from, to, body, sid string) string {
+	a.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
-	form := a.provider.Form(smstest.Text{From: from, To: ourNumber, Body: body, SID: sid})
+	form := a.provider.Form(smstest.Text{From: from, To: to, Body: body, SID: sid})
 	resp, err := a.provider.Post(ctx, a.hook, form, a.provider.SignatureHeaders(a.hook, form))
 	if err != nil {
 		a.t.Fatal(err)
@@ -104,18 +110,28 @@ func (a *smsApp) textSID(from, body, sid string) string {
 // one contains want.
 func (a *smsApp) until(to, want string) []string {
 	a.t.Helper()
+	var got []string
+	for _, s := range a.untilSent(to, want) {
+		got = append(got, s.Body)
+	}
+	return got
+}
+
+// untilSent is until with the provider's whole record of each text.
+func (a *smsApp) untilSent(to, want string) []smstest.Sent {
+	a.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
-	var got []string
+	var got []smstest.Sent
 	for {
 		s, err := a.provider.Wait(ctx)
 		if err != nil {
-			a.t.Fatalf("waiting for a text containing %q to %s: %v; got %q", want, to, err, got)
+			a.t.Fatalf("waiting for a text containing %q to %s: %v; got %+v", want, to, err, got)
 		}
 		if s.To != to {
 			continue
 		}
-		got = append(got, s.Body)
+		got = append(got, s)
 		if strings.Contains(s.Body, want) {
 			return got
 		}
@@ -387,6 +403,39 @@ func TestSMSCodeGoesToEmailFromAnotherNumber(t *testing.T) {
 		t.Errorf("code went to %v, want the email on file", m.To)
 	}
 	a.none(oliviaMobile, 200*time.Millisecond)
+}
+
+// TestSMSAnsweredFromTheNumberTexted: with two numbers of ours, a
+// conversation with the second is answered from the second, not from
+// notify.sms.from: the greeting, the code and a keyword's reply.
+func TestSMSAnsweredFromTheNumberTexted(t *testing.T) {
+	const second = "+13125550001"
+	a := startSMS(t, map[string]string{"sms.numbers": ourNumber + "," + second})
+	from := func(got []smstest.Sent) {
+		t.Helper()
+		for _, s := range got {
+			if s.From != second || s.MessagingServiceSID != "" {
+				t.Fatalf("%q went out from %q (service %q), want %s", s.Body, s.From, s.MessagingServiceSID, second)
+			}
+		}
+	}
+	a.textTo(oliviaMobile, second, "reset my password", "")
+	from(a.untilSent(oliviaMobile, "Reply 1 for my name"))
+	for _, s := range []string{"1", "Olivia", "Activeuser", "05/17/1985", "02139"} {
+		a.textTo(oliviaMobile, second, s, "")
+		from(a.untilSent(oliviaMobile, "?"))
+	}
+	a.textTo(oliviaMobile, second, "2", "") // the mobile number on file
+	from(a.untilSent(oliviaMobile, "Your Sample Health code is"))
+	a.textTo(oliviaMobile, second, "HELP", "")
+	from(a.untilSent(oliviaMobile, "help"))
+	// The first number still answers from itself.
+	a.text(strangerCell, "hi")
+	for _, s := range a.untilSent(strangerCell, "Reply 1") {
+		if s.From != ourNumber {
+			t.Errorf("%q went out from %q, want %s", s.Body, s.From, ourNumber)
+		}
+	}
 }
 
 // TestSMSActivation: an account set up by text, from the number on
