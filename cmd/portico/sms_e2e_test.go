@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/portico-chat/portico/connectors/notify/smtptest"
+	"github.com/portico-chat/portico/connectors/sms"
 	"github.com/portico-chat/portico/connectors/sms/smstest"
 	"github.com/portico-chat/portico/connectors/web/client"
 	"github.com/portico-chat/portico/storage/sqlite"
@@ -643,4 +646,71 @@ func TestSMSResetFinishedInTheWidgetInABrowser(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`document.getElementById('sms-continue-status').textContent.includes('expired')`,
 			chromedp.WithPollingTimeout(waitLimit)),
 	)
+}
+
+// TestSMSSegmentsInTheDashboard: what a conversation by text cost, in
+// segments received and sent, is in the analytics report's by_channel and
+// in the dashboard's By channel table; the web's row shows none.
+func TestSMSSegmentsInTheDashboard(t *testing.T) {
+	a := startSMS(t, nil)
+	a.text(strangerCell, "hi")
+	out := 0
+	for _, s := range a.untilSent(strangerCell, "Reply 1") {
+		out += sms.Measure(s.Body).Segments
+	}
+	p := dial(t, a.URL) // a web chat, for the other row
+	p.hello("", 0, "en", "")
+	p.say("reply:agent")
+
+	jar := signInAgent(t, a.URL, demoAdminEmail, demoAdminPassword)
+	type numbers struct {
+		ByChannel []struct {
+			Channel  string `json:"channel"`
+			Segments struct {
+				In  int `json:"in"`
+				Out int `json:"out"`
+			} `json:"segments"`
+		} `json:"by_channel"`
+	}
+	// The sender records a text's segments once the provider took it:
+	// read the report until it has them.
+	deadline := time.Now().Add(waitLimit)
+	var r numbers
+	for {
+		status, body := adminAPI(t, a.URL, jar, http.MethodGet, "/admin/api/analytics", "")
+		if status != http.StatusOK {
+			t.Fatalf("analytics: %d %s", status, body)
+		}
+		r = numbers{}
+		if err := json.Unmarshal([]byte(body), &r); err != nil {
+			t.Fatal(err)
+		}
+		if len(r.ByChannel) == 2 && r.ByChannel[0].Segments.Out == out {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("by_channel %+v, want sms with 1 segment in and %d out, then web", r.ByChannel, out)
+		}
+		runtime.Gosched()
+	}
+	if c := r.ByChannel[0]; c.Channel != "sms" || c.Segments.In != 1 {
+		t.Errorf("sms row %+v, want 1 segment in", c)
+	}
+	if c := r.ByChannel[1]; c.Channel != "web" || c.Segments.In != 0 || c.Segments.Out != 0 {
+		t.Errorf("web row %+v, want no segments", c)
+	}
+
+	ctx := browser(t)
+	adminSignIn(t, ctx, a.URL)
+	do(t, ctx,
+		chromedp.Navigate(a.URL+"/admin/analytics"),
+		consoleUntil(`document.querySelectorAll('#channels tbody tr').length === 2`),
+	)
+	if got, want := eval[string](t, ctx, `document.querySelector('#channels tr[data-channel="sms"] td.segments').textContent`),
+		fmt.Sprintf("1 in / %d out", out); got != want {
+		t.Errorf("SMS row's segments read %q, want %q", got, want)
+	}
+	if got := eval[string](t, ctx, `document.querySelector('#channels tr[data-channel="web"] td.segments').textContent`); got != "–" {
+		t.Errorf("web row's segments read %q, want –", got)
+	}
 }
