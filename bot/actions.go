@@ -169,9 +169,15 @@ func (t *turn) deliverToContacts(record, kind string, subject, body string) erro
 
 // deliver queues one delivery in the outbox, idempotent per step and kind,
 // and returns it for the caller to adjust before the turn is committed.
+// A text from a conversation by text goes out from the number the patient
+// texts.
 func (t *turn) deliver(channel, to, subject, body, kind string) *Delivery {
+	from := ""
+	if channel == DeliverSMS {
+		from = t.conv.Line()
+	}
 	t.out.Deliveries = append(t.out.Deliveries, Delivery{
-		ID: newID(), Channel: channel, To: to, Subject: subject, Text: body,
+		ID: newID(), Channel: channel, To: to, From: from, Subject: subject, Text: body,
 		Key: t.key + ":" + kind + ":" + channel,
 	})
 	return &t.out.Deliveries[len(t.out.Deliveries)-1]

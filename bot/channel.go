@@ -60,15 +60,21 @@ func (e *Engine) stage(t *turn) error {
 	if err != nil {
 		return fmt.Errorf("render for %s: %w", c.Channel, err)
 	}
-	for _, d := range ds {
+	for i, d := range ds {
 		if len(d.Key) <= len(t.key) || d.Key[:len(t.key)+1] != t.key+":" {
 			return fmt.Errorf("render for %s: delivery key %q is not under the turn's %q", c.Channel, d.Key, t.key)
 		}
 		if d.ID == "" {
-			d.ID = newID()
+			ds[i].ID = newID()
 		}
-		t.out.Deliveries = append(t.out.Deliveries, d)
 	}
+	// The replies go first: the outbox sends a turn's deliveries in the
+	// order they are queued, one at a time, so a code queued before them
+	// would delay them by the code's own send, and only when a record
+	// matched (a code for none is withheld, and costs no provider call).
+	// Queued first, the patient's replies arrive after the same time
+	// either way (TestSMSCodeRequestSameRepliesAndTiming).
+	t.out.Deliveries = append(ds, t.out.Deliveries...)
 	return nil
 }
 

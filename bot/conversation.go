@@ -121,3 +121,8 @@ type Input struct {
 // Peer is where the patient is on a channel that reaches them through the
 // outbox, as Hello.Peer gave it; "" on the web.
 func (c *Conversation) Peer() string { return c.Slots[slotPeer] }
+
+// Line is our own address the patient reached on an outbox channel, as
+// Hello.Line gave it: the number an SMS conversation's texts go out from.
+// "" on the web, and for a conversation opened before it was kept.
+func (c *Conversation) Line() string { return c.Slots[slotLine] }

@@ -34,6 +34,7 @@ const (
 	slotReasonKey       = "_reason"           // the key of the text in slotReason
 	slotAfterSecret     = "_after_secret"     // the last say answered a secret: mask the next one too
 	slotPeer            = "_peer"             // where the patient is on an outbox channel (Hello.Peer)
+	slotLine            = "_line"             // our number the patient reached on an outbox channel (Hello.Line)
 )
 
 // slotReason is the visible slot a rejected answer's reason is worded in,
@@ -42,7 +43,7 @@ const slotReason = "reason"
 
 // keptSlots are the conversation's own limits and masking, which outlive
 // "restart" and a re-verification: starting over must not reset them.
-var keptSlots = []string{slotFailures, slotCodesSent, slotActWrong, slotAfterSecret, slotPeer}
+var keptSlots = []string{slotFailures, slotCodesSent, slotActWrong, slotAfterSecret, slotPeer, slotLine}
 
 // keepOnly empties the slots but keptSlots.
 func keepOnly(slots map[string]string) map[string]string {

@@ -77,6 +77,9 @@ func (e *Engine) open(ctx context.Context, h Hello) (opened, error) {
 	if h.Peer != "" {
 		conv.Slots[slotPeer] = h.Peer
 	}
+	if h.Line != "" {
+		conv.Slots[slotLine] = h.Line
+	}
 	if err := e.store.CreateConversation(ctx, conv); err != nil {
 		return opened{}, fmt.Errorf("create conversation: %w", err)
 	}

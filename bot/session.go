@@ -18,6 +18,11 @@ type Hello struct {
 	// replies to it, and a code texted to the number on file proves
 	// possession only when it is that number (verify.go codeContact).
 	Peer string
+	// Line is our own address on that channel, the one the patient
+	// reached: for SMS, the number of ours they text (E.164). Texts of the
+	// conversation (replies, codes, notices) go out from it
+	// (Conversation.Line, Delivery.From).
+	Line string
 	// First is the patient's first message, on a channel where the
 	// patient speaks first (SMS). It is stored as the conversation's first
 	// message under its say id, picks the conversation's language when it

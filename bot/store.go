@@ -72,6 +72,11 @@ type Delivery struct {
 	ID      string
 	Channel string // "email" or "sms"
 	To      string
+	// From is the number an SMS goes out from, when it must not be the
+	// transport's default: the number of ours the patient is texting, so
+	// that a conversation by text is answered from its own number. It is
+	// stored with the delivery; "" for the default.
+	From    string
 	Subject string // email subject
 	Text    string
 	// Key makes a delivery idempotent: a second one with the same key is

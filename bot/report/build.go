@@ -24,6 +24,7 @@ type conv struct {
 	visits   []bot.Visit
 	closedAt time.Time
 	rating   int
+	segments SegmentCounts
 }
 
 // Build computes the report of the conversations created in [q.From,
@@ -95,6 +96,18 @@ func gather(rows Rows) map[string]*conv {
 	for _, v := range rows.Visits {
 		if c := convs[v.Conversation]; c != nil {
 			c.visits = append(c.visits, v.Visit)
+		}
+	}
+	for _, s := range rows.Segments {
+		c := convs[s.Conversation]
+		if c == nil {
+			continue
+		}
+		switch s.Direction {
+		case SegmentsIn:
+			c.segments.In += s.Count
+		case SegmentsOut:
+			c.segments.Out += s.Count
 		}
 	}
 	for _, e := range rows.Events {
@@ -228,9 +241,15 @@ func byChannel(q Query, convs []*conv) []ChannelNumbers {
 	out := []ChannelNumbers{}
 	for _, ch := range slices.Sorted(maps.Keys(groups)) {
 		r := numbers(q, groups[ch])
+		var segs SegmentCounts
+		for _, c := range groups[ch] {
+			segs.In += c.segments.In
+			segs.Out += c.segments.Out
+		}
 		out = append(out, ChannelNumbers{
 			Channel: ch, Conversations: r.Totals.Conversations, Containment: r.Containment, HandoffRate: r.HandoffRate,
 			Funnels: r.Funnels, Resolution: r.Resolution, QueueWait: r.QueueWait, HandleTime: r.HandleTime,
+			Segments: segs,
 		})
 	}
 	return out

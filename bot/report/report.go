@@ -68,6 +68,15 @@ type ChannelNumbers struct {
 	Resolution    Durations `json:"time_to_resolution"`
 	QueueWait     Durations `json:"queue_wait"`
 	HandleTime    Durations `json:"handle_time"`
+	// Segments are what the channel's conversations cost in text message
+	// segments, in and out (on the web, only the codes they had texted).
+	Segments SegmentCounts `json:"segments"`
+}
+
+// SegmentCounts are text message segments received and sent.
+type SegmentCounts struct {
+	In  int `json:"in"`
+	Out int `json:"out"`
 }
 
 // Totals counts the report's conversations by how they stand.

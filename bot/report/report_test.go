@@ -24,7 +24,8 @@ func local(day, hour, minute int) time.Time {
 // as a store would keep it, read back as rows the way storage/sqlite's
 // queries read them (storage/storetest checks a real store does).
 type store struct {
-	convs []*seeder
+	convs    []*seeder
+	segments []report.Segments // read as they are: the report joins by conversation
 }
 
 func (s *store) ReportRows(_ context.Context, from, to time.Time) (report.Rows, error) {
@@ -37,6 +38,7 @@ func (s *store) ReportRows(_ context.Context, from, to time.Time) (report.Rows, 
 		rows.Handoffs = append(rows.Handoffs, c.handoffs...)
 		rows.Visits = append(rows.Visits, c.visits...)
 	}
+	rows.Segments = s.segments
 	for _, c := range s.convs {
 		for _, e := range c.events {
 			if !e.At.Before(from) {
@@ -408,6 +410,11 @@ func TestReportSplitsByChannel(t *testing.T) {
 	s2 := seed(t, db, "s2", local(3, 12, 0)).visit(local(3, 12, 0), "greeting", "menu")
 	s2.c.Channel = bot.ChannelSMS
 	s2.queue(local(3, 12, 1), "requested").assign(local(3, 12, 5)).close(local(3, 12, 20), bot.Resolved)
+	db.segments = []report.Segments{
+		{Conversation: "s1", Direction: report.SegmentsIn, Count: 6}, {Conversation: "s1", Direction: report.SegmentsOut, Count: 9},
+		{Conversation: "s2", Direction: report.SegmentsIn, Count: 2}, {Conversation: "s2", Direction: report.SegmentsOut, Count: 3},
+		{Conversation: "elsewhere", Direction: report.SegmentsOut, Count: 100}, // not in the range
+	}
 	r, err := report.Build(context.Background(), db, knownQuery())
 	if err != nil {
 		t.Fatal(err)
@@ -425,6 +432,8 @@ func TestReportSplitsByChannel(t *testing.T) {
 		{"web containment", web.Containment, report.Ratio{Count: 1, Of: 2, Rate: 0.5}},
 		{"web queue wait", web.QueueWait, report.Durations{}},
 		{"web funnel flows", funnelFlows(web.Funnels), []string{"reset_password"}},
+		{"sms segments", sms.Segments, report.SegmentCounts{In: 8, Out: 12}},
+		{"web segments", web.Segments, report.SegmentCounts{}},
 		{"whole containment", r.Containment, report.Ratio{Count: 2, Of: 4, Rate: 0.5}},
 	})
 }

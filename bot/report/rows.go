@@ -25,6 +25,23 @@ type Rows struct {
 	// those conversations at or after the range's start, in the order
 	// they were written.
 	Events []Event
+	// Segments are the SMS segments of those conversations' texts, summed
+	// by conversation and direction (zero sums left out).
+	Segments []Segments
+}
+
+// Directions of text segments.
+const (
+	SegmentsIn  = "in"  // texts the patient sent
+	SegmentsOut = "out" // texts Portico sent
+)
+
+// Segments is what one conversation's texts in one direction cost, in
+// segments (the unit providers bill).
+type Segments struct {
+	Conversation string
+	Direction    string // SegmentsIn or SegmentsOut
+	Count        int
 }
 
 // Conversation is what a report reads of one conversation.

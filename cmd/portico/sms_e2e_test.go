@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/portico-chat/portico/connectors/notify/smtptest"
+	"github.com/portico-chat/portico/connectors/sms"
 	"github.com/portico-chat/portico/connectors/sms/smstest"
 	"github.com/portico-chat/portico/connectors/web/client"
 	"github.com/portico-chat/portico/storage/sqlite"
@@ -87,9 +90,15 @@ func (a *smsApp) text(from, body string) string {
 
 func (a *smsApp) textSID(from, body, sid string) string {
 	a.t.Helper()
+	return a.textTo(from, ourNumber, body, sid)
+}
+
+// textTo delivers a text from a patient to one of our numbers.
+func (a *smsApp) textTo(from, to, body, sid string) string {
+	a.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
-	form := a.provider.Form(smstest.Text{From: from, To: ourNumber, Body: body, SID: sid})
+	form := a.provider.Form(smstest.Text{From: from, To: to, Body: body, SID: sid})
 	resp, err := a.provider.Post(ctx, a.hook, form, a.provider.SignatureHeaders(a.hook, form))
 	if err != nil {
 		a.t.Fatal(err)
@@ -104,18 +113,28 @@ func (a *smsApp) textSID(from, body, sid string) string {
 // one contains want.
 func (a *smsApp) until(to, want string) []string {
 	a.t.Helper()
+	var got []string
+	for _, s := range a.untilSent(to, want) {
+		got = append(got, s.Body)
+	}
+	return got
+}
+
+// untilSent is until with the provider's whole record of each text.
+func (a *smsApp) untilSent(to, want string) []smstest.Sent {
+	a.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
-	var got []string
+	var got []smstest.Sent
 	for {
 		s, err := a.provider.Wait(ctx)
 		if err != nil {
-			a.t.Fatalf("waiting for a text containing %q to %s: %v; got %q", want, to, err, got)
+			a.t.Fatalf("waiting for a text containing %q to %s: %v; got %+v", want, to, err, got)
 		}
 		if s.To != to {
 			continue
 		}
-		got = append(got, s.Body)
+		got = append(got, s)
 		if strings.Contains(s.Body, want) {
 			return got
 		}
@@ -389,6 +408,39 @@ func TestSMSCodeGoesToEmailFromAnotherNumber(t *testing.T) {
 	a.none(oliviaMobile, 200*time.Millisecond)
 }
 
+// TestSMSAnsweredFromTheNumberTexted: with two numbers of ours, a
+// conversation with the second is answered from the second, not from
+// notify.sms.from: the greeting, the code and a keyword's reply.
+func TestSMSAnsweredFromTheNumberTexted(t *testing.T) {
+	const second = "+13125550001"
+	a := startSMS(t, map[string]string{"sms.numbers": ourNumber + "," + second})
+	from := func(got []smstest.Sent) {
+		t.Helper()
+		for _, s := range got {
+			if s.From != second || s.MessagingServiceSID != "" {
+				t.Fatalf("%q went out from %q (service %q), want %s", s.Body, s.From, s.MessagingServiceSID, second)
+			}
+		}
+	}
+	a.textTo(oliviaMobile, second, "reset my password", "")
+	from(a.untilSent(oliviaMobile, "Reply 1 for my name"))
+	for _, s := range []string{"1", "Olivia", "Activeuser", "05/17/1985", "02139"} {
+		a.textTo(oliviaMobile, second, s, "")
+		from(a.untilSent(oliviaMobile, "?"))
+	}
+	a.textTo(oliviaMobile, second, "2", "") // the mobile number on file
+	from(a.untilSent(oliviaMobile, "Your Sample Health code is"))
+	a.textTo(oliviaMobile, second, "HELP", "")
+	from(a.untilSent(oliviaMobile, "help"))
+	// The first number still answers from itself.
+	a.text(strangerCell, "hi")
+	for _, s := range a.untilSent(strangerCell, "Reply 1") {
+		if s.From != ourNumber {
+			t.Errorf("%q went out from %q, want %s", s.Body, s.From, ourNumber)
+		}
+	}
+}
+
 // TestSMSActivation: an account set up by text, from the number on
 // file, ends with the link for the password.
 func TestSMSActivation(t *testing.T) {
@@ -594,4 +646,71 @@ func TestSMSResetFinishedInTheWidgetInABrowser(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`document.getElementById('sms-continue-status').textContent.includes('expired')`,
 			chromedp.WithPollingTimeout(waitLimit)),
 	)
+}
+
+// TestSMSSegmentsInTheDashboard: what a conversation by text cost, in
+// segments received and sent, is in the analytics report's by_channel and
+// in the dashboard's By channel table; the web's row shows none.
+func TestSMSSegmentsInTheDashboard(t *testing.T) {
+	a := startSMS(t, nil)
+	a.text(strangerCell, "hi")
+	out := 0
+	for _, s := range a.untilSent(strangerCell, "Reply 1") {
+		out += sms.Measure(s.Body).Segments
+	}
+	p := dial(t, a.URL) // a web chat, for the other row
+	p.hello("", 0, "en", "")
+	p.say("reply:agent")
+
+	jar := signInAgent(t, a.URL, demoAdminEmail, demoAdminPassword)
+	type numbers struct {
+		ByChannel []struct {
+			Channel  string `json:"channel"`
+			Segments struct {
+				In  int `json:"in"`
+				Out int `json:"out"`
+			} `json:"segments"`
+		} `json:"by_channel"`
+	}
+	// The sender records a text's segments once the provider took it:
+	// read the report until it has them.
+	deadline := time.Now().Add(waitLimit)
+	var r numbers
+	for {
+		status, body := adminAPI(t, a.URL, jar, http.MethodGet, "/admin/api/analytics", "")
+		if status != http.StatusOK {
+			t.Fatalf("analytics: %d %s", status, body)
+		}
+		r = numbers{}
+		if err := json.Unmarshal([]byte(body), &r); err != nil {
+			t.Fatal(err)
+		}
+		if len(r.ByChannel) == 2 && r.ByChannel[0].Segments.Out == out {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("by_channel %+v, want sms with 1 segment in and %d out, then web", r.ByChannel, out)
+		}
+		runtime.Gosched()
+	}
+	if c := r.ByChannel[0]; c.Channel != "sms" || c.Segments.In != 1 {
+		t.Errorf("sms row %+v, want 1 segment in", c)
+	}
+	if c := r.ByChannel[1]; c.Channel != "web" || c.Segments.In != 0 || c.Segments.Out != 0 {
+		t.Errorf("web row %+v, want no segments", c)
+	}
+
+	ctx := browser(t)
+	adminSignIn(t, ctx, a.URL)
+	do(t, ctx,
+		chromedp.Navigate(a.URL+"/admin/analytics"),
+		consoleUntil(`document.querySelectorAll('#channels tbody tr').length === 2`),
+	)
+	if got, want := eval[string](t, ctx, `document.querySelector('#channels tr[data-channel="sms"] td.segments').textContent`),
+		fmt.Sprintf("1 in / %d out", out); got != want {
+		t.Errorf("SMS row's segments read %q, want %q", got, want)
+	}
+	if got := eval[string](t, ctx, `document.querySelector('#channels tr[data-channel="web"] td.segments').textContent`); got != "–" {
+		t.Errorf("web row's segments read %q, want –", got)
+	}
 }

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -77,10 +78,13 @@ func (s *SMS) Send(ctx context.Context, d bot.Delivery) error {
 	}
 	form := url.Values{}
 	form.Set("To", d.To)
-	if strings.HasPrefix(s.c.From, "MG") {
-		form.Set("MessagingServiceSid", s.c.From)
+	// A delivery that names its number (an SMS conversation's own) goes
+	// out from it; others from the configured number or service.
+	from := cmp.Or(d.From, s.c.From)
+	if strings.HasPrefix(from, "MG") {
+		form.Set("MessagingServiceSid", from)
 	} else {
-		form.Set("From", s.c.From)
+		form.Set("From", from)
 	}
 	form.Set("Body", d.Text)
 

@@ -108,6 +108,25 @@ func TestSMSRequest(t *testing.T) {
 	}
 }
 
+// TestSMSSendsFromTheDeliveryNumber: a delivery that names the number it
+// goes out from (an SMS conversation's own) is sent from it, even when
+// the transport's default is a messaging service.
+func TestSMSSendsFromTheDeliveryNumber(t *testing.T) {
+	for _, def := range []string{"+15550001111", "MG0123456789abcdef0123456789abcdef"} {
+		g, srv := startGateway(t, http.StatusCreated, `{"sid":"SM123","status":"queued"}`)
+		s := notify.NewSMS(notify.SMSConfig{URL: srv.URL, Account: "AC42", Token: "tok-secret", From: def})
+		d := codeSMS()
+		d.From = "+15550002222"
+		if err := s.Send(waitCtx(t), d); err != nil {
+			t.Fatalf("Send: %v", err)
+		}
+		r := g.all()[0]
+		if r.form.Get("From") != "+15550002222" || r.form.Has("MessagingServiceSid") || len(r.form) != 3 {
+			t.Errorf("default %s: form %v, want From +15550002222 and no service", def, r.form)
+		}
+	}
+}
+
 func TestSMSResponses(t *testing.T) {
 	const twilioError = `{"code": 21211, "message": "The 'To' number +15551234567 is not a valid phone number.", "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400}`
 	tests := []struct {

@@ -62,7 +62,7 @@ func (ch *Channel) Render(c *bot.Conversation, key string, msgs []bot.Message) (
 		}
 		for _, p := range Split(text) {
 			out = append(out, bot.Delivery{
-				Channel: bot.DeliverSMS, To: to, Text: p.Text,
+				Channel: bot.DeliverSMS, To: to, From: c.Line(), Text: p.Text,
 				Key: key + renderKey + strconv.Itoa(len(out)),
 			})
 		}

@@ -116,7 +116,7 @@ func (r *Router) Inbound(ctx context.Context, m Message) error {
 		r.metrics.SMSIn(max(m.Segments, 1))
 	}
 	if m.Reply != "" {
-		d := bot.Delivery{Channel: bot.DeliverSMS, To: m.From, Text: m.Reply, Key: m.ReplyKey}
+		d := bot.Delivery{Channel: bot.DeliverSMS, To: m.From, From: m.To, Text: m.Reply, Key: m.ReplyKey}
 		if err := r.queue.Enqueue(ctx, d); err != nil {
 			return fmt.Errorf("queue keyword reply: %w", err)
 		}
@@ -142,7 +142,7 @@ func (r *Router) Inbound(ctx context.Context, m Message) error {
 	}
 	if id == "" {
 		w, err := r.engine.Hello(ctx, bot.Hello{
-			Locale: r.cfg.Locale, Source: say.Source, Channel: bot.ChannelSMS, Peer: m.From,
+			Locale: r.cfg.Locale, Source: say.Source, Channel: bot.ChannelSMS, Peer: m.From, Line: m.To,
 			First: &say,
 		}, nobody{})
 		if err != nil {

@@ -42,6 +42,14 @@ func (db *DB) ReportRows(ctx context.Context, from, to time.Time) (report.Rows, 
 			WHERE c.created_at >= $1 AND c.created_at < $2 ORDER BY v.id`, f, t); err != nil {
 			return err
 		}
+		if rows.Segments, err = queryAll(ctx, tx, "report segments", scanReportSegments,
+			`SELECT s.conversation_id, s.direction, sum(s.segments)
+			FROM sms_segments s JOIN conversations c ON c.id = s.conversation_id
+			WHERE c.created_at >= $1 AND c.created_at < $2
+			GROUP BY s.conversation_id, s.direction HAVING sum(s.segments) > 0
+			ORDER BY s.conversation_id, s.direction`, f, t); err != nil {
+			return err
+		}
 		events, err := queryAll(ctx, tx, "report audit", scanReportEvent,
 			`SELECT type, actor, outcome, at FROM audit WHERE type IN ($1, $2) AND at >= $3 ORDER BY seq`,
 			report.EventClosed, report.EventRating, f)
@@ -91,6 +99,16 @@ func scanReportVisit(s scanner) (report.Visit, error) {
 
 // scanReportEvent reads a close or rating; one whose actor is not a
 // conversation keeps an empty Conversation and is dropped.
+func scanReportSegments(s scanner) (report.Segments, error) {
+	var (
+		seg   report.Segments
+		count int64
+	)
+	err := s.Scan(&seg.Conversation, &seg.Direction, &count)
+	seg.Count = int(count)
+	return seg, err
+}
+
 func scanReportEvent(s scanner) (report.Event, error) {
 	var (
 		e     report.Event

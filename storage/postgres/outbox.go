@@ -31,9 +31,9 @@ func (db *DB) insertDelivery(ctx context.Context, tx pgx.Tx, d *bot.Delivery, no
 	if d.Withheld != "" {
 		text = []byte{}
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO outbox (id, channel, recipient, subject, text, key, withheld, next_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (key) DO NOTHING`,
-		d.ID, d.Channel, sealed.To, sealed.Subject, text, nullText(d.Key), d.Withheld, unixNanos(now), unixNanos(now))
+	_, err = tx.Exec(ctx, `INSERT INTO outbox (id, channel, recipient, sender, subject, text, key, withheld, next_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (key) DO NOTHING`,
+		d.ID, d.Channel, sealed.To, d.From, sealed.Subject, text, nullText(d.Key), d.Withheld, unixNanos(now), unixNanos(now))
 	if isUniqueViolation(err) {
 		return bot.Errorf(bot.ECONFLICT, "delivery id already used")
 	}
@@ -80,7 +80,7 @@ func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]bo
 }
 
 func (db *DB) dueDeliveries(ctx context.Context, tx pgx.Tx, now time.Time, limit int) (due []bot.PendingDelivery, unreadable []string, err error) {
-	rows, err := tx.Query(ctx, `SELECT id, channel, recipient, subject, text, coalesce(key, ''),
+	rows, err := tx.Query(ctx, `SELECT id, channel, recipient, sender, subject, text, coalesce(key, ''),
 		withheld, attempts, created_at FROM outbox
 		WHERE sent_at IS NULL AND failed_at IS NULL AND next_at <= $1
 		ORDER BY created_at, ord LIMIT $2 FOR UPDATE SKIP LOCKED`, unixNanos(now), limit)
@@ -94,7 +94,7 @@ func (db *DB) dueDeliveries(ctx context.Context, tx pgx.Tx, now time.Time, limit
 			stored  seal.Delivery
 			created int64
 		)
-		if err := rows.Scan(&p.ID, &p.Channel, &stored.To, &stored.Subject, &stored.Text, &p.Key,
+		if err := rows.Scan(&p.ID, &p.Channel, &stored.To, &p.From, &stored.Subject, &stored.Text, &p.Key,
 			&p.Withheld, &p.Attempts, &created); err != nil {
 			return nil, nil, err
 		}

@@ -34,7 +34,36 @@ func (db *DB) ReportRows(ctx context.Context, from, to time.Time) (report.Rows, 
 	if rows.Events, err = reportEvents(ctx, tx, from); err != nil {
 		return rows, err
 	}
+	if rows.Segments, err = reportSegments(ctx, tx, from, to); err != nil {
+		return rows, err
+	}
 	return rows, nil
+}
+
+// reportSegments sums the SMS segments of the range's conversations by
+// conversation and direction (sms_segments, migration 0014).
+func reportSegments(ctx context.Context, tx *sql.Tx, from, to time.Time) ([]report.Segments, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT s.conversation_id, s.direction, sum(s.segments)
+		FROM sms_segments s JOIN conversations c ON c.id = s.conversation_id
+		WHERE c.created_at >= ? AND c.created_at < ?
+		GROUP BY s.conversation_id, s.direction HAVING sum(s.segments) > 0
+		ORDER BY s.conversation_id, s.direction`, unixNanos(from), unixNanos(to))
+	if err != nil {
+		return nil, fmt.Errorf("report segments: %w", err)
+	}
+	defer rows.Close()
+	var out []report.Segments
+	for rows.Next() {
+		var s report.Segments
+		if err := rows.Scan(&s.Conversation, &s.Direction, &s.Count); err != nil {
+			return nil, fmt.Errorf("report segments: %w", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("report segments: %w", err)
+	}
+	return out, nil
 }
 
 // reportConversations reads the conversations created in the range, and

@@ -30,9 +30,9 @@ func (db *DB) insertDelivery(tx dbtx, d *bot.Delivery, now time.Time) error {
 	if d.Withheld != "" {
 		text = ""
 	}
-	_, err = tx.Exec(`INSERT INTO outbox (id, channel, recipient, subject, text, key, withheld, next_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
-		d.ID, d.Channel, sealed.to, sealed.subject, text, nullText(d.Key), d.Withheld, unixNanos(now), unixNanos(now))
+	_, err = tx.Exec(`INSERT INTO outbox (id, channel, recipient, sender, subject, text, key, withheld, next_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
+		d.ID, d.Channel, sealed.to, d.From, sealed.subject, text, nullText(d.Key), d.Withheld, unixNanos(now), unixNanos(now))
 	if isUniqueViolation(err) {
 		return bot.Errorf(bot.ECONFLICT, "delivery id already used")
 	}
@@ -68,7 +68,7 @@ func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]bo
 // dueDeliveries reads one batch of due deliveries and opens them: due are
 // the ones that opened, unreadable the ids of those that did not.
 func (db *DB) dueDeliveries(ctx context.Context, now time.Time, limit int) (due []bot.PendingDelivery, unreadable []string, err error) {
-	rows, err := db.reader.QueryContext(ctx, `SELECT id, channel, recipient, subject, text, coalesce(key, ''),
+	rows, err := db.reader.QueryContext(ctx, `SELECT id, channel, recipient, sender, subject, text, coalesce(key, ''),
 		withheld, attempts, created_at FROM outbox
 		WHERE sent_at IS NULL AND failed_at IS NULL AND next_at <= ?
 		ORDER BY created_at, rowid LIMIT ?`, unixNanos(now), limit)
@@ -82,7 +82,7 @@ func (db *DB) dueDeliveries(ctx context.Context, now time.Time, limit int) (due 
 			stored  storedDelivery
 			created int64
 		)
-		if err := rows.Scan(&p.ID, &p.Channel, &stored.to, &stored.subject, &stored.text, &p.Key,
+		if err := rows.Scan(&p.ID, &p.Channel, &stored.to, &p.From, &stored.subject, &stored.text, &p.Key,
 			&p.Withheld, &p.Attempts, &created); err != nil {
 			return nil, nil, fmt.Errorf("list due deliveries: %w", err)
 		}

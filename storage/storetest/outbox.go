@@ -154,3 +154,23 @@ func testOutboxWithheld(t *testing.T, open func(t *testing.T) Store) {
 		}
 	}
 }
+
+// testOutboxSender: an SMS delivery keeps the number it must go out from
+// (an SMS conversation's own number), and one without it reads back "".
+func testOutboxSender(t *testing.T, open func(t *testing.T) Store) {
+	s := open(t)
+	o := need[bot.Outbox](t, s, "outbox")
+	c := newConversation(t, s, "c1")
+	c.UpdatedAt = t0
+	mustCommit(t, s, &bot.Turn{Conversation: c, Deliveries: []bot.Delivery{
+		{ID: "b", Channel: "sms", To: "+16175550111", From: "+13125550001", Text: "Reply 1 for …", Key: "c1/1"},
+		{ID: "d", Channel: "sms", To: "+16175550111", Text: "Your code", Key: "c1/2"},
+	}})
+	due, err := o.DueDeliveries(context.Background(), t0.Add(time.Minute), 10)
+	if err != nil || len(due) != 2 {
+		t.Fatalf("DueDeliveries: got %d, %v; want 2", len(due), err)
+	}
+	if due[0].From != "+13125550001" || due[1].From != "" {
+		t.Errorf("senders: got %q and %q, want +13125550001 and none", due[0].From, due[1].From)
+	}
+}

@@ -74,9 +74,31 @@ func testReportRows(t *testing.T, open func(t *testing.T) Store) {
 		t.Fatalf("AppendAudit: %v", err)
 	}
 
+	// Texts' segments: r2's, summed by direction; r0's (before the range)
+	// and a keyword's (no conversation) are not read.
+	segs, hasSegments := s.(interface {
+		RecordSMSSegments(ctx context.Context, conversationID, direction string, segments int, at time.Time) error
+	})
+	if hasSegments {
+		for _, x := range []struct {
+			conv, dir string
+			n         int
+		}{{"r2", "in", 1}, {"r2", "out", 3}, {"r2", "in", 1}, {"r2", "out", 1}, {"r0", "out", 5}, {"", "in", 1}} {
+			if err := segs.RecordSMSSegments(ctx, x.conv, x.dir, x.n, at(32)); err != nil {
+				t.Fatalf("RecordSMSSegments: %v", err)
+			}
+		}
+	}
+
 	rows, err := r.ReportRows(ctx, from, to)
 	if err != nil {
 		t.Fatalf("ReportRows: %v", err)
+	}
+	if hasSegments {
+		want := []report.Segments{{Conversation: "r2", Direction: "in", Count: 2}, {Conversation: "r2", Direction: "out", Count: 4}}
+		if !reflect.DeepEqual(rows.Segments, want) {
+			t.Errorf("segments:\n got %+v\nwant %+v", rows.Segments, want)
+		}
 	}
 	byID := map[string]report.Conversation{}
 	for _, c := range rows.Conversations {

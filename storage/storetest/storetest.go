@@ -76,6 +76,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("AuditTamper", func(t *testing.T) { testAuditTamper(t, open) })
 	t.Run("Outbox", func(t *testing.T) { testOutbox(t, open) })
 	t.Run("OutboxWithheld", func(t *testing.T) { testOutboxWithheld(t, open) })
+	t.Run("OutboxSender", func(t *testing.T) { testOutboxSender(t, open) })
 	t.Run("Flows", func(t *testing.T) { testFlows(t, open) })
 	t.Run("Queue", func(t *testing.T) { testQueue(t, open) })
 	t.Run("Retention", func(t *testing.T) { testRetention(t, open) })

@@ -77,7 +77,15 @@ function showChannels(r) {
     el('td', {}, `${percent(c.handoff_rate.rate)} (${c.handoff_rate.count} of ${c.handoff_rate.of})`),
     el('td', {}, median(c.queue_wait)),
     el('td', {}, median(c.time_to_resolution)),
+    el('td', { class: 'segments' }, segments(c.segments)),
     el('td', {}, (c.funnels || []).map(x => `${x.flow} ${x.entered}`).join(', ') || '–'))));
+}
+
+// segments is a channel's text message segments, received / sent: what
+// the provider bills ("–" for a channel that sends no texts).
+function segments(s) {
+  if (!s || (!s.in && !s.out)) return '–';
+  return `${s.in.toLocaleString()} in / ${s.out.toLocaleString()} out`;
 }
 
 async function chart(name, q) {
