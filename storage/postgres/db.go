@@ -137,7 +137,16 @@ func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 func (db *DB) KeyFile() string { return db.key }
 
 // Ping checks that the database answers.
-func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+func (db *DB) Ping(ctx context.Context) error {
+	err := db.pool.Ping(ctx)
+	if err != nil {
+		// The database was unreachable: the idle connections are most likely
+		// dead too. Close them, so that once it is back the next ping (and
+		// query) dials afresh instead of finding one dead connection at a time.
+		db.pool.Reset()
+	}
+	return err
+}
 
 // Close closes every connection.
 func (db *DB) Close() error {
