@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portico-chat/portico/bot"
 	"github.com/portico-chat/portico/connectors/sms"
 )
 
@@ -23,6 +24,54 @@ func RunStoreTests(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Admit", func(t *testing.T) { testAdmit(t, open(t)) })
 	t.Run("AdmitAllOrNothing", func(t *testing.T) { testAdmitAllOrNothing(t, open(t)) })
 	t.Run("AdmitExactBoundUnderConcurrency", func(t *testing.T) { testAdmitConcurrent(t, open(t)) })
+	t.Run("SessionsAndEnqueue", func(t *testing.T) {
+		s, ok := open(t).(SessionStore)
+		if !ok {
+			t.Skip("this store keeps no SMS sessions")
+		}
+		testSessionsAndEnqueue(t, s)
+	})
+}
+
+// SessionStore is a store that also keeps the SMS sessions and queues
+// deliveries outside a turn, as Portico's stores do.
+type SessionStore interface {
+	Store
+	sms.Sessions
+	sms.Queue
+	DueDeliveries(ctx context.Context, now time.Time, limit int) ([]bot.PendingDelivery, error)
+}
+
+func testSessionsAndEnqueue(t *testing.T, db SessionStore) {
+	ctx := context.Background()
+	const pair = "+13125550000:+16175550111"
+	if _, err := db.SMSSession(ctx, pair); bot.ErrorCode(err) != bot.ENOTFOUND {
+		t.Fatalf("no session yet: got %v, want not found", err)
+	}
+	for _, id := range []string{"c1", "c2"} {
+		if err := db.SetSMSSession(ctx, pair, id, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := db.SMSSession(ctx, pair); err != nil || got != "c2" {
+		t.Fatalf("session: got %q, %v; want the latest, c2", got, err)
+	}
+	d := bot.Delivery{Channel: bot.DeliverSMS, To: "+16175550111", Text: "Reply START", Key: sms.ReplyKey("SM1")}
+	for range 2 {
+		if err := db.Enqueue(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	due, err := db.DueDeliveries(ctx, time.Now().Add(time.Minute), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(due) != 1 || due[0].To != d.To || due[0].Text != d.Text {
+		t.Fatalf("queued twice under one key: %+v, want one delivery", due)
+	}
+	if err := db.RecordSMSSegments(ctx, "c2", "out", 2, t0); err != nil {
+		t.Fatal(err)
+	}
 }
 
 var t0 = time.Date(2026, 3, 14, 15, 0, 0, 0, time.UTC)
