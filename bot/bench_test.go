@@ -19,6 +19,7 @@ func BenchmarkTurn(b *testing.B) {
 	rec := &recorder{}
 	words := []string{"blorp", "restart"}
 	b.ReportAllocs()
+	spent := readCost()
 	for i := 0; b.Loop(); i++ {
 		s := bot.Say{ID: fmt.Sprintf("bench-%d", i), Text: words[i%2], Source: testIP}
 		if err := h.eng.Say(h.ctx, c.id, rec, s); err != nil {
@@ -27,6 +28,7 @@ func BenchmarkTurn(b *testing.B) {
 		rec.Take()
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "turns/s")
+	spent.report(b, b.N)
 	b.StopTimer()
 	if got := c.conv().Status; got != bot.StatusBot {
 		b.Errorf("status %s after the benchmark, want bot (the turns must stay repeatable)", got)
@@ -45,6 +47,7 @@ func BenchmarkVerifyDialog(b *testing.B) {
 	}, nil)
 	b.ReportAllocs()
 	turns := 0
+	spent := readCost()
 	for b.Loop() {
 		c := h.open("reset_password")
 		c.requestCode(olivia)
@@ -53,6 +56,7 @@ func BenchmarkVerifyDialog(b *testing.B) {
 		turns += 8
 	}
 	b.ReportMetric(float64(turns)/b.Elapsed().Seconds(), "turns/s")
+	spent.report(b, turns)
 }
 
 // BenchmarkTurnParallel is BenchmarkTurn from 16 conversations at once,
@@ -64,6 +68,7 @@ func BenchmarkTurnParallel(b *testing.B) {
 	words := []string{"blorp", "restart"}
 	b.ReportAllocs()
 	b.SetParallelism(8)
+	spent := readCost()
 	b.RunParallel(func(pb *testing.PB) {
 		c := h.open("")
 		rec := &recorder{}
@@ -78,4 +83,5 @@ func BenchmarkTurnParallel(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "turns/s")
+	spent.report(b, b.N)
 }

@@ -71,6 +71,13 @@ type DB struct {
 	spare    []*writeRequest // the other buffer for waiting
 	unsynced bool            // something was committed since the last fsync
 
+	// The checkpointer goroutine's (checkpoint.go).
+	ckpt     *sql.DB           // one connection, for PASSIVE checkpoints
+	ckptWake chan struct{}     // buffered(1): the syncer made commits durable
+	ckptStop chan struct{}     // closed by the syncer as it exits
+	ckptDone chan struct{}     // closed when the checkpointer exits
+	restart  chan chan<- error // the checkpointer asks the writer to checkpoint
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -97,6 +104,10 @@ func Open(ctx context.Context, path string, log zerolog.Logger) (*DB, error) {
 		syncIdle: make(chan struct{}, 1),
 		syncStop: make(chan struct{}),
 		syncDone: make(chan struct{}),
+		ckptWake: make(chan struct{}, 1),
+		ckptStop: make(chan struct{}),
+		ckptDone: make(chan struct{}),
+		restart:  make(chan chan<- error),
 	}
 	if err := createPrivate(abs); err != nil {
 		return nil, fmt.Errorf("open database %q: %w", abs, err)
@@ -142,14 +153,27 @@ func Open(ctx context.Context, path string, log zerolog.Logger) (*DB, error) {
 		return nil, fmt.Errorf("open database readers: %w", err)
 	}
 
+	db.ckpt, err = sql.Open("sqlite", checkpointDSN(abs))
+	if err != nil {
+		db.reader.Close()
+		db.writer.Close()
+		return nil, fmt.Errorf("open database checkpointer: %w", err)
+	}
+	db.ckpt.SetMaxOpenConns(1)
+	db.ckpt.SetMaxIdleConns(1)
+	db.ckpt.SetConnMaxLifetime(0)
+	db.ckpt.SetConnMaxIdleTime(0)
+
 	// The migrations' commits, durable before anything else runs.
 	if err := db.syncWAL(); err != nil {
+		db.ckpt.Close()
 		db.reader.Close()
 		db.writer.Close()
 		return nil, fmt.Errorf("open database %q: %w", abs, err)
 	}
 	db.wstmts = newStmtCache(db.writer, true)
 	db.rstmts = newStmtCache(db.reader, false)
+	go db.checkpointer()
 	go db.syncer()
 	go db.run()
 	return db, nil
@@ -233,6 +257,13 @@ func connect(ctx context.Context, db *sql.DB) error {
 // of failing on upgrade. synchronous=NORMAL because the syncer goroutine
 // fsyncs the WAL after the commits, before any durable write is answered
 // (syncer.go): together, FULL's durability without holding the writer.
+// wal_autocheckpoint=0 because the checkpointer goroutine checkpoints
+// (checkpoint.go). temp_store=MEMORY keeps the statement journals of a
+// group commit's savepoints in memory: in a file, each savepoint's first
+// change to a page was a write system call, and a spill opened and closed
+// a temporary file. cache_size: the pages a turn touches (the
+// conversations' and messages' index pages, spread over the file as it
+// grows) stay in memory instead of being read again from the file.
 func writerDSN(path string) string {
 	q := url.Values{}
 	q.Set("_txlock", "immediate")
@@ -241,6 +272,25 @@ func writerDSN(path string) string {
 		"journal_mode(WAL)",
 		"synchronous(NORMAL)",
 		"foreign_keys(ON)",
+		"temp_store(MEMORY)",
+		"wal_autocheckpoint(0)",
+		fmt.Sprintf("cache_size(-%d)", writerCacheKiB),
+	}
+	return fileURI(path, q)
+}
+
+// writerCacheKiB is the writer connection's page cache: 64 MiB, against
+// SQLite's default of 2 MiB.
+const writerCacheKiB = 64 << 10
+
+// checkpointDSN is the checkpointer's connection (checkpoint.go): it writes
+// only what the WAL already holds into the database file.
+func checkpointDSN(path string) string {
+	q := url.Values{}
+	q["_pragma"] = []string{
+		fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS),
+		"synchronous(NORMAL)",
+		"wal_autocheckpoint(0)",
 	}
 	return fileURI(path, q)
 }
@@ -280,12 +330,13 @@ func (db *DB) Close() error {
 		db.rstmts.close()
 		// Readers first, so that the writer's close is the last one and
 		// SQLite checkpoints the WAL into the main file.
+		cerr := db.ckpt.Close()
 		rerr := db.reader.Close()
 		werr := db.writer.Close()
 		if db.wal != nil {
 			db.wal.Close()
 		}
-		db.closeErr = errors.Join(rerr, werr)
+		db.closeErr = errors.Join(cerr, rerr, werr)
 		if db.closeErr != nil {
 			db.closeErr = fmt.Errorf("close database: %w", db.closeErr)
 		}

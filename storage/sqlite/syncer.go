@@ -58,6 +58,7 @@ func (db *DB) committed(batch []*writeRequest, results []error) {
 // fsync once the writer goroutine has (syncStop).
 func (db *DB) syncer() {
 	defer close(db.syncDone)
+	defer func() { close(db.ckptStop); <-db.ckptDone }()
 	var lazy <-chan time.Time
 	for {
 		due := false
@@ -106,6 +107,7 @@ func (db *DB) syncNow() {
 	} else {
 		db.stats.syncs.Add(1)
 		db.stats.durable.Add(int64(len(waiting)))
+		db.wakeCheckpointer()
 	}
 	db.log.Trace().Int("writes", len(waiting)).Dur("fsync", time.Since(start)).Msg("group sync")
 	for i, r := range waiting {

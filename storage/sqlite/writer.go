@@ -36,6 +36,9 @@ type WriteStats struct {
 	// Durable counts the writes whose callers waited for an fsync; the
 	// others (a turn's writes before its Commit) returned at their commit.
 	Durable int64
+	// Checkpoints counts the checkpointer's passes, Restarts the times it
+	// had the writer checkpoint so that the WAL starts over (checkpoint.go).
+	Checkpoints, Restarts int64
 }
 
 type writeCounters struct {
@@ -43,12 +46,15 @@ type writeCounters struct {
 	writes  atomic.Int64
 	syncs   atomic.Int64
 	durable atomic.Int64
+
+	checkpoints atomic.Int64
+	restarts    atomic.Int64
 }
 
 // Stats returns the writer's counters since Open.
 func (db *DB) Stats() WriteStats {
 	return WriteStats{Commits: db.stats.commits.Load(), Writes: db.stats.writes.Load(), Syncs: db.stats.syncs.Load(),
-		Durable: db.stats.durable.Load()}
+		Durable: db.stats.durable.Load(), Checkpoints: db.stats.checkpoints.Load(), Restarts: db.stats.restarts.Load()}
 }
 
 // Write runs fn inside the shared write transaction of the next group commit,
@@ -109,6 +115,12 @@ func (db *DB) run() {
 				continue // held until the fsync ends (syncIdle)
 			}
 		case <-db.syncIdle:
+			if len(batch) == 0 {
+				continue
+			}
+		case done := <-db.restart:
+			// Between batches; what is held waits for this one checkpoint.
+			done <- db.restartWAL()
 			if len(batch) == 0 {
 				continue
 			}
