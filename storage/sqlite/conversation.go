@@ -86,15 +86,12 @@ func updateConversation(tx dbtx, c *bot.Conversation, lastSeq int64, updated tim
 	}
 	res, err := tx.Exec(`UPDATE conversations SET status = ?, resolution = ?, locale = ?, flow = ?,
 		flow_version = ?, state = ?, stack = ?, slots = ?, tries = ?, misses = ?, step = ?,
-		subject = ?, verified_at = ?, verified_by = ?, resume_hash = ?, last_seq = ?, queue = ?,
+		subject = ?, verified_at = ?, verified_by = ?, last_seq = ?, queue = ?,
 		reason = ?, updated_at = ?, agent = ?, agent_name = ?, queued_at = ? WHERE id = ?`,
 		string(c.Status), string(c.Resolution), c.Locale, c.Flow, c.FlowVersion, c.State,
 		stack, slots, c.Tries, c.Misses, c.Step, c.Subject, nanos(c.VerifiedAt), c.VerifiedBy,
-		nullBytes(c.ResumeHash), lastSeq, c.Queue, c.Reason, unixNanos(updated),
+		lastSeq, c.Queue, c.Reason, unixNanos(updated),
 		c.Agent, c.AgentName, nanos(c.QueuedAt), c.ID)
-	if isUniqueViolation(err) {
-		return bot.Errorf(bot.ECONFLICT, "resume token already in use")
-	}
 	if err != nil {
 		return err
 	}
@@ -103,7 +100,16 @@ func updateConversation(tx dbtx, c *bot.Conversation, lastSeq int64, updated tim
 	} else if n == 0 {
 		return bot.Errorf(bot.ENOTFOUND, "no such conversation")
 	}
-	return nil
+	// Apart, and only when it changed: SQLite rewrites an index entry for
+	// every indexed column an UPDATE sets, changed or not, and the resume
+	// token's unique index is keyed by a hash, a page anywhere in the file.
+	// Most turns keep the token.
+	hash := nullBytes(c.ResumeHash)
+	_, err = tx.Exec(`UPDATE conversations SET resume_hash = ? WHERE id = ? AND resume_hash IS NOT ?`, hash, c.ID, hash)
+	if isUniqueViolation(err) {
+		return bot.Errorf(bot.ECONFLICT, "resume token already in use")
+	}
+	return err
 }
 
 // Conversation returns a conversation by ID, or an ENOTFOUND error.
