@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/bottest"
 )
 
 // BenchmarkTurn measures one dialog turn through the engine on a real
@@ -19,7 +20,7 @@ func BenchmarkTurn(b *testing.B) {
 	rec := &recorder{}
 	words := []string{"blorp", "restart"}
 	b.ReportAllocs()
-	spent := readCost()
+	spent := bottest.ReadCost()
 	for i := 0; b.Loop(); i++ {
 		s := bot.Say{ID: fmt.Sprintf("bench-%d", i), Text: words[i%2], Source: testIP}
 		if err := h.eng.Say(h.ctx, c.id, rec, s); err != nil {
@@ -28,7 +29,7 @@ func BenchmarkTurn(b *testing.B) {
 		rec.Take()
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "turns/s")
-	spent.report(b, b.N)
+	spent.Report(b, b.N)
 	b.StopTimer()
 	if got := c.conv().Status; got != bot.StatusBot {
 		b.Errorf("status %s after the benchmark, want bot (the turns must stay repeatable)", got)
@@ -47,7 +48,7 @@ func BenchmarkVerifyDialog(b *testing.B) {
 	}, nil)
 	b.ReportAllocs()
 	turns := 0
-	spent := readCost()
+	spent := bottest.ReadCost()
 	for b.Loop() {
 		c := h.open("reset_password")
 		c.requestCode(olivia)
@@ -56,7 +57,7 @@ func BenchmarkVerifyDialog(b *testing.B) {
 		turns += 8
 	}
 	b.ReportMetric(float64(turns)/b.Elapsed().Seconds(), "turns/s")
-	spent.report(b, turns)
+	spent.Report(b, turns)
 }
 
 // BenchmarkTurnParallel is BenchmarkTurn from 16 conversations at once,
@@ -68,7 +69,7 @@ func BenchmarkTurnParallel(b *testing.B) {
 	words := []string{"blorp", "restart"}
 	b.ReportAllocs()
 	b.SetParallelism(8)
-	spent := readCost()
+	spent := bottest.ReadCost()
 	b.RunParallel(func(pb *testing.PB) {
 		c := h.open("")
 		rec := &recorder{}
@@ -83,5 +84,5 @@ func BenchmarkTurnParallel(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "turns/s")
-	spent.report(b, b.N)
+	spent.Report(b, b.N)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/portico-chat/portico/bot"
+	"github.com/portico-chat/portico/bot/bottest"
 )
 
 // BenchmarkCommit commits turns from parallel goroutines, one conversation
@@ -20,6 +21,7 @@ func BenchmarkCommit(b *testing.B) {
 	before := db.Stats()
 	b.ReportAllocs()
 	b.SetParallelism(8)
+	spent := bottest.ReadCost()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		c := &bot.Conversation{ID: fmt.Sprintf("bench-%d", next.Add(1)), Status: bot.StatusBot}
@@ -43,6 +45,7 @@ func BenchmarkCommit(b *testing.B) {
 		}
 	})
 	b.StopTimer()
+	spent.Report(b, b.N)
 	s := db.Stats()
 	commits, writes, syncs := s.Commits-before.Commits, s.Writes-before.Writes, s.Syncs-before.Syncs
 	if commits > 0 {

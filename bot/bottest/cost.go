@@ -1,4 +1,4 @@
-package bot_test
+package bottest
 
 import (
 	"bufio"
@@ -9,18 +9,19 @@ import (
 	"testing"
 )
 
-// cost is what the process has spent so far: CPU time, and the write and
+// Cost is what the process has spent so far: CPU time, and the write and
 // read system calls and bytes written (/proc/self/io). The counts do not
 // depend on how busy the machine is, so a change in them shows even when
 // the timings are noise.
-type cost struct {
+type Cost struct {
 	cpu                 float64 // seconds, user + system
 	syscw, syscr, wchar float64
 	haveIO              bool
 }
 
-func readCost() cost {
-	var c cost
+// ReadCost reads the process's cost so far.
+func ReadCost() Cost {
+	var c Cost
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		c.cpu = float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
@@ -53,17 +54,17 @@ func readCost() cost {
 	return c
 }
 
-// report adds the cost since c per turn to b's results.
-func (c cost) report(b *testing.B, turns int) {
+// Report adds the cost since c, per turn, to b's results.
+func (c Cost) Report(b *testing.B, turns int) {
 	if turns == 0 {
 		return
 	}
-	now := readCost()
+	now := ReadCost()
 	n := float64(turns)
 	b.ReportMetric((now.cpu-c.cpu)*1e6/n, "cpu-µs/turn")
 	if c.haveIO && now.haveIO {
-		b.ReportMetric((now.syscw-c.syscw)/n, "writes/turn")
-		b.ReportMetric((now.syscr-c.syscr)/n, "reads/turn")
+		b.ReportMetric((now.syscw-c.syscw)/n, "write-calls/turn")
+		b.ReportMetric((now.syscr-c.syscr)/n, "read-calls/turn")
 		b.ReportMetric((now.wchar-c.wchar)/1024/n, "KiB-written/turn")
 	}
 }
