@@ -20,7 +20,9 @@ import (
 const (
 	outboxFirstPoll = 5 * time.Millisecond
 	outboxMaxPoll   = 100 * time.Millisecond
-	outboxWait      = 15 * time.Second // for a code to reach the dev outbox
+	outboxWait      = 15 * time.Second      // for a code to reach the dev outbox
+	outboxHold      = 5 * time.Second       // the dev outbox's hold, within the client's timeout
+	outboxNodeWait  = 50 * time.Millisecond // each node's hold, with several
 )
 
 // errEnded is a dialog that ended (handed off or closed) before the step a
@@ -261,17 +263,24 @@ func newPassword(p Patient) string {
 
 var sixDigits = regexp.MustCompile(`\b\d{6}\b`)
 
-// code reads the newest one-time code sent to address from the dev outbox,
-// polling with backoff until it arrives.
+// code reads the newest one-time code sent to address from the dev outbox.
+// The outbox holds the request until a first delivery to the address
+// arrives (wait=), so one server answers with one request per code; with
+// several nodes, only the one that sent it has it, so each is asked in
+// turn for a moment, with backoff between rounds.
 func (e *env) code(ctx context.Context, address string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, outboxWait)
 	defer cancel()
 	wait := outboxFirstPoll
+	hold := outboxNodeWait
+	if len(e.bases()) == 1 {
+		hold = outboxHold
+	}
 	for {
 		for _, base := range e.bases() { // the node that sent it keeps it in its dev outbox
 			u := *base
 			u.Path = "/dev/outbox.json"
-			u.RawQuery = url.Values{"to": {address}}.Encode()
+			u.RawQuery = url.Values{"to": {address}, "wait": {hold.String()}}.Encode()
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 			resp, err := e.http.Do(req)
 			if err != nil {

@@ -148,6 +148,26 @@ func (o *DevOutbox) To(to string) []Sent {
 	return out
 }
 
+// WaitTo waits until something was sent to address to, or ctx is done.
+// Every Record wakes it; it only looks up the address.
+func (o *DevOutbox) WaitTo(ctx context.Context, to string) {
+	for {
+		o.mu.Lock()
+		o.init()
+		sent := len(o.byTo[to]) > 0
+		changed := o.changed
+		o.mu.Unlock()
+		if sent {
+			return
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
 // Wait returns the newest kept delivery that matches; if none does, it
 // blocks until one is recorded or ctx is done.
 func (o *DevOutbox) Wait(ctx context.Context, match func(Sent) bool) (Sent, error) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
@@ -100,5 +101,68 @@ func TestDevOutboxFilterFollowsTheRing(t *testing.T) {
 	}
 	if n := len(o.All()); n != capacity {
 		t.Errorf("kept %d, want %d", n, capacity)
+	}
+}
+
+// TestDevOutboxJSONWaitsForAFirstDelivery: with wait, a read for an
+// address nothing was sent to yet is answered when the first delivery to
+// it is recorded (one request per code), or empty when the wait ends.
+func TestDevOutboxJSONWaitsForAFirstDelivery(t *testing.T) {
+	o := notify.NewDevOutboxCap(notify.DevOutboxCap)
+	srv := httptest.NewServer(o.Handler())
+	defer srv.Close()
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	o.Record(bot.Delivery{Channel: "email", To: "other@example.org", Text: "not this"}, at)
+
+	type answer struct {
+		texts []string
+		err   error
+	}
+	read := func(query string) <-chan answer {
+		out := make(chan answer, 1)
+		go func() {
+			resp, err := http.Get(srv.URL + notify.DevOutboxJSONPath + query)
+			if err != nil {
+				out <- answer{err: err}
+				return
+			}
+			defer resp.Body.Close()
+			var got []struct{ Text string }
+			if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+				out <- answer{err: fmt.Errorf("status %d: %w", resp.StatusCode, err)}
+				return
+			}
+			a := answer{texts: []string{}}
+			for _, g := range got {
+				a.texts = append(a.texts, g.Text)
+			}
+			out <- a
+		}()
+		return out
+	}
+
+	pending := read("?to=a%40example.org&wait=10s")
+	select {
+	case a := <-pending:
+		t.Fatalf("answered %q (%v) before anything was sent to the address", a.texts, a.err)
+	case <-time.After(50 * time.Millisecond): // it must still be waiting; a short look suffices
+	}
+	o.Record(bot.Delivery{Channel: "email", To: "a@example.org", Text: "code 123456"}, at)
+	if a := <-pending; a.err != nil || !slices.Equal(a.texts, []string{"code 123456"}) {
+		t.Fatalf("after the delivery: %q, %v", a.texts, a.err)
+	}
+
+	if a := <-read("?to=nobody%40example.org&wait=1ms"); a.err != nil || len(a.texts) != 0 {
+		t.Fatalf("nothing sent within the wait: %q, %v, want an empty list", a.texts, a.err)
+	}
+	for _, q := range []string{"?to=a%40example.org&wait=forever", "?to=a%40example.org&wait=31s", "?wait=1s", "?to=a%40example.org&wait=-1s"} {
+		resp, err := http.Get(srv.URL + notify.DevOutboxJSONPath + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: status %d, want 400", q, resp.StatusCode)
+		}
 	}
 }

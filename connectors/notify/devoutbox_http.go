@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"context"
 	"encoding/json"
 	"html/template"
 	"net/http"
@@ -14,6 +15,8 @@ const (
 	DevOutboxJSONPath = "/dev/outbox.json"
 	// devOutboxRefresh is how often the HTML page reloads itself.
 	devOutboxRefresh = 5 * time.Second
+	// MaxDevOutboxWait bounds the JSON endpoint's wait parameter.
+	MaxDevOutboxWait = 30 * time.Second
 )
 
 // sentJSON is the JSON shape of one delivery.
@@ -29,8 +32,11 @@ type sentJSON struct {
 // DevOutboxJSONPath, and a plain HTML page, newest first, at DevOutboxPath.
 // Both take an optional query parameter to=ADDRESS that keeps only the
 // deliveries to that address (the load generator reads each simulated
-// patient's code this way). Mount it on both paths. Responses are never
-// cached: they hold codes.
+// patient's code this way). With to, the JSON endpoint also takes
+// wait=DURATION (at most MaxDevOutboxWait): while nothing was sent to the
+// address it waits that long for a first delivery, so a reader makes one
+// request per code instead of polling. Mount it on both paths. Responses
+// are never cached: they hold codes.
 func (o *DevOutbox) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+DevOutboxJSONPath, o.serveJSON)
@@ -47,6 +53,17 @@ func (o *DevOutbox) selected(r *http.Request) []Sent {
 }
 
 func (o *DevOutbox) serveJSON(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Has("wait") {
+		wait, err := time.ParseDuration(q.Get("wait"))
+		if err != nil || wait < 0 || wait > MaxDevOutboxWait || !q.Has("to") {
+			http.Error(w, "wait must be a duration from 0s to "+MaxDevOutboxWait.String()+", with to=ADDRESS", http.StatusBadRequest)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), wait)
+		o.WaitTo(ctx, q.Get("to"))
+		cancel()
+	}
 	all := o.selected(r)
 	out := make([]sentJSON, len(all))
 	for i, s := range all {
