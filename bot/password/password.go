@@ -67,11 +67,16 @@ type PoolStats struct {
 	Wait time.Duration
 	// MaxQueued is the longest the queue has been.
 	MaxQueued int
+	// Worker is the hashing worker's process id (StartWorker), 0 without
+	// one; InProcess counts the hashes run here while it was down.
+	Worker    int
+	InProcess int64
 }
 
 var pool struct {
 	running, queued, maxQueued atomic.Int64
 	hashes, waitNanos          atomic.Int64
+	inProcess                  atomic.Int64
 }
 
 // Stats returns the hashing pool's state and counters (the queue length
@@ -80,6 +85,7 @@ func Stats() PoolStats {
 	return PoolStats{
 		Slots: HashConcurrency(), Running: int(pool.running.Load()), Queued: int(pool.queued.Load()),
 		Hashes: pool.hashes.Load(), Wait: time.Duration(pool.waitNanos.Load()), MaxQueued: int(pool.maxQueued.Load()),
+		Worker: WorkerPID(), InProcess: pool.inProcess.Load(),
 	}
 }
 
@@ -115,9 +121,18 @@ func Matches(phc, pw string) bool {
 // priority (see lowerThreadPriority), so that while hashes keep every core
 // busy the kernel still runs other patients' turns first; the thread ends
 // with the hash. docs/performance.md has the numbers.
+//
+// With a worker process (StartWorker), the hash runs there instead.
 func argonKey(pw, salt []byte, passes, memory uint32, threads uint8, keyLen uint32) []byte {
 	release := acquireSlot()
 	defer release()
+	if w := theWorker.Load(); w != nil {
+		key, err := w.key(pw, salt, passes, memory, threads, keyLen)
+		if err == nil {
+			return key
+		}
+		pool.inProcess.Add(1) // the worker is down: hash here rather than fail
+	}
 	key := make(chan []byte, 1)
 	go func() {
 		// Never unlocked: the goroutine's exit ends the thread, so the

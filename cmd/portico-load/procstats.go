@@ -35,6 +35,7 @@ type ServerStats struct {
 	Hashes          int64   `json:"hashes"`
 	HashMaxQueued   int     `json:"hash_max_queued"`
 	HashWaitSeconds float64 `json:"hash_wait_seconds"`
+	HashWorkerPID   int     `json:"hash_worker_pid"` // its CPU is the server's too
 	GCForced        bool    `json:"gc_forced"`
 	NumGC           uint32  `json:"num_gc"`
 }

@@ -120,7 +120,11 @@ func resetsRun(ctx context.Context, out io.Writer, e *env, pl *pool, resets, bac
 	}
 	bg.turns.Store(during)
 	s0, _ := stats(ctx)
-	cpu := startCPU(s0.PID)
+	pids := []int{s0.PID}
+	if s0.HashWorkerPID != 0 {
+		pids = append(pids, s0.HashWorkerPID)
+	}
+	cpu := startCPU(pids...)
 	released := time.Now()
 	open()
 	resetDone.Wait()

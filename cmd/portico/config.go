@@ -79,6 +79,7 @@ var defaults = map[string]any{
 	"console.signin_failures":           5,
 	"console.signin_lock":               "15m",
 	"security.conversation_idle":        "30m",
+	"security.hash_worker":              true,
 	"sms.enabled":                       false,
 	"sms.numbers":                       []string{},
 	"sms.auth_token":                    "",
@@ -119,6 +120,7 @@ type Config struct {
 	DevOutboxCap              int           // deliveries the demo's dev outbox keeps
 	DebugAddr                 string        // pprof and /debug/stats listener; "" for none
 	MetricsEnabled            bool          // count Prometheus metrics
+	HashWorker                bool          // hash passwords in a low-priority child process
 	MetricsAddr               string        // /metrics listener; "" serves none
 	Driver                    string
 	SQLitePath                string
@@ -218,6 +220,7 @@ func loadConfig(v *viper.Viper, file string) (*Config, error) {
 		DevOutboxCap:              p.positive("notify.dev_outbox_cap"),
 		DebugAddr:                 p.optionalAddr("debug.addr"),
 		MetricsEnabled:            p.boolean("metrics.enabled"),
+		HashWorker:                p.boolean("security.hash_worker"),
 		MetricsAddr:               p.optionalAddr("metrics.addr"),
 		Driver:                    p.oneOf("storage.driver", driverSQLite, driverPostgres),
 		SQLitePath:                p.nonEmpty("storage.sqlite.path"),

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
 	"github.com/portico-chat/portico/bot/password"
@@ -25,13 +26,8 @@ func (c *cli) serveCmd() *cobra.Command {
 			}
 			log := newLogger(c.err, cfg)
 			tuneGC(log)
-			// A running password hash holds a P for tens of milliseconds;
-			// with as many Ps again as hashes may run, other patients'
-			// turns always find one (docs/performance.md, "Resets").
-			// An explicit GOMAXPROCS in the environment wins.
-			if os.Getenv("GOMAXPROCS") == "" {
-				runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + password.HashConcurrency())
-			}
+			stopHashing := startHashing(cfg, log)
+			defer stopHashing()
 			app, err := openApp(cmd.Context(), cfg, log)
 			if err != nil {
 				return err
@@ -83,4 +79,28 @@ func (c *cli) banner(cfg *Config, addr net.Addr, site string) {
 	}
 	fmt.Fprintf(&b, "  Health:               %s/healthz\n\n", base)
 	fmt.Fprint(c.out, b.String())
+}
+
+// startHashing starts the password hashing worker (security.hash_worker):
+// a child process at low priority, so that a burst of resets takes only
+// the cycles turns leave (docs/performance.md, "Resets"). Without it, or
+// when it cannot start, hashes run in process on low-priority threads,
+// and as many scheduler slots again as hashes may run keep turns from
+// waiting for one (an explicit GOMAXPROCS in the environment wins).
+func startHashing(cfg *Config, log zerolog.Logger) (stop func()) {
+	if cfg.HashWorker {
+		exe, err := os.Executable()
+		if err == nil {
+			stop, err := password.StartWorker(exe)
+			if err == nil {
+				log.Info().Int("pid", password.WorkerPID()).Msg("password hashing worker started")
+				return stop
+			}
+		}
+		log.Warn().Err(err).Msg("password hashing worker did not start; hashing in process")
+	}
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + password.HashConcurrency())
+	}
+	return func() {}
 }
