@@ -58,6 +58,7 @@ type Stats struct {
 	HashMaxQueued   int     `json:"hash_max_queued"`
 	HashWaitSeconds float64 `json:"hash_wait_seconds"` // queued for a slot, in all
 	HashWorkerPID   int     `json:"hash_worker_pid"`   // the hashing worker process, 0 for none
+	HashInProcess   int64   `json:"hash_in_process"`   // hashes run here while the worker was down
 	CPUs            int     `json:"cpus"`
 	GoVersion       string  `json:"go_version"`
 }
@@ -93,8 +94,8 @@ func (a *App) statsHandler() http.Handler {
 			RSSBytes: selfRSS(), HeapInuse: m.HeapInuse, StackInuse: m.StackInuse, Sys: m.Sys,
 			NumGC: m.NumGC, GCForced: forced, DBCommits: db.Commits, DBWrites: db.Writes, DBSyncs: db.Syncs,
 			Hashes: pw.Hashes, HashQueued: pw.Queued, HashMaxQueued: pw.MaxQueued, HashWaitSeconds: pw.Wait.Seconds(),
-			HashWorkerPID: pw.Worker,
-			CPUs:          runtime.NumCPU(), GoVersion: runtime.Version(),
+			HashWorkerPID: pw.Worker, HashInProcess: pw.InProcess,
+			CPUs: runtime.NumCPU(), GoVersion: runtime.Version(),
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")

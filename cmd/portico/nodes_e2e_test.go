@@ -245,6 +245,15 @@ func TestNodeKilledMidDialog(t *testing.T) {
 	if got := postSignIn(t, nodeB.URL, "olivia.active", "tulip harbor seven lanterns"); got != 303 {
 		t.Errorf("sign-in with the new password: %d, want 303", got)
 	}
+	// serve hashed the new password, and the sign-in's, in its worker.
+	var st Stats
+	if err := getJSON(nodeB.URL+debugStatsPath, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.HashWorkerPID == 0 || st.HashWorkerPID == st.PID || st.HashInProcess != 0 || st.Hashes == 0 {
+		t.Errorf("node b's hashing: worker pid %d (node %d), %d of %d hashes in process; want all in a worker",
+			st.HashWorkerPID, st.PID, st.HashInProcess, st.Hashes)
+	}
 
 	db := c.store()
 	ctx := context.Background()
@@ -809,4 +818,17 @@ func (p *tcpProxy) setUp(up bool) {
 		}
 		p.conns = nil
 	}
+}
+
+// getJSON decodes the answer to a GET of u into v.
+func getJSON(u string, v any) error {
+	resp, err := http.Get(u)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
 }
