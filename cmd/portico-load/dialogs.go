@@ -181,7 +181,11 @@ type DialogResult struct {
 	WritesPerCommit float64 `json:"db_writes_per_commit"`
 	SyncsPerSec     float64 `json:"db_fsyncs_per_s"`
 	WritesPerSync   float64 `json:"db_writes_per_fsync"`
-	ServerCPU       float64 `json:"server_cpu_percent"`
+	// The WAL's fsync times in the run, as bucket bounds (SQLite only):
+	// a durable turn waits for at least one.
+	SyncP50Ms float64 `json:"db_fsync_p50_ms,omitempty"`
+	SyncP99Ms float64 `json:"db_fsync_p99_ms,omitempty"`
+	ServerCPU float64 `json:"server_cpu_percent"`
 	// CPUPerTurnMs is the server's CPU time (user and system, from /proc)
 	// over the run divided by the turns: what a turn costs a node.
 	CPUPerTurnMs float64 `json:"server_cpu_ms_per_turn"`
@@ -228,6 +232,7 @@ func dialogsRun(ctx context.Context, out io.Writer, name string, e *env, pl *poo
 	if s := after.DBSyncs - before.DBSyncs; s > 0 {
 		r.SyncsPerSec = round1(float64(s) / el.Seconds())
 		r.WritesPerSync = round3(float64(after.DBWrites-before.DBWrites) / float64(s))
+		r.SyncP50Ms, r.SyncP99Ms = syncPercentile(before, after, 0.5), syncPercentile(before, after, 0.99)
 	}
 	if r.Turns > 0 {
 		r.CPUPerTurnMs = round3(r.ServerCPU / 100 * el.Seconds() * 1000 / float64(r.Turns))

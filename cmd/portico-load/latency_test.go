@@ -76,3 +76,17 @@ func TestHistogramSVGIsWellFormed(t *testing.T) {
 		t.Error("an empty series got a legend")
 	}
 }
+
+func TestSyncPercentile(t *testing.T) {
+	bounds := []float64{1, 2, 4}
+	before := ServerStats{DBSyncTimes: []int64{5, 0, 0, 0}, DBSyncBucketsMs: bounds}
+	after := ServerStats{DBSyncTimes: []int64{95, 8, 0, 2}, DBSyncBucketsMs: bounds} // 90, 8, 0, 2 in the run
+	for _, tt := range []struct{ p, want float64 }{{0.5, 1}, {0.9, 1}, {0.95, 2}, {0.99, 8}} {
+		if got := syncPercentile(before, after, tt.p); got != tt.want {
+			t.Errorf("p%v: got %v, want %v", tt.p*100, got, tt.want)
+		}
+	}
+	if got := syncPercentile(before, ServerStats{}, 0.5); got != 0 {
+		t.Errorf("without buckets: %v, want 0", got)
+	}
+}

@@ -81,6 +81,9 @@ func (r *Report) markdown(svgName string) string {
 			p("\nRatio of p99 to the tuned echo's closed-loop p99: %.1f×.", ratio(d.Latency.P99, tuned.Latency.P99))
 		}
 		p(" Database: %.0f group commits/s, %.2f writes per commit; %.0f fsyncs/s, %.2f writes per fsync. Server CPU %.0f%% (%.3f ms per turn).\n", d.CommitsPerSec, d.WritesPerCommit, d.SyncsPerSec, d.WritesPerSync, d.ServerCPU, d.CPUPerTurnMs)
+		if d.SyncP99Ms > 0 {
+			p(" The WAL's fsyncs took up to %g ms (median) and %g ms (99th percentile), by power-of-two buckets: a durable turn waits for at least one.\n", d.SyncP50Ms, d.SyncP99Ms)
+		}
 		if d.LastError != "" {
 			p("\nLast failure: `%s`\n", d.LastError)
 		}

@@ -31,6 +31,9 @@ type ServerStats struct {
 	DBCommits  int64  `json:"db_commits"`
 	DBWrites   int64  `json:"db_writes"`
 	DBSyncs    int64  `json:"db_syncs"`
+	// The WAL's fsyncs by duration (SQLite), in buckets up to these bounds.
+	DBSyncTimes     []int64   `json:"db_sync_times"`
+	DBSyncBucketsMs []float64 `json:"db_sync_buckets_ms"`
 	// The server's password hashing pool.
 	Hashes          int64   `json:"hashes"`
 	HashMaxQueued   int     `json:"hash_max_queued"`
@@ -151,4 +154,38 @@ func (m cpuMeter) percent() float64 {
 		return 0
 	}
 	return float64(c-m.cpu) / float64(el) * 100
+}
+
+// syncPercentile is the bucket bound below which p of the fsyncs between
+// before and after took (the last bucket's bound doubled for longer ones),
+// 0 without counts.
+func syncPercentile(before, after ServerStats, p float64) float64 {
+	b := after.DBSyncBucketsMs
+	if len(b) == 0 || len(after.DBSyncTimes) != len(b)+1 {
+		return 0
+	}
+	diff := make([]int64, len(after.DBSyncTimes))
+	var total int64
+	for i := range diff {
+		diff[i] = after.DBSyncTimes[i]
+		if i < len(before.DBSyncTimes) {
+			diff[i] -= before.DBSyncTimes[i]
+		}
+		total += diff[i]
+	}
+	if total == 0 {
+		return 0
+	}
+	need := int64(float64(total)*p + 0.5)
+	var seen int64
+	for i, n := range diff {
+		seen += n
+		if seen >= need {
+			if i < len(b) {
+				return b[i]
+			}
+			return 2 * b[len(b)-1]
+		}
+	}
+	return 2 * b[len(b)-1]
 }

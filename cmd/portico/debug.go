@@ -52,6 +52,10 @@ type Stats struct {
 	DBCommits  int64  `json:"db_commits"` // group commits (transactions)
 	DBWrites   int64  `json:"db_writes"`  // writes (turns and others) committed
 	DBSyncs    int64  `json:"db_syncs"`   // fsyncs of the WAL, each covering one or more commits
+	// DBSyncTimes counts the WAL's fsyncs by duration, in buckets up to
+	// DBSyncBucketsMs (the last: longer).
+	DBSyncTimes     []int64   `json:"db_sync_times,omitempty"`
+	DBSyncBucketsMs []float64 `json:"db_sync_buckets_ms,omitempty"`
 	// The password hashing pool (password.Stats).
 	Hashes          int64   `json:"hashes"`
 	HashQueued      int     `json:"hash_queued"`
@@ -93,9 +97,13 @@ func (a *App) statsHandler() http.Handler {
 			PID: os.Getpid(), Goroutines: runtime.NumGoroutine(), Sockets: a.Web.OpenSockets(),
 			RSSBytes: selfRSS(), HeapInuse: m.HeapInuse, StackInuse: m.StackInuse, Sys: m.Sys,
 			NumGC: m.NumGC, GCForced: forced, DBCommits: db.Commits, DBWrites: db.Writes, DBSyncs: db.Syncs,
-			Hashes: pw.Hashes, HashQueued: pw.Queued, HashMaxQueued: pw.MaxQueued, HashWaitSeconds: pw.Wait.Seconds(),
+			DBSyncTimes: db.SyncTimes,
+			Hashes:      pw.Hashes, HashQueued: pw.Queued, HashMaxQueued: pw.MaxQueued, HashWaitSeconds: pw.Wait.Seconds(),
 			HashWorkerPID: pw.Worker, HashInProcess: pw.InProcess,
 			CPUs: runtime.NumCPU(), GoVersion: runtime.Version(),
+		}
+		if len(s.DBSyncTimes) > 0 {
+			s.DBSyncBucketsMs = sqlite.SyncBucketsMs[:]
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")

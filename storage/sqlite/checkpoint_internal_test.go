@@ -89,3 +89,26 @@ func TestCheckpointerKeepsTheWALBounded(t *testing.T) {
 		t.Fatalf("rows %d (%v), want %d", n, err, written)
 	}
 }
+
+// TestSyncTimesCountEveryFsync: each fsync of the WAL lands in one bucket
+// of SyncTimes.
+func TestSyncTimesCountEveryFsync(t *testing.T) {
+	db := openInternal(t)
+	ctx := context.Background()
+	for i := range 5 {
+		if err := db.writeDurable(ctx, insertKey(fmt.Sprint("sync-", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := db.Stats()
+	if len(st.SyncTimes) != len(SyncBucketsMs)+1 {
+		t.Fatalf("%d buckets, want %d", len(st.SyncTimes), len(SyncBucketsMs)+1)
+	}
+	var n int64
+	for _, c := range st.SyncTimes {
+		n += c
+	}
+	if n != st.Syncs || n < 5 {
+		t.Fatalf("buckets hold %d fsyncs, Syncs %d (5 durable writes made)", n, st.Syncs)
+	}
+}

@@ -107,6 +107,7 @@ func (db *DB) syncNow() {
 	} else {
 		db.stats.syncs.Add(1)
 		db.stats.durable.Add(int64(len(waiting)))
+		db.stats.noteSync(time.Since(start))
 		db.wakeCheckpointer()
 	}
 	db.log.Trace().Int("writes", len(waiting)).Dur("fsync", time.Since(start)).Msg("group sync")

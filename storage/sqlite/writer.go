@@ -39,6 +39,9 @@ type WriteStats struct {
 	// Checkpoints counts the checkpointer's passes, Restarts the times it
 	// had the writer checkpoint so that the WAL starts over (checkpoint.go).
 	Checkpoints, Restarts int64
+	// SyncTimes counts the WAL's fsyncs by how long they took, in the
+	// buckets of SyncBucketsMs: what a durable turn waits for at least.
+	SyncTimes []int64
 }
 
 type writeCounters struct {
@@ -49,12 +52,37 @@ type writeCounters struct {
 
 	checkpoints atomic.Int64
 	restarts    atomic.Int64
+	syncTimes   [len(SyncBucketsMs) + 1]atomic.Int64
+}
+
+// SyncBucketsMs are the upper bounds of WriteStats.SyncTimes' buckets, in
+// milliseconds; the last bucket counts the fsyncs longer than the last
+// bound.
+var SyncBucketsMs = [...]float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}
+
+func (c *writeCounters) syncTimesNow() []int64 {
+	out := make([]int64, len(c.syncTimes))
+	for i := range c.syncTimes {
+		out[i] = c.syncTimes[i].Load()
+	}
+	return out
+}
+
+// noteSync counts an fsync that took d in its bucket.
+func (c *writeCounters) noteSync(d time.Duration) {
+	ms := float64(d) / float64(time.Millisecond)
+	i := 0
+	for i < len(SyncBucketsMs) && ms > SyncBucketsMs[i] {
+		i++
+	}
+	c.syncTimes[i].Add(1)
 }
 
 // Stats returns the writer's counters since Open.
 func (db *DB) Stats() WriteStats {
 	return WriteStats{Commits: db.stats.commits.Load(), Writes: db.stats.writes.Load(), Syncs: db.stats.syncs.Load(),
-		Durable: db.stats.durable.Load(), Checkpoints: db.stats.checkpoints.Load(), Restarts: db.stats.restarts.Load()}
+		Durable: db.stats.durable.Load(), Checkpoints: db.stats.checkpoints.Load(), Restarts: db.stats.restarts.Load(),
+		SyncTimes: db.stats.syncTimesNow()}
 }
 
 // Write runs fn inside the shared write transaction of the next group commit,

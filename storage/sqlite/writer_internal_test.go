@@ -111,8 +111,8 @@ func TestBatchIsolatesFailures(t *testing.T) {
 		t.Errorf("stored rows: got %v, want %v", got, want)
 	}
 	after := db.Stats()
-	if got := (WriteStats{Commits: after.Commits - before.Commits, Writes: after.Writes - before.Writes}); got != (WriteStats{Commits: 1, Writes: 2}) {
-		t.Errorf("stats of the batch: got %+v, want 1 commit of 2 writes", got)
+	if commits, writes := after.Commits-before.Commits, after.Writes-before.Writes; commits != 1 || writes != 2 {
+		t.Errorf("stats of the batch: %d commits, %d writes, want 1 commit of 2 writes", commits, writes)
 	}
 }
 
