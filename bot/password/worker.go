@@ -168,6 +168,28 @@ func (p *workerProc) read(r *bufio.Reader) {
 
 // key asks the worker for an argon2id key.
 func (w *worker) key(pw, salt []byte, passes, memory uint32, threads uint8, keyLen uint32) ([]byte, error) {
+	key, err := w.call(func(id uint64) []byte { return hashRequest(id, pw, salt, passes, memory, threads, keyLen) })
+	if err == nil && len(key) != int(keyLen) {
+		err = errWorkerDown
+	}
+	return key, err
+}
+
+// estimate asks the worker for zxcvbn's score of pw.
+func (w *worker) estimate(pw string, context []string) (int, error) {
+	answer, err := w.call(func(id uint64) []byte { return estimateRequest(id, pw, context) })
+	if err == nil && len(answer) != 1 {
+		err = errWorkerDown
+	}
+	if err != nil {
+		return 0, err
+	}
+	return int(answer[0]), nil
+}
+
+// call sends the request frame made for its number and waits for the
+// answer.
+func (w *worker) call(frame func(id uint64) []byte) ([]byte, error) {
 	p, id, err := w.running()
 	if err != nil {
 		return nil, err
@@ -181,20 +203,22 @@ func (w *worker) key(pw, salt []byte, passes, memory uint32, threads uint8, keyL
 	p.pending[id] = ch
 	p.pmu.Unlock()
 
+	b := frame(id)
 	p.wmu.Lock()
-	err = writeRequest(p.in, id, pw, salt, passes, memory, threads, keyLen)
+	_, err = p.in.Write(b)
 	p.wmu.Unlock()
+	clear(b) // it held the password
 	if err != nil {
 		p.pmu.Lock()
 		delete(p.pending, id)
 		p.pmu.Unlock()
 		return nil, fmt.Errorf("hashing worker: %w", err)
 	}
-	key, ok := <-ch
-	if !ok || len(key) != int(keyLen) {
+	answer, ok := <-ch
+	if !ok {
 		return nil, errWorkerDown
 	}
-	return key, nil
+	return answer, nil
 }
 
 // running returns the running child and a request number, starting a new
@@ -237,30 +261,63 @@ func (w *worker) close() {
 	}
 }
 
-// The frames, little-endian. Request: id u64, passes u32, memory u32,
-// threads u8, keyLen u32, then the password and the salt, each as u32
-// length and bytes. Answer: id u64 and the key. Each frame is preceded by
-// its length (u32). The ready frame is an answer with readyID and no key.
+// The frames, little-endian, each preceded by its length (u32). A
+// request: id u64, kind u8, then for a hash passes u32, memory u32,
+// threads u8, keyLen u32, the password and the salt; for an estimate the
+// password and the context words (u32 count). Byte strings are a u32
+// length and the bytes. An answer: id u64 and the key, or the score as one
+// byte. The ready frame is an answer with readyID and nothing after.
 const (
 	readyID       = 0
 	maxFrameBytes = 1 << 16
+
+	kindHash     = 1
+	kindEstimate = 2
+
+	maxContextWords = 64
 )
 
-func writeRequest(w io.Writer, id uint64, pw, salt []byte, passes, memory uint32, threads uint8, keyLen uint32) error {
-	b := make([]byte, 4, 4+8+4+4+1+4+4+len(pw)+4+len(salt))
-	b = binary.LittleEndian.AppendUint64(b, id)
+func hashRequest(id uint64, pw, salt []byte, passes, memory uint32, threads uint8, keyLen uint32) []byte {
+	b := requestHead(id, kindHash, 4+4+1+4+4+len(pw)+4+len(salt))
 	b = binary.LittleEndian.AppendUint32(b, passes)
 	b = binary.LittleEndian.AppendUint32(b, memory)
 	b = append(b, threads)
 	b = binary.LittleEndian.AppendUint32(b, keyLen)
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(pw)))
-	b = append(b, pw...)
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(salt)))
-	b = append(b, salt...)
+	b = appendBytes(b, pw)
+	b = appendBytes(b, salt)
+	return sealFrame(b)
+}
+
+func estimateRequest(id uint64, pw string, context []string) []byte {
+	context = context[:min(len(context), maxContextWords)]
+	n := 4 + len(pw) + 4
+	for _, c := range context {
+		n += 4 + len(c)
+	}
+	b := requestHead(id, kindEstimate, n)
+	b = appendBytes(b, []byte(pw))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(context)))
+	for _, c := range context {
+		b = appendBytes(b, []byte(c))
+	}
+	return sealFrame(b)
+}
+
+func requestHead(id uint64, kind byte, rest int) []byte {
+	b := make([]byte, 4, 4+8+1+rest)
+	b = binary.LittleEndian.AppendUint64(b, id)
+	return append(b, kind)
+}
+
+func appendBytes(b, field []byte) []byte {
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(field)))
+	return append(b, field...)
+}
+
+// sealFrame writes the frame's length in front.
+func sealFrame(b []byte) []byte {
 	binary.LittleEndian.PutUint32(b, uint32(len(b)-4))
-	_, err := w.Write(b)
-	clear(b) // it held the password
-	return err
+	return b
 }
 
 func writeAnswer(w io.Writer, id uint64, key []byte) error {

@@ -56,48 +56,84 @@ func serveWorker(in io.Reader, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		req, err := parseRequest(body)
+		run, err := parseRequest(body)
 		if err != nil {
 			return err
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			key := argon2.IDKey(req.pw, req.salt, req.passes, req.memory, req.threads, req.keyLen)
-			clear(req.pw)
-			_ = send(id, key) // a broken pipe: the parent is gone, and in ends too
+			_ = send(id, run()) // a broken pipe: the parent is gone, and in ends too
 		}()
 	}
 }
 
-type hashRequest struct {
-	pw, salt               []byte
-	passes, memory, keyLen uint32
-	threads                uint8
+// parseRequest reads a request's body after its id and returns the work
+// it asks for. A hash's parameters must be within the bounds a stored hash
+// may ask for (parsePHC's).
+func parseRequest(b []byte) (run func() []byte, err error) {
+	if len(b) < 1 {
+		return nil, errors.New("empty request")
+	}
+	kind, b := b[0], b[1:]
+	switch kind {
+	case kindHash:
+		return parseHash(b)
+	case kindEstimate:
+		return parseEstimate(b)
+	}
+	return nil, fmt.Errorf("request of kind %d", kind)
 }
 
-// parseRequest reads a request's body after its id, within the bounds a
-// stored hash may ask for (parsePHC's).
-func parseRequest(b []byte) (hashRequest, error) {
-	var q hashRequest
-	if len(b) < 4+4+1+4+4 {
-		return q, errors.New("short request")
+func parseHash(b []byte) (func() []byte, error) {
+	if len(b) < 4+4+1+4 {
+		return nil, errors.New("short hash request")
 	}
 	le := binary.LittleEndian
-	q.passes, q.memory, q.threads, q.keyLen = le.Uint32(b), le.Uint32(b[4:]), b[8], le.Uint32(b[9:])
+	passes, memory, threads, keyLen := le.Uint32(b), le.Uint32(b[4:]), b[8], le.Uint32(b[9:])
 	b = b[13:]
-	var ok bool
-	if q.pw, b, ok = lengthPrefixed(b); !ok {
-		return q, errors.New("bad password field")
+	pw, b, ok := lengthPrefixed(b)
+	if !ok {
+		return nil, errors.New("bad password field")
 	}
-	if q.salt, _, ok = lengthPrefixed(b); !ok {
-		return q, errors.New("bad salt field")
+	salt, _, ok := lengthPrefixed(b)
+	if !ok {
+		return nil, errors.New("bad salt field")
 	}
-	if q.passes < 1 || q.passes > argonMaxTime || q.memory < 8 || q.memory > argonMaxMemoryKiB ||
-		q.threads < 1 || q.threads > argonMaxThreads || q.keyLen < 16 || q.keyLen > 64 {
-		return q, errors.New("parameters out of bounds")
+	if passes < 1 || passes > argonMaxTime || memory < 8 || memory > argonMaxMemoryKiB ||
+		threads < 1 || threads > argonMaxThreads || keyLen < 16 || keyLen > 64 {
+		return nil, errors.New("parameters out of bounds")
 	}
-	return q, nil
+	return func() []byte {
+		key := argon2.IDKey(pw, salt, passes, memory, threads, keyLen)
+		clear(pw)
+		return key
+	}, nil
+}
+
+func parseEstimate(b []byte) (func() []byte, error) {
+	pw, b, ok := lengthPrefixed(b)
+	if !ok || len(b) < 4 {
+		return nil, errors.New("bad password field")
+	}
+	n := binary.LittleEndian.Uint32(b)
+	b = b[4:]
+	if n > maxContextWords {
+		return nil, errors.New("too many context words")
+	}
+	context := make([]string, 0, n)
+	for range n {
+		var word []byte
+		if word, b, ok = lengthPrefixed(b); !ok {
+			return nil, errors.New("bad context word")
+		}
+		context = append(context, string(word))
+	}
+	return func() []byte {
+		score := zxcvbnScore(string(pw), context)
+		clear(pw)
+		return []byte{byte(score)}
+	}, nil
 }
 
 func lengthPrefixed(b []byte) (field, rest []byte, ok bool) {

@@ -120,23 +120,46 @@ func TestWorkerComesBack(t *testing.T) {
 }
 
 func TestWorkerRefusesBadRequests(t *testing.T) {
+	good := hashRequest(7, []byte("pw"), []byte("saltsaltsaltsalt"), 2, 19*1024, 1, 32)[4+8:]
 	for name, body := range map[string][]byte{
-		"short":              {1, 2, 3},
-		"huge memory":        requestBody(2, argonMaxMemoryKiB+1, 1, 32, "pw", "saltsaltsaltsalt"),
-		"password runs over": append(requestBody(2, 19*1024, 1, 32, "", "")[:13], 0xff, 0xff, 0, 0),
+		"empty":              {},
+		"unknown kind":       {9, 0, 0},
+		"short":              {kindHash, 1, 2, 3},
+		"huge memory":        hashRequest(7, []byte("pw"), []byte("saltsaltsaltsalt"), 2, argonMaxMemoryKiB+1, 1, 32)[4+8:],
+		"password runs over": append(append([]byte{}, good[:14]...), 0xff, 0xff, 0, 0),
+		"estimate cut short": estimateRequest(7, "pw", []string{"olivia", "active"})[4+8 : 4+8+12],
 	} {
 		if _, err := parseRequest(body); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	if _, err := parseRequest(requestBody(2, 19*1024, 1, 32, "pw", "saltsaltsaltsalt")); err != nil {
-		t.Errorf("a good request: %v", err)
+	if _, err := parseRequest(good); err != nil {
+		t.Errorf("a good hash request: %v", err)
 	}
 }
 
-// requestBody is a request frame's body after its id.
-func requestBody(passes, memory uint32, threads uint8, keyLen uint32, pw, salt string) []byte {
-	var b strings.Builder
-	_ = writeRequest(&b, 7, []byte(pw), []byte(salt), passes, memory, threads, keyLen)
-	return []byte(b.String())[4+8:]
+// TestWorkerEstimatesAsInProcess: the strength estimate made by the worker
+// is zxcvbn's, with the patient's words counted.
+func TestWorkerEstimatesAsInProcess(t *testing.T) {
+	startTestWorker(t)
+	w := theWorker.Load()
+	for _, tt := range []struct {
+		pw      string
+		context []string
+	}{
+		{"tulip harbor seven lanterns", nil},
+		{"olivia1985", []string{"olivia", "active"}},
+		{"password", nil},
+	} {
+		got, err := w.estimate(tt.pw, tt.context)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := zxcvbnScore(tt.pw, tt.context); got != want {
+			t.Errorf("%q: worker's score %d, in process %d", tt.pw, got, want)
+		}
+	}
+	if score, _ := w.estimate("olivia1985", []string{"olivia"}); score >= minStrengthScore {
+		t.Errorf("the patient's own name made a strong password (score %d)", score)
+	}
 }
