@@ -112,7 +112,7 @@ func (r *Report) markdown(svgName string) string {
 		p("| resets/s through the server | %.1f (%.0f%% of raw) |\n", x.ResetsPerSec, x.RatioToRaw*100)
 		p("| reset turn latency p50 / p99 ms | %.1f / %.1f |\n", x.ResetLatency.P50, x.ResetLatency.P99)
 		p("| background (%d patients, %.0f turns/s) p99 before / during | %.2f / %.2f ms (×%.2f) |\n", x.Background, x.BackgroundRate, x.BackgroundBefore.P99, x.BackgroundDuring.P99, x.P99Growth)
-		p("| server during the resets: CPU, garbage collections | %.0f%%, %d (%.1f/s) |\n", x.ServerCPU, x.ServerGCs, x.ServerGCPerSec)
+		p("| server during the resets: CPU (with its hashing worker), garbage collections | %.0f%%, %d (%.1f/s) |\n", x.ServerCPU, x.ServerGCs, x.ServerGCPerSec)
 		p("| server hashing pool: longest queue, average wait for a slot | %d, %.1f ms |\n", x.HashMaxQueued, x.HashWaitMs)
 		p("| failures | %d |\n", x.Failures)
 		if x.LastError != "" {
