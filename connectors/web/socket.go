@@ -54,6 +54,8 @@ type socket struct {
 	closeText string
 	pinger    *time.Timer   // arms the next ping; stopped with the socket
 	done      chan struct{} // closed once the close frame is sent and the socket closed
+
+	reading reading // the reader goroutine's own (socket_read.go)
 }
 
 // init readies a socket and arms its first ping. The socket is a field

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"io"
 	"runtime/debug"
 	"time"
 
@@ -56,13 +57,13 @@ type endpoint interface {
 // each text frame to the endpoint. A panic in handling closes this
 // socket only.
 func (c *socket) readLoop(ctx context.Context, ep endpoint, l readLimits, now func() time.Time) {
-	defer func() {
-		if v := recover(); v != nil {
-			ep.tag(c.log.Error().Str("conn", c.id)).Str("panic", fmt.Sprint(v)).
-				Bytes("stack", debug.Stack()).Msg(ep.name() + " connection panicked")
-			c.stop(closeInternal, "internal error")
-		}
-	}()
+	c.startReading(ctx, ep, l, now)
+	c.readFrames()
+}
+
+// startReading readies the socket for readFrames: limits, the first read
+// deadline, the pong handler and the frame budget.
+func (c *socket) startReading(ctx context.Context, ep endpoint, l readLimits, now func() time.Time) {
 	ws := c.ws
 	ws.SetReadLimit(l.frameBytes)
 	ws.SetReadDeadline(time.Now().Add(l.firstWait))
@@ -72,37 +73,82 @@ func (c *socket) readLoop(ctx context.Context, ep endpoint, l readLimits, now fu
 		}
 		return nil
 	})
-	guard := newFloodGuard(l.rate, now(), l.rateText)
-	for {
-		kind, data, err := ws.ReadMessage()
-		if err != nil {
-			ep.readFailed(err)
-			return
-		}
-		joined := ep.joined()
-		if joined {
-			ws.SetReadDeadline(time.Now().Add(pongWait))
-		}
-		if ok, notice, flood := guard.admit(now()); !ok {
-			if flood {
-				ep.tag(c.log.Warn().Str("conn", c.id)).Msg(ep.name() + " socket closed: flooding")
-				c.stop(closePolicy, "too many frames")
-				return
-			}
-			if notice != nil {
-				c.queue(notice)
-			}
-			continue
-		}
-		if kind != websocket.TextMessage {
-			c.queue(mustJSON(errorFrame(CodeBadFrame, textNotText)))
-			continue
-		}
-		if !ep.frame(ctx, data) {
-			return
-		}
-		if !joined && ep.joined() { // hello: the patient's socket is live from now on
-			ws.SetReadDeadline(time.Now().Add(pongWait))
-		}
+	c.reading = reading{ctx: ctx, ep: ep, now: now, guard: newFloodGuard(l.rate, now(), l.rateText)}
+}
+
+// readFrames is the loop of readLoop. It is what an idle socket's
+// goroutine holds while blocked in gorilla's read, so it is kept to the
+// read and nothing else: everything else happens in handleRead, whose
+// frame is gone again while the socket waits. With this loop at the
+// bottom of the patient's goroutine (patientConn.serve) the stack in use
+// while blocked stays under the 1,248 bytes (a quarter of 4 KiB, less
+// the runtime's 800-byte guard) that let the collector shrink the stack
+// to 4 KiB; the frames of the loop before kept it at 8 KiB
+// (docs/performance.md, TestIdlePatientSocketMemory). NextReader rather
+// than ReadMessage for the same reason: one frame less.
+func (c *socket) readFrames() {
+	defer c.recoverRead()
+	for c.handleRead(c.ws.NextReader()) {
 	}
+}
+
+// recoverRead closes this socket only when handling a frame panicked.
+func (c *socket) recoverRead() {
+	if v := recover(); v != nil {
+		ep := c.reading.ep
+		ep.tag(c.log.Error().Str("conn", c.id)).Str("panic", fmt.Sprint(v)).
+			Bytes("stack", debug.Stack()).Msg(ep.name() + " connection panicked")
+		c.stop(closeInternal, "internal error")
+	}
+}
+
+// handleRead reads the frame NextReader found and handles it; false ends
+// the loop.
+func (c *socket) handleRead(kind int, fr io.Reader, err error) bool {
+	var data []byte
+	if err == nil {
+		data, err = io.ReadAll(fr)
+	}
+	r := &c.reading
+	ep := r.ep
+	if err != nil {
+		ep.readFailed(err)
+		return false
+	}
+	ws := c.ws
+	joined := ep.joined()
+	if joined {
+		ws.SetReadDeadline(time.Now().Add(pongWait))
+	}
+	if ok, notice, flood := r.guard.admit(r.now()); !ok {
+		if flood {
+			ep.tag(c.log.Warn().Str("conn", c.id)).Msg(ep.name() + " socket closed: flooding")
+			c.stop(closePolicy, "too many frames")
+			return false
+		}
+		if notice != nil {
+			c.queue(notice)
+		}
+		return true
+	}
+	if kind != websocket.TextMessage {
+		c.queue(mustJSON(errorFrame(CodeBadFrame, textNotText)))
+		return true
+	}
+	if !ep.frame(r.ctx, data) {
+		return false
+	}
+	if !joined && ep.joined() { // hello: the patient's socket is live from now on
+		ws.SetReadDeadline(time.Now().Add(pongWait))
+	}
+	return true
+}
+
+// reading is the reader goroutine's state between frames, kept off its
+// stack (see readFrames).
+type reading struct {
+	ctx   context.Context
+	ep    endpoint
+	now   func() time.Time
+	guard *floodGuard
 }
