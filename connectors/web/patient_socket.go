@@ -102,7 +102,7 @@ func (c *patientConn) serve(key string) {
 
 // startPatient readies a patient socket's reader.
 func (s *Server) startPatient(c *patientConn) {
-	c.startReading(context.Background(), c, readLimits{
+	c.startReading(c, readLimits{
 		frameBytes: s.cfg.ReadLimit,
 		rate:       rateLimit{frames: s.cfg.RateFrames, window: s.cfg.RateWindow, burst: s.cfg.RateBurst},
 		rateText:   textRateLimited,
@@ -133,8 +133,8 @@ func (c *patientConn) tag(e *zerolog.Event) *zerolog.Event {
 }
 
 // frame handles one frame: hello once, then the conversation's frames.
-func (c *patientConn) frame(ctx context.Context, data []byte) bool {
-	s := c.s
+func (c *patientConn) frame(data []byte) bool {
+	s, ctx := c.s, context.Background() // see serve
 	frame, err := DecodeClientFrame(data)
 	if err != nil {
 		fe := asFrameError(err)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -45,7 +44,7 @@ type endpoint interface {
 	// deadline by pongWait.
 	joined() bool
 	// frame handles one admitted text frame; false ends the loop.
-	frame(ctx context.Context, data []byte) bool
+	frame(data []byte) bool
 	// readFailed logs why reading stopped and may pick a close code.
 	readFailed(err error)
 	// tag adds the endpoint's own fields to a log event.
@@ -56,14 +55,14 @@ type endpoint interface {
 // fails or is stopped, applies the frame budget (floodGuard) and hands
 // each text frame to the endpoint. A panic in handling closes this
 // socket only.
-func (c *socket) readLoop(ctx context.Context, ep endpoint, l readLimits, now func() time.Time) {
-	c.startReading(ctx, ep, l, now)
+func (c *socket) readLoop(ep endpoint, l readLimits, now func() time.Time) {
+	c.startReading(ep, l, now)
 	c.readFrames()
 }
 
 // startReading readies the socket for readFrames: limits, the first read
 // deadline, the pong handler and the frame budget.
-func (c *socket) startReading(ctx context.Context, ep endpoint, l readLimits, now func() time.Time) {
+func (c *socket) startReading(ep endpoint, l readLimits, now func() time.Time) {
 	ws := c.ws
 	ws.SetReadLimit(l.frameBytes)
 	ws.SetReadDeadline(time.Now().Add(l.firstWait))
@@ -73,7 +72,7 @@ func (c *socket) startReading(ctx context.Context, ep endpoint, l readLimits, no
 		}
 		return nil
 	})
-	c.reading = reading{ctx: ctx, ep: ep, now: now, guard: newFloodGuard(l.rate, now(), l.rateText)}
+	c.reading = reading{ep: ep, now: now, guard: newFloodGuard(l.rate, now(), l.rateText)}
 }
 
 // readFrames is the loop of readLoop. It is what an idle socket's
@@ -135,7 +134,7 @@ func (c *socket) handleRead(kind int, fr io.Reader, err error) bool {
 		c.queue(mustJSON(errorFrame(CodeBadFrame, textNotText)))
 		return true
 	}
-	if !ep.frame(r.ctx, data) {
+	if !ep.frame(data) {
 		return false
 	}
 	if !joined && ep.joined() { // hello: the patient's socket is live from now on
@@ -147,7 +146,6 @@ func (c *socket) handleRead(kind int, fr io.Reader, err error) bool {
 // reading is the reader goroutine's state between frames, kept off its
 // stack (see readFrames).
 type reading struct {
-	ctx   context.Context
 	ep    endpoint
 	now   func() time.Time
 	guard *floodGuard
