@@ -93,7 +93,7 @@ func (s *Server) handlePatientSocket(w http.ResponseWriter, r *http.Request) {
 // The socket has no context of its own: the engine's calls run on this
 // goroutine and return before it ends, so cancelling one when it ended
 // stopped nothing, and it cost each idle patient its Done channel and the
-// map of its children (about 0.5 KiB; docs/performance.md).
+// map of its children (about 0.4 KiB; docs/performance.md).
 func (c *patientConn) serve(key string) {
 	c.s.startPatient(c)
 	c.readFrames()

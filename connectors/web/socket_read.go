@@ -79,10 +79,10 @@ func (c *socket) startReading(ep endpoint, l readLimits, now func() time.Time) {
 // goroutine holds while blocked in gorilla's read, so it is kept to the
 // read and nothing else: everything else happens in handleRead, whose
 // frame is gone again while the socket waits. With this loop at the
-// bottom of the patient's goroutine (patientConn.serve) the stack in use
-// while blocked stays under the 1,248 bytes (a quarter of 4 KiB, less
-// the runtime's 800-byte guard) that let the collector shrink the stack
-// to 4 KiB; the frames of the loop before kept it at 8 KiB
+// bottom of the patient's goroutine (patientConn.serve) its frames while
+// blocked stay under 1,248 bytes (a quarter of 8 KiB, less the runtime's
+// 800-byte guard), which lets the collector halve the stack to 4 KiB;
+// with the frames of the loop before it stayed at 8 KiB
 // (docs/performance.md, TestIdlePatientSocketMemory). NextReader rather
 // than ReadMessage for the same reason: one frame less.
 func (c *socket) readFrames() {
