@@ -35,7 +35,7 @@ const (
 // pong (so gorilla's read loop has handled a control frame and blocks
 // again, as after every ping), measured with runtime.ReadMemStats and
 // runtime/metrics after enough collections to shrink the readers' stacks.
-// Before the reader was split (readFrames) each idle patient held an
+// Before the read loop was cut to the read (readLoop) each idle patient held an
 // 8 KiB stack (here 8,192–8,225 B, 4,063–4,129 after); before the socket
 // lost its own context and done channel and took its logger by pointer,
 // 3,440 B were live per socket here (3,168–3,184 after).

@@ -86,9 +86,9 @@ func (s *Server) handlePatientSocket(w http.ResponseWriter, r *http.Request) {
 // serve is the socket's reader goroutine: it reads until the socket ends,
 // then releases the connection's slot (held under the client's limit
 // key) and detaches it from its conversation. (The writer runs only while
-// there is something to write; see socket.) Its own frame is what sits
-// below gorilla's read while the patient is idle, so it only calls: see
-// readFrames.
+// there is something to write; see socket.) Its own frame is all that
+// sits below gorilla's read while the patient is idle, so it runs the
+// read loop itself and only calls: see readLoop.
 //
 // The socket has no context of its own: the engine's calls run on this
 // goroutine and return before it ends, so cancelling one when it ended
@@ -96,7 +96,8 @@ func (s *Server) handlePatientSocket(w http.ResponseWriter, r *http.Request) {
 // map of its children (about 0.4 KiB; docs/performance.md).
 func (c *patientConn) serve(key string) {
 	c.s.startPatient(c)
-	c.readFrames()
+	for c.handleRead(c.ws.NextReader()) { // readLoop, without its frame
+	}
 	c.s.endPatient(c, key)
 }
 

@@ -55,12 +55,23 @@ type endpoint interface {
 // fails or is stopped, applies the frame budget (floodGuard) and hands
 // each text frame to the endpoint. A panic in handling closes this
 // socket only.
+//
+// The loop is what an idle socket's goroutine holds while blocked in
+// gorilla's read, so it is only the read: everything else happens in
+// handleRead, whose frame is gone again while the socket waits. A
+// patient's goroutine runs this loop itself (patientConn.serve), so that
+// its frames while blocked stay under 1,248 bytes (a quarter of 8 KiB,
+// less the runtime's 800-byte guard), which lets the collector halve its
+// stack to 4 KiB; with the frames of the loop before it stayed at 8 KiB
+// (docs/performance.md, TestIdlePatientSocketMemory). NextReader rather
+// than ReadMessage for the same reason: one frame less.
 func (c *socket) readLoop(ep endpoint, l readLimits, now func() time.Time) {
 	c.startReading(ep, l, now)
-	c.readFrames()
+	for c.handleRead(c.ws.NextReader()) {
+	}
 }
 
-// startReading readies the socket for readFrames: limits, the first read
+// startReading readies the socket for its read loop: limits, the first read
 // deadline, the pong handler and the frame budget.
 func (c *socket) startReading(ep endpoint, l readLimits, now func() time.Time) {
 	ws := c.ws
@@ -75,22 +86,6 @@ func (c *socket) startReading(ep endpoint, l readLimits, now func() time.Time) {
 	c.reading = reading{ep: ep, now: now, guard: newFloodGuard(l.rate, now(), l.rateText)}
 }
 
-// readFrames is the loop of readLoop. It is what an idle socket's
-// goroutine holds while blocked in gorilla's read, so it is kept to the
-// read and nothing else: everything else happens in handleRead, whose
-// frame is gone again while the socket waits. With this loop at the
-// bottom of the patient's goroutine (patientConn.serve) its frames while
-// blocked stay under 1,248 bytes (a quarter of 8 KiB, less the runtime's
-// 800-byte guard), which lets the collector halve the stack to 4 KiB;
-// with the frames of the loop before it stayed at 8 KiB
-// (docs/performance.md, TestIdlePatientSocketMemory). NextReader rather
-// than ReadMessage for the same reason: one frame less.
-func (c *socket) readFrames() {
-	defer c.recoverRead()
-	for c.handleRead(c.ws.NextReader()) {
-	}
-}
-
 // recoverRead closes this socket only when handling a frame panicked.
 func (c *socket) recoverRead() {
 	if v := recover(); v != nil {
@@ -102,8 +97,9 @@ func (c *socket) recoverRead() {
 }
 
 // handleRead reads the frame NextReader found and handles it; false ends
-// the loop.
-func (c *socket) handleRead(kind int, fr io.Reader, err error) bool {
+// the loop, as does a panic (recoverRead).
+func (c *socket) handleRead(kind int, fr io.Reader, err error) (more bool) {
+	defer c.recoverRead()
 	var data []byte
 	if err == nil {
 		data, err = io.ReadAll(fr)
@@ -144,7 +140,7 @@ func (c *socket) handleRead(kind int, fr io.Reader, err error) bool {
 }
 
 // reading is the reader goroutine's state between frames, kept off its
-// stack (see readFrames).
+// stack (see readLoop).
 type reading struct {
 	ep    endpoint
 	now   func() time.Time
