@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -106,13 +107,38 @@ type live struct {
 	mu      sync.Mutex // held for a whole turn
 	refs    int        // guarded by Engine.mu
 	conv    *Conversation
-	clients map[Client]struct{}
+	clients clientSet
 	// ids are the conversation's stored say ids and their seqs, once
 	// idsLoaded (see storedSeq); nil until a say id is known.
 	ids       map[string]int64
 	idsLoaded bool
 	// sent is the last seq the attached clients were given.
 	sent int64
+}
+
+// clientSet is the clients attached to a live conversation: one, as a
+// rule (a second tab, now and then), so a slice, not a map, which cost
+// each idle patient's conversation about 180 bytes more
+// (docs/performance.md).
+type clientSet []Client
+
+func (s clientSet) has(c Client) bool { return slices.Contains(s, c) }
+
+// add adds c unless it is there.
+func (s *clientSet) add(c Client) {
+	if !s.has(c) {
+		*s = append(*s, c)
+	}
+}
+
+// remove removes c and reports whether it was there.
+func (s *clientSet) remove(c Client) bool {
+	i := slices.Index(*s, c)
+	if i < 0 {
+		return false
+	}
+	*s = slices.Delete(*s, i, i+1)
+	return true
 }
 
 // NewEngine returns an engine; Run must be called for idle sweeping.
@@ -150,7 +176,7 @@ func (e *Engine) acquire(id string) *live {
 	defer e.mu.Unlock()
 	l := e.live[id]
 	if l == nil {
-		l = &live{clients: map[Client]struct{}{}}
+		l = &live{}
 		e.live[id] = l
 	}
 	l.refs++
@@ -182,8 +208,8 @@ func (e *Engine) load(ctx context.Context, id string, l *live) error {
 // broadcast tells every attached client; one that cannot keep up is
 // detached. l.mu must be held.
 func (e *Engine) broadcast(l *live, ev Event) {
-	for c := range l.clients {
-		if !c.Deliver(ev) {
+	for i := len(l.clients) - 1; i >= 0; i-- { // from the end: dropClient removes one
+		if c := l.clients[i]; !c.Deliver(ev) {
 			e.dropClient(l, c)
 		}
 	}
@@ -191,7 +217,7 @@ func (e *Engine) broadcast(l *live, ev Event) {
 
 // dropClient detaches a client that cannot keep up. l.mu must be held.
 func (e *Engine) dropClient(l *live, c Client) {
-	delete(l.clients, c)
+	l.clients.remove(c)
 	e.releaseClient(l)
 	if len(l.clients) == 0 && l.conv != nil {
 		e.notePresence(l.conv.ID, false)
@@ -217,8 +243,7 @@ func (e *Engine) Detach(conversationID string, c Client) {
 		return
 	}
 	l.mu.Lock()
-	_, ok := l.clients[c]
-	delete(l.clients, c)
+	ok := l.clients.remove(c)
 	if ok && len(l.clients) == 0 {
 		e.notePresence(conversationID, false)
 	}
@@ -250,7 +275,7 @@ func (e *Engine) commit(ctx context.Context, l *live, t *turn, sender Client, sa
 	e.observe(&t.out)
 	if sender != nil && sayID != "" && len(t.out.Messages) > 0 {
 		if !sender.Deliver(Event{Ack: &Ack{ID: sayID, Seq: t.out.Messages[0].Seq}}) {
-			if _, ok := l.clients[sender]; ok {
+			if l.clients.has(sender) {
 				e.dropClient(l, sender)
 			}
 		}

@@ -166,7 +166,7 @@ func (e *Engine) attach(ctx context.Context, id string, lastSeq int64, c Client)
 		}
 	}
 	l.sent = max(l.sent, l.conv.LastSeq) // every client attached has been told up to here
-	l.clients[c] = struct{}{}
+	l.clients.add(c)
 	e.notePresence(id, true)
 	return Welcome{ConversationID: id, Seq: l.conv.LastSeq, Status: l.conv.Status}, nil
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -20,6 +21,7 @@ type agentConn struct {
 	con   *console
 	ss    *staffSession // the session that opened it
 	agent bot.AgentInfo
+	ctx   context.Context // the console's, ended with it; the reader's
 }
 
 var _ bot.AgentClient = (*agentConn)(nil)
@@ -28,7 +30,8 @@ var _ bot.AgentClient = (*agentConn)(nil)
 // so each has a logger of its own, naming the agent.
 func newAgentConn(con *console, ss *staffSession, ws *websocket.Conn, id string, ping time.Duration) *agentConn {
 	c := &agentConn{con: con, ss: ss, agent: ss.user.Agent()}
-	c.init(ws, id, con.s.log.With().Str("agent", ss.user.ID).Logger(), agentSendBuffer, ping)
+	log := con.s.log.With().Str("agent", ss.user.ID).Logger()
+	c.init(ws, id, &log, agentSendBuffer, ping)
 	return c
 }
 

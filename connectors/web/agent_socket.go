@@ -76,7 +76,8 @@ func (con *console) serveAgent(c *agentConn, away bool) {
 		c.stop(closeInternal, "attach failed")
 	} else {
 		c.log.Info().Str("conn", c.id).Msg("agent console attached")
-		c.readLoop(ctx, c, readLimits{
+		c.ctx = ctx
+		c.readLoop(c, readLimits{
 			frameBytes: con.cfg.ReadLimit,
 			rate:       rateLimit{frames: con.cfg.RateFrames, window: con.cfg.RateWindow, burst: con.cfg.RateBurst},
 			rateText:   "Too many actions at once. Please wait a moment.",
@@ -152,7 +153,8 @@ func (c *agentConn) joined() bool                        { return true }
 func (c *agentConn) tag(e *zerolog.Event) *zerolog.Event { return e }
 
 // frame decodes an agent frame and hands it to the desk.
-func (c *agentConn) frame(ctx context.Context, data []byte) bool {
+func (c *agentConn) frame(data []byte) bool {
+	ctx := c.ctx
 	con, ss := c.con, c.ss
 	f, err := DecodeAgentFrame(data)
 	if err != nil {

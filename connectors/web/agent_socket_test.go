@@ -353,7 +353,8 @@ func TestAgentEventsAreEncodedAsTheProtocolSays(t *testing.T) {
 
 func TestSlowConsoleIsDroppedNotWaitedOn(t *testing.T) {
 	c := &agentConn{agent: bot.AgentInfo{ID: "a1"}}
-	c.init(nil, "slow", zerolog.Nop(), agentSendBuffer, pingPeriod)
+	nop := zerolog.Nop()
+	c.init(nil, "slow", &nop, agentSendBuffer, pingPeriod)
 	c.writing = true // its writer is stuck on a console that reads nothing
 	ev := bot.AgentEvent{Typing: &bot.AgentTyping{ConversationID: "c1", On: true}}
 	for i := range agentSendBuffer {

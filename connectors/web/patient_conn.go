@@ -34,7 +34,7 @@ var _ bot.Client = (*patientConn)(nil)
 
 func newPatientConn(s *Server, ws *websocket.Conn, id, ip string, buffer int, ping time.Duration) *patientConn {
 	c := &patientConn{s: s, ip: ip}
-	c.init(ws, id, s.log, buffer, ping)
+	c.init(ws, id, &s.log, buffer, ping)
 	return c
 }
 

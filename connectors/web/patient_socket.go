@@ -79,25 +79,42 @@ func (s *Server) handlePatientSocket(w http.ResponseWriter, r *http.Request) {
 	// that net/http lets go of the connection's 4 KiB read and write
 	// buffers, the request and the handler's grown stack, which it would
 	// otherwise keep for the socket's whole life (about 11 KiB per idle
-	// patient; docs/performance.md). The request's context ends when the
-	// handler returns, so the socket's context is its own.
-	go s.servePatient(c, key)
+	// patient; docs/performance.md).
+	go c.serve(key)
 }
 
-// servePatient is the socket's reader goroutine: it reads until the
-// socket ends, then releases the connection's slot (held under the
-// client's limit key) and detaches it from its conversation. (The writer
-// runs only while there is something to write; see socket.)
-func (s *Server) servePatient(c *patientConn, key string) {
-	defer s.unregister(&c.socket)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	c.readLoop(ctx, c, readLimits{
+// serve is the socket's reader goroutine: it reads until the socket ends,
+// then releases the connection's slot (held under the client's limit
+// key) and detaches it from its conversation. (The writer runs only while
+// there is something to write; see socket.) Its own frame is all that
+// sits below gorilla's read while the patient is idle, so it runs the
+// read loop itself and only calls: see readLoop.
+//
+// The socket has no context of its own: the engine's calls run on this
+// goroutine and return before it ends, so cancelling one when it ended
+// stopped nothing, and it cost each idle patient its Done channel and the
+// map of its children (about 0.4 KiB; docs/performance.md).
+func (c *patientConn) serve(key string) {
+	c.s.startPatient(c)
+	for c.handleRead(c.ws.NextReader()) { // readLoop, without its frame
+	}
+	c.s.endPatient(c, key)
+}
+
+// startPatient readies a patient socket's reader.
+func (s *Server) startPatient(c *patientConn) {
+	c.startReading(c, readLimits{
 		frameBytes: s.cfg.ReadLimit,
 		rate:       rateLimit{frames: s.cfg.RateFrames, window: s.cfg.RateWindow, burst: s.cfg.RateBurst},
 		rateText:   textRateLimited,
 		firstWait:  s.helloWait,
 	}, s.now)
+}
+
+// endPatient closes a patient socket whose reader has stopped, releases
+// its slot and detaches it from its conversation.
+func (s *Server) endPatient(c *patientConn, key string) {
+	defer s.unregister(&c.socket)
 	c.stop(closeNormal, "")
 	<-c.closed()         // the writer has sent the close frame and closed the socket
 	s.conns.release(key) // before Detach, so a closed socket's slot is free once the engine hears of it
@@ -117,8 +134,8 @@ func (c *patientConn) tag(e *zerolog.Event) *zerolog.Event {
 }
 
 // frame handles one frame: hello once, then the conversation's frames.
-func (c *patientConn) frame(ctx context.Context, data []byte) bool {
-	s := c.s
+func (c *patientConn) frame(data []byte) bool {
+	s, ctx := c.s, context.Background() // see serve
 	frame, err := DecodeClientFrame(data)
 	if err != nil {
 		fe := asFrameError(err)

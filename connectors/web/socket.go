@@ -39,8 +39,9 @@ type socket struct {
 	id string
 	// log is shared, not the socket's own: every event adds "conn"
 	// itself, since a logger of its own (zerolog's With) costs ~900 bytes
-	// per socket.
-	log   zerolog.Logger
+	// per socket. A pointer: a zerolog.Logger is 112 bytes, a third of
+	// the patient's connection struct (docs/performance.md).
+	log   *zerolog.Logger
 	limit int           // frames queued for the writer before the client counts as too slow
 	ping  time.Duration // between pings (pingPeriod)
 
@@ -50,17 +51,22 @@ type socket struct {
 	writing   bool     // a writer goroutine is running; only it writes frames
 	pingDue   bool
 	stopped   bool
+	finished  bool // the close frame is sent and the socket closed
 	closeCode int
 	closeText string
-	pinger    *time.Timer   // arms the next ping; stopped with the socket
-	done      chan struct{} // closed once the close frame is sent and the socket closed
+	pinger    *time.Timer // arms the next ping; stopped with the socket
+	// done is closed once finished; made only when someone waits (closed),
+	// which for a patient is once its reader has ended: an idle socket
+	// saves the channel (96 bytes).
+	done chan struct{}
+
+	reading reading // the reader goroutine's own (socket_read.go)
 }
 
 // init readies a socket and arms its first ping. The socket is a field
 // of its endpoint's connection, so one allocation holds both.
-func (c *socket) init(ws *websocket.Conn, id string, log zerolog.Logger, limit int, ping time.Duration) {
+func (c *socket) init(ws *websocket.Conn, id string, log *zerolog.Logger, limit int, ping time.Duration) {
 	c.ws, c.id, c.log, c.limit, c.ping = ws, id, log, limit, ping
-	c.done = make(chan struct{})
 	c.pinger = time.AfterFunc(ping, c.pingNow)
 }
 
@@ -204,7 +210,7 @@ func (c *socket) write(batch [][]byte, ping bool) bool {
 // (an error frame explaining the close, say) unless the client is being
 // dropped for falling behind, then closes the socket.
 func (c *socket) writeClose() {
-	defer close(c.done)
+	defer c.finish()
 	defer c.ws.Close()
 	c.mu.Lock()
 	code, text := c.closeCode, c.closeText
@@ -229,7 +235,27 @@ func (c *socket) flush(frames [][]byte) {
 }
 
 // closed is closed once the socket is closed.
-func (c *socket) closed() <-chan struct{} { return c.done }
+func (c *socket) closed() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done == nil {
+		c.done = make(chan struct{})
+		if c.finished {
+			close(c.done)
+		}
+	}
+	return c.done
+}
+
+// finish marks the socket closed and wakes whoever waits in closed.
+func (c *socket) finish() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.finished = true
+	if c.done != nil {
+		close(c.done)
+	}
+}
 
 // refuse closes a socket that was upgraded while the server began to
 // shut down: 1012, so the client tries again elsewhere or later.

@@ -1,8 +1,8 @@
 package web
 
 import (
-	"context"
 	"fmt"
+	"io"
 	"runtime/debug"
 	"time"
 
@@ -44,7 +44,7 @@ type endpoint interface {
 	// deadline by pongWait.
 	joined() bool
 	// frame handles one admitted text frame; false ends the loop.
-	frame(ctx context.Context, data []byte) bool
+	frame(data []byte) bool
 	// readFailed logs why reading stopped and may pick a close code.
 	readFailed(err error)
 	// tag adds the endpoint's own fields to a log event.
@@ -55,14 +55,25 @@ type endpoint interface {
 // fails or is stopped, applies the frame budget (floodGuard) and hands
 // each text frame to the endpoint. A panic in handling closes this
 // socket only.
-func (c *socket) readLoop(ctx context.Context, ep endpoint, l readLimits, now func() time.Time) {
-	defer func() {
-		if v := recover(); v != nil {
-			ep.tag(c.log.Error().Str("conn", c.id)).Str("panic", fmt.Sprint(v)).
-				Bytes("stack", debug.Stack()).Msg(ep.name() + " connection panicked")
-			c.stop(closeInternal, "internal error")
-		}
-	}()
+//
+// The loop is what an idle socket's goroutine holds while blocked in
+// gorilla's read, so it is only the read: everything else happens in
+// handleRead, whose frame is gone again while the socket waits. A
+// patient's goroutine runs this loop itself (patientConn.serve), so that
+// its frames while blocked stay under 1,248 bytes (a quarter of 8 KiB,
+// less the runtime's 800-byte guard), which lets the collector halve its
+// stack to 4 KiB; with the frames of the loop before it stayed at 8 KiB
+// (docs/performance.md, TestIdlePatientSocketMemory). NextReader rather
+// than ReadMessage for the same reason: one frame less.
+func (c *socket) readLoop(ep endpoint, l readLimits, now func() time.Time) {
+	c.startReading(ep, l, now)
+	for c.handleRead(c.ws.NextReader()) {
+	}
+}
+
+// startReading readies the socket for its read loop: limits, the first read
+// deadline, the pong handler and the frame budget.
+func (c *socket) startReading(ep endpoint, l readLimits, now func() time.Time) {
 	ws := c.ws
 	ws.SetReadLimit(l.frameBytes)
 	ws.SetReadDeadline(time.Now().Add(l.firstWait))
@@ -72,37 +83,66 @@ func (c *socket) readLoop(ctx context.Context, ep endpoint, l readLimits, now fu
 		}
 		return nil
 	})
-	guard := newFloodGuard(l.rate, now(), l.rateText)
-	for {
-		kind, data, err := ws.ReadMessage()
-		if err != nil {
-			ep.readFailed(err)
-			return
-		}
-		joined := ep.joined()
-		if joined {
-			ws.SetReadDeadline(time.Now().Add(pongWait))
-		}
-		if ok, notice, flood := guard.admit(now()); !ok {
-			if flood {
-				ep.tag(c.log.Warn().Str("conn", c.id)).Msg(ep.name() + " socket closed: flooding")
-				c.stop(closePolicy, "too many frames")
-				return
-			}
-			if notice != nil {
-				c.queue(notice)
-			}
-			continue
-		}
-		if kind != websocket.TextMessage {
-			c.queue(mustJSON(errorFrame(CodeBadFrame, textNotText)))
-			continue
-		}
-		if !ep.frame(ctx, data) {
-			return
-		}
-		if !joined && ep.joined() { // hello: the patient's socket is live from now on
-			ws.SetReadDeadline(time.Now().Add(pongWait))
-		}
+	c.reading = reading{ep: ep, now: now, guard: newFloodGuard(l.rate, now(), l.rateText)}
+}
+
+// recoverRead closes this socket only when handling a frame panicked.
+func (c *socket) recoverRead() {
+	if v := recover(); v != nil {
+		ep := c.reading.ep
+		ep.tag(c.log.Error().Str("conn", c.id)).Str("panic", fmt.Sprint(v)).
+			Bytes("stack", debug.Stack()).Msg(ep.name() + " connection panicked")
+		c.stop(closeInternal, "internal error")
 	}
+}
+
+// handleRead reads the frame NextReader found and handles it; false ends
+// the loop, as does a panic (recoverRead).
+func (c *socket) handleRead(kind int, fr io.Reader, err error) (more bool) {
+	defer c.recoverRead()
+	var data []byte
+	if err == nil {
+		data, err = io.ReadAll(fr)
+	}
+	r := &c.reading
+	ep := r.ep
+	if err != nil {
+		ep.readFailed(err)
+		return false
+	}
+	ws := c.ws
+	joined := ep.joined()
+	if joined {
+		ws.SetReadDeadline(time.Now().Add(pongWait))
+	}
+	if ok, notice, flood := r.guard.admit(r.now()); !ok {
+		if flood {
+			ep.tag(c.log.Warn().Str("conn", c.id)).Msg(ep.name() + " socket closed: flooding")
+			c.stop(closePolicy, "too many frames")
+			return false
+		}
+		if notice != nil {
+			c.queue(notice)
+		}
+		return true
+	}
+	if kind != websocket.TextMessage {
+		c.queue(mustJSON(errorFrame(CodeBadFrame, textNotText)))
+		return true
+	}
+	if !ep.frame(data) {
+		return false
+	}
+	if !joined && ep.joined() { // hello: the patient's socket is live from now on
+		ws.SetReadDeadline(time.Now().Add(pongWait))
+	}
+	return true
+}
+
+// reading is the reader goroutine's state between frames, kept off its
+// stack (see readLoop).
+type reading struct {
+	ep    endpoint
+	now   func() time.Time
+	guard *floodGuard
 }
