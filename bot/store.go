@@ -49,7 +49,18 @@ type Turn struct {
 	// node or several sharing the database.
 	AgentLimit *AgentLimit
 	Visits     []Visit // states entered, for analytics; only a VisitRecorder store keeps them
+	// Releases are attempt reservations the turn gives back (a verification
+	// that succeeded), deleted in the commit's own write: one trip through
+	// the store instead of two. Should the commit fail they stay counted,
+	// which errs on the strict side.
+	Releases []int64
+	// Clears empties attempt counts in the same write (a record's failures,
+	// once it is verified).
+	Clears []AttemptKey
 }
+
+// AttemptKey names the attempts of one kind and key (Turn.Clears).
+type AttemptKey struct{ Kind, Key string }
 
 // AuditEvent is one row of the append-only, hash-chained audit log.
 // It never holds a secret or demographics.

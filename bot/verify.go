@@ -242,11 +242,8 @@ func (t *turn) verified(record, how string) {
 	t.setCounter(slotActWrong, 0)
 	delete(t.conv.Slots, slotHandoffWhy)
 	t.audit("verify.attempt", "ok", how)
-	// A success clears the record's failure count. It is written now, not
-	// with the turn, which at worst leaves a stale count after a crash.
-	if err := t.e.attempts.ClearAttempts(t.ctx, attemptVerifyRecord, record); err != nil {
-		t.e.log.Warn().Err(err).Str("conversation", t.conv.ID).Msg("clear failure count")
-	}
+	// A success clears the record's failure count, in the turn's commit.
+	t.out.Clears = append(t.out.Clears, AttemptKey{Kind: attemptVerifyRecord, Key: record})
 }
 
 // maskedContacts lets the flow show where codes go, after verification only.

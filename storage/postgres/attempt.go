@@ -98,10 +98,25 @@ func (db *DB) Release(ctx context.Context, ids ...int64) error {
 	if len(keep) == 0 {
 		return nil
 	}
-	if _, err := db.exec(ctx, `DELETE FROM attempts WHERE id = ANY($1)`, keep); err != nil {
+	if err := db.Write(ctx, func(tx pgx.Tx) error { return releaseAttempts(ctx, tx, keep) }); err != nil {
 		return fmt.Errorf("release attempts: %w", err)
 	}
 	return nil
+}
+
+// releaseAttempts deletes the attempts ids names (0s are skipped).
+func releaseAttempts(ctx context.Context, tx pgx.Tx, ids []int64) error {
+	keep := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if id != 0 {
+			keep = append(keep, id)
+		}
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM attempts WHERE id = ANY($1)`, keep)
+	return err
 }
 
 // AddAttempt records one attempt of kind for key at.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,6 +74,18 @@ func tally(c cachedTx, r bot.Reservation) (bot.Tally, error) {
 
 // Release deletes attempts Reserve recorded.
 func (db *DB) Release(ctx context.Context, ids ...int64) error {
+	if !slices.ContainsFunc(ids, func(id int64) bool { return id != 0 }) {
+		return nil
+	}
+	err := db.Write(ctx, func(tx *sql.Tx) error { return releaseAttempts(tx, ids) })
+	if err != nil {
+		return fmt.Errorf("release attempts: %w", err)
+	}
+	return nil
+}
+
+// releaseAttempts deletes the attempts ids names (0s are skipped).
+func releaseAttempts(tx dbtx, ids []int64) error {
 	var keep []any
 	for _, id := range ids {
 		if id != 0 {
@@ -82,14 +95,8 @@ func (db *DB) Release(ctx context.Context, ids ...int64) error {
 	if len(keep) == 0 {
 		return nil
 	}
-	err := db.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`DELETE FROM attempts WHERE rowid IN (?`+strings.Repeat(", ?", len(keep)-1)+`)`, keep...)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("release attempts: %w", err)
-	}
-	return nil
+	_, err := tx.Exec(`DELETE FROM attempts WHERE rowid IN (?`+strings.Repeat(", ?", len(keep)-1)+`)`, keep...)
+	return err
 }
 
 // AddAttempt records one attempt of kind (e.g. "verify.record") for key at.

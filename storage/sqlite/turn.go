@@ -26,7 +26,9 @@ import (
 //     conversation and purpose;
 //   - records a new handoff (every one is kept), and marks the open one
 //     taken or ended (with t.HandoffOutcome) as the status moves on;
-//   - appends the states the turn entered (state_visits, for analytics).
+//   - appends the states the turn entered (state_visits, for analytics);
+//   - deletes the attempt reservations the turn gives back (t.Releases)
+//     and the attempt counts it clears (t.Clears).
 //
 // On success it sets the messages' ConversationID and Seq, the
 // conversation's LastSeq (and a zero UpdatedAt to now), and the IDs, Seqs and
@@ -86,6 +88,14 @@ func (db *DB) Commit(ctx context.Context, t *bot.Turn) error {
 		}
 		if err := insertVisits(tx, c.ID, t.Visits, unixNanos(now)); err != nil {
 			return err
+		}
+		if err := releaseAttempts(tx, t.Releases); err != nil {
+			return err
+		}
+		for _, k := range t.Clears {
+			if _, err := tx.Exec(`DELETE FROM attempts WHERE kind = ? AND key = ?`, k.Kind, k.Key); err != nil {
+				return fmt.Errorf("clear attempts: %w", err)
+			}
 		}
 		return updateHandoff(tx, c, t.Handoff, t.HandoffOutcome, now)
 	})

@@ -122,6 +122,38 @@ func testReserve(t *testing.T, open func(t *testing.T) Store) {
 	if err := s.Release(ctx, ts[0].ID); err != nil {
 		t.Errorf("Release of an attempt already gone: %v, want nil", err)
 	}
+
+	// A turn gives reservations back in its own commit (Turn.Releases),
+	// and a commit that fails gives nothing back.
+	c := &bot.Conversation{ID: "releasing", Status: bot.StatusBot}
+	if err := s.CreateConversation(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	kept, _, _ := s.Reserve(ctx, rec)
+	given, _, _ := s.Reserve(ctx, rec)
+	failing := &bot.Turn{Conversation: &bot.Conversation{ID: "no-such-conversation", Status: bot.StatusBot}, Releases: []int64{given[0].ID}}
+	if err := s.Commit(ctx, failing); err == nil {
+		t.Fatal("a turn of an unknown conversation committed")
+	}
+	if n, _ := s.CountAttempts(ctx, "fail", "rec-2", time.Time{}); n != 3 {
+		t.Errorf("after a failed commit with a release: %d attempts, want 3", n)
+	}
+	if err := s.Commit(ctx, &bot.Turn{Conversation: c, Releases: []int64{given[0].ID, 0}}); err != nil {
+		t.Fatalf("Commit with Releases: %v", err)
+	}
+	if n, _ := s.CountAttempts(ctx, "fail", "rec-2", time.Time{}); n != 2 || kept[0].ID == 0 {
+		t.Errorf("after the commit's release: %d attempts, want 2 (the one released in the commit gone)", n)
+	}
+	other, _, _ := s.Reserve(ctx, bot.Reservation{Kind: "fail", Key: "rec-3", At: t0, Windows: []bot.Window{{Since: time.Time{}}}})
+	if err := s.Commit(ctx, &bot.Turn{Conversation: c, Clears: []bot.AttemptKey{{Kind: "fail", Key: "rec-2"}}}); err != nil {
+		t.Fatalf("Commit with Clears: %v", err)
+	}
+	if n, _ := s.CountAttempts(ctx, "fail", "rec-2", time.Time{}); n != 0 {
+		t.Errorf("after the commit's clear: %d attempts of the key, want 0", n)
+	}
+	if n, _ := s.CountAttempts(ctx, "fail", "rec-3", time.Time{}); n != 1 || other[0].ID == 0 {
+		t.Errorf("the commit's clear took another key's attempts: %d left, want 1", n)
+	}
 }
 
 // testReserveRace is the rule "limits hold under concurrency" for the
