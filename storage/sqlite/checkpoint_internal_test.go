@@ -35,7 +35,7 @@ func TestWriterDoesNotCheckpoint(t *testing.T) {
 // TestCheckpointerKeepsTheWALBounded writes steadily from many callers, as
 // turns do, with the thresholds scaled down: the checkpointer must copy the
 // WAL in the background and, when it holds restartFrames, have the writer
-// restart it, so that the file stays a few restarts' worth in size. With
+// restart it, so that the file stays far below what it would hold. With
 // wal_autocheckpoint=0 and no checkpointer the WAL would hold every page
 // written.
 func TestCheckpointerKeepsTheWALBounded(t *testing.T) {
@@ -79,9 +79,13 @@ func TestCheckpointerKeepsTheWALBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The file's size is its high-water mark. Without restarts it holds
+	// more frames than there were writes (4,000 to 8,000 here); with them, a
+	// few restarts' worth, more when the checkpointer runs late on a busy
+	// machine (up to 722 seen in CI), so the bound is half the writes.
 	const frameBytes = 4096 + 24
 	written := callers * each // at least one new page each
-	if got := fi.Size() / frameBytes; got > int64(written)/4 {
+	if got := fi.Size() / frameBytes; got > int64(written)/2 {
 		t.Errorf("WAL holds %d frames after %d writes of a page each: not restarted", got, written)
 	}
 	var n int
