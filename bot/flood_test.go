@@ -130,3 +130,23 @@ func TestIPFailuresCountAnIPv6NetworkAsOneAddress(t *testing.T) {
 		t.Errorf("another /64: state %s, want reset_password.ask_password", got)
 	}
 }
+
+// TestRetryAfterIsAtMostTheWindow: under load a hello can read the clock,
+// then wait while later hellos are recorded first; its refusal still says
+// at most the window (a client shows it as "wait a minute").
+func TestRetryAfterIsAtMostTheWindow(t *testing.T) {
+	const limit = 3
+	h := newHarnessWith(t, func(l *bot.Limits) { l.NewConversations = limit }, nil)
+	early := h.env.Clock.Now()
+	h.env.Clock.Advance(5 * time.Second)
+	for range limit {
+		if _, err := h.eng.Hello(h.ctx, bot.Hello{Locale: "en", Source: "198.51.100.9"}, &recorder{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.env.Clock.Set(early) // this hello read the clock before the others were recorded
+	_, err := h.eng.Hello(h.ctx, bot.Hello{Locale: "en", Source: "198.51.100.9"}, &recorder{})
+	if bot.ErrorCode(err) != bot.ERATELIMITED || bot.RetryAfter(err) != time.Minute {
+		t.Fatalf("got %v (retry after %v), want rate_limited, retry after 1m", err, bot.RetryAfter(err))
+	}
+}

@@ -193,7 +193,9 @@ func (e *Engine) reserveConversation(ctx context.Context, h Hello, now time.Time
 	}
 	wait := lim.NewConversationWindow
 	if oldest := tallies[0].Oldest[0]; !oldest.IsZero() {
-		wait = oldest.Add(lim.NewConversationWindow).Sub(now)
+		// At most the window: hellos that read the clock after this one
+		// may have been recorded before it, under load.
+		wait = min(oldest.Add(lim.NewConversationWindow).Sub(now), lim.NewConversationWindow)
 	}
 	return &Error{Code: ERATELIMITED, Message: text("new_conversations_limited", NormalizeLocale(h.Locale)), RetryAfter: max(wait, time.Second)}
 }
