@@ -89,16 +89,10 @@ func tally(ctx context.Context, tx pgx.Tx, r bot.Reservation) (bot.Tally, error)
 
 // Release deletes attempts Reserve recorded.
 func (db *DB) Release(ctx context.Context, ids ...int64) error {
-	var keep []int64
-	for _, id := range ids {
-		if id != 0 {
-			keep = append(keep, id)
-		}
-	}
-	if len(keep) == 0 {
+	if !slices.ContainsFunc(ids, func(id int64) bool { return id != 0 }) {
 		return nil
 	}
-	if err := db.Write(ctx, func(tx pgx.Tx) error { return releaseAttempts(ctx, tx, keep) }); err != nil {
+	if err := db.Write(ctx, func(tx pgx.Tx) error { return releaseAttempts(ctx, tx, ids) }); err != nil {
 		return fmt.Errorf("release attempts: %w", err)
 	}
 	return nil
@@ -150,8 +144,20 @@ func (db *DB) LastAttempt(ctx context.Context, kind, key string) (time.Time, err
 
 // ClearAttempts forgets a key's attempts (after a success).
 func (db *DB) ClearAttempts(ctx context.Context, kind, key string) error {
-	if _, err := db.exec(ctx, `DELETE FROM attempts WHERE kind = $1 AND key = $2`, kind, key); err != nil {
+	err := db.Write(ctx, func(tx pgx.Tx) error { return clearAttempts(ctx, tx, bot.AttemptKey{Kind: kind, Key: key}) })
+	if err != nil {
 		return fmt.Errorf("clear attempts: %w", err)
+	}
+	return nil
+}
+
+// clearAttempts deletes the attempts of each kind and key (ClearAttempts,
+// and a turn's Clears in its commit).
+func clearAttempts(ctx context.Context, tx pgx.Tx, keys ...bot.AttemptKey) error {
+	for _, k := range keys {
+		if _, err := tx.Exec(ctx, `DELETE FROM attempts WHERE kind = $1 AND key = $2`, k.Kind, k.Key); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -92,10 +92,8 @@ func (db *DB) Commit(ctx context.Context, t *bot.Turn) error {
 		if err := releaseAttempts(ctx, tx, t.Releases); err != nil {
 			return err
 		}
-		for _, k := range t.Clears {
-			if _, err := tx.Exec(ctx, `DELETE FROM attempts WHERE kind = $1 AND key = $2`, k.Kind, k.Key); err != nil {
-				return fmt.Errorf("clear attempts: %w", err)
-			}
+		if err := clearAttempts(ctx, tx, t.Clears...); err != nil {
+			return fmt.Errorf("clear attempts: %w", err)
 		}
 		// Last: the chain's lock is the most contended, so it is held
 		// for the shortest time.

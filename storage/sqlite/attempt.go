@@ -136,11 +136,21 @@ func (db *DB) LastAttempt(ctx context.Context, kind, key string) (time.Time, err
 // ClearAttempts forgets a key's attempts (after a success).
 func (db *DB) ClearAttempts(ctx context.Context, kind, key string) error {
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		_, err := (cachedTx{tx, db.wstmts}).Exec(`DELETE FROM attempts WHERE kind = ? AND key = ?`, kind, key)
-		return err
+		return clearAttempts(cachedTx{tx, db.wstmts}, bot.AttemptKey{Kind: kind, Key: key})
 	})
 	if err != nil {
 		return fmt.Errorf("clear attempts: %w", err)
+	}
+	return nil
+}
+
+// clearAttempts deletes the attempts of each kind and key (ClearAttempts,
+// and a turn's Clears in its commit).
+func clearAttempts(tx dbtx, keys ...bot.AttemptKey) error {
+	for _, k := range keys {
+		if _, err := tx.Exec(`DELETE FROM attempts WHERE kind = ? AND key = ?`, k.Kind, k.Key); err != nil {
+			return err
+		}
 	}
 	return nil
 }

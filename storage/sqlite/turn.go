@@ -92,10 +92,8 @@ func (db *DB) Commit(ctx context.Context, t *bot.Turn) error {
 		if err := releaseAttempts(tx, t.Releases); err != nil {
 			return err
 		}
-		for _, k := range t.Clears {
-			if _, err := tx.Exec(`DELETE FROM attempts WHERE kind = ? AND key = ?`, k.Kind, k.Key); err != nil {
-				return fmt.Errorf("clear attempts: %w", err)
-			}
+		if err := clearAttempts(tx, t.Clears...); err != nil {
+			return fmt.Errorf("clear attempts: %w", err)
 		}
 		return updateHandoff(tx, c, t.Handoff, t.HandoffOutcome, now)
 	})
